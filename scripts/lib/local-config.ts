@@ -1,0 +1,86 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
+import { dataDir } from "./paths.ts";
+
+/** Loopback ports of the local stack. None is a default port, so system services can't collide. */
+export const ports = {
+  postgres: 54329,
+  pgWsProxy: 6543,
+  redis: 63799,
+  upstashBridge: 8079,
+  livekit: 7880,
+  livekitRtcTcp: 7881,
+  livekitRtcUdp: 7882,
+  s3: 7070,
+  turn: 3478,
+  turnRelayMin: 49160,
+  turnRelayMax: 49260,
+  worker: 8787,
+} as const;
+
+export const host = "127.0.0.1";
+
+/** Dev-only credentials, generated once per checkout into .data/secrets.json (git-ignored). */
+export interface LocalSecrets {
+  postgresPassword: string;
+  upstashToken: string;
+  livekitApiKey: string;
+  livekitApiSecret: string;
+  s3AccessKey: string;
+  s3SecretKey: string;
+  turnSecret: string;
+  /** Private ES256 JWKs with `kid`; the first one signs, all are published. */
+  joinTokenSigningKeys: Record<string, unknown>[];
+}
+
+const secretsFile = path.join(dataDir, "secrets.json");
+const random = (bytes: number) => crypto.randomBytes(bytes).toString("base64url");
+
+export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
+  if (fs.existsSync(secretsFile)) return JSON.parse(fs.readFileSync(secretsFile, "utf8")) as LocalSecrets;
+  const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: `dev-${random(6)}`, alg: "ES256", use: "sig" };
+  const secrets: LocalSecrets = {
+    postgresPassword: random(18),
+    upstashToken: random(24),
+    livekitApiKey: `API${random(9)}`,
+    livekitApiSecret: random(32),
+    s3AccessKey: `AK${random(9)}`,
+    s3SecretKey: random(30),
+    turnSecret: random(24),
+    joinTokenSigningKeys: [jwk],
+  };
+  fs.mkdirSync(dataDir, { recursive: true });
+  fs.writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export const database = { name: "meetings", user: "meetings" } as const;
+export const s3Bucket = "meetings-dev";
+
+/** postgres:// URL the Neon driver dials (through the WebSocket proxy) and drizzle-kit/migrations use. */
+export const databaseUrl = (s: LocalSecrets) =>
+  `postgres://${database.user}:${encodeURIComponent(s.postgresPassword)}@${host}:${ports.postgres}/${database.name}`;
+
+/** The Worker's bindings for local runs: written to .dev.vars for `wrangler dev`. */
+export function workerVars(s: LocalSecrets): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl(s),
+    NEON_WS_PROXY: `${host}:${ports.pgWsProxy}`,
+    UPSTASH_REDIS_REST_URL: `http://${host}:${ports.upstashBridge}`,
+    UPSTASH_REDIS_REST_TOKEN: s.upstashToken,
+    LIVEKIT_URL: `http://${host}:${ports.livekit}`,
+    LIVEKIT_API_KEY: s.livekitApiKey,
+    LIVEKIT_API_SECRET: s.livekitApiSecret,
+    S3_ENDPOINT: `http://${host}:${ports.s3}`,
+    S3_REGION: "us-east-1",
+    S3_BUCKET: s3Bucket,
+    S3_ACCESS_KEY_ID: s.s3AccessKey,
+    S3_SECRET_ACCESS_KEY: s.s3SecretKey,
+    TURN_URLS: `turn:${host}:${ports.turn}?transport=udp,turn:${host}:${ports.turn}?transport=tcp`,
+    TURN_SECRET: s.turnSecret,
+    JOIN_TOKEN_SIGNING_KEYS: JSON.stringify(s.joinTokenSigningKeys),
+  };
+}

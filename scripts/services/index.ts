@@ -1,0 +1,27 @@
+import type { LocalSecrets } from "../lib/local-config.ts";
+import type { LocalService } from "./local-service.ts";
+import { livekitService } from "./livekit.ts";
+import { postgresService } from "./postgres.ts";
+import { redisService } from "./redis.ts";
+import { s3Service } from "./s3.ts";
+import { turnService } from "./turn.ts";
+
+/** Start order matters only for dependents: Postgres before migrations, Redis before LiveKit. */
+export const localServices: LocalService[] = [postgresService, redisService, s3Service, turnService, livekitService];
+
+export function selectServices(only?: string[]): LocalService[] {
+  if (!only?.length) return localServices;
+  const unknown = only.filter((name) => !localServices.some((s) => s.name === name));
+  if (unknown.length) throw new Error(`unknown services: ${unknown.join(", ")}`);
+  return localServices.filter((s) => only.includes(s.name));
+}
+
+export async function servicesUp(secrets: LocalSecrets, only?: string[]): Promise<Map<string, string>> {
+  const described = new Map<string, string>();
+  for (const service of selectServices(only)) described.set(service.name, await service.up(secrets));
+  return described;
+}
+
+export async function servicesDown(only?: string[]): Promise<void> {
+  for (const service of selectServices(only).reverse()) await service.down();
+}
