@@ -1,13 +1,23 @@
 import type { LocalSecrets } from "../lib/local-config.ts";
 import type { LocalService } from "./local-service.ts";
 import { livekitService } from "./livekit.ts";
+import { migrationsService } from "./migrations.ts";
 import { postgresService } from "./postgres.ts";
 import { redisService } from "./redis.ts";
 import { s3Service } from "./s3.ts";
 import { turnService } from "./turn.ts";
+import { workerService } from "./worker.ts";
 
-/** Start order matters only for dependents: Postgres before migrations, Redis before LiveKit. */
-export const localServices: LocalService[] = [postgresService, redisService, s3Service, turnService, livekitService];
+/** Start order matters for dependents: Redis before LiveKit, Postgres before migrations, all before the Worker. */
+export const localServices: LocalService[] = [
+  postgresService,
+  redisService,
+  s3Service,
+  turnService,
+  livekitService,
+  migrationsService,
+  workerService,
+];
 
 export function selectServices(only?: string[]): LocalService[] {
   if (!only?.length) return localServices;

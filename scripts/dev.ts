@@ -1,0 +1,38 @@
+import { databaseUrl, loadOrCreateSecrets } from "./lib/local-config.ts";
+import { ensureDevTenant } from "./lib/dev-tenant.ts";
+import { logDir } from "./lib/paths.ts";
+import { servicesDown, servicesUp } from "./services/index.ts";
+import { workerUrl } from "./services/worker.ts";
+
+// npm run dev: the whole stack on loopback, a seeded dev tenant, and Ctrl-C to stop it all.
+const secrets = await loadOrCreateSecrets();
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  console.log("\nstopping the local stack…");
+  await servicesDown();
+  process.exit(0);
+};
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);
+
+try {
+  const described = await servicesUp(secrets);
+  const tenant = await ensureDevTenant(databaseUrl(secrets));
+  console.log("\nLocal stack is up:");
+  for (const [name, description] of described) console.log(`  ${name.padEnd(10)} ${description}`);
+  console.log(`\n  API         ${workerUrl}/v1   (OpenAPI: ${workerUrl}/v1/openapi.json)`);
+  console.log(`  Health      ${workerUrl}/healthz`);
+  console.log(`  Dev tenant  ${tenant.tenantId}`);
+  console.log(`  API key     ${tenant.apiKey}`);
+  console.log(`  Logs        ${logDir}`);
+  console.log(`\nTry: curl -s -X POST ${workerUrl}/v1/meetings -H "authorization: Bearer ${tenant.apiKey}" \\`);
+  console.log(`       -H 'content-type: application/json' -d '{"title":"Standup"}'`);
+  console.log("\nCtrl-C stops everything.");
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  await stop();
+}
+// Keep the process alive until a signal arrives.
+setInterval(() => {}, 1 << 30);

@@ -1,0 +1,40 @@
+import fs from "node:fs";
+import path from "node:path";
+import { startDaemon, stopDaemon, waitUntil } from "../lib/daemon.ts";
+import { host, ports, workerVars } from "../lib/local-config.ts";
+import { dataDir, repoRoot } from "../lib/paths.ts";
+import type { LocalService } from "./local-service.ts";
+
+export const workerUrl = `http://${host}:${ports.worker}`;
+
+/** The Hono app and Meeting Durable Object under `wrangler dev` (workerd), wired to the local services. */
+export const workerService: LocalService = {
+  name: "worker",
+  async up(secrets) {
+    // wrangler dev reads secrets from .dev.vars; written fresh each time so it matches .data/secrets.json.
+    const devVars = Object.entries(workerVars(secrets))
+      .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+      .join("\n");
+    fs.writeFileSync(path.join(repoRoot, ".dev.vars"), `${devVars}\n`, { mode: 0o600 });
+    startDaemon({
+      name: "worker",
+      command: path.join(repoRoot, "node_modules/.bin/wrangler"),
+      args: [
+        "dev",
+        "--ip", host,
+        "--port", String(ports.worker),
+        "--inspector-port", String(ports.worker + 1000),
+        "--persist-to", path.join(dataDir, "wrangler"),
+        "--log-level", "warn",
+        "--show-interactive-dev-session=false",
+      ],
+      cwd: repoRoot,
+      env: { WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "true" },
+    });
+    await waitUntil("worker", async () => (await fetch(`${workerUrl}/.well-known/jwks.json`)).ok, 90_000);
+    return workerUrl;
+  },
+  async down() {
+    await stopDaemon("worker");
+  },
+};

@@ -1,0 +1,13 @@
+import type { Env } from "../env.ts";
+import type { Database } from "../db/database.ts";
+import type { TenantId } from "../protocol/ids.ts";
+
+/** Hono generics for every route: bindings plus what middleware puts on the context. */
+export interface AppEnv {
+  Bindings: Env;
+  Variables: {
+    requestId: string;
+    db: Database;
+    tenantId: TenantId;
+  };
+}

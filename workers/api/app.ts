@@ -1,0 +1,53 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { except } from "hono/combine";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import type { AppEnv } from "./app-env.ts";
+import { ApiError } from "./errors.ts";
+import { requireApiKey } from "./middleware/api-key-auth.ts";
+import { limitBodySize, requireJsonBody } from "./middleware/body-size.ts";
+import { withDatabase } from "./middleware/database.ts";
+import { onError, problemResponse } from "./middleware/problem.ts";
+import { validationHook } from "./middleware/validation-hook.ts";
+import { connectRoutes } from "./routes/connect.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { joinTokenRoutes } from "./routes/join-tokens.ts";
+import { jwksRoutes } from "./routes/jwks.ts";
+import { meetingRoutes } from "./routes/meetings.ts";
+
+/** /v1 routes that authenticate another way (join token) or are public documents. Everything else needs a key. */
+const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect)$/;
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use("*", requestId({ generator: () => `req_${crypto.randomUUID().replaceAll("-", "")}` }));
+  app.use("*", secureHeaders());
+  app.onError(onError);
+  app.notFound((c) => problemResponse(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
+
+  app.use("/healthz", withDatabase);
+  app.use("/v1/*", limitBodySize, requireJsonBody, withDatabase);
+  app.use("/v1/*", except((c) => keylessV1Path.test(c.req.path), requireApiKey));
+
+  app.route("/", jwksRoutes);
+  app.route("/", healthRoutes);
+  app.route("/", meetingRoutes);
+  app.route("/", joinTokenRoutes);
+  app.route("/", connectRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "http",
+    scheme: "bearer",
+    description: "Tenant API key (`emk_…`), created with `npm run tenant:create`",
+  });
+  app.doc31("/v1/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Edge Meetings API",
+      version: "1.0.0",
+      description: "Meetings, join tokens and the meeting-room WebSocket. Errors are application/problem+json.",
+    },
+  });
+  return app;
+}

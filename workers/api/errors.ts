@@ -1,0 +1,51 @@
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+/**
+ * Stable error codes users can switch on. The HTTP status is fixed per code so a code means one thing.
+ * Rendered as RFC 9457 problem details with `type` = problemType(code).
+ */
+export const errorCatalog = {
+  unauthorized: { status: 401, title: "Authentication required" },
+  invalid_api_key: { status: 401, title: "Invalid API key" },
+  invalid_join_token: { status: 401, title: "Invalid join token" },
+  join_token_expired: { status: 401, title: "Join token expired" },
+  forbidden: { status: 403, title: "Forbidden" },
+  not_found: { status: 404, title: "Not found" },
+  route_not_found: { status: 404, title: "No such route" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  meeting_ended: { status: 409, title: "Meeting has ended" },
+  idempotency_conflict: { status: 409, title: "Idempotency key reused with a different request" },
+  validation_failed: { status: 400, title: "Request validation failed" },
+  malformed_json: { status: 400, title: "Malformed JSON body" },
+  payload_too_large: { status: 413, title: "Request body too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  upgrade_required: { status: 426, title: "WebSocket upgrade required" },
+  rate_limited: { status: 429, title: "Too many requests" },
+  internal_error: { status: 500, title: "Internal error" },
+  dependency_unavailable: { status: 503, title: "A dependency is unavailable" },
+} as const satisfies Record<string, { status: ContentfulStatusCode; title: string }>;
+
+export type ErrorCode = keyof typeof errorCatalog;
+
+export const problemType = (code: ErrorCode) => `urn:edge-meetings:problem:${code}`;
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** Thrown anywhere in a request; turned into a problem response in exactly one place (problem.ts). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail?: string,
+    readonly issues?: ValidationIssue[],
+  ) {
+    super(detail ?? errorCatalog[code].title);
+    this.name = "ApiError";
+  }
+
+  get status(): ContentfulStatusCode {
+    return errorCatalog[this.code].status;
+  }
+}

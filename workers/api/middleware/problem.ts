@@ -1,0 +1,54 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { ApiError, errorCatalog, problemType, type ErrorCode } from "../errors.ts";
+import type { AppEnv } from "../app-env.ts";
+import { logEvent } from "../../observability/log.ts";
+
+/** Renders an ApiError as application/problem+json. The only place errors become responses. */
+export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
+  const { title } = errorCatalog[error.code];
+  const body = {
+    type: problemType(error.code),
+    code: error.code,
+    title,
+    status: error.status,
+    ...(error.detail ? { detail: error.detail } : {}),
+    ...(error.issues ? { issues: error.issues } : {}),
+    instance: c.get("requestId"),
+  };
+  const headers = new Headers({ "content-type": "application/problem+json" });
+  if (error.status === 401) headers.set("www-authenticate", 'Bearer realm="edge-meetings"');
+  return new Response(JSON.stringify(body), { status: error.status, headers });
+}
+
+/** Maps anything thrown to a typed problem; unknown errors are logged server-side and never leak. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) return fromHttpException(error);
+  return new ApiError("internal_error");
+}
+
+function fromHttpException(error: HTTPException): ApiError {
+  // Hono's own validators and body-limit raise HTTPExceptions; give them stable codes.
+  const byStatus: Partial<Record<number, ErrorCode>> = {
+    400: /json/i.test(error.message) ? "malformed_json" : "validation_failed",
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+  };
+  return new ApiError(byStatus[error.status] ?? "internal_error");
+}
+
+export function onError(error: unknown, c: Context<AppEnv>): Response {
+  const apiError = toApiError(error);
+  if (apiError.code === "internal_error") {
+    logEvent("request_failed", {
+      requestId: c.get("requestId"),
+      path: c.req.path,
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+    });
+  }
+  return problemResponse(c, apiError);
+}

@@ -1,0 +1,49 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { JoinTokenError, verifyJoinToken } from "../../auth/join-token.ts";
+import { loadSigningKeys } from "../../auth/signing-keys.ts";
+import { readConfig } from "../../env.ts";
+import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
+import { forwardConnect } from "../../meeting-room/meeting-room-client.ts";
+import type { AppEnv } from "../app-env.ts";
+import { ApiError } from "../errors.ts";
+import { validationHook } from "../middleware/validation-hook.ts";
+import { MeetingIdParam } from "../schemas/meeting.ts";
+import { problemResponses } from "../schemas/problem.ts";
+import { findMeeting } from "../../meetings/meeting-repository.ts";
+
+const connectRoute = createRoute({
+  method: "get",
+  path: "/v1/meetings/{id}/connect",
+  tags: ["Meeting room"],
+  summary: "Open the meeting room WebSocket with a join token",
+  description: "Authenticated by the join token in `token` (browsers cannot set headers on WebSockets).",
+  request: {
+    params: MeetingIdParam,
+    query: z.object({ token: z.string().max(4096).optional().openapi({ param: { name: "token", in: "query" } }) }),
+  },
+  responses: { 101: { description: "Switching protocols" }, ...problemResponses(400, 401, 404, 409, 426) },
+});
+
+export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(connectRoute, async (c) => {
+  const { token } = c.req.valid("query");
+  if (!token) throw new ApiError("unauthorized", "Pass the join token as ?token=");
+  const config = readConfig(c.env);
+  let claims;
+  try {
+    claims = await verifyJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), token, {
+      issuer: config.JOIN_TOKEN_ISSUER,
+    });
+  } catch (error) {
+    if (error instanceof JoinTokenError) {
+      throw new ApiError(error.reason === "expired" ? "join_token_expired" : "invalid_join_token");
+    }
+    throw error;
+  }
+  if (claims.meetingId !== c.req.valid("param").id) throw new ApiError("invalid_join_token", "The token is for another meeting");
+  // The tenant comes from the verified token, so a token can only ever open its own tenant's meeting.
+  const meeting = await findMeeting(c.get("db"), claims.tenantId, claims.meetingId);
+  if (!meeting) throw new ApiError("not_found", "No meeting with this id");
+  if (!acceptsParticipants(meeting.status)) throw new ApiError("meeting_ended");
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
+  return forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims);
+});

@@ -1,0 +1,182 @@
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { ApiError } from "../errors.ts";
+import type { AppEnv } from "../app-env.ts";
+import { validationHook } from "../middleware/validation-hook.ts";
+import { problemResponses } from "../schemas/problem.ts";
+import {
+  CreateMeetingBody,
+  IdempotencyHeader,
+  ListMeetingsQuery,
+  MeetingIdParam,
+  MeetingPageSchema,
+  MeetingSchema,
+  UpdateMeetingBody,
+} from "../schemas/meeting.ts";
+import { meetingView } from "./meeting-view.ts";
+import {
+  deleteMeeting,
+  endMeeting,
+  findMeeting,
+  insertMeeting,
+  listMeetings,
+  updateMeeting,
+  type MeetingRow,
+} from "../../meetings/meeting-repository.ts";
+import { mergeSchedule, refuseUpdate } from "../../meetings/meeting-lifecycle.ts";
+import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
+import { requestFingerprint } from "../../meetings/request-fingerprint.ts";
+import type { MeetingId } from "../../protocol/ids.ts";
+import { endMeetingRoom } from "../../meeting-room/meeting-room-client.ts";
+
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+const security = [{ apiKey: [] }];
+const tags = ["Meetings"];
+
+const createMeetingRoute = createRoute({
+  method: "post",
+  path: "/v1/meetings",
+  tags,
+  security,
+  summary: "Create a meeting",
+  request: { headers: IdempotencyHeader, body: { content: json(CreateMeetingBody), required: true } },
+  responses: {
+    201: { description: "Created", content: json(MeetingSchema) },
+    200: { description: "Replayed create (same Idempotency-Key and body)", content: json(MeetingSchema) },
+    ...problemResponses(400, 401, 409, 413, 415),
+  },
+});
+
+const getMeetingRoute = createRoute({
+  method: "get",
+  path: "/v1/meetings/{id}",
+  tags,
+  security,
+  summary: "Get a meeting",
+  request: { params: MeetingIdParam },
+  responses: { 200: { description: "The meeting", content: json(MeetingSchema) }, ...problemResponses(400, 401, 404) },
+});
+
+const listMeetingsRoute = createRoute({
+  method: "get",
+  path: "/v1/meetings",
+  tags,
+  security,
+  summary: "List meetings, newest first",
+  request: { query: ListMeetingsQuery },
+  responses: { 200: { description: "A page of meetings", content: json(MeetingPageSchema) }, ...problemResponses(400, 401) },
+});
+
+const updateMeetingRoute = createRoute({
+  method: "patch",
+  path: "/v1/meetings/{id}",
+  tags,
+  security,
+  summary: "Update a meeting that has not ended",
+  request: { params: MeetingIdParam, body: { content: json(UpdateMeetingBody), required: true } },
+  responses: {
+    200: { description: "Updated", content: json(MeetingSchema) },
+    ...problemResponses(400, 401, 404, 409, 413, 415),
+  },
+});
+
+const endMeetingRoute = createRoute({
+  method: "post",
+  path: "/v1/meetings/{id}/end",
+  tags,
+  security,
+  summary: "End a meeting for everyone (idempotent)",
+  request: { params: MeetingIdParam },
+  responses: { 200: { description: "Ended", content: json(MeetingSchema) }, ...problemResponses(400, 401, 404) },
+});
+
+const deleteMeetingRoute = createRoute({
+  method: "delete",
+  path: "/v1/meetings/{id}",
+  tags,
+  security,
+  summary: "Delete a meeting (ends it first; usage records are kept)",
+  request: { params: MeetingIdParam },
+  responses: { 204: { description: "Deleted" }, ...problemResponses(400, 401, 404) },
+});
+
+const toDate = (value: string | null | undefined) => (value === undefined ? undefined : value === null ? null : new Date(value));
+
+export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
+  .openapi(createMeetingRoute, async (c) => {
+    const body = c.req.valid("json");
+    const key = c.req.valid("header")["idempotency-key"];
+    const result = await insertMeeting(
+      c.get("db"),
+      c.get("tenantId"),
+      {
+        ...body,
+        scheduledStartAt: toDate(body.scheduledStartAt) ?? null,
+        scheduledEndAt: toDate(body.scheduledEndAt) ?? null,
+      },
+      key ? { key, fingerprint: await requestFingerprint(body) } : undefined,
+    );
+    if ("conflict" in result) throw new ApiError("idempotency_conflict");
+    return c.json(meetingView(result.meeting), result.replayed ? 200 : 201);
+  })
+  .openapi(getMeetingRoute, async (c) => {
+    const meeting = await requireMeeting(c.get("db"), c.get("tenantId"), c.req.valid("param").id as MeetingId);
+    return c.json(meetingView(meeting), 200);
+  })
+  .openapi(listMeetingsRoute, async (c) => {
+    const { limit, cursor, status } = c.req.valid("query");
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    if (cursor !== undefined && !after) {
+      throw new ApiError("validation_failed", "cursor is not one this API issued", [{ path: "cursor", message: "invalid cursor" }]);
+    }
+    // Fetch one extra row to know whether another page exists without a count query.
+    const rows = await listMeetings(c.get("db"), c.get("tenantId"), { limit: limit + 1, after, status });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    return c.json({ data: page.map(meetingView), nextCursor }, 200);
+  })
+  .openapi(updateMeetingRoute, async (c) => {
+    const db = c.get("db");
+    const tenantId = c.get("tenantId");
+    const id = c.req.valid("param").id as MeetingId;
+    const patch = c.req.valid("json");
+    const current = await requireMeeting(db, tenantId, id);
+    const refusal = refuseUpdate(current.status);
+    if (refusal) throw new ApiError(refusal);
+    const schedule = mergeSchedule(current, {
+      scheduledStartAt: toDate(patch.scheduledStartAt),
+      scheduledEndAt: toDate(patch.scheduledEndAt),
+    });
+    if (schedule === "invalid_schedule") {
+      throw new ApiError("validation_failed", "scheduledEndAt must be after scheduledStartAt", [
+        { path: "scheduledEndAt", message: "must be after scheduledStartAt" },
+      ]);
+    }
+    const { scheduledStartAt: _start, scheduledEndAt: _end, ...rest } = patch;
+    const updated = await updateMeeting(db, tenantId, id, { ...rest, ...schedule });
+    // Nothing updated: it was ended or deleted between the read and the write.
+    if (!updated) throw new ApiError((await findMeeting(db, tenantId, id)) ? "meeting_ended" : "not_found");
+    return c.json(meetingView(updated), 200);
+  })
+  .openapi(endMeetingRoute, async (c) => {
+    const tenantId = c.get("tenantId");
+    const id = c.req.valid("param").id as MeetingId;
+    const ended = await endMeeting(c.get("db"), tenantId, id);
+    if (!ended) throw new ApiError("not_found", "No meeting with this id");
+    await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, "ended_by_api");
+    return c.json(meetingView(ended), 200);
+  })
+  .openapi(deleteMeetingRoute, async (c) => {
+    const tenantId = c.get("tenantId");
+    const id = c.req.valid("param").id as MeetingId;
+    if (!(await deleteMeeting(c.get("db"), tenantId, id))) throw new ApiError("not_found", "No meeting with this id");
+    await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, "deleted");
+    return c.body(null, 204);
+  });
+
+/** 404 for a meeting that does not exist *or belongs to another tenant*: the two are indistinguishable. */
+export async function requireMeeting(db: AppEnv["Variables"]["db"], tenantId: AppEnv["Variables"]["tenantId"], id: MeetingId): Promise<MeetingRow> {
+  const meeting = await findMeeting(db, tenantId, id);
+  if (!meeting) throw new ApiError("not_found", "No meeting with this id");
+  return meeting;
+}

@@ -1,0 +1,82 @@
+import { z } from "@hono/zod-openapi";
+
+const metadataSchema = z
+  .record(z.string().max(64), z.unknown())
+  .refine((value) => JSON.stringify(value).length <= 4096, "metadata must serialise to at most 4096 bytes")
+  .openapi({ description: "Tenant-defined data, at most 4 KiB as JSON", example: { course: "bio-101" } });
+
+const dateTime = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T15:00:00Z" });
+
+export const MeetingIdParam = z.object({
+  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1" }),
+});
+
+export const CreateMeetingBody = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200),
+    waitingRoom: z.boolean().default(false),
+    e2ee: z.boolean().default(false),
+    maxParticipants: z.number().int().min(1).max(10_000).default(100),
+    scheduledStartAt: dateTime.nullable().optional(),
+    scheduledEndAt: dateTime.nullable().optional(),
+    metadata: metadataSchema.default({}),
+  })
+  .refine(
+    (m) => !m.scheduledStartAt || !m.scheduledEndAt || new Date(m.scheduledEndAt) > new Date(m.scheduledStartAt),
+    { message: "scheduledEndAt must be after scheduledStartAt", path: ["scheduledEndAt"] },
+  )
+  .openapi("CreateMeeting");
+
+export const UpdateMeetingBody = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200),
+    waitingRoom: z.boolean(),
+    e2ee: z.boolean(),
+    maxParticipants: z.number().int().min(1).max(10_000),
+    scheduledStartAt: dateTime.nullable(),
+    scheduledEndAt: dateTime.nullable(),
+    metadata: metadataSchema,
+  })
+  .partial()
+  .refine((patch) => Object.keys(patch).length > 0, "send at least one field to change")
+  .openapi("UpdateMeeting");
+
+export const MeetingSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    status: z.enum(["scheduled", "live", "ended"]),
+    waitingRoom: z.boolean(),
+    e2ee: z.boolean(),
+    maxParticipants: z.number().int(),
+    scheduledStartAt: z.string().nullable(),
+    scheduledEndAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Meeting");
+
+export const ListMeetingsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: "limit", in: "query" } }),
+  cursor: z.string().max(200).optional().openapi({ param: { name: "cursor", in: "query" } }),
+  status: z.enum(["scheduled", "live", "ended"]).optional().openapi({ param: { name: "status", in: "query" } }),
+});
+
+export const MeetingPageSchema = z
+  .object({
+    data: z.array(MeetingSchema),
+    nextCursor: z.string().nullable().openapi({ description: "Pass as `cursor` for the next page; null on the last" }),
+  })
+  .openapi("MeetingPage");
+
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(8)
+    .max(128)
+    .regex(/^[\x21-\x7e]+$/)
+    .optional()
+    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "Retry-safe create" }),
+});

@@ -1,0 +1,27 @@
+import { and, eq, gt, isNull, or } from "drizzle-orm";
+import { apiKeys, tenants } from "../../schema/index.ts";
+import type { Database } from "../db/database.ts";
+import type { ApiKeyId, TenantId } from "../protocol/ids.ts";
+
+export interface ActiveApiKey {
+  keyId: ApiKeyId;
+  tenantId: TenantId;
+}
+
+/** A key counts only while it is unrevoked, unexpired and its tenant is active. */
+export async function findActiveApiKey(db: Database, keyHash: string, now = new Date()): Promise<ActiveApiKey | undefined> {
+  const [row] = await db
+    .select({ keyId: apiKeys.id, tenantId: apiKeys.tenantId })
+    .from(apiKeys)
+    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
+    .where(
+      and(
+        eq(apiKeys.keyHash, keyHash),
+        isNull(apiKeys.revokedAt),
+        or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, now)),
+        eq(tenants.status, "active"),
+      ),
+    )
+    .limit(1);
+  return row ? { keyId: row.keyId as ApiKeyId, tenantId: row.tenantId as TenantId } : undefined;
+}

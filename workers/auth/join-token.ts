@@ -1,0 +1,103 @@
+import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
+import { z } from "zod";
+import type { MeetingId, ParticipantIdentity, TenantId } from "../protocol/ids.ts";
+import type { SigningKeys } from "./signing-keys.ts";
+
+export const participantRoles = ["host", "cohost", "participant", "guest"] as const;
+export type ParticipantRole = (typeof participantRoles)[number];
+
+/** Audience fixed for join tokens so no other JWT we might ever sign can be replayed as one. */
+export const joinTokenAudience = "meeting-join";
+
+const claimsSchema = z.object({
+  sub: z.string().min(1).max(128),
+  tid: z.uuid(),
+  mid: z.uuid(),
+  role: z.enum(participantRoles),
+  name: z.string().max(128).optional(),
+  jti: z.string().min(1),
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
+
+export interface JoinTokenClaims {
+  tenantId: TenantId;
+  meetingId: MeetingId;
+  identity: ParticipantIdentity;
+  role: ParticipantRole;
+  name?: string;
+  tokenId: string;
+  expiresAt: Date;
+}
+
+export interface MintJoinToken {
+  tenantId: TenantId;
+  meetingId: MeetingId;
+  identity: string;
+  role: ParticipantRole;
+  name?: string;
+  ttlSeconds: number;
+  issuer: string;
+  now?: Date;
+}
+
+export async function mintJoinToken(keys: SigningKeys, input: MintJoinToken): Promise<{ token: string; expiresAt: Date }> {
+  const issuedAt = Math.floor((input.now ?? new Date()).getTime() / 1000);
+  const expiresAt = issuedAt + input.ttlSeconds;
+  const token = await new SignJWT({
+    tid: input.tenantId,
+    mid: input.meetingId,
+    role: input.role,
+    ...(input.name ? { name: input.name } : {}),
+  })
+    .setProtectedHeader({ alg: "ES256", kid: keys.active.kid, typ: "JWT" })
+    .setSubject(input.identity)
+    .setIssuer(input.issuer)
+    .setAudience(joinTokenAudience)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(issuedAt)
+    .setExpirationTime(expiresAt)
+    .sign(keys.active.key);
+  return { token, expiresAt: new Date(expiresAt * 1000) };
+}
+
+export type JoinTokenFailure = "expired" | "invalid";
+
+export class JoinTokenError extends Error {
+  constructor(readonly reason: JoinTokenFailure) {
+    super(`join token ${reason}`);
+    this.name = "JoinTokenError";
+  }
+}
+
+/** Verifies signature (ES256 only: `none` and HS* are refused), issuer, audience, expiry and claim shapes. */
+export async function verifyJoinToken(
+  keys: SigningKeys,
+  token: string,
+  options: { issuer: string; now?: Date },
+): Promise<JoinTokenClaims> {
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, keys.verifier, {
+      algorithms: ["ES256"],
+      issuer: options.issuer,
+      audience: joinTokenAudience,
+      clockTolerance: 5,
+      ...(options.now ? { currentDate: options.now } : {}),
+    }));
+  } catch (error) {
+    throw new JoinTokenError(error instanceof joseErrors.JWTExpired ? "expired" : "invalid");
+  }
+  const claims = claimsSchema.safeParse(payload);
+  if (!claims.success) throw new JoinTokenError("invalid");
+  const c = claims.data;
+  return {
+    tenantId: c.tid as TenantId,
+    meetingId: c.mid as MeetingId,
+    identity: c.sub as ParticipantIdentity,
+    role: c.role,
+    ...(c.name ? { name: c.name } : {}),
+    tokenId: c.jti,
+    expiresAt: new Date(c.exp * 1000),
+  };
+}

@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+/** Bindings and variables the Worker receives (wrangler.toml [vars], secrets, Durable Object bindings). */
+export interface Env {
+  MEETING_ROOM: DurableObjectNamespace;
+  DATABASE_URL: string;
+  /** Local only: host:port of the WebSocket-to-TCP proxy standing in for Neon's. Unset in production. */
+  NEON_WS_PROXY?: string;
+  UPSTASH_REDIS_REST_URL: string;
+  UPSTASH_REDIS_REST_TOKEN: string;
+  LIVEKIT_URL: string;
+  LIVEKIT_API_KEY: string;
+  LIVEKIT_API_SECRET: string;
+  S3_ENDPOINT?: string;
+  S3_REGION: string;
+  S3_BUCKET: string;
+  S3_ACCESS_KEY_ID: string;
+  S3_SECRET_ACCESS_KEY: string;
+  TURN_URLS?: string;
+  TURN_SECRET?: string;
+  JOIN_TOKEN_SIGNING_KEYS: string;
+  JOIN_TOKEN_TTL_SECONDS?: string;
+  JOIN_TOKEN_ISSUER?: string;
+  MAX_BODY_BYTES?: string;
+}
+
+const required = z.string().min(1);
+
+/** Validated once per isolate: a misconfigured deployment fails loudly with the variable's name, not its value. */
+export const configSchema = z.object({
+  DATABASE_URL: required,
+  NEON_WS_PROXY: z.string().min(1).optional(),
+  UPSTASH_REDIS_REST_URL: z.url(),
+  UPSTASH_REDIS_REST_TOKEN: required,
+  LIVEKIT_URL: z.url(),
+  LIVEKIT_API_KEY: required,
+  LIVEKIT_API_SECRET: required,
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: required,
+  S3_BUCKET: required,
+  S3_ACCESS_KEY_ID: required,
+  S3_SECRET_ACCESS_KEY: required,
+  JOIN_TOKEN_SIGNING_KEYS: required,
+  JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+  JOIN_TOKEN_ISSUER: z.string().min(1).default("edge-meetings"),
+  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+const cache = new WeakMap<object, Config>();
+
+export function readConfig(env: Env): Config {
+  const cached = cache.get(env);
+  if (cached) return cached;
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((issue) => issue.path.join(".")).join(", ");
+    throw new Error(`invalid Worker configuration: ${names}`);
+  }
+  cache.set(env, parsed.data);
+  return parsed.data;
+}

@@ -1,0 +1,33 @@
+import type { MeetingId, TenantId } from "../protocol/ids.ts";
+import type { JoinTokenClaims } from "../auth/join-token.ts";
+
+/**
+ * How the Worker talks to a meeting's Durable Object. The object's name includes the tenant, so two
+ * tenants can never reach the same room even with colliding meeting ids.
+ */
+export const roomName = (tenantId: TenantId, meetingId: MeetingId) => `${tenantId}:${meetingId}`;
+
+export function meetingRoomStub(namespace: DurableObjectNamespace, tenantId: TenantId, meetingId: MeetingId) {
+  return namespace.get(namespace.idFromName(roomName(tenantId, meetingId)));
+}
+
+/** Header carrying the Worker-verified participant into the DO (not reachable from outside). */
+export const verifiedParticipantHeader = "x-verified-participant";
+
+export function forwardConnect(namespace: DurableObjectNamespace, request: Request, claims: JoinTokenClaims): Promise<Response> {
+  const headers = new Headers(request.headers);
+  headers.set(verifiedParticipantHeader, JSON.stringify(claims));
+  const stub = meetingRoomStub(namespace, claims.tenantId, claims.meetingId);
+  return stub.fetch(new Request("https://meeting-room/connect", { headers }));
+}
+
+export async function endMeetingRoom(
+  namespace: DurableObjectNamespace,
+  tenantId: TenantId,
+  meetingId: MeetingId,
+  reason: string,
+): Promise<void> {
+  const stub = meetingRoomStub(namespace, tenantId, meetingId);
+  const response = await stub.fetch("https://meeting-room/end", { method: "POST", body: JSON.stringify({ reason }) });
+  if (!response.ok) throw new Error(`meeting room refused end: ${response.status}`);
+}

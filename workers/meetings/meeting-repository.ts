@@ -1,0 +1,107 @@
+import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { meetings } from "../../schema/index.ts";
+import type { Database } from "../db/database.ts";
+import type { MeetingId, TenantId } from "../protocol/ids.ts";
+import type { PageCursor } from "./page-cursor.ts";
+
+/** Every query here takes the tenant and filters on it: there is no unscoped read. */
+export type MeetingRow = typeof meetings.$inferSelect;
+export type NewMeeting = Pick<
+  typeof meetings.$inferInsert,
+  "title" | "waitingRoom" | "e2ee" | "maxParticipants" | "scheduledStartAt" | "scheduledEndAt" | "metadata"
+>;
+export type MeetingPatch = Partial<NewMeeting>;
+
+const live = (tenantId: TenantId, id: MeetingId) =>
+  and(eq(meetings.tenantId, tenantId), eq(meetings.id, id), isNull(meetings.deletedAt));
+
+export async function insertMeeting(
+  db: Database,
+  tenantId: TenantId,
+  input: NewMeeting,
+  idempotency?: { key: string; fingerprint: string },
+): Promise<{ meeting: MeetingRow; replayed: boolean } | { conflict: true }> {
+  // createdAt from the app at ms precision, so page cursors (ISO strings) compare exactly.
+  const now = new Date();
+  const [created] = await db
+    .insert(meetings)
+    .values({
+      ...input,
+      tenantId,
+      createdAt: now,
+      updatedAt: now,
+      idempotencyKey: idempotency?.key ?? null,
+      idempotencyFingerprint: idempotency?.fingerprint ?? null,
+    })
+    .onConflictDoNothing({ target: [meetings.tenantId, meetings.idempotencyKey] })
+    .returning();
+  if (created) return { meeting: created, replayed: false };
+  const [existing] = await db
+    .select()
+    .from(meetings)
+    .where(and(eq(meetings.tenantId, tenantId), eq(meetings.idempotencyKey, idempotency!.key)));
+  if (!existing || existing.idempotencyFingerprint !== idempotency!.fingerprint) return { conflict: true };
+  return { meeting: existing, replayed: true };
+}
+
+export async function findMeeting(db: Database, tenantId: TenantId, id: MeetingId): Promise<MeetingRow | undefined> {
+  const [row] = await db.select().from(meetings).where(live(tenantId, id));
+  return row;
+}
+
+export async function listMeetings(
+  db: Database,
+  tenantId: TenantId,
+  options: { limit: number; after?: PageCursor; status?: MeetingRow["status"] },
+): Promise<MeetingRow[]> {
+  const { after, status } = options;
+  return db
+    .select()
+    .from(meetings)
+    .where(
+      and(
+        eq(meetings.tenantId, tenantId),
+        isNull(meetings.deletedAt),
+        status ? eq(meetings.status, status) : undefined,
+        after
+          ? or(lt(meetings.createdAt, after.createdAt), and(eq(meetings.createdAt, after.createdAt), lt(meetings.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(meetings.createdAt), desc(meetings.id))
+    .limit(options.limit);
+}
+
+/** Applies a patch unless the meeting ended meanwhile (the status guard makes check-then-write race-free). */
+export async function updateMeeting(
+  db: Database,
+  tenantId: TenantId,
+  id: MeetingId,
+  patch: MeetingPatch,
+): Promise<MeetingRow | undefined> {
+  const [row] = await db
+    .update(meetings)
+    .set({ ...patch, updatedAt: new Date() })
+    .where(and(live(tenantId, id), ne(meetings.status, "ended")))
+    .returning();
+  return row;
+}
+
+export async function endMeeting(db: Database, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<MeetingRow | undefined> {
+  const [row] = await db
+    .update(meetings)
+    .set({ status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
+    .where(live(tenantId, id))
+    .returning();
+  return row;
+}
+
+/** Soft delete: the row stays for sessions, participants and usage that reference it. */
+export async function deleteMeeting(db: Database, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<boolean> {
+  const deleted = await db
+    .update(meetings)
+    .set({ deletedAt: now, status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
+    .where(live(tenantId, id))
+    .returning({ id: meetings.id });
+  return deleted.length === 1;
+}
