@@ -12,8 +12,12 @@ export const workerService: LocalService = {
   name: "worker",
   async up(secrets) {
     // wrangler dev reads secrets from .dev.vars; written fresh each time so it matches .data/secrets.json.
+    // Single quotes: dotenv takes them literally (the signing keys are JSON full of double quotes).
     const devVars = Object.entries(workerVars(secrets))
-      .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+      .map(([key, value]) => {
+        if (value.includes("'") || value.includes("\n")) throw new Error(`${key} cannot be written to .dev.vars`);
+        return `${key}='${value}'`;
+      })
       .join("\n");
     fs.writeFileSync(path.join(repoRoot, ".dev.vars"), `${devVars}\n`, { mode: 0o600 });
     startDaemon({
@@ -25,11 +29,12 @@ export const workerService: LocalService = {
         "--port", String(ports.worker),
         "--inspector-port", String(ports.worker + 1000),
         "--persist-to", path.join(dataDir, "wrangler"),
-        "--log-level", "warn",
+        "--log-level", "log",
         "--show-interactive-dev-session=false",
       ],
       cwd: repoRoot,
-      env: { WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "true" },
+      // No request.cf download (closed network); no telemetry.
+      env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: process.env.CI ?? "true" },
     });
     await waitUntil("worker", async () => (await fetch(`${workerUrl}/.well-known/jwks.json`)).ok, 90_000);
     return workerUrl;

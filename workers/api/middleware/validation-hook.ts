@@ -9,5 +9,6 @@ export const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) =
     path: issue.path.map(String).join(".") || "(root)",
     message: issue.message,
   }));
-  throw new ApiError("validation_failed", `${result.target} is invalid`, issues);
+  const part = result.target === "json" ? "body" : result.target;
+  throw new ApiError("validation_failed", `The request ${part} is invalid`, issues);
 };

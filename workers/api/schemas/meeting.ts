@@ -78,5 +78,5 @@ export const IdempotencyHeader = z.object({
     .max(128)
     .regex(/^[\x21-\x7e]+$/)
     .optional()
-    .openapi({ param: { name: "Idempotency-Key", in: "header" }, description: "Retry-safe create" }),
+    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Retry-safe create: a repeat with the same key and body returns the first result" }),
 });
