@@ -14,11 +14,13 @@ export function meetingRoomStub(namespace: DurableObjectNamespace, tenantId: Ten
 /** Header carrying the Worker-verified participant into the DO (not reachable from outside). */
 export const verifiedParticipantHeader = "x-verified-participant";
 
-export function forwardConnect(namespace: DurableObjectNamespace, request: Request, claims: JoinTokenClaims): Promise<Response> {
+export async function forwardConnect(namespace: DurableObjectNamespace, request: Request, claims: JoinTokenClaims): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.set(verifiedParticipantHeader, JSON.stringify(claims));
   const stub = meetingRoomStub(namespace, claims.tenantId, claims.meetingId);
-  return stub.fetch(new Request("https://meeting-room/connect", { headers }));
+  const upgraded = await stub.fetch(new Request("https://meeting-room/connect", { headers }));
+  // A stub's response has immutable headers; re-wrap so response middleware (request id, security headers) can add theirs.
+  return new Response(upgraded.body, { status: upgraded.status, headers: upgraded.headers, webSocket: upgraded.webSocket });
 }
 
 export async function endMeetingRoom(

@@ -16,7 +16,9 @@ export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
     ...(error.issues ? { issues: error.issues } : {}),
     instance: c.get("requestId"),
   };
-  const headers = new Headers({ "content-type": "application/problem+json" });
+  const headers = new Headers({ "content-type": "application/problem+json", "cache-control": "no-store" });
+  const requestId = c.get("requestId");
+  if (requestId) headers.set("x-request-id", requestId);
   if (error.status === 401) headers.set("www-authenticate", 'Bearer realm="edge-meetings"');
   return new Response(JSON.stringify(body), { status: error.status, headers });
 }
