@@ -45,8 +45,11 @@ async function parseSigningKeys(json: string): Promise<SigningKeys> {
   const kids = new Set(parsed.data.map((k) => k.kid));
   if (kids.size !== parsed.data.length) throw new Error("JOIN_TOKEN_SIGNING_KEYS has duplicate kids");
 
+  // Import every key now, so a corrupt verify-only key fails at load rather than as a mystery "invalid" token later.
+  const imported = await Promise.all(parsed.data.map((jwk) => importJWK({ ...jwk, alg: "ES256" }, "ES256").catch(() => undefined)));
+  if (imported.some((key) => key === undefined)) throw new Error("JOIN_TOKEN_SIGNING_KEYS has a key that is not a valid P-256 key");
   const first = parsed.data[0]!;
-  const key = (await importJWK({ ...first, alg: "ES256" }, "ES256")) as CryptoKey;
+  const key = imported[0] as CryptoKey;
   // Publish only the public half of each key.
   const jwks: JSONWebKeySet = {
     keys: parsed.data.map(({ kty, crv, x, y, kid }): JWK => ({ kty, crv, x, y, kid, alg: "ES256", use: "sig" })),
