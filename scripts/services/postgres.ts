@@ -81,6 +81,8 @@ async function upDebian(engine: Extract<PostgresEngine, { kind: "debian" }>, sec
   const version = await ensureCluster(engine);
   const binDir = path.join(debianRoot, String(version), "bin");
   if (!runningPid("postgres")) await refuseForeignListener(ports.postgres, "Postgres");
+  // Parents with default modes: a recursive mkdir would give them 0700 too, locking the postgres user out.
+  fs.mkdirSync(path.dirname(socketDir), { recursive: true });
   fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   if (asRoot()) await run("chown", ["postgres:postgres", socketDir]);
   const [command, args] = asPostgresUser(path.join(binDir, "postgres"), [
@@ -109,6 +111,7 @@ async function ensureCluster(engine: Extract<PostgresEngine, { kind: "debian" }>
   // initdb into a scratch directory and rename it, so an interrupted initdb never leaves a half cluster.
   const scratch = `${pgDataDir}.initdb`;
   fs.rmSync(scratch, { recursive: true, force: true });
+  fs.mkdirSync(path.dirname(scratch), { recursive: true });
   fs.mkdirSync(scratch, { recursive: true, mode: 0o700 });
   if (asRoot()) await run("chown", ["postgres:postgres", scratch]);
   const [command, args] = asPostgresUser(path.join(engine.binDir, "initdb"), [
