@@ -1,0 +1,87 @@
+import { z } from "zod";
+
+/**
+ * Client -> server frames of the meeting-room protocol. Every frame carries a client-chosen `id` so
+ * an `error` frame can point at it (`ref`). Limits here are the protocol's, enforced before any state changes.
+ */
+export const maxFrameBytes = 64 * 1024;
+
+const frameId = z.string().min(1).max(64);
+const identity = z.string().min(1).max(128);
+const base = { id: frameId };
+
+const sessionDescription = z.object({ kind: z.enum(["offer", "answer"]), sdp: z.string().min(1).max(32 * 1024) });
+const iceCandidate = z.object({
+  kind: z.literal("ice"),
+  candidate: z.object({
+    candidate: z.string().max(1024),
+    sdpMid: z.string().max(64).nullable().optional(),
+    sdpMLineIndex: z.number().int().min(0).max(255).nullable().optional(),
+    usernameFragment: z.string().max(256).nullable().optional(),
+  }),
+});
+
+/** A public key for E2EE key agreement: only public JWK members are accepted, never `d`. */
+const publicJwk = z.strictObject({
+  kty: z.enum(["EC", "OKP"]),
+  crv: z.enum(["P-256", "X25519"]),
+  x: z.string().min(1).max(128),
+  y: z.string().min(1).max(128).optional(),
+  kid: z.string().max(64).optional(),
+});
+
+const attachmentRef = z.object({
+  objectKey: z.string().min(1).max(512),
+  name: z.string().min(1).max(256),
+  contentType: z.string().min(1).max(128),
+  sizeBytes: z.number().int().min(1),
+});
+
+export const clientFrameSchema = z.discriminatedUnion("type", [
+  z.object({ ...base, type: z.literal("hello"), protocolVersion: z.number().int(), resumeFromSeq: z.number().int().min(0).optional() }),
+  z.object({ ...base, type: z.literal("ping") }),
+  z.object({ ...base, type: z.literal("signal"), to: identity, payload: z.discriminatedUnion("kind", [sessionDescription.extend({ kind: z.literal("offer") }), sessionDescription.extend({ kind: z.literal("answer") }), iceCandidate]) }),
+  z.object({
+    ...base,
+    type: z.literal("presence"),
+    audioMuted: z.boolean().optional(),
+    videoMuted: z.boolean().optional(),
+    handRaised: z.boolean().optional(),
+    connectionQuality: z.enum(["excellent", "good", "poor", "lost"]).optional(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("chat_send"),
+    clientMessageId: z.string().min(8).max(64),
+    body: z.string().max(8000),
+    attachments: z.array(attachmentRef).max(5).default([]),
+  }),
+  z.object({ ...base, type: z.literal("chat_edit"), messageSeq: z.number().int().min(1), body: z.string().min(1).max(8000) }),
+  z.object({ ...base, type: z.literal("chat_delete"), messageSeq: z.number().int().min(1) }),
+  z.object({ ...base, type: z.literal("chat_react"), messageSeq: z.number().int().min(1), emoji: z.string().min(1).max(16), on: z.boolean() }),
+  z.object({ ...base, type: z.literal("chat_history"), beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100).default(50) }),
+  z.object({ ...base, type: z.literal("attachment_upload"), name: z.string().min(1).max(256), contentType: z.string().min(1).max(128), sizeBytes: z.number().int().min(1) }),
+  z.object({ ...base, type: z.literal("mute"), target: identity, track: z.enum(["audio", "video"]) }),
+  z.object({ ...base, type: z.literal("mute_all"), track: z.enum(["audio", "video"]) }),
+  z.object({ ...base, type: z.literal("remove"), target: identity, reason: z.string().max(200).optional() }),
+  z.object({ ...base, type: z.literal("lock"), locked: z.boolean() }),
+  z.object({ ...base, type: z.literal("end_meeting") }),
+  z.object({ ...base, type: z.literal("set_role"), target: identity, role: z.enum(["cohost", "participant"]) }),
+  z.object({ ...base, type: z.literal("spotlight"), target: identity.nullable() }),
+  z.object({ ...base, type: z.literal("admit"), target: identity }),
+  z.object({ ...base, type: z.literal("deny"), target: identity }),
+  z.object({ ...base, type: z.literal("e2ee_publish_key"), publicKey: publicJwk }),
+  z.object({
+    ...base,
+    type: z.literal("e2ee_key_package"),
+    to: identity,
+    keyId: z.number().int().min(0),
+    // Opaque to the server: the media key encrypted for `to`; the DO relays it and never reads it.
+    ciphertext: z.string().min(1).max(4096),
+    iv: z.string().min(1).max(64),
+  }),
+]);
+
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+export type ClientFrameType = ClientFrame["type"];
+export const clientFrameTypes = clientFrameSchema.options.map((option) => option.shape.type.value) as ClientFrameType[];

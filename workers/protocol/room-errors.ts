@@ -1,0 +1,19 @@
+/**
+ * Stable codes of `error` frames on the meeting-room WebSocket. Clients switch on `code`; `ref` echoes the
+ * offending frame's `id` when it had one.
+ */
+export const roomErrorCodes = [
+  "malformed_frame", // not JSON, or JSON that is not an object
+  "unknown_frame_type",
+  "invalid_frame", // schema violation
+  "frame_too_large",
+  "rate_limited",
+  "forbidden", // sender's role does not allow the action
+  "not_found", // target participant or message does not exist
+  "meeting_locked",
+  "in_waiting_room", // action needs admission first
+  "attachment_rejected",
+  "internal_error",
+] as const;
+
+export type RoomErrorCode = (typeof roomErrorCodes)[number];

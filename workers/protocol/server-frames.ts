@@ -1,0 +1,82 @@
+import { z } from "zod";
+import { roomErrorCodes } from "./room-errors.ts";
+
+/**
+ * Server -> client frames. Every frame carries `seq`, the meeting's own sequence number: a client that
+ * reconnects with `resumeFromSeq` gets exactly the frames addressed to it after that number.
+ */
+export const protocolVersion = 1;
+
+const role = z.enum(["host", "cohost", "participant", "guest"]);
+
+export const rosterEntrySchema = z.object({
+  identity: z.string(),
+  name: z.string().optional(),
+  role,
+  audioMuted: z.boolean(),
+  videoMuted: z.boolean(),
+  handRaised: z.boolean(),
+  connectionQuality: z.enum(["excellent", "good", "poor", "lost"]),
+  joinedAt: z.string(),
+});
+
+export const chatMessageSchema = z.object({
+  seq: z.number().int(),
+  clientMessageId: z.string(),
+  sender: z.string(),
+  body: z.string(),
+  attachments: z.array(z.object({ objectKey: z.string(), name: z.string(), contentType: z.string(), sizeBytes: z.number() })),
+  reactions: z.record(z.string(), z.array(z.string())),
+  sentAt: z.string(),
+  editedAt: z.string().nullable(),
+  deleted: z.boolean(),
+});
+
+const iceServerSchema = z.object({ urls: z.array(z.string()), username: z.string().optional(), credential: z.string().optional() });
+const publicKeySchema = z.record(z.string(), z.string());
+const seq = { seq: z.number().int().min(1) };
+
+export const serverFrameSchema = z.discriminatedUnion("type", [
+  z.object({
+    ...seq,
+    type: z.literal("welcome"),
+    protocolVersion: z.literal(protocolVersion),
+    meetingId: z.string(),
+    self: rosterEntrySchema,
+    roster: z.array(rosterEntrySchema),
+    lobby: z.array(z.object({ identity: z.string(), name: z.string().optional(), waitingSince: z.string() })),
+    recentChat: z.array(chatMessageSchema),
+    iceServers: z.array(iceServerSchema),
+    locked: z.boolean(),
+    spotlight: z.string().nullable(),
+    e2eePublicKeys: z.record(z.string(), publicKeySchema),
+  }),
+  z.object({ ...seq, type: z.literal("resumed"), fromSeq: z.number().int() }),
+  z.object({ ...seq, type: z.literal("waiting_room") }),
+  z.object({ ...seq, type: z.literal("participant_joined"), participant: rosterEntrySchema }),
+  z.object({ ...seq, type: z.literal("participant_updated"), participant: rosterEntrySchema }),
+  z.object({ ...seq, type: z.literal("participant_left"), identity: z.string(), reason: z.enum(["left", "removed", "timeout", "ended"]) }),
+  z.object({ ...seq, type: z.literal("lobby_updated"), lobby: z.array(z.object({ identity: z.string(), name: z.string().optional(), waitingSince: z.string() })) }),
+  z.object({ ...seq, type: z.literal("denied") }),
+  z.object({ ...seq, type: z.literal("signal"), from: z.string(), payload: z.unknown() }),
+  z.object({ ...seq, type: z.literal("chat_message"), message: chatMessageSchema }),
+  z.object({ ...seq, type: z.literal("chat_updated"), message: chatMessageSchema }),
+  z.object({ ...seq, type: z.literal("chat_history"), ref: z.string(), messages: z.array(chatMessageSchema), hasMore: z.boolean() }),
+  z.object({ ...seq, type: z.literal("attachment_upload"), ref: z.string(), objectKey: z.string(), uploadUrl: z.string(), expiresAt: z.string() }),
+  z.object({ ...seq, type: z.literal("muted"), track: z.enum(["audio", "video"]), by: z.string() }),
+  z.object({ ...seq, type: z.literal("removed"), by: z.string(), reason: z.string().optional() }),
+  z.object({ ...seq, type: z.literal("meeting_locked"), locked: z.boolean(), by: z.string() }),
+  z.object({ ...seq, type: z.literal("spotlight"), target: z.string().nullable(), by: z.string() }),
+  z.object({ ...seq, type: z.literal("e2ee_key"), identity: z.string(), publicKey: publicKeySchema }),
+  z.object({ ...seq, type: z.literal("e2ee_key_package"), from: z.string(), keyId: z.number().int(), ciphertext: z.string(), iv: z.string() }),
+  z.object({ ...seq, type: z.literal("e2ee_rotate"), reason: z.enum(["participant_left", "participant_removed"]), identity: z.string() }),
+  z.object({ ...seq, type: z.literal("pong"), ref: z.string() }),
+  z.object({ ...seq, type: z.literal("meeting_ended"), reason: z.string() }),
+  z.object({ ...seq, type: z.literal("error"), code: z.enum(roomErrorCodes), message: z.string(), ref: z.string().optional() }),
+]);
+
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+export type RosterEntry = z.infer<typeof rosterEntrySchema>;
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+/** A frame before the room stamps its sequence number. */
+export type UnsequencedFrame = ServerFrame extends infer F ? (F extends ServerFrame ? Omit<F, "seq"> : never) : never;
