@@ -55,6 +55,9 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     clientMessageId: z.string().min(8).max(64),
     body: z.string().max(8000),
     attachments: z.array(attachmentRef).max(5).default([]),
+  }).refine((frame) => frame.body.trim().length > 0 || frame.attachments.length > 0, {
+    message: "a message needs text or an attachment",
+    path: ["body"],
   }),
   z.object({ ...base, type: z.literal("chat_edit"), messageSeq: z.number().int().min(1), body: z.string().min(1).max(8000) }),
   z.object({ ...base, type: z.literal("chat_delete"), messageSeq: z.number().int().min(1) }),
