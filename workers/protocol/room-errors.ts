@@ -11,6 +11,7 @@ export const roomErrorCodes = [
   "forbidden", // sender's role does not allow the action
   "not_found", // target participant or message does not exist
   "meeting_locked",
+  "meeting_full",
   "in_waiting_room", // action needs admission first
   "attachment_rejected",
   "internal_error",

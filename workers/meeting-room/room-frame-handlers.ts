@@ -1,0 +1,178 @@
+import type { ClientFrame } from "../protocol/client-frames.ts";
+import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts";
+import { authorize, canModerateChat, muteAllTargets, type Actor, type HostRequest } from "./host-permissions.ts";
+import type { Member } from "./room-state.ts";
+import { closeCodes, RoomTransition } from "./room-transition.ts";
+import { deny, setLocked } from "./waiting-room.ts";
+import { endMeeting, leave, notifyLobby } from "./room-reducer.ts";
+
+type Frame = Exclude<ClientFrame, { type: "hello" }>;
+
+export interface FrameContext {
+  /** Moves a lobby entry into the meeting; false when it is no longer waiting. */
+  admit(identity: string): boolean;
+}
+
+/** Attachments the room hands out upload URLs for. */
+export const attachmentLimits = {
+  maxBytes: 25 * 1024 * 1024,
+  contentTypes: /^(?:image\/(?:png|jpeg|gif|webp)|application\/pdf|text\/plain|video\/mp4|audio\/mpeg)$/,
+};
+
+/** Handles one decoded frame from a connected socket. Every refusal becomes an `error` frame to the sender. */
+export function handleFrame(t: RoomTransition, identity: string, frame: Frame, context: FrameContext): void {
+  const sender = t.state.members[identity];
+  if (!sender) {
+    // Only pings are answered in the lobby; everything else waits for admission.
+    if (frame.type === "ping") t.to(identity, { type: "pong", ref: frame.id });
+    else t.refuse(identity, "in_waiting_room", "wait for a host to admit you", frame.id);
+    return;
+  }
+  t.updateMember(identity, { lastSeenAt: t.now, connected: true });
+  const actor: Actor = { identity, role: sender.role };
+
+  switch (frame.type) {
+    case "ping":
+      t.to(identity, { type: "pong", ref: frame.id });
+      return;
+    case "presence": {
+      const { audioMuted, videoMuted, handRaised, connectionQuality } = frame;
+      const change: Partial<Member> = {
+        ...(audioMuted !== undefined ? { audioMuted } : {}),
+        ...(videoMuted !== undefined ? { videoMuted } : {}),
+        ...(handRaised !== undefined ? { handRaised } : {}),
+        ...(connectionQuality !== undefined ? { connectionQuality } : {}),
+      };
+      broadcastMember(t, t.updateMember(identity, change));
+      return;
+    }
+    case "signal":
+    case "e2ee_key_package": {
+      if (frame.to === identity || !t.state.members[frame.to]) return t.refuse(identity, "not_found", `${frame.to} is not in this meeting`, frame.id);
+      if (frame.type === "signal") t.to(frame.to, { type: "signal", from: identity, payload: frame.payload });
+      else t.to(frame.to, { type: "e2ee_key_package", from: identity, keyId: frame.keyId, ciphertext: frame.ciphertext, iv: frame.iv });
+      return;
+    }
+    case "e2ee_publish_key":
+      t.state = { ...t.state, e2eeKeys: { ...t.state.e2eeKeys, [identity]: { ...frame.publicKey } } };
+      t.emit({ type: "e2ee_key", identity, publicKey: { ...frame.publicKey } }, { kind: "all_except", identities: [identity] });
+      return;
+    case "chat_send": {
+      const result = send(t.state.chat, { sender: identity, clientMessageId: frame.clientMessageId, body: frame.body, attachments: frame.attachments }, t.state.chatSeq + 1, new Date(t.now));
+      if (!result.ok) return t.refuse(identity, result.code, result.message, frame.id);
+      t.state = { ...t.state, chat: result.state, chatSeq: result.duplicate ? t.state.chatSeq : result.message.seq };
+      // A resend is acknowledged to its sender only; everyone else already has the message.
+      if (result.duplicate) t.to(identity, { type: "chat_message", message: toWire(result.message) });
+      else {
+        t.emit({ type: "chat_message", message: toWire(result.message) }, { kind: "all" });
+        t.effect({ kind: "persist_chat" });
+      }
+      return;
+    }
+    case "chat_edit":
+    case "chat_delete":
+    case "chat_react": {
+      const change = { seq: frame.messageSeq, by: identity, canModerate: canModerateChat(actor) };
+      const now = new Date(t.now);
+      const result =
+        frame.type === "chat_edit"
+          ? edit(t.state.chat, { ...change, body: frame.body }, now)
+          : frame.type === "chat_delete"
+            ? deleteMessage(t.state.chat, change, now)
+            : react(t.state.chat, frame.messageSeq, identity, frame.emoji, frame.on);
+      if (!result.ok) return t.refuse(identity, result.code, result.message, frame.id);
+      t.state = { ...t.state, chat: result.state };
+      if (result.changed) {
+        t.emit({ type: "chat_updated", message: toWire(result.message) }, { kind: "all" });
+        t.effect({ kind: "persist_chat" });
+      }
+      return;
+    }
+    case "chat_history": {
+      const page = history(t.state.chat, { beforeSeq: frame.beforeSeq, limit: frame.limit });
+      t.to(identity, { type: "chat_history", ref: frame.id, messages: page.messages.map(toWire), hasMore: page.hasMore });
+      return;
+    }
+    case "attachment_upload": {
+      if (frame.sizeBytes > attachmentLimits.maxBytes) return t.refuse(identity, "attachment_rejected", `attachments are limited to ${attachmentLimits.maxBytes} bytes`, frame.id);
+      if (!attachmentLimits.contentTypes.test(frame.contentType)) return t.refuse(identity, "attachment_rejected", `${frame.contentType} is not an allowed attachment type`, frame.id);
+      t.effect({ kind: "presign_upload", identity, ref: frame.id, name: frame.name, contentType: frame.contentType, sizeBytes: frame.sizeBytes });
+      return;
+    }
+    default:
+      hostControl(t, actor, frame, context);
+  }
+}
+
+type HostFrame = Extract<Frame, { type: "mute" | "mute_all" | "remove" | "lock" | "end_meeting" | "set_role" | "spotlight" | "admit" | "deny" }>;
+
+function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context: FrameContext): void {
+  const request: HostRequest =
+    frame.type === "mute" || frame.type === "remove"
+      ? { action: frame.type, target: frame.target }
+      : frame.type === "set_role"
+        ? { action: "set_role", target: frame.target, role: frame.role }
+        : frame.type === "spotlight"
+          ? { action: "spotlight", target: frame.target }
+          : { action: frame.type === "mute_all" ? "mute_all" : frame.type };
+  const permission = authorize(actor, request, (identity) => t.state.members[identity]?.role);
+  if (!permission.ok) return t.refuse(actor.identity, permission.code, permission.message, frame.id);
+
+  switch (frame.type) {
+    case "mute":
+      return muteOne(t, frame.target, frame.track, actor.identity);
+    case "mute_all":
+      for (const target of muteAllTargets(actor, Object.values(t.state.members))) muteOne(t, target, frame.track, actor.identity);
+      return;
+    case "remove": {
+      const target = t.state.members[frame.target]!;
+      // The removed invitation can't be reused to walk back in.
+      t.state = { ...t.state, lobby: { ...t.state.lobby, deniedTokens: { ...t.state.lobby.deniedTokens, [target.tokenId]: target.tokenExpiresAt } } };
+      t.to(frame.target, { type: "removed", by: actor.identity, ...(frame.reason ? { reason: frame.reason } : {}) });
+      t.effect({ kind: "close", identity: frame.target, code: closeCodes.removed, reason: "removed by a host" });
+      leave(t, frame.target, "removed");
+      return;
+    }
+    case "lock":
+      t.state = { ...t.state, lobby: setLocked(t.state.lobby, frame.locked) };
+      t.emit({ type: "meeting_locked", locked: frame.locked, by: actor.identity }, { kind: "all" });
+      return;
+    case "end_meeting":
+      return endMeeting(t, `ended_by_${actor.role}`);
+    case "set_role":
+      broadcastMember(t, t.updateMember(frame.target, { role: frame.role }));
+      notifyLobby(t);
+      return;
+    case "spotlight":
+      t.state = { ...t.state, spotlight: frame.target };
+      t.emit({ type: "spotlight", target: frame.target, by: actor.identity }, { kind: "all" });
+      return;
+    case "admit":
+      if (!context.admit(frame.target)) t.refuse(actor.identity, "not_found", `${frame.target} is not waiting`, frame.id);
+      return;
+    case "deny": {
+      const decision = deny(t.state.lobby, frame.target);
+      if (!decision.ok) return t.refuse(actor.identity, decision.code, decision.message, frame.id);
+      t.state = { ...t.state, lobby: decision.state };
+      t.to(frame.target, { type: "denied" });
+      t.effect({ kind: "close", identity: frame.target, code: closeCodes.denied, reason: "denied by a host" });
+      notifyLobby(t);
+      return;
+    }
+    default:
+      frame satisfies never;
+  }
+}
+
+function muteOne(t: RoomTransition, target: string, track: "audio" | "video", by: string) {
+  const member = t.updateMember(target, track === "audio" ? { audioMuted: true } : { videoMuted: true });
+  if (!member) return;
+  t.to(target, { type: "muted", track, by });
+  broadcastMember(t, member);
+}
+
+function broadcastMember(t: RoomTransition, member: Member | undefined) {
+  if (!member) return;
+  const { connected: _c, lastSeenAt: _l, tokenId: _t, tokenExpiresAt: _e, ...entry } = member;
+  t.emit({ type: "participant_updated", participant: entry }, { kind: "all" });
+}

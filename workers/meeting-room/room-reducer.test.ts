@@ -1,0 +1,314 @@
+import { describe, expect, it } from "vitest";
+import type { ClientFrame } from "../protocol/client-frames.ts";
+import type { ServerFrame } from "../protocol/server-frames.ts";
+import { isAddressedTo } from "./frame-log.ts";
+import { reduce } from "./room-reducer.ts";
+import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
+import type { RoomEffect } from "./room-transition.ts";
+
+const ice = [{ urls: ["turn:127.0.0.1:3478"], username: "u", credential: "c" }];
+const person = (identity: string, role: Participant["role"] = "participant"): Participant => ({
+  identity,
+  name: identity.toUpperCase(),
+  role,
+  tokenId: `jti-${identity}`,
+  tokenExpiresAt: new Date(10_000_000),
+});
+
+/** Drives the reducer and keeps, per identity, the frames the DO would have delivered to it. */
+class Room {
+  state: RoomState;
+  now = 1_000;
+  inbox = new Map<string, ServerFrame[]>();
+  effects: RoomEffect[] = [];
+
+  constructor(options: { waitingRoom?: boolean; maxParticipants?: number } = {}) {
+    this.state = createRoomState("m1", { waitingRoom: options.waitingRoom ?? false, ...(options.maxParticipants ? { maxParticipants: options.maxParticipants } : {}) });
+  }
+
+  dispatch(event: RoomEvent) {
+    const result = reduce(this.state, event, this.now);
+    this.state = result.state;
+    this.effects.push(...result.effects);
+    for (const effect of result.effects) {
+      if (effect.kind === "deliver") {
+        for (const identity of this.connected()) if (isAddressedTo(effect.audience, identity)) this.box(identity).push(effect.frame);
+        // Frames to someone in the lobby (not a member yet) are still delivered to their socket.
+        if (effect.audience.kind === "only") for (const id of effect.audience.identities) if (!this.state.members[id]) this.box(id).push(effect.frame);
+      }
+      if (effect.kind === "replay") this.box(effect.identity).push(...effect.frames);
+    }
+    return result;
+  }
+
+  private connected() {
+    return Object.values(this.state.members).filter((m) => m.connected).map((m) => m.identity);
+  }
+
+  box(identity: string) {
+    if (!this.inbox.has(identity)) this.inbox.set(identity, []);
+    return this.inbox.get(identity)!;
+  }
+
+  hello(who: Participant, resumeFromSeq?: number) {
+    return this.dispatch({ kind: "hello", participant: who, frame: { id: "h", type: "hello", protocolVersion: 1, ...(resumeFromSeq !== undefined ? { resumeFromSeq } : {}) }, iceServers: ice });
+  }
+
+  send(identity: string, frame: Exclude<ClientFrame, { type: "hello" }>) {
+    return this.dispatch({ kind: "frame", identity, frame, iceServers: ice });
+  }
+
+  last(identity: string) {
+    return this.box(identity).at(-1);
+  }
+
+  types(identity: string) {
+    return this.box(identity).map((f) => f.type);
+  }
+}
+
+describe("joining", () => {
+  it("welcomes a participant with the roster, and tells the others", () => {
+    const room = new Room();
+    room.hello(person("alice", "host"));
+    room.hello(person("bob"));
+    const welcome = room.box("bob").find((f) => f.type === "welcome");
+    expect(welcome).toMatchObject({ self: { identity: "bob", role: "participant" }, iceServers: ice });
+    expect(welcome?.type === "welcome" && welcome.roster.map((r) => r.identity)).toEqual(["alice", "bob"]);
+    expect(room.last("alice")).toMatchObject({ type: "participant_joined", participant: { identity: "bob" } });
+    expect(room.effects).toContainEqual(expect.objectContaining({ kind: "record_join", identity: "bob", role: "participant" }));
+  });
+
+  it("refuses a client speaking another protocol version", () => {
+    const room = new Room();
+    room.dispatch({ kind: "hello", participant: person("x"), frame: { id: "h", type: "hello", protocolVersion: 9 }, iceServers: [] });
+    expect(room.last("x")).toMatchObject({ type: "error", code: "invalid_frame" });
+    expect(room.effects).toContainEqual(expect.objectContaining({ kind: "close", identity: "x" }));
+    expect(room.state.members).toEqual({});
+  });
+
+  it("refuses joiners beyond maxParticipants with meeting_full", () => {
+    const room = new Room({ maxParticipants: 1 });
+    room.hello(person("a", "host"));
+    room.hello(person("b"));
+    expect(room.last("b")).toMatchObject({ type: "error", code: "meeting_full" });
+    expect(Object.keys(room.state.members)).toEqual(["a"]);
+  });
+});
+
+describe("sequence numbers and resume", () => {
+  it("stamps strictly increasing seqs and replays exactly what a dropped participant missed", () => {
+    const room = new Room();
+    room.hello(person("alice", "host"));
+    room.hello(person("bob"));
+    const bobLastSeq = room.last("bob")!.seq;
+    room.dispatch({ kind: "disconnected", identity: "bob", clean: false });
+    room.send("alice", { id: "c1", type: "chat_send", clientMessageId: "msg-00001", body: "while you were away", attachments: [] });
+    room.send("alice", { id: "s1", type: "signal", to: "bob", payload: { kind: "offer", sdp: "v=0" } });
+    room.now += 5_000;
+    room.inbox.set("bob", []);
+    room.hello(person("bob"), bobLastSeq);
+    const got = room.box("bob");
+    expect(got.map((f) => f.type)).toEqual(["chat_message", "signal", "resumed"]);
+    const seqs = got.map((f) => f.seq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    expect(seqs[0]).toBeGreaterThan(bobLastSeq);
+  });
+
+  it("sends a fresh welcome when the resume point is unknown", () => {
+    const room = new Room();
+    room.hello(person("alice", "host"));
+    room.dispatch({ kind: "disconnected", identity: "alice", clean: false });
+    room.hello(person("alice", "host"), 9_999);
+    expect(room.last("alice")).toMatchObject({ type: "welcome" });
+  });
+
+  it("removes a dropped participant after the grace window, and asks the others to rotate E2EE keys", () => {
+    const room = new Room();
+    room.hello(person("alice", "host"));
+    room.hello(person("bob"));
+    const dropped = room.dispatch({ kind: "disconnected", identity: "bob", clean: false });
+    expect(dropped.nextAlarmAt).toBe(room.now + 30_000);
+    room.now += 30_000;
+    room.dispatch({ kind: "tick" });
+    expect(room.state.members.bob).toBeUndefined();
+    expect(room.types("alice").slice(-2)).toEqual(["participant_left", "e2ee_rotate"]);
+    expect(room.effects).toContainEqual(expect.objectContaining({ kind: "record_leave", identity: "bob", reason: "timeout" }));
+  });
+
+  it("closes a silent connection after the heartbeat timeout", () => {
+    const room = new Room();
+    room.hello(person("alice", "host"));
+    room.now += 60_000;
+    room.dispatch({ kind: "tick" });
+    expect(room.effects).toContainEqual({ kind: "close", identity: "alice", code: 4004, reason: "heartbeat timeout" });
+    expect(room.state.members.alice?.connected).toBe(false);
+  });
+});
+
+describe("signaling, chat and E2EE relay", () => {
+  it("relays signals only to the named peer in the same meeting", () => {
+    const room = new Room();
+    room.hello(person("a", "host"));
+    room.hello(person("b"));
+    room.hello(person("c"));
+    room.send("a", { id: "s", type: "signal", to: "b", payload: { kind: "ice", candidate: { candidate: "candidate:1" } } });
+    expect(room.last("b")).toMatchObject({ type: "signal", from: "a" });
+    expect(room.types("c")).not.toContain("signal");
+    room.send("a", { id: "s2", type: "signal", to: "stranger", payload: { kind: "offer", sdp: "x" } });
+    expect(room.last("a")).toMatchObject({ type: "error", code: "not_found", ref: "s2" });
+  });
+
+  it("stores a resent chat message once and acknowledges the resend to its sender only", () => {
+    const room = new Room();
+    room.hello(person("a", "host"));
+    room.hello(person("b"));
+    const frame = { id: "c", type: "chat_send" as const, clientMessageId: "dup-000001", body: "hi", attachments: [] };
+    room.send("b", frame);
+    room.send("b", { ...frame, id: "c2" });
+    expect(room.box("a").filter((f) => f.type === "chat_message")).toHaveLength(1);
+    expect(room.box("b").filter((f) => f.type === "chat_message")).toHaveLength(2);
+    expect(room.state.chat.messages).toHaveLength(1);
+    expect(room.effects.filter((e) => e.kind === "persist_chat")).toHaveLength(1);
+  });
+
+  it("lets the author edit, refuses others, and lets a host delete", () => {
+    const room = new Room();
+    room.hello(person("h", "host"));
+    room.hello(person("a"));
+    room.hello(person("b"));
+    room.send("a", { id: "c", type: "chat_send", clientMessageId: "msg-000001", body: "tpyo", attachments: [] });
+    room.send("a", { id: "e", type: "chat_edit", messageSeq: 1, body: "typo" });
+    expect(room.last("b")).toMatchObject({ type: "chat_updated", message: { body: "typo" } });
+    room.send("b", { id: "e2", type: "chat_edit", messageSeq: 1, body: "hijack" });
+    expect(room.last("b")).toMatchObject({ type: "error", code: "forbidden", ref: "e2" });
+    room.send("h", { id: "d", type: "chat_delete", messageSeq: 1 });
+    expect(room.last("a")).toMatchObject({ type: "chat_updated", message: { deleted: true, body: "" } });
+  });
+
+  it("pages chat history newest first", () => {
+    const room = new Room();
+    room.hello(person("a", "host"));
+    for (let i = 1; i <= 5; i++) room.send("a", { id: `c${i}`, type: "chat_send", clientMessageId: `msg-00000${i}`, body: `m${i}`, attachments: [] });
+    room.send("a", { id: "hist", type: "chat_history", beforeSeq: 4, limit: 2 });
+    const page = room.last("a");
+    expect(page).toMatchObject({ type: "chat_history", ref: "hist", hasMore: true });
+    expect(page?.type === "chat_history" && page.messages.map((m) => m.body)).toEqual(["m3", "m2"]);
+  });
+
+  it("relays E2EE public keys and key packages without reading them", () => {
+    const room = new Room();
+    room.hello(person("a", "host"));
+    room.hello(person("b"));
+    room.send("a", { id: "k", type: "e2ee_publish_key", publicKey: { kty: "OKP", crv: "X25519", x: "abc" } });
+    expect(room.last("b")).toMatchObject({ type: "e2ee_key", identity: "a", publicKey: { x: "abc" } });
+    room.send("a", { id: "p", type: "e2ee_key_package", to: "b", keyId: 1, ciphertext: "opaque", iv: "iv" });
+    expect(room.last("b")).toEqual(expect.objectContaining({ type: "e2ee_key_package", from: "a", ciphertext: "opaque" }));
+  });
+
+  it("hands attachment uploads to the shell only within limits", () => {
+    const room = new Room();
+    room.hello(person("a", "host"));
+    room.send("a", { id: "u1", type: "attachment_upload", name: "x.exe", contentType: "application/x-msdownload", sizeBytes: 10 });
+    expect(room.last("a")).toMatchObject({ type: "error", code: "attachment_rejected", ref: "u1" });
+    room.send("a", { id: "u2", type: "attachment_upload", name: "big.png", contentType: "image/png", sizeBytes: 100 * 1024 * 1024 });
+    expect(room.last("a")).toMatchObject({ type: "error", code: "attachment_rejected", ref: "u2" });
+    room.send("a", { id: "u3", type: "attachment_upload", name: "ok.png", contentType: "image/png", sizeBytes: 1000 });
+    expect(room.effects.at(-1)).toMatchObject({ kind: "presign_upload", ref: "u3", contentType: "image/png" });
+  });
+});
+
+describe("host controls", () => {
+  const setup = () => {
+    const room = new Room();
+    room.hello(person("h", "host"));
+    room.hello(person("p"));
+    room.hello(person("q"));
+    return room;
+  };
+
+  it("a host mutes a participant: the target is told and everyone sees the new state", () => {
+    const room = setup();
+    room.send("h", { id: "m", type: "mute", target: "p", track: "audio" });
+    expect(room.box("p").filter((f) => f.type === "muted")).toHaveLength(1);
+    expect(room.last("q")).toMatchObject({ type: "participant_updated", participant: { identity: "p", audioMuted: true } });
+  });
+
+  it.each([
+    ["mute", { type: "mute", target: "q", track: "audio" }],
+    ["mute_all", { type: "mute_all", track: "video" }],
+    ["remove", { type: "remove", target: "q" }],
+    ["lock", { type: "lock", locked: true }],
+    ["end_meeting", { type: "end_meeting" }],
+    ["set_role", { type: "set_role", target: "q", role: "cohost" }],
+    ["spotlight", { type: "spotlight", target: "q" }],
+    ["admit", { type: "admit", target: "q" }],
+    ["deny", { type: "deny", target: "q" }],
+  ])("a participant attempting %s gets forbidden and nothing changes", (_name, frame) => {
+    const room = setup();
+    const before = room.state.members;
+    room.send("p", { id: "x", ...frame } as Exclude<ClientFrame, { type: "hello" }>);
+    expect(room.last("p")).toMatchObject({ type: "error", code: "forbidden", ref: "x" });
+    expect(room.state.members).toEqual(before);
+    expect(room.state.endedReason).toBeNull();
+  });
+
+  it("remove closes the target, tells the others, and the same token cannot rejoin", () => {
+    const room = setup();
+    room.send("h", { id: "r", type: "remove", target: "q" });
+    expect(room.box("q").some((f) => f.type === "removed")).toBe(true);
+    expect(room.effects).toContainEqual({ kind: "close", identity: "q", code: 4001, reason: "removed by a host" });
+    expect(room.last("p")).toMatchObject({ type: "e2ee_rotate", reason: "participant_removed" });
+    room.hello(person("q"));
+    expect(room.last("q")).toMatchObject({ type: "error", code: "forbidden" });
+    expect(room.state.members.q).toBeUndefined();
+  });
+
+  it("lock keeps new participants out but lets hosts in", () => {
+    const room = setup();
+    room.send("h", { id: "l", type: "lock", locked: true });
+    room.hello(person("late"));
+    expect(room.last("late")).toMatchObject({ type: "error", code: "meeting_locked" });
+    room.hello(person("h2", "host"));
+    expect(room.state.members.h2).toBeDefined();
+  });
+
+  it("promote to cohost, spotlight, and end for everyone", () => {
+    const room = setup();
+    room.send("h", { id: "r", type: "set_role", target: "p", role: "cohost" });
+    expect(room.state.members.p?.role).toBe("cohost");
+    room.send("p", { id: "s", type: "spotlight", target: "q" });
+    expect(room.state.spotlight).toBe("q");
+    room.send("p", { id: "e", type: "end_meeting" });
+    expect(room.last("p")).toMatchObject({ type: "error", code: "forbidden" });
+    room.send("h", { id: "e2", type: "end_meeting" });
+    expect(room.state.endedReason).toBe("ended_by_host");
+    expect(room.effects.filter((e) => e.kind === "close" && e.code === 4000)).toHaveLength(3);
+  });
+});
+
+describe("waiting room", () => {
+  it("holds a participant until a host admits them", () => {
+    const room = new Room({ waitingRoom: true });
+    room.hello(person("h", "host"));
+    room.hello(person("g", "guest"));
+    expect(room.last("g")).toMatchObject({ type: "waiting_room" });
+    expect(room.last("h")).toMatchObject({ type: "lobby_updated", lobby: [expect.objectContaining({ identity: "g" })] });
+    room.send("g", { id: "c", type: "chat_send", clientMessageId: "msg-000001", body: "let me in", attachments: [] });
+    expect(room.last("g")).toMatchObject({ type: "error", code: "in_waiting_room" });
+    room.send("h", { id: "a", type: "admit", target: "g" });
+    expect(room.box("g").some((f) => f.type === "welcome")).toBe(true);
+    expect(room.state.members.g?.role).toBe("guest");
+  });
+
+  it("a denied guest is closed and cannot come back with the same token", () => {
+    const room = new Room({ waitingRoom: true });
+    room.hello(person("h", "host"));
+    room.hello(person("g", "guest"));
+    room.send("h", { id: "d", type: "deny", target: "g" });
+    expect(room.last("g")).toMatchObject({ type: "denied" });
+    expect(room.effects).toContainEqual({ kind: "close", identity: "g", code: 4003, reason: "denied by a host" });
+    room.hello(person("g", "guest"));
+    expect(room.last("g")).toMatchObject({ type: "error", code: "forbidden" });
+  });
+});

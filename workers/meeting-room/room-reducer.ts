@@ -1,0 +1,215 @@
+import { protocolVersion } from "../protocol/server-frames.ts";
+import { recent, toWire } from "./chat-log.ts";
+import { framesSince } from "./frame-log.ts";
+import { handleFrame } from "./room-frame-handlers.ts";
+import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
+import { closeCodes, RoomTransition, type LeaveReason, type RoomEffect } from "./room-transition.ts";
+import { admit as admitFromLobby, arrive, depart, lobby, pruneDeniedTokens } from "./waiting-room.ts";
+
+export interface RoomResult {
+  state: RoomState;
+  effects: RoomEffect[];
+  /** When the DO should wake next (grace expiry, heartbeat timeout); null when nothing is pending. */
+  nextAlarmAt: number | null;
+}
+
+/** The meeting's state machine: one event in, the new state and the effects out. Pure. */
+export function reduce(state: RoomState, event: RoomEvent, now: number): RoomResult {
+  const t = new RoomTransition(state, now);
+  if (state.endedReason && event.kind !== "tick") {
+    if (event.kind === "hello") t.effect({ kind: "close", identity: event.participant.identity, code: closeCodes.ended, reason: "meeting ended" });
+  } else {
+    switch (event.kind) {
+      case "hello":
+        onHello(t, event.participant, event.frame.resumeFromSeq, event.iceServers, event.frame.protocolVersion);
+        break;
+      case "frame":
+        // ICE servers for an admitted lobby entry are minted by the shell for that entry (TURN credentials are per user).
+        handleFrame(t, event.identity, event.frame, { admit: (identity) => admitMember(t, identity, event.iceServers ?? []) });
+        break;
+      case "disconnected":
+        onDisconnected(t, event.identity, event.clean);
+        break;
+      case "tick":
+        onTick(t);
+        break;
+      case "end":
+        endMeeting(t, event.reason);
+        break;
+      default:
+        event satisfies never;
+    }
+  }
+  return { state: t.state, effects: t.effects, nextAlarmAt: nextAlarm(t.state) };
+}
+
+function onHello(t: RoomTransition, who: Participant, resumeFromSeq: number | undefined, iceServers: IceServer[], version: number) {
+  if (version !== protocolVersion) {
+    t.refuse(who.identity, "invalid_frame", `protocol version ${version} is not supported (server speaks ${protocolVersion})`);
+    t.effect({ kind: "close", identity: who.identity, code: closeCodes.refused, reason: "unsupported protocol version" });
+    return;
+  }
+  const existing = t.state.members[who.identity];
+  if (existing && resumeFromSeq !== undefined) {
+    const replay = framesSince(t.state.frames, who.identity, resumeFromSeq, t.now);
+    if (replay.kind === "replay") {
+      t.updateMember(who.identity, { connected: true, lastSeenAt: t.now });
+      t.effect({ kind: "replay", identity: who.identity, frames: replay.frames });
+      t.to(who.identity, { type: "resumed", fromSeq: resumeFromSeq });
+      return;
+    }
+  }
+  if (existing) {
+    // Reconnect without a usable resume point: same seat, fresh snapshot.
+    t.updateMember(who.identity, { connected: true, lastSeenAt: t.now });
+    sendWelcome(t, who.identity, iceServers);
+    return;
+  }
+  const arrival = arrive(t.state.lobby, { ...who, tokenExpiresAt: who.tokenExpiresAt }, new Date(t.now));
+  if (!arrival.ok) {
+    t.refuse(who.identity, arrival.code, arrival.message);
+    t.effect({ kind: "close", identity: who.identity, code: closeCodes.refused, reason: arrival.code });
+    return;
+  }
+  t.state = { ...t.state, lobby: arrival.state };
+  if (arrival.outcome === "queued") {
+    t.to(who.identity, { type: "waiting_room" });
+    notifyLobby(t);
+    return;
+  }
+  join(t, who, iceServers);
+}
+
+function join(t: RoomTransition, who: Participant, iceServers: IceServer[]) {
+  const admitted = Object.values(t.state.members).length;
+  if (admitted >= t.state.settings.maxParticipants) {
+    t.refuse(who.identity, "meeting_full", `this meeting holds at most ${t.state.settings.maxParticipants} participants`);
+    t.effect({ kind: "close", identity: who.identity, code: closeCodes.refused, reason: "meeting_full" });
+    t.state = { ...t.state, lobby: depart(t.state.lobby, who.identity) };
+    return;
+  }
+  const member: Member = {
+    identity: who.identity,
+    ...(who.name ? { name: who.name } : {}),
+    role: who.role,
+    audioMuted: false,
+    videoMuted: false,
+    handRaised: false,
+    connectionQuality: "good",
+    joinedAt: t.nowIso,
+    connected: true,
+    lastSeenAt: t.now,
+    tokenId: who.tokenId,
+    tokenExpiresAt: who.tokenExpiresAt.toISOString(),
+  };
+  t.state = { ...t.state, members: { ...t.state.members, [who.identity]: member } };
+  sendWelcome(t, who.identity, iceServers);
+  if (Object.keys(t.state.members).length > 1) {
+    t.emit({ type: "participant_joined", participant: rosterEntry(member) }, { kind: "all_except", identities: [who.identity] });
+  }
+  t.effect({ kind: "record_join", identity: who.identity, role: who.role, ...(who.name ? { name: who.name } : {}), at: t.nowIso });
+}
+
+/** Called by the `admit` handler once the lobby let someone in. */
+function admitMember(t: RoomTransition, identity: string, iceServers: IceServer[]): boolean {
+  const decision = admitFromLobby(t.state.lobby, identity);
+  if (!decision.ok) return false;
+  t.state = { ...t.state, lobby: decision.state };
+  const entry = decision.entry;
+  // The newest invitation the person waited with is the one they are seated under.
+  const token = entry?.tokens.at(-1);
+  if (entry && token) {
+    join(t, { identity, name: entry.name, role: entry.role, tokenId: token.id, tokenExpiresAt: new Date(token.expiresAt) }, iceServers);
+  }
+  notifyLobby(t);
+  return true;
+}
+
+function sendWelcome(t: RoomTransition, identity: string, iceServers: IceServer[]) {
+  const self = t.state.members[identity]!;
+  const isModerator = self.role === "host" || self.role === "cohost";
+  t.to(identity, {
+    type: "welcome",
+    protocolVersion,
+    meetingId: t.state.meetingId,
+    self: rosterEntry(self),
+    roster: Object.values(t.state.members).map(rosterEntry),
+    lobby: isModerator ? lobby(t.state.lobby) : [],
+    recentChat: recent(t.state.chat, 50).map(toWire),
+    iceServers,
+    locked: t.state.lobby.locked,
+    spotlight: t.state.spotlight,
+    e2eePublicKeys: t.state.e2eeKeys,
+  });
+}
+
+export function notifyLobby(t: RoomTransition) {
+  const hosts = moderators(t.state);
+  if (hosts.length) t.emit({ type: "lobby_updated", lobby: lobby(t.state.lobby) }, { kind: "only", identities: hosts });
+}
+
+function onDisconnected(t: RoomTransition, identity: string, clean: boolean) {
+  if (t.state.members[identity]) {
+    // A clean close is a deliberate leave; anything else may come back within the grace window.
+    if (clean) leave(t, identity, "left");
+    else t.updateMember(identity, { connected: false, lastSeenAt: t.now });
+    return;
+  }
+  if (lobby(t.state.lobby).some((e) => e.identity === identity)) {
+    t.state = { ...t.state, lobby: depart(t.state.lobby, identity) };
+    notifyLobby(t);
+  }
+}
+
+export function leave(t: RoomTransition, identity: string, reason: LeaveReason) {
+  const { [identity]: gone, ...rest } = t.state.members;
+  if (!gone) return;
+  const { [identity]: _key, ...keys } = t.state.e2eeKeys;
+  t.state = {
+    ...t.state,
+    members: rest,
+    e2eeKeys: keys,
+    lobby: depart(t.state.lobby, identity),
+    spotlight: t.state.spotlight === identity ? null : t.state.spotlight,
+  };
+  t.emit({ type: "participant_left", identity, reason }, { kind: "all" });
+  // Whoever stays must stop using media keys the leaver knew.
+  if (Object.keys(rest).length) {
+    t.emit({ type: "e2ee_rotate", reason: reason === "removed" ? "participant_removed" : "participant_left", identity }, { kind: "all" });
+  }
+  t.effect({ kind: "record_leave", identity, at: t.nowIso, reason });
+}
+
+function onTick(t: RoomTransition) {
+  t.state = { ...t.state, lobby: pruneDeniedTokens(t.state.lobby, new Date(t.now)) };
+  const { graceMs, heartbeatTimeoutMs } = t.state.settings;
+  for (const member of Object.values(t.state.members)) {
+    if (!member.connected && t.now - member.lastSeenAt >= graceMs) leave(t, member.identity, "timeout");
+    else if (member.connected && t.now - member.lastSeenAt >= heartbeatTimeoutMs) {
+      // Silent but "open": a dropped network without a close. Close it and let the grace window run.
+      t.effect({ kind: "close", identity: member.identity, code: closeCodes.timeout, reason: "heartbeat timeout" });
+      t.updateMember(member.identity, { connected: false, lastSeenAt: t.now });
+    }
+  }
+}
+
+export function endMeeting(t: RoomTransition, reason: string) {
+  t.emit({ type: "meeting_ended", reason }, { kind: "all" });
+  for (const member of Object.values(t.state.members)) {
+    t.effect({ kind: "record_leave", identity: member.identity, at: t.nowIso, reason: "ended" });
+    t.effect({ kind: "close", identity: member.identity, code: closeCodes.ended, reason: "meeting ended" });
+  }
+  for (const waiting of lobby(t.state.lobby)) {
+    t.effect({ kind: "close", identity: waiting.identity, code: closeCodes.ended, reason: "meeting ended" });
+  }
+  t.state = { ...t.state, members: {}, endedReason: reason };
+}
+
+function nextAlarm(state: RoomState): number | null {
+  let next: number | null = null;
+  for (const member of Object.values(state.members)) {
+    const due = member.lastSeenAt + (member.connected ? state.settings.heartbeatTimeoutMs : state.settings.graceMs);
+    next = next === null ? due : Math.min(next, due);
+  }
+  return next;
+}

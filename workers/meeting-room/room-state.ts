@@ -1,0 +1,85 @@
+import type { ClientFrame } from "../protocol/client-frames.ts";
+import type { RosterEntry } from "../protocol/server-frames.ts";
+import { createChatLog, type ChatLogState } from "./chat-log.ts";
+import { createFrameLog, type FrameLog } from "./frame-log.ts";
+import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";
+
+/** A participant admitted to the meeting (connected, or disconnected within the resume grace window). */
+export interface Member extends RosterEntry {
+  connected: boolean;
+  /** ms of the last frame or (re)connect; drives heartbeat timeouts and the grace window. */
+  lastSeenAt: number;
+  tokenId: string;
+  tokenExpiresAt: string;
+}
+
+export interface RoomSettings {
+  waitingRoom: boolean;
+  maxParticipants: number;
+  /** How long a dropped participant can resume before being removed (ms). */
+  graceMs: number;
+  /** A connected participant silent for this long is treated as dropped (ms). */
+  heartbeatTimeoutMs: number;
+}
+
+/** Everything the meeting's Durable Object knows; plain JSON so it persists as is. */
+export interface RoomState {
+  meetingId: string;
+  settings: RoomSettings;
+  endedReason: string | null;
+  members: Record<string, Member>;
+  lobby: WaitingRoomState;
+  chat: ChatLogState;
+  chatSeq: number;
+  frames: FrameLog;
+  spotlight: string | null;
+  e2eeKeys: Record<string, Record<string, string>>;
+}
+
+/** Who is on the other end of a socket, as verified by the Worker from the join token. */
+export interface Participant {
+  identity: string;
+  name?: string | undefined;
+  role: RosterEntry["role"];
+  tokenId: string;
+  tokenExpiresAt: Date;
+}
+
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+export type RoomEvent =
+  | { kind: "hello"; participant: Participant; frame: Extract<ClientFrame, { type: "hello" }>; iceServers: IceServer[] }
+  | { kind: "frame"; identity: string; frame: Exclude<ClientFrame, { type: "hello" }>; iceServers?: IceServer[] }
+  | { kind: "disconnected"; identity: string; clean: boolean }
+  | { kind: "tick" }
+  | { kind: "end"; reason: string };
+
+export function createRoomState(meetingId: string, settings: Partial<RoomSettings> & { waitingRoom: boolean }): RoomState {
+  const full: RoomSettings = { maxParticipants: 100, graceMs: 30_000, heartbeatTimeoutMs: 60_000, ...settings };
+  return {
+    meetingId,
+    settings: full,
+    endedReason: null,
+    members: {},
+    lobby: createWaitingRoom({ enabled: full.waitingRoom }),
+    chat: createChatLog(),
+    chatSeq: 0,
+    frames: createFrameLog({ maxEntries: 2000, maxAgeMs: full.graceMs * 2 }),
+    spotlight: null,
+    e2eeKeys: {},
+  };
+}
+
+export function rosterEntry(member: Member): RosterEntry {
+  const { identity, name, role, audioMuted, videoMuted, handRaised, connectionQuality, joinedAt } = member;
+  return { identity, ...(name ? { name } : {}), role, audioMuted, videoMuted, handRaised, connectionQuality, joinedAt };
+}
+
+export const moderators = (state: RoomState) =>
+  Object.values(state.members)
+    .filter((m) => m.role === "host" || m.role === "cohost")
+    .map((m) => m.identity);

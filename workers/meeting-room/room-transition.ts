@@ -1,0 +1,62 @@
+import type { RoomErrorCode } from "../protocol/room-errors.ts";
+import type { ServerFrame, UnsequencedFrame } from "../protocol/server-frames.ts";
+import { appendFrame, type Audience } from "./frame-log.ts";
+import type { Member, RoomState } from "./room-state.ts";
+
+/** What the Durable Object must do after a state change; the reducer itself does no I/O. */
+export type RoomEffect =
+  | { kind: "deliver"; audience: Audience; frame: ServerFrame }
+  | { kind: "replay"; identity: string; frames: ServerFrame[] }
+  | { kind: "close"; identity: string; code: number; reason: string }
+  | { kind: "record_join"; identity: string; role: Member["role"]; name?: string; at: string }
+  | { kind: "record_leave"; identity: string; at: string; reason: LeaveReason }
+  | { kind: "persist_chat" }
+  | { kind: "presign_upload"; identity: string; ref: string; name: string; contentType: string; sizeBytes: number };
+
+export type LeaveReason = "left" | "removed" | "timeout" | "ended";
+
+/** WebSocket close codes the room uses (4000–4999 is the application range). */
+export const closeCodes = { ended: 4000, removed: 4001, replaced: 4002, denied: 4003, timeout: 4004, refused: 4005 } as const;
+
+/**
+ * One event's worth of change: holds the evolving state, stamps every outgoing frame with the meeting's
+ * next sequence number (so replay on resume sees exactly what was delivered), and collects effects.
+ */
+export class RoomTransition {
+  readonly effects: RoomEffect[] = [];
+
+  constructor(
+    public state: RoomState,
+    readonly now: number,
+  ) {}
+
+  get nowIso(): string {
+    return new Date(this.now).toISOString();
+  }
+
+  emit(frame: UnsequencedFrame, audience: Audience): void {
+    const appended = appendFrame(this.state.frames, frame, audience, this.now);
+    this.state = { ...this.state, frames: appended.log };
+    this.effects.push({ kind: "deliver", audience, frame: appended.frame });
+  }
+
+  to(identity: string, frame: UnsequencedFrame): void {
+    this.emit(frame, { kind: "only", identities: [identity] });
+  }
+
+  refuse(identity: string, code: RoomErrorCode, message: string, ref?: string): void {
+    this.to(identity, { type: "error", code, message, ...(ref ? { ref } : {}) });
+  }
+
+  effect(effect: RoomEffect): void {
+    this.effects.push(effect);
+  }
+
+  updateMember(identity: string, change: Partial<Member>): Member | undefined {
+    const member = this.state.members[identity];
+    if (!member) return undefined;
+    const updated = { ...member, ...change };
+    this.state = { ...this.state, members: { ...this.state.members, [identity]: updated } };
+    return updated;
+  }
+}
