@@ -1,7 +1,7 @@
 import { SignJWT, generateKeyPair, importJWK } from "jose";
-import WebSocket from "ws";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
+import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, expectProblem, mintToken, newTenant, workerUrl } from "../support/stack.ts";
 
 let key: string;
@@ -106,27 +106,14 @@ describe("join token attacks on /v1/meetings/:id/connect", () => {
   });
 });
 
-describe("meeting room skeleton over a real WebSocket", () => {
-  it("greets a verified participant, answers frames with an error frame, and closes everyone when the meeting ends", async () => {
+describe("the meeting room behind a verified token", () => {
+  it("welcomes the participant named in the token, and closes everyone when the meeting ends through the API", async () => {
     const meeting = await createMeeting(key);
     const { connectUrl } = await mintToken(key, meeting.id, { identity: "erin", role: "host" });
-    const socket = new WebSocket(connectUrl);
-    const frames: Record<string, unknown>[] = [];
-    const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
-    socket.on("message", (data) => frames.push(JSON.parse(String(data))));
-    await new Promise((resolve, reject) => {
-      socket.once("open", resolve);
-      socket.once("error", reject);
-    });
-    await expect.poll(() => frames.length).toBe(1);
-    expect(frames[0]).toEqual({ type: "welcome", protocolVersion: 1, meetingId: meeting.id, identity: "erin", role: "host" });
-
-    socket.send("{not json");
-    await expect.poll(() => frames.length).toBe(2);
-    expect(frames[1]).toMatchObject({ type: "error", code: "unsupported_frame" });
-
+    const client = await RoomClient.join(connectUrl);
+    expect(client.frames[0]).toMatchObject({ type: "welcome", protocolVersion: 1, meetingId: meeting.id, self: { identity: "erin", role: "host" } });
     await api(`/v1/meetings/${meeting.id}/end`, { key, method: "POST" });
-    expect(await closed).toBe(4000);
-    expect(frames.at(-1)).toEqual({ type: "meeting_ended", reason: "ended_by_api" });
+    expect((await client.waitClosed()).code).toBe(4000);
+    expect(client.frames.at(-1)).toMatchObject({ type: "meeting_ended", reason: "ended_by_api" });
   });
 });

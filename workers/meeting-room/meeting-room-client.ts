@@ -11,12 +11,24 @@ export function meetingRoomStub(namespace: DurableObjectNamespace, tenantId: Ten
   return namespace.get(namespace.idFromName(roomName(tenantId, meetingId)));
 }
 
-/** Header carrying the Worker-verified participant into the DO (not reachable from outside). */
+/** Headers carrying the Worker-verified participant and the meeting's settings into the DO (not reachable from outside). */
 export const verifiedParticipantHeader = "x-verified-participant";
+export const meetingSettingsHeader = "x-meeting-settings";
 
-export async function forwardConnect(namespace: DurableObjectNamespace, request: Request, claims: JoinTokenClaims): Promise<Response> {
+export interface MeetingRoomSettings {
+  waitingRoom: boolean;
+  maxParticipants: number;
+}
+
+export async function forwardConnect(
+  namespace: DurableObjectNamespace,
+  request: Request,
+  claims: JoinTokenClaims,
+  settings: MeetingRoomSettings,
+): Promise<Response> {
   const headers = new Headers(request.headers);
   headers.set(verifiedParticipantHeader, JSON.stringify(claims));
+  headers.set(meetingSettingsHeader, JSON.stringify(settings));
   const stub = meetingRoomStub(namespace, claims.tenantId, claims.meetingId);
   const upgraded = await stub.fetch(new Request("https://meeting-room/connect", { headers }));
   // A stub's response has immutable headers; re-wrap so response middleware (request id, security headers) can add theirs.

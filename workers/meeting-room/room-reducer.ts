@@ -30,6 +30,10 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
       case "disconnected":
         onDisconnected(t, event.identity, event.clean);
         break;
+      case "reject":
+        // Refusals decided by the shell (undecodable, rate-limited) still go out sequenced, like every frame.
+        t.refuse(event.identity, event.code, event.message, event.ref);
+        break;
       case "tick":
         onTick(t);
         break;

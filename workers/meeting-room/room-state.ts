@@ -1,4 +1,5 @@
 import type { ClientFrame } from "../protocol/client-frames.ts";
+import type { RoomErrorCode } from "../protocol/room-errors.ts";
 import type { RosterEntry } from "../protocol/server-frames.ts";
 import { createChatLog, type ChatLogState } from "./chat-log.ts";
 import { createFrameLog, type FrameLog } from "./frame-log.ts";
@@ -55,6 +56,7 @@ export type RoomEvent =
   | { kind: "hello"; participant: Participant; frame: Extract<ClientFrame, { type: "hello" }>; iceServers: IceServer[] }
   | { kind: "frame"; identity: string; frame: Exclude<ClientFrame, { type: "hello" }>; iceServers?: IceServer[] }
   | { kind: "disconnected"; identity: string; clean: boolean }
+  | { kind: "reject"; identity: string; code: RoomErrorCode; message: string; ref?: string | undefined }
   | { kind: "tick" }
   | { kind: "end"; reason: string };
 
