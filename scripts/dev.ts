@@ -22,7 +22,9 @@ try {
   const tenant = await ensureDevTenant(databaseUrl(secrets));
   console.log("\nLocal stack is up:");
   for (const [name, description] of described) console.log(`  ${name.padEnd(10)} ${description}`);
-  console.log(`\n  API         ${workerUrl}/v1   (OpenAPI: ${workerUrl}/v1/openapi.json)`);
+  // The key rides in the URL fragment, which browsers never send to the server.
+  console.log(`\n  Meeting page ${workerUrl}/#key=${tenant.apiKey}`);
+  console.log(`  API         ${workerUrl}/v1   (OpenAPI: ${workerUrl}/v1/openapi.json)`);
   console.log(`  Health      ${workerUrl}/healthz`);
   console.log(`  Dev tenant  ${tenant.tenantId}`);
   console.log(`  API key     ${tenant.apiKey}`);

@@ -6,4 +6,5 @@ bash "$repo_root/scripts/prepare-stack.sh"
 source "$repo_root/scripts/lib/node24.sh"
 cd "$repo_root"
 node_modules/.bin/tsc --noEmit -p tsconfig.json
+node_modules/.bin/tsc --noEmit -p web/tsconfig.json
 exec node_modules/.bin/vitest run "$@"

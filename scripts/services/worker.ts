@@ -3,6 +3,7 @@ import path from "node:path";
 import { startDaemon, stopDaemon, waitUntil } from "../lib/daemon.ts";
 import { host, ports, workerVars } from "../lib/local-config.ts";
 import { dataDir, repoRoot } from "../lib/paths.ts";
+import { buildWeb } from "../lib/build-web.ts";
 import type { LocalService } from "./local-service.ts";
 
 export const workerUrl = `http://${host}:${ports.worker}`;
@@ -20,6 +21,8 @@ export const workerService: LocalService = {
       })
       .join("\n");
     fs.writeFileSync(path.join(repoRoot, ".dev.vars"), `${devVars}\n`, { mode: 0o600 });
+    // The meeting page is served from dist/web; wrangler refuses to start without it.
+    await buildWeb();
     startDaemon({
       name: "worker",
       command: path.join(repoRoot, "node_modules/.bin/wrangler"),

@@ -1,0 +1,300 @@
+import type { ServerFrame } from "../../workers/protocol/server-frames.ts";
+import { ApiProblem, type ApiClient, type JoinRole, type JoinToken } from "./api-client.ts";
+import { ChatPanel } from "./chat-panel.ts";
+import { ControlBar } from "./control-bar.ts";
+import { h } from "./element-builder.ts";
+import { LobbyPanel } from "./lobby-panel.ts";
+import type { LocalMedia, TrackKind } from "./local-media.ts";
+import { MeetingHeader } from "./meeting-header.ts";
+import { PeerMesh } from "./peer-mesh.ts";
+import { randomId } from "./random-id.ts";
+import { RoomConnection, TerminalConnectError, type ConnectionStatus, type OutgoingFrame } from "./room-connection.ts";
+import { applyFrame, initialRoomView, isModerator, nameOf, type RoomView } from "./room-view.ts";
+import { RosterPanel } from "./roster-panel.ts";
+import { SidePanel } from "./side-panel.ts";
+import { parseSignalPayload } from "./signal-payload.ts";
+import { StatusOverlay } from "./status-overlay.ts";
+import { exposeTestHooks } from "./test-hooks.ts";
+import { showToast } from "./toasts.ts";
+import { VideoGrid, type LocalPresence } from "./video-grid.ts";
+
+/**
+ * One participant's time in one meeting: owns the room connection, the peer mesh and the meeting screen.
+ * Frames update the pure RoomView first; this class then applies their side effects (peers, forced mute,
+ * toasts) and re-renders.
+ */
+export interface MeetingSessionOptions {
+  api: ApiClient;
+  meetingId: string;
+  title: string;
+  joinLink: string;
+  identity: string;
+  displayName: string;
+  role: JoinRole;
+  token: JoinToken;
+  forceRelay: boolean;
+  media: LocalMedia;
+  root: HTMLElement;
+  /** Back to the start screen. */
+  onExit(): void;
+}
+
+/** Mint a new token when the current one has less than this left: the connect route checks `exp`. */
+const tokenRefreshMarginMs = 15_000;
+
+export class MeetingSession {
+  private view: RoomView = initialRoomView;
+  private local: LocalPresence;
+  private token: JoinToken;
+  private mesh: PeerMesh | null = null;
+  private left = false;
+  private readonly connection: RoomConnection;
+  private readonly header: MeetingHeader;
+  private readonly grid: VideoGrid;
+  private readonly chat: ChatPanel;
+  private readonly roster: RosterPanel;
+  private readonly lobby: LobbyPanel;
+  private readonly side: SidePanel;
+  private readonly controls: ControlBar;
+  private readonly overlay = new StatusOverlay();
+
+  constructor(private readonly options: MeetingSessionOptions) {
+    const { media } = options;
+    this.token = options.token;
+    this.local = { audioMuted: media.isMuted("audio"), videoMuted: media.isMuted("video"), handRaised: false };
+    this.header = new MeetingHeader(options.title, options.joinLink);
+    this.header.setTitle(options.title);
+    this.grid = new VideoGrid(options.identity, media.stream);
+    this.chat = new ChatPanel({
+      send: (body) => this.sendOrWarn({ type: "chat_send", clientMessageId: randomId(16), body, attachments: [] }),
+      loadEarlier: (beforeSeq) => void this.sendOrWarn({ type: "chat_history", beforeSeq, limit: 50 }),
+    });
+    this.roster = new RosterPanel({
+      mute: (target, track) => void this.sendOrWarn({ type: "mute", target, track }),
+      muteAll: (track) => void this.sendOrWarn({ type: "mute_all", track }),
+      remove: (target) => void this.sendOrWarn({ type: "remove", target }),
+      setRole: (target, role) => void this.sendOrWarn({ type: "set_role", target, role }),
+      spotlight: (target) => void this.sendOrWarn({ type: "spotlight", target }),
+    });
+    this.lobby = new LobbyPanel({
+      admit: (target) => void this.sendOrWarn({ type: "admit", target }),
+      deny: (target) => void this.sendOrWarn({ type: "deny", target }),
+    });
+    this.side = new SidePanel({ chat: this.chat.element, people: this.roster.element, lobby: this.lobby.element });
+    this.controls = new ControlBar({
+      toggleAudio: () => this.setMuted("audio", !this.local.audioMuted),
+      toggleVideo: () => this.setMuted("video", !this.local.videoMuted),
+      toggleHand: () => this.setPresence({ handRaised: !this.local.handRaised }),
+      toggleLock: () => void this.sendOrWarn({ type: "lock", locked: !this.view.locked }),
+      leave: () => this.leave(),
+      endForAll: () => void this.sendOrWarn({ type: "end_meeting" }),
+    });
+    this.connection = new RoomConnection({
+      connectUrl: (attempt) => this.connectUrl(attempt),
+      onFrame: (frame) => this.receive(frame),
+      onStatus: (status) => this.statusChanged(status),
+      onInvalidFrame: (detail) => console.warn(`[room] dropped a frame: ${detail}`),
+    });
+    exposeTestHooks({
+      state: () => ({
+        connected: this.connection.isOpen && this.view.phase === "in_meeting",
+        identity: options.identity,
+        roster: this.view.roster.map((entry) => entry.identity),
+        lastSeq: this.connection.seq,
+        phase: this.view.phase,
+      }),
+      peerConnections: () => this.mesh?.peerConnections() ?? new Map(),
+    });
+  }
+
+  start(): void {
+    this.options.root.replaceChildren(
+      h("div", { class: "meeting", testid: "meeting" }, [
+        this.header.element,
+        h("div", { class: "meeting-body" }, [this.grid.element, this.side.element]),
+        this.controls.element,
+      ]),
+      this.overlay.element,
+    );
+    this.render();
+    this.connection.start();
+  }
+
+  private async connectUrl(attempt: number): Promise<string> {
+    const expiring = Date.parse(this.token.expiresAt) - Date.now() < tokenRefreshMarginMs;
+    // After two failed opens in a row the token itself may be the problem (a browser can't read the 401).
+    if (expiring || attempt >= 2) {
+      try {
+        this.token = await this.options.api.mintJoinToken(this.options.meetingId, {
+          identity: this.options.identity,
+          name: this.options.displayName,
+          role: this.options.role,
+        });
+      } catch (error) {
+        if (error instanceof ApiProblem && (error.code === "meeting_ended" || error.code === "not_found")) {
+          throw new TerminalConnectError(error.message);
+        }
+        throw error;
+      }
+    }
+    return this.token.connectUrl;
+  }
+
+  private receive(frame: ServerFrame): void {
+    const before = this.view;
+    this.view = applyFrame(before, frame);
+    this.applyEffects(before, frame);
+    this.render();
+  }
+
+  private applyEffects(before: RoomView, frame: ServerFrame): void {
+    switch (frame.type) {
+      case "welcome":
+        // A welcome (first, after admission, or when a resume was impossible) replaces everything: new TURN
+        // credentials, and peers that may have dropped us, so the mesh starts over.
+        this.startMesh();
+        this.overlay.hide();
+        this.header.setStatus({ kind: "open" });
+        if (before.phase === "waiting") showToast("You're in");
+        this.announcePresence();
+        return;
+      case "resumed":
+        this.announcePresence(); // toggles made while disconnected were not sent
+        return;
+      case "waiting_room":
+        this.header.setStatus({ kind: "waiting" });
+        this.overlay.show({ state: "waiting", title: "Waiting to be let in", detail: "The host has been told you're here." });
+        return;
+      case "participant_joined":
+        if (before.roster.some((entry) => entry.identity === frame.participant.identity)) this.mesh?.restart(frame.participant.identity);
+        else this.mesh?.sync(this.view.roster.map((entry) => entry.identity));
+        return;
+      case "participant_left":
+        this.mesh?.drop(frame.identity);
+        return;
+      case "participant_updated":
+        if (frame.participant.identity === this.options.identity && frame.participant.role !== before.self?.role) {
+          showToast(`You are now ${frame.participant.role === "cohost" ? "a cohost" : `a ${frame.participant.role}`}`);
+        }
+        return;
+      case "lobby_updated":
+        if (isModerator(this.view) && frame.lobby.length > before.lobby.length) {
+          showToast(`${frame.lobby.at(-1)?.name ?? "Someone"} is waiting in the lobby`);
+        }
+        return;
+      case "signal": {
+        const payload = parseSignalPayload(frame.payload);
+        if (payload) this.mesh?.receive(frame.from, payload);
+        else console.warn(`[room] ignored an invalid signal from ${frame.from}`);
+        return;
+      }
+      case "muted":
+        // A host's mute is not a request: the track goes silent here, then the room learns our new state.
+        this.options.media.setMuted(frame.track, true);
+        this.local = { ...this.local, [frame.track === "audio" ? "audioMuted" : "videoMuted"]: true };
+        this.announcePresence();
+        showToast(`${nameOf(this.view, frame.by)} turned off your ${frame.track === "audio" ? "microphone" : "camera"}`);
+        return;
+      case "meeting_locked":
+        showToast(`${nameOf(this.view, frame.by)} ${frame.locked ? "locked" : "unlocked"} the meeting`);
+        return;
+      case "denied":
+        this.finish("denied", "You were not let in", "The host declined your request to join.");
+        return;
+      case "removed":
+        this.finish("removed", "You were removed", this.view.farewell ?? "");
+        return;
+      case "meeting_ended":
+        this.finish("ended", "The meeting has ended", this.view.farewell ?? "");
+        return;
+      case "error":
+        showToast(frame.message, { code: frame.code });
+        return;
+      case "chat_message":
+      case "chat_updated":
+      case "chat_history":
+      case "spotlight":
+      case "pong":
+      case "attachment_upload":
+      case "e2ee_key":
+      case "e2ee_key_package":
+      case "e2ee_rotate":
+        return;
+      default:
+        frame satisfies never;
+    }
+  }
+
+  private startMesh(): void {
+    this.mesh?.closeAll();
+    const self = this.options.identity;
+    this.mesh = new PeerMesh({
+      self,
+      configuration: {
+        iceServers: this.view.iceServers.map((server) => ({ ...server })),
+        ...(this.options.forceRelay ? { iceTransportPolicy: "relay" as const } : {}),
+      },
+      localStream: this.options.media.stream,
+      sendSignal: (to, payload) => void this.connection.send({ type: "signal", to, payload }),
+      onRemoteStream: (identity, stream) => this.grid.attachStream(identity, stream),
+      onPeerState: (identity, state) => this.grid.setPeerState(identity, state),
+    });
+    this.mesh.sync(this.view.roster.map((entry) => entry.identity));
+  }
+
+  private statusChanged(status: ConnectionStatus): void {
+    if (this.view.phase !== "waiting" || status.kind !== "open") this.header.setStatus(status);
+    if (status.kind === "closed" && !this.left && ["joining", "waiting", "in_meeting"].includes(this.view.phase)) {
+      this.finish("closed", "Disconnected", status.reason || `The connection closed (${status.code}).`);
+    }
+  }
+
+  private setMuted(kind: TrackKind, muted: boolean): void {
+    this.options.media.setMuted(kind, muted);
+    this.setPresence(kind === "audio" ? { audioMuted: muted } : { videoMuted: muted });
+  }
+
+  private setPresence(change: Partial<LocalPresence>): void {
+    this.local = { ...this.local, ...change };
+    this.announcePresence();
+    this.render();
+  }
+
+  private announcePresence(): void {
+    this.connection.send({ type: "presence", ...this.local });
+  }
+
+  /** Sends a frame, or says why not; returns whether it went out. */
+  private sendOrWarn(frame: OutgoingFrame): boolean {
+    const sent = this.connection.send(frame) !== null;
+    if (!sent) showToast("Not connected; try again in a moment", { code: "not_connected" });
+    return sent;
+  }
+
+  private leave(): void {
+    this.left = true;
+    this.connection.close("left");
+    this.finish("left", "You left the meeting", "");
+  }
+
+  private finish(state: string, title: string, detail: string): void {
+    this.mesh?.closeAll();
+    this.mesh = null;
+    this.options.media.stop();
+    this.overlay.show({ state, title, detail, action: { label: "Back to start", run: () => this.options.onExit() } });
+  }
+
+  private render(): void {
+    const view = this.view;
+    const moderator = isModerator(view);
+    this.header.setLocked(view.locked);
+    this.grid.render(view, this.local);
+    this.chat.render(view);
+    this.roster.render(view);
+    this.lobby.render(view);
+    this.side.setVisible("lobby", moderator);
+    this.side.setBadge("lobby", view.lobby.length);
+    this.side.setBadge("people", view.roster.length);
+    this.controls.render(view, this.local, { audio: this.options.media.has("audio"), video: this.options.media.has("video") });
+  }
+}

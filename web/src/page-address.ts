@@ -1,0 +1,32 @@
+/**
+ * What the page reads from its own address. The fragment carries the demo API key (`#key=emk_…`) and the
+ * meeting to join (`#meeting=<id>`): fragments are never sent to the server, so neither lands in a log.
+ */
+export interface PageAddress {
+  apiKey: string | null;
+  meetingId: string | null;
+  /** `?relay=1`: force TURN (iceTransportPolicy "relay"), used to prove media goes through the relay. */
+  forceRelay: boolean;
+}
+
+export function readPageAddress(location: Location): PageAddress {
+  const fragment = new URLSearchParams(location.hash.replace(/^#/, ""));
+  const query = new URLSearchParams(location.search);
+  return {
+    apiKey: fragment.get("key"),
+    meetingId: fragment.get("meeting"),
+    forceRelay: query.get("relay") === "1",
+  };
+}
+
+/** The shareable link for a meeting: same origin and query (so `?relay=1` carries over), never the key. */
+export function joinLink(location: Location, meetingId: string): string {
+  return `${location.origin}${location.pathname}${location.search}#meeting=${encodeURIComponent(meetingId)}`;
+}
+
+/** Replaces the fragment without a navigation, so the key disappears from the address bar once stored. */
+export function showMeetingInAddress(meetingId: string | null): void {
+  const url = new URL(window.location.href);
+  url.hash = meetingId ? `meeting=${encodeURIComponent(meetingId)}` : "";
+  history.replaceState(null, "", url);
+}

@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import type { ChatMessage, RosterEntry, ServerFrame } from "../../workers/protocol/server-frames.ts";
+import { applyFrame, initialRoomView, isModerator, nameOf, type RoomView } from "./room-view.ts";
+
+const person = (identity: string, role: RosterEntry["role"] = "participant", joinedAt = "2026-11-24T10:00:00.000Z"): RosterEntry => ({
+  identity,
+  name: identity.toUpperCase(),
+  role,
+  audioMuted: false,
+  videoMuted: false,
+  handRaised: false,
+  connectionQuality: "good",
+  joinedAt,
+});
+
+const message = (seq: number, body: string, sender = "bob"): ChatMessage => ({
+  seq,
+  clientMessageId: `client-${seq}`,
+  sender,
+  body,
+  attachments: [],
+  reactions: {},
+  sentAt: "2026-11-24T10:01:00.000Z",
+  editedAt: null,
+  deleted: false,
+});
+
+const welcome = (overrides: Partial<Extract<ServerFrame, { type: "welcome" }>> = {}): ServerFrame => ({
+  seq: 1,
+  type: "welcome",
+  protocolVersion: 1,
+  meetingId: "m",
+  self: person("ada", "host"),
+  roster: [person("ada", "host")],
+  lobby: [],
+  recentChat: [],
+  iceServers: [{ urls: ["turn:127.0.0.1:3478"], username: "u", credential: "c" }],
+  locked: false,
+  spotlight: null,
+  e2eePublicKeys: {},
+  ...overrides,
+});
+
+const replay = (frames: ServerFrame[], from: RoomView = initialRoomView) => frames.reduce(applyFrame, from);
+
+describe("room view", () => {
+  it("a welcome puts us in the meeting with its roster, lobby, chat and ICE servers", () => {
+    const view = replay([welcome({ lobby: [{ identity: "eve", waitingSince: "2026-11-24T10:00:00.000Z" }], recentChat: [message(1, "hi")] })]);
+    expect(view.phase).toBe("in_meeting");
+    expect(view.roster.map((entry) => entry.identity)).toEqual(["ada"]);
+    expect(view.lobby).toHaveLength(1);
+    expect(view.chat.map((entry) => entry.body)).toEqual(["hi"]);
+    expect(view.iceServers[0]?.urls).toEqual(["turn:127.0.0.1:3478"]);
+    expect(isModerator(view)).toBe(true);
+  });
+
+  it("keeps the roster in join order through joins, updates and departures", () => {
+    const view = replay([
+      welcome(),
+      { seq: 2, type: "participant_joined", participant: person("cy", "participant", "2026-11-24T10:02:00.000Z") },
+      { seq: 3, type: "participant_joined", participant: person("bob", "participant", "2026-11-24T10:01:00.000Z") },
+      { seq: 4, type: "participant_updated", participant: { ...person("bob", "participant", "2026-11-24T10:01:00.000Z"), handRaised: true } },
+      { seq: 5, type: "participant_left", identity: "cy", reason: "left" },
+    ]);
+    expect(view.roster.map((entry) => entry.identity)).toEqual(["ada", "bob"]);
+    expect(view.roster[1]?.handRaised).toBe(true);
+    expect(nameOf(view, "bob")).toBe("BOB");
+    expect(nameOf(view, "ada")).toBe("you");
+  });
+
+  it("an update to ourselves changes our role, so host controls follow a demotion", () => {
+    const view = replay([welcome({ self: person("ada", "cohost"), roster: [person("ada", "cohost")] }), { seq: 2, type: "participant_updated", participant: person("ada", "participant") }]);
+    expect(view.self?.role).toBe("participant");
+    expect(isModerator(view)).toBe(false);
+  });
+
+  it("chat replayed after a resume or edited in place is not shown twice", () => {
+    const view = replay([
+      welcome({ recentChat: [message(3, "one")] }),
+      { seq: 4, type: "chat_message", message: message(4, "two") },
+      { seq: 4, type: "chat_message", message: message(4, "two") },
+      { seq: 5, type: "chat_updated", message: { ...message(3, "one!"), editedAt: "2026-11-24T10:03:00.000Z" } },
+      { seq: 6, type: "chat_history", ref: "r", messages: [message(1, "zero")], hasMore: false },
+    ]);
+    expect(view.chat.map((entry) => entry.body)).toEqual(["zero", "one!", "two"]);
+    expect(view.chatHasMore).toBe(false);
+  });
+
+  it("a spotlit participant who leaves is no longer spotlit", () => {
+    const view = replay([
+      welcome({ roster: [person("ada", "host"), person("bob")] }),
+      { seq: 2, type: "spotlight", target: "bob", by: "ada" },
+      { seq: 3, type: "participant_left", identity: "bob", reason: "removed" },
+    ]);
+    expect(view.spotlight).toBeNull();
+  });
+
+  it("waiting, then admitted; or denied; removal and the end say why", () => {
+    expect(replay([{ seq: 1, type: "waiting_room" }]).phase).toBe("waiting");
+    expect(replay([{ seq: 1, type: "waiting_room" }, welcome({ seq: 2 })]).phase).toBe("in_meeting");
+    expect(replay([{ seq: 1, type: "waiting_room" }, { seq: 2, type: "denied" }]).phase).toBe("denied");
+    const removed = replay([welcome({ roster: [person("ada"), person("bob", "host")] }), { seq: 2, type: "removed", by: "bob" }]);
+    expect([removed.phase, removed.farewell]).toEqual(["removed", "Removed by BOB"]);
+    expect(replay([welcome(), { seq: 2, type: "meeting_ended", reason: "host_ended" }]).farewell).toBe("Reason: host ended");
+  });
+
+  it("a fresh welcome after a failed resume replaces everything rather than merging", () => {
+    const before = replay([welcome({ roster: [person("ada", "host"), person("bob")], recentChat: [message(1, "old")] })]);
+    const after = applyFrame(before, welcome({ seq: 9, roster: [person("ada", "host")], recentChat: [] }));
+    expect(after.roster.map((entry) => entry.identity)).toEqual(["ada"]);
+    expect(after.chat).toEqual([]);
+  });
+});

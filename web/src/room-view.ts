@@ -1,0 +1,130 @@
+import type { ChatMessage, RosterEntry, ServerFrame } from "../../workers/protocol/server-frames.ts";
+
+/**
+ * What this page knows about the room, rebuilt from server frames only. Pure: `applyFrame` returns a new
+ * view and touches no DOM, socket or media; the session applies media side effects (mute, peers) itself.
+ */
+type Welcome = Extract<ServerFrame, { type: "welcome" }>;
+export type LobbyEntry = Welcome["lobby"][number];
+export type IceServer = Welcome["iceServers"][number];
+
+export type RoomPhase = "joining" | "waiting" | "in_meeting" | "denied" | "removed" | "ended";
+
+export interface RoomView {
+  phase: RoomPhase;
+  self: RosterEntry | null;
+  /** Admitted participants including self, in join order. */
+  roster: readonly RosterEntry[];
+  lobby: readonly LobbyEntry[];
+  /** Chat in `seq` order. */
+  chat: readonly ChatMessage[];
+  /** Whether older chat can be fetched with `chat_history`; unknown until asked, so assumed. */
+  chatHasMore: boolean;
+  locked: boolean;
+  spotlight: string | null;
+  iceServers: readonly IceServer[];
+  /** Why the room is over for us: the ended reason, or who removed us. */
+  farewell: string | null;
+}
+
+export const initialRoomView: RoomView = {
+  phase: "joining",
+  self: null,
+  roster: [],
+  lobby: [],
+  chat: [],
+  chatHasMore: true,
+  locked: false,
+  spotlight: null,
+  iceServers: [],
+  farewell: null,
+};
+
+/** Bounds memory in a long meeting; older messages can be fetched again with `chat_history`. */
+const maxChatMessages = 500;
+
+export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
+  switch (frame.type) {
+    case "welcome":
+      return {
+        ...initialRoomView,
+        phase: "in_meeting",
+        self: frame.self,
+        roster: sortRoster(upsert(frame.roster, frame.self)),
+        lobby: frame.lobby,
+        chat: mergeChat([], frame.recentChat),
+        chatHasMore: frame.recentChat.length > 0,
+        locked: frame.locked,
+        spotlight: frame.spotlight,
+        iceServers: frame.iceServers,
+      };
+    case "waiting_room":
+      return { ...view, phase: "waiting" };
+    case "participant_joined":
+    case "participant_updated": {
+      const self = view.self?.identity === frame.participant.identity ? frame.participant : view.self;
+      return { ...view, self, roster: sortRoster(upsert(view.roster, frame.participant)) };
+    }
+    case "participant_left":
+      return {
+        ...view,
+        roster: view.roster.filter((entry) => entry.identity !== frame.identity),
+        spotlight: view.spotlight === frame.identity ? null : view.spotlight,
+      };
+    case "lobby_updated":
+      return { ...view, lobby: frame.lobby };
+    case "chat_message":
+    case "chat_updated":
+      return { ...view, chat: mergeChat(view.chat, [frame.message]) };
+    case "chat_history":
+      return { ...view, chat: mergeChat(view.chat, frame.messages), chatHasMore: frame.hasMore };
+    case "meeting_locked":
+      return { ...view, locked: frame.locked };
+    case "spotlight":
+      return { ...view, spotlight: frame.target };
+    case "denied":
+      return { ...view, phase: "denied" };
+    case "removed":
+      return { ...view, phase: "removed", farewell: `Removed by ${nameOf(view, frame.by)}${frame.reason ? `: ${frame.reason}` : ""}` };
+    case "meeting_ended":
+      return { ...view, phase: "ended", farewell: `Reason: ${frame.reason.replaceAll("_", " ")}` };
+    case "resumed":
+    case "signal":
+    case "muted":
+    case "pong":
+    case "error":
+    case "attachment_upload":
+    case "e2ee_key":
+    case "e2ee_key_package":
+    case "e2ee_rotate":
+      return view;
+    default:
+      return frame satisfies never;
+  }
+}
+
+export function isModerator(view: RoomView): boolean {
+  return view.self?.role === "host" || view.self?.role === "cohost";
+}
+
+/** A participant's display name, falling back to the identity (names are optional in join tokens). */
+export function nameOf(view: RoomView, identity: string): string {
+  if (identity === view.self?.identity) return "you";
+  return view.roster.find((entry) => entry.identity === identity)?.name ?? identity;
+}
+
+function upsert(roster: readonly RosterEntry[], entry: RosterEntry): RosterEntry[] {
+  const others = roster.filter((existing) => existing.identity !== entry.identity);
+  return [...others, entry];
+}
+
+function sortRoster(roster: RosterEntry[]): RosterEntry[] {
+  return roster.sort((a, b) => a.joinedAt.localeCompare(b.joinedAt) || a.identity.localeCompare(b.identity));
+}
+
+/** Merges by `seq`: a replayed frame after a resume, or an edit, replaces rather than duplicates. */
+function mergeChat(existing: readonly ChatMessage[], incoming: readonly ChatMessage[]): ChatMessage[] {
+  const bySeq = new Map(existing.map((message) => [message.seq, message]));
+  for (const message of incoming) bySeq.set(message.seq, message);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq).slice(-maxChatMessages);
+}
