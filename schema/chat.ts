@@ -29,7 +29,8 @@ export const chatMessages = pgTable(
     deletedAt: timestamptz("deleted_at"),
   },
   (t) => [
-    uniqueIndex("chat_messages_client_id_uq").on(t.tenantId, t.meetingId, t.clientMessageId),
+    // Client ids are only unique per sender: two people may pick the same one.
+    uniqueIndex("chat_messages_client_id_uq").on(t.tenantId, t.meetingId, t.senderIdentity, t.clientMessageId),
     uniqueIndex("chat_messages_seq_uq").on(t.tenantId, t.meetingId, t.seq),
     index("chat_messages_history_idx").on(t.tenantId, t.meetingId, t.seq.desc()),
     foreignKey({ columns: [t.tenantId, t.meetingId], foreignColumns: [meetings.tenantId, meetings.id] }),

@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { Env } from "../env.ts";
+import type { Database } from "../db/database.ts";
 import { logEvent } from "../observability/log.ts";
 import { decodeClientFrame } from "../protocol/decode-frame.ts";
 import type { ServerFrame } from "../protocol/server-frames.ts";
@@ -9,7 +10,10 @@ import { parseTurnUrls } from "../turn/turn-urls.ts";
 import { isAddressedTo } from "./frame-log.ts";
 import { parseFrameRateState, take, type FrameRateState } from "./frame-rate-limit.ts";
 import { meetingSettingsHeader, verifiedParticipantHeader } from "./meeting-room-client.ts";
+import { unpersisted } from "./chat-log.ts";
+import { openDatabase } from "../db/database.ts";
 import { reduce } from "./room-reducer.ts";
+import { flushChat, recordJoin, recordLeave, type RoomRecordKeys } from "./room-persistence.ts";
 import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "./room-state.ts";
 import { closeCodes, type RoomEffect } from "./room-transition.ts";
 import { readKey, writeKey } from "./storage-keys.ts";
@@ -40,6 +44,9 @@ interface SocketAttachment {
  */
 export class MeetingRoom extends DurableObject<Env> {
   private state: RoomState | undefined;
+  /** Postgres writes run one at a time, in event order (a leave must never overtake its join). */
+  private postgresQueue: Promise<void> = Promise.resolve();
+  private flushing = false;
 
   override async fetch(request: Request): Promise<Response> {
     try {
@@ -117,6 +124,8 @@ export class MeetingRoom extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     try {
       await this.dispatch({ kind: "tick" });
+      // Also the retry path of the chat outbox: a failed flush leaves an alarm behind, even across evictions.
+      await this.flushChatOutbox();
     } catch (error) {
       logEvent("meeting_room_error", { where: "alarm", error: describe(error) });
     }
@@ -139,10 +148,57 @@ export class MeetingRoom extends DurableObject<Env> {
     if (!state) return;
     const result = reduce(state, event, Date.now());
     this.state = result.state;
+    // Stored before any frame leaves: an acknowledged chat message is already durable in the DO.
     await writeKey(this.ctx.storage, "room", result.state);
-    if (result.nextAlarmAt !== null) await this.ctx.storage.setAlarm(result.nextAlarmAt);
-    else await this.ctx.storage.deleteAlarm();
+    await this.scheduleAlarm(result.nextAlarmAt);
     for (const effect of result.effects) this.apply(effect);
+  }
+
+  private async scheduleAlarm(roomDueAt: number | null): Promise<void> {
+    const pendingChat = this.state ? unpersisted(this.state.chat).length > 0 : false;
+    const retryAt = pendingChat ? Date.now() + outboxRetryMs : null;
+    const dueAt = roomDueAt === null ? retryAt : retryAt === null ? roomDueAt : Math.min(roomDueAt, retryAt);
+    if (dueAt !== null) await this.ctx.storage.setAlarm(dueAt);
+    else await this.ctx.storage.deleteAlarm();
+  }
+
+  /** Writes every not-yet-persisted chat message to Postgres; on failure the alarm retries later. */
+  private async flushChatOutbox(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    let pending = this.state ? unpersisted(this.state.chat) : [];
+    try {
+      // Messages sent while a batch was in flight go in the next batch, not after an alarm's delay.
+      while (pending.length) {
+        const batch = pending.slice(0, 100);
+        await this.withDatabase((db, keys) => flushChat(db, keys, batch));
+        await this.dispatch({ kind: "chat_persisted", flushed: batch.map((m) => ({ seq: m.seq, revision: m.revision })) });
+        pending = this.state ? unpersisted(this.state.chat) : [];
+      }
+    } catch (error) {
+      logEvent("meeting_room_error", { where: "chat_outbox", pending: pending.length, error: describe(error) });
+      await this.scheduleAlarm(null);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private enqueuePostgres(work: (db: Database, keys: RoomRecordKeys) => Promise<void>, what: string): void {
+    this.postgresQueue = this.postgresQueue
+      .then(() => this.withDatabase(work))
+      .catch((error) => logEvent("meeting_room_error", { where: what, error: describe(error) }));
+    this.ctx.waitUntil(this.postgresQueue);
+  }
+
+  private async withDatabase<T>(work: (db: Database, keys: RoomRecordKeys) => Promise<T>): Promise<T> {
+    const tenantId = await readKey(this.ctx.storage, "tenantId");
+    if (!tenantId || !this.state) throw new Error("room has no tenant yet");
+    const handle = openDatabase(this.env.DATABASE_URL, this.env.NEON_WS_PROXY);
+    try {
+      return await work(handle.db, { tenantId, meetingId: this.state.meetingId });
+    } finally {
+      this.ctx.waitUntil(handle.close().catch(() => {}));
+    }
   }
 
   private apply(effect: RoomEffect): void {
@@ -160,10 +216,14 @@ export class MeetingRoom extends DurableObject<Env> {
         for (const socket of this.ctx.getWebSockets(effect.identity)) closeQuietly(socket, effect.code, effect.reason);
         return;
       case "record_join":
+        return this.enqueuePostgres((db, keys) => recordJoin(db, keys, effect), "record_join");
       case "record_leave":
+        return this.enqueuePostgres((db, keys) => recordLeave(db, keys, effect), "record_leave");
       case "persist_chat":
+        this.ctx.waitUntil(this.flushChatOutbox());
+        return;
       case "presign_upload":
-        // Not applied yet: participant rows, the chat outbox to Postgres and presigned uploads are the next step.
+        // Not applied yet: presigned attachment uploads are the next step (the reducer already validates them).
         return;
       default:
         effect satisfies never;
@@ -207,5 +267,8 @@ function closeQuietly(socket: WebSocket, code: number, reason: string): void {
     /* already closed */
   }
 }
+
+/** How long a failed chat flush waits before the alarm retries it. */
+const outboxRetryMs = 2000;
 
 const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

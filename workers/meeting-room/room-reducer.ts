@@ -1,5 +1,5 @@
 import { protocolVersion } from "../protocol/server-frames.ts";
-import { recent, toWire } from "./chat-log.ts";
+import { markPersisted, recent, toWire } from "./chat-log.ts";
 import { framesSince } from "./frame-log.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
 import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
@@ -16,7 +16,7 @@ export interface RoomResult {
 /** The meeting's state machine: one event in, the new state and the effects out. Pure. */
 export function reduce(state: RoomState, event: RoomEvent, now: number): RoomResult {
   const t = new RoomTransition(state, now);
-  if (state.endedReason && event.kind !== "tick") {
+  if (state.endedReason && event.kind !== "tick" && event.kind !== "chat_persisted") {
     if (event.kind === "hello") t.effect({ kind: "close", identity: event.participant.identity, code: closeCodes.ended, reason: "meeting ended" });
   } else {
     switch (event.kind) {
@@ -33,6 +33,9 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
       case "reject":
         // Refusals decided by the shell (undecodable, rate-limited) still go out sequenced, like every frame.
         t.refuse(event.identity, event.code, event.message, event.ref);
+        break;
+      case "chat_persisted":
+        t.state = { ...t.state, chat: markPersisted(t.state.chat, event.flushed) };
         break;
       case "tick":
         onTick(t);

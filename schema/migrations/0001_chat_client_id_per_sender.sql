@@ -1,0 +1,2 @@
+DROP INDEX "chat_messages_client_id_uq";--> statement-breakpoint
+CREATE UNIQUE INDEX "chat_messages_client_id_uq" ON "chat_messages" USING btree ("tenant_id","meeting_id","sender_identity","client_message_id");

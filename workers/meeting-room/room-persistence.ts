@@ -1,0 +1,75 @@
+import { and, eq, isNull, sql } from "drizzle-orm";
+import { chatMessages, meetings, participants } from "../../schema/index.ts";
+import type { Database } from "../db/database.ts";
+import type { StoredChatMessage } from "./chat-log.ts";
+import type { RoomEffect } from "./room-transition.ts";
+
+/** Postgres side of the room: participant rows (they feed billing) and the chat outbox. Each write is idempotent. */
+export interface RoomRecordKeys {
+  tenantId: string;
+  meetingId: string;
+}
+
+export async function recordJoin(db: Database, keys: RoomRecordKeys, join: Extract<RoomEffect, { kind: "record_join" }>): Promise<void> {
+  await db.transaction(async (tx) => {
+    // A rejoin after a lost leave must not leave two open rows for one identity.
+    await tx
+      .update(participants)
+      .set({ leftAt: new Date(join.at), leaveReason: "superseded" })
+      .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), eq(participants.identity, join.identity), isNull(participants.leftAt)));
+    await tx.insert(participants).values({
+      tenantId: keys.tenantId,
+      meetingId: keys.meetingId,
+      identity: join.identity,
+      displayName: join.name ?? null,
+      role: join.role,
+      joinedAt: new Date(join.at),
+    });
+    await tx
+      .update(meetings)
+      .set({ status: "live", updatedAt: new Date(join.at) })
+      .where(and(eq(meetings.tenantId, keys.tenantId), eq(meetings.id, keys.meetingId), eq(meetings.status, "scheduled")));
+  });
+}
+
+export async function recordLeave(db: Database, keys: RoomRecordKeys, leave: Extract<RoomEffect, { kind: "record_leave" }>): Promise<void> {
+  await db
+    .update(participants)
+    .set({ leftAt: new Date(leave.at), leaveReason: leave.reason })
+    .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), eq(participants.identity, leave.identity), isNull(participants.leftAt)));
+}
+
+/**
+ * Upserts messages by their room-assigned seq, so a flush retried after a timeout (the write may have
+ * landed) or after the DO restarted stores each message exactly once and keeps its latest revision.
+ */
+export async function flushChat(db: Database, keys: RoomRecordKeys, messages: readonly StoredChatMessage[]): Promise<void> {
+  if (!messages.length) return;
+  await db
+    .insert(chatMessages)
+    .values(
+      messages.map((m) => ({
+        tenantId: keys.tenantId,
+        meetingId: keys.meetingId,
+        clientMessageId: m.clientMessageId,
+        seq: m.seq,
+        senderIdentity: m.sender,
+        body: m.body,
+        attachments: m.attachments,
+        reactions: m.reactions,
+        createdAt: new Date(m.sentAt),
+        editedAt: m.editedAt ? new Date(m.editedAt) : null,
+        deletedAt: m.deleted ? new Date(m.editedAt ?? m.sentAt) : null,
+      })),
+    )
+    .onConflictDoUpdate({
+      target: [chatMessages.tenantId, chatMessages.meetingId, chatMessages.seq],
+      set: {
+        body: sql`excluded.body`,
+        attachments: sql`excluded.attachments`,
+        reactions: sql`excluded.reactions`,
+        editedAt: sql`excluded.edited_at`,
+        deletedAt: sql`excluded.deleted_at`,
+      },
+    });
+}
