@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import type { Env } from "../env.ts";
+import { readConfig, type Env } from "../env.ts";
+import { presignAttachmentUpload } from "./attachment-uploads.ts";
 import type { Database } from "../db/database.ts";
 import { logEvent } from "../observability/log.ts";
 import { decodeClientFrame } from "../protocol/decode-frame.ts";
@@ -223,10 +224,23 @@ export class MeetingRoom extends DurableObject<Env> {
         this.ctx.waitUntil(this.flushChatOutbox());
         return;
       case "presign_upload":
-        // Not applied yet: presigned attachment uploads are the next step (the reducer already validates them).
+        this.ctx.waitUntil(this.presignUpload(effect));
         return;
       default:
         effect satisfies never;
+    }
+  }
+
+  private async presignUpload(effect: Extract<RoomEffect, { kind: "presign_upload" }>): Promise<void> {
+    try {
+      const tenantId = await readKey(this.ctx.storage, "tenantId");
+      if (!tenantId || !this.state) throw new Error("room has no tenant yet");
+      const { name, contentType, sizeBytes } = effect;
+      const upload = await presignAttachmentUpload(readConfig(this.env), { tenantId, meetingId: this.state.meetingId, name, contentType, sizeBytes });
+      await this.dispatch({ kind: "upload_ready", identity: effect.identity, ref: effect.ref, ...upload });
+    } catch (error) {
+      logEvent("meeting_room_error", { where: "presign_upload", error: describe(error) });
+      await this.dispatch({ kind: "reject", identity: effect.identity, code: "internal_error", message: "could not prepare the upload", ref: effect.ref });
     }
   }
 

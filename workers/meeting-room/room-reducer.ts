@@ -34,6 +34,11 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
         // Refusals decided by the shell (undecodable, rate-limited) still go out sequenced, like every frame.
         t.refuse(event.identity, event.code, event.message, event.ref);
         break;
+      case "upload_ready": {
+        const { identity, ref, objectKey, uploadUrl, expiresAt } = event;
+        t.to(identity, { type: "attachment_upload", ref, objectKey, uploadUrl, expiresAt });
+        break;
+      }
       case "chat_persisted":
         t.state = { ...t.state, chat: markPersisted(t.state.chat, event.flushed) };
         break;

@@ -57,6 +57,7 @@ export type RoomEvent =
   | { kind: "frame"; identity: string; frame: Exclude<ClientFrame, { type: "hello" }>; iceServers?: IceServer[] }
   | { kind: "disconnected"; identity: string; clean: boolean }
   | { kind: "reject"; identity: string; code: RoomErrorCode; message: string; ref?: string | undefined }
+  | { kind: "upload_ready"; identity: string; ref: string; objectKey: string; uploadUrl: string; expiresAt: string }
   | { kind: "chat_persisted"; flushed: Array<{ seq: number; revision: number }> }
   | { kind: "tick" }
   | { kind: "end"; reason: string };
