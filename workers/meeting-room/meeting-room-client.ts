@@ -18,6 +18,8 @@ export const meetingSettingsHeader = "x-meeting-settings";
 export interface MeetingRoomSettings {
   waitingRoom: boolean;
   maxParticipants: number;
+  /** ISO time at which the room ends the meeting by itself. */
+  scheduledEndAt: string | null;
 }
 
 export async function forwardConnect(

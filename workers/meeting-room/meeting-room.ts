@@ -14,7 +14,7 @@ import { meetingSettingsHeader, verifiedParticipantHeader } from "./meeting-room
 import { unpersisted } from "./chat-log.ts";
 import { openDatabase } from "../db/database.ts";
 import { reduce } from "./room-reducer.ts";
-import { flushChat, recordJoin, recordLeave, type RoomRecordKeys } from "./room-persistence.ts";
+import { flushChat, recordJoin, recordLeave, recordSessionEnd, type RoomRecordKeys } from "./room-persistence.ts";
 import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "./room-state.ts";
 import { closeCodes, type RoomEffect } from "./room-transition.ts";
 import { readKey, writeKey } from "./storage-keys.ts";
@@ -28,7 +28,11 @@ const claimsSchema = z.object({
   tokenId: z.string(),
   expiresAt: z.coerce.date(),
 });
-const settingsSchema = z.object({ waitingRoom: z.boolean(), maxParticipants: z.number().int().min(1) });
+const settingsSchema = z.object({
+  waitingRoom: z.boolean(),
+  maxParticipants: z.number().int().min(1),
+  scheduledEndAt: z.iso.datetime().nullable(),
+});
 
 /** What each hibernatable socket carries across evictions: who it is and its rate-limit buckets. */
 interface SocketAttachment {
@@ -72,7 +76,12 @@ export class MeetingRoom extends DurableObject<Env> {
     const state = await this.load(claims.meetingId, settings);
     if ((await readKey(this.ctx.storage, "tenantId")) === undefined) await writeKey(this.ctx.storage, "tenantId", claims.tenantId);
     // Settings may have been edited through the API since the room was created.
-    this.state = { ...state, settings: { ...state.settings, ...settings }, lobby: { ...state.lobby, enabled: settings.waitingRoom } };
+    const scheduledEndAt = settings.scheduledEndAt ? Date.parse(settings.scheduledEndAt) : null;
+    this.state = {
+      ...state,
+      settings: { ...state.settings, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants, scheduledEndAt },
+      lobby: { ...state.lobby, enabled: settings.waitingRoom },
+    };
 
     // One socket per identity: a second connection (new tab, reconnect racing the old close) replaces the first.
     for (const old of this.ctx.getWebSockets(claims.identity)) old.close(closeCodes.replaced, "replaced by a newer connection");
@@ -220,6 +229,8 @@ export class MeetingRoom extends DurableObject<Env> {
         return this.enqueuePostgres((db, keys) => recordJoin(db, keys, effect), "record_join");
       case "record_leave":
         return this.enqueuePostgres((db, keys) => recordLeave(db, keys, effect), "record_leave");
+      case "record_session_end":
+        return this.enqueuePostgres((db, keys) => recordSessionEnd(db, keys, effect), "record_session_end");
       case "persist_chat":
         this.ctx.waitUntil(this.flushChatOutbox());
         return;
@@ -249,7 +260,8 @@ export class MeetingRoom extends DurableObject<Env> {
     const stored = await readKey(this.ctx.storage, "room");
     if (stored) return (this.state = stored);
     if (!meetingId || !settings) throw new Error("room used before its first connection");
-    return (this.state = createRoomState(meetingId, settings));
+    const { waitingRoom, maxParticipants } = settings;
+    return (this.state = createRoomState(meetingId, { waitingRoom, maxParticipants }));
   }
 
   private lobbyTokenOf(identity: string): string {

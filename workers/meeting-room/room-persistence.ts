@@ -1,5 +1,5 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
-import { chatMessages, meetings, participants } from "../../schema/index.ts";
+import { chatMessages, meetingSessions, meetings, participants } from "../../schema/index.ts";
 import type { Database } from "../db/database.ts";
 import type { StoredChatMessage } from "./chat-log.ts";
 import type { RoomEffect } from "./room-transition.ts";
@@ -72,4 +72,27 @@ export async function flushChat(db: Database, keys: RoomRecordKeys, messages: re
         deletedAt: sql`excluded.deleted_at`,
       },
     });
+}
+
+/** Closes the session (feeds usage) and marks the meeting ended if the room ended it on its own (schedule, idle). */
+export async function recordSessionEnd(db: Database, keys: RoomRecordKeys, end: Extract<RoomEffect, { kind: "record_session_end" }>): Promise<void> {
+  const endedAt = new Date(end.endedAt);
+  await db.transaction(async (tx) => {
+    await tx.insert(meetingSessions).values({
+      tenantId: keys.tenantId,
+      meetingId: keys.meetingId,
+      startedAt: new Date(end.startedAt),
+      endedAt,
+      peakParticipants: end.peakParticipants,
+    });
+    await tx
+      .update(meetings)
+      .set({ status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${endedAt.toISOString()}::timestamptz)`, updatedAt: endedAt })
+      .where(and(eq(meetings.tenantId, keys.tenantId), eq(meetings.id, keys.meetingId)));
+    // Anyone still marked present leaves with the meeting.
+    await tx
+      .update(participants)
+      .set({ leftAt: endedAt, leaveReason: "ended" })
+      .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), isNull(participants.leftAt)));
+  });
 }

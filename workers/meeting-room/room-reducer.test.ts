@@ -27,12 +27,15 @@ class Room {
   }
 
   dispatch(event: RoomEvent) {
+    const before = this.connected();
     const result = reduce(this.state, event, this.now);
     this.state = result.state;
     this.effects.push(...result.effects);
+    // Sockets of members who leave in this very event (end, removal) still get the frames addressed to them.
+    const recipients = new Set([...before, ...this.connected()]);
     for (const effect of result.effects) {
       if (effect.kind === "deliver") {
-        for (const identity of this.connected()) if (isAddressedTo(effect.audience, identity)) this.box(identity).push(effect.frame);
+        for (const identity of recipients) if (isAddressedTo(effect.audience, identity)) this.box(identity).push(effect.frame);
         // Frames to someone in the lobby (not a member yet) are still delivered to their socket.
         if (effect.audience.kind === "only") for (const id of effect.audience.identities) if (!this.state.members[id]) this.box(id).push(effect.frame);
       }
@@ -310,5 +313,38 @@ describe("waiting room", () => {
     expect(room.effects).toContainEqual({ kind: "close", identity: "g", code: 4003, reason: "denied by a host" });
     room.hello(person("g", "guest"));
     expect(room.last("g")).toMatchObject({ type: "error", code: "forbidden" });
+  });
+});
+
+describe("meeting lifecycle alarms", () => {
+  it("ends the meeting at its scheduled end and reports the session", () => {
+    const room = new Room();
+    room.state = { ...room.state, settings: { ...room.state.settings, scheduledEndAt: 50_000 } };
+    room.hello(person("a", "host"));
+    room.hello(person("b"));
+    const idle = room.dispatch({ kind: "tick" });
+    expect(idle.nextAlarmAt).toBe(50_000);
+    room.now = 50_000;
+    room.dispatch({ kind: "tick" });
+    expect(room.state.endedReason).toBe("scheduled_end");
+    expect(room.last("b")).toMatchObject({ type: "meeting_ended", reason: "scheduled_end" });
+    expect(room.effects).toContainEqual(expect.objectContaining({ kind: "record_session_end", peakParticipants: 2, reason: "scheduled_end" }));
+  });
+
+  it("ends an emptied meeting after the idle timeout, unless someone comes back", () => {
+    const room = new Room();
+    room.hello(person("a", "host"));
+    const left = room.dispatch({ kind: "disconnected", identity: "a", clean: true });
+    expect(left.nextAlarmAt).toBe(room.now + 5 * 60_000);
+    room.now += 60_000;
+    room.hello(person("b", "host"));
+    room.now += 5 * 60_000;
+    room.dispatch({ kind: "tick" });
+    expect(room.state.endedReason).toBeNull();
+    room.dispatch({ kind: "disconnected", identity: "b", clean: true });
+    room.now += 5 * 60_000;
+    room.dispatch({ kind: "tick" });
+    expect(room.state.endedReason).toBe("idle");
+    expect(room.dispatch({ kind: "tick" }).nextAlarmAt).toBeNull();
   });
 });

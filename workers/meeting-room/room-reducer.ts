@@ -115,6 +115,9 @@ function join(t: RoomTransition, who: Participant, iceServers: IceServer[]) {
     tokenExpiresAt: who.tokenExpiresAt.toISOString(),
   };
   t.state = { ...t.state, members: { ...t.state.members, [who.identity]: member } };
+  const count = Object.keys(t.state.members).length;
+  const session = t.state.session ?? { startedAt: t.nowIso, peakParticipants: 0, emptySince: null };
+  t.state = { ...t.state, session: { ...session, peakParticipants: Math.max(session.peakParticipants, count), emptySince: null } };
   sendWelcome(t, who.identity, iceServers);
   if (Object.keys(t.state.members).length > 1) {
     t.emit({ type: "participant_joined", participant: rosterEntry(member) }, { kind: "all_except", identities: [who.identity] });
@@ -184,6 +187,7 @@ export function leave(t: RoomTransition, identity: string, reason: LeaveReason) 
     lobby: depart(t.state.lobby, identity),
     spotlight: t.state.spotlight === identity ? null : t.state.spotlight,
   };
+  if (!Object.keys(rest).length && t.state.session) t.state = { ...t.state, session: { ...t.state.session, emptySince: t.now } };
   t.emit({ type: "participant_left", identity, reason }, { kind: "all" });
   // Whoever stays must stop using media keys the leaver knew.
   if (Object.keys(rest).length) {
@@ -194,6 +198,11 @@ export function leave(t: RoomTransition, identity: string, reason: LeaveReason) 
 
 function onTick(t: RoomTransition) {
   t.state = { ...t.state, lobby: pruneDeniedTokens(t.state.lobby, new Date(t.now)) };
+  if (t.state.endedReason) return;
+  const { scheduledEndAt, idleTimeoutMs } = t.state.settings;
+  if (scheduledEndAt !== null && t.now >= scheduledEndAt) return endMeeting(t, "scheduled_end");
+  const emptySince = t.state.session?.emptySince;
+  if (emptySince != null && t.now - emptySince >= idleTimeoutMs) return endMeeting(t, "idle");
   const { graceMs, heartbeatTimeoutMs } = t.state.settings;
   for (const member of Object.values(t.state.members)) {
     if (!member.connected && t.now - member.lastSeenAt >= graceMs) leave(t, member.identity, "timeout");
@@ -214,14 +223,20 @@ export function endMeeting(t: RoomTransition, reason: string) {
   for (const waiting of lobby(t.state.lobby)) {
     t.effect({ kind: "close", identity: waiting.identity, code: closeCodes.ended, reason: "meeting ended" });
   }
-  t.state = { ...t.state, members: {}, endedReason: reason };
+  if (t.state.session) {
+    const { startedAt, peakParticipants } = t.state.session;
+    t.effect({ kind: "record_session_end", startedAt, endedAt: t.nowIso, peakParticipants, reason });
+  }
+  t.state = { ...t.state, members: {}, endedReason: reason, session: null };
 }
 
 function nextAlarm(state: RoomState): number | null {
-  let next: number | null = null;
+  if (state.endedReason) return null;
+  const due: number[] = [];
   for (const member of Object.values(state.members)) {
-    const due = member.lastSeenAt + (member.connected ? state.settings.heartbeatTimeoutMs : state.settings.graceMs);
-    next = next === null ? due : Math.min(next, due);
+    due.push(member.lastSeenAt + (member.connected ? state.settings.heartbeatTimeoutMs : state.settings.graceMs));
   }
-  return next;
+  if (state.settings.scheduledEndAt !== null) due.push(state.settings.scheduledEndAt);
+  if (state.session?.emptySince != null) due.push(state.session.emptySince + state.settings.idleTimeoutMs);
+  return due.length ? Math.min(...due) : null;
 }

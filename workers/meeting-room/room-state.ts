@@ -21,6 +21,10 @@ export interface RoomSettings {
   graceMs: number;
   /** A connected participant silent for this long is treated as dropped (ms). */
   heartbeatTimeoutMs: number;
+  /** The meeting ends on its own at this time (ms), if scheduled. */
+  scheduledEndAt: number | null;
+  /** An emptied meeting ends after this long without anyone rejoining (ms). */
+  idleTimeoutMs: number;
 }
 
 /** Everything the meeting's Durable Object knows; plain JSON so it persists as is. */
@@ -35,6 +39,8 @@ export interface RoomState {
   frames: FrameLog;
   spotlight: string | null;
   e2eeKeys: Record<string, Record<string, string>>;
+  /** The current session: from the first join to the end; written to meeting_sessions when it ends. */
+  session: { startedAt: string; peakParticipants: number; emptySince: number | null } | null;
 }
 
 /** Who is on the other end of a socket, as verified by the Worker from the join token. */
@@ -63,7 +69,14 @@ export type RoomEvent =
   | { kind: "end"; reason: string };
 
 export function createRoomState(meetingId: string, settings: Partial<RoomSettings> & { waitingRoom: boolean }): RoomState {
-  const full: RoomSettings = { maxParticipants: 100, graceMs: 30_000, heartbeatTimeoutMs: 60_000, ...settings };
+  const full: RoomSettings = {
+    maxParticipants: 100,
+    graceMs: 30_000,
+    heartbeatTimeoutMs: 60_000,
+    scheduledEndAt: null,
+    idleTimeoutMs: 5 * 60_000,
+    ...settings,
+  };
   return {
     meetingId,
     settings: full,
@@ -75,6 +88,7 @@ export function createRoomState(meetingId: string, settings: Partial<RoomSetting
     frames: createFrameLog({ maxEntries: 2000, maxAgeMs: full.graceMs * 2 }),
     spotlight: null,
     e2eeKeys: {},
+    session: null,
   };
 }
 

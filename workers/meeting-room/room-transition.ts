@@ -11,6 +11,7 @@ export type RoomEffect =
   | { kind: "record_join"; identity: string; role: Member["role"]; name?: string; at: string }
   | { kind: "record_leave"; identity: string; at: string; reason: LeaveReason }
   | { kind: "persist_chat" }
+  | { kind: "record_session_end"; startedAt: string; endedAt: string; peakParticipants: number; reason: string }
   | { kind: "presign_upload"; identity: string; ref: string; name: string; contentType: string; sizeBytes: number };
 
 export type LeaveReason = "left" | "removed" | "timeout" | "ended";

@@ -45,5 +45,9 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   if (!meeting) throw new ApiError("not_found", "No meeting with this id");
   if (!acceptsParticipants(meeting.status)) throw new ApiError("meeting_ended");
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
-  return forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims, { waitingRoom: meeting.waitingRoom, maxParticipants: meeting.maxParticipants });
+  return forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims, {
+    waitingRoom: meeting.waitingRoom,
+    maxParticipants: meeting.maxParticipants,
+    scheduledEndAt: meeting.scheduledEndAt?.toISOString() ?? null,
+  });
 });
