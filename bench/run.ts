@@ -1,7 +1,9 @@
 import { loadOrCreateSecrets } from "../scripts/lib/local-config.ts";
 import { servicesUp } from "../scripts/services/index.ts";
 import { benchApiReadPath } from "./api-read-path.ts";
+import { benchRoomFanout } from "./room-fanout.ts";
 
 // npm run bench: brings up the stack (reusing running services), then prints each benchmark with its baseline.
 await servicesUp(await loadOrCreateSecrets());
 await benchApiReadPath();
+await benchRoomFanout();
