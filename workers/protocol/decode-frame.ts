@@ -1,6 +1,8 @@
 import { clientFrameSchema, clientFrameTypes, maxFrameBytes, type ClientFrame } from "./client-frames.ts";
 import type { RoomErrorCode } from "./room-errors.ts";
 
+const maxErrorMessageLength = 200;
+
 export type DecodedFrame =
   | { ok: true; frame: ClientFrame }
   | { ok: false; code: RoomErrorCode; message: string; ref?: string };
@@ -32,7 +34,9 @@ export function decodeClientFrame(data: string | ArrayBuffer): DecodedFrame {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue?.path.length ? issue.path.join(".") : "frame";
-    return { ok: false, code: "invalid_frame", message: `${where}: ${issue?.message ?? "invalid"}`, ...(ref ? { ref } : {}) };
+    // zod quotes unrecognized keys verbatim: bound the echo so a bad frame can't inflate what the room stores and sends.
+    const message = `${where}: ${issue?.message ?? "invalid"}`;
+    return { ok: false, code: "invalid_frame", message: message.length > maxErrorMessageLength ? `${message.slice(0, maxErrorMessageLength)}…` : message, ...(ref ? { ref } : {}) };
   }
   return { ok: true, frame: parsed.data };
 }
