@@ -52,15 +52,21 @@ export interface MediaStats {
   selectedPair: { bytesReceived: number; local: CandidateSummary; remote: CandidateSummary } | null;
 }
 
-/**
- * Runs in the page. The root tsconfig has no DOM types, so the page's objects are described by the few
- * members used here; no named inner functions, because the function is shipped to the page as source.
- */
+// The page's objects as seen from functions that run in it. The root tsconfig has no DOM types, so they are
+// described by the few members used here. Those functions are shipped to the page as source: no imports,
+// no named inner functions.
+type Stat = Record<string, unknown> & { id: string; type: string };
+interface PagePeer {
+  connectionState: string;
+  iceConnectionState: string;
+  iceGatheringState: string;
+  signalingState: string;
+  getStats(): Promise<{ forEach(each: (stat: Stat) => void): void }>;
+}
+type PageGlobals = { __meeting?: { state(): PageState; peerConnections(): Map<string, PagePeer> } };
+
 async function readMediaStats(remote: string): Promise<MediaStats | null> {
-  type Stat = Record<string, unknown> & { id: string; type: string };
-  type Connection = { connectionState: string; getStats(): Promise<{ forEach(each: (stat: Stat) => void): void }> };
-  const hooks = (globalThis as unknown as { __meeting?: { peerConnections(): Map<string, Connection> } }).__meeting;
-  const pc = hooks?.peerConnections().get(remote);
+  const pc = (globalThis as unknown as PageGlobals).__meeting?.peerConnections().get(remote);
   if (!pc) return null;
   const byId = new Map<string, Stat>();
   (await pc.getStats()).forEach((stat) => byId.set(stat.id, stat));
@@ -91,13 +97,39 @@ async function readMediaStats(remote: string): Promise<MediaStats | null> {
   };
 }
 
+async function describePeers(): Promise<string[]> {
+  const peers = [...((globalThis as unknown as PageGlobals).__meeting?.peerConnections() ?? new Map<string, PagePeer>())];
+  return Promise.all(
+    peers.map(async ([identity, pc]) => {
+      const counts: Record<string, number> = {};
+      (await pc.getStats()).forEach((stat) => {
+        counts[stat.type] = (counts[stat.type] ?? 0) + 1;
+      });
+      return (
+        `${identity}: connection ${pc.connectionState}, ice ${pc.iceConnectionState}, signaling ${pc.signalingState}, ` +
+        `gathering ${pc.iceGatheringState}, candidates ${counts["local-candidate"] ?? 0} local / ${counts["remote-candidate"] ?? 0} remote`
+      );
+    }),
+  );
+}
+
 /** One participant's tab on the meeting page, driven through its data-testid controls and test hooks. */
 export class MeetingPage {
-  constructor(readonly page: Page) {}
+  /** Uncaught exceptions in the page: a call test expects none. */
+  readonly pageErrors: string[] = [];
+  /** Console warnings and errors, quoted in failure messages. */
+  private readonly warnings: string[] = [];
+
+  constructor(readonly page: Page) {
+    page.on("pageerror", (error) => this.pageErrors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "warning" || message.type() === "error") this.warnings.push(`${message.type()}: ${message.text()}`);
+    });
+  }
 
   state(): Promise<PageState> {
     return this.page.evaluate(() => {
-      const hooks = (globalThis as unknown as { __meeting?: { state(): PageState } }).__meeting;
+      const hooks = (globalThis as unknown as PageGlobals).__meeting;
       if (!hooks) throw new Error("window.__meeting is not installed");
       return hooks.state();
     });
@@ -121,20 +153,13 @@ export class MeetingPage {
   }
 
   async waitUntilInMeeting(timeout: number): Promise<void> {
-    await this.page.waitForFunction(
-      () => (globalThis as unknown as { __meeting?: { state(): PageState } }).__meeting?.state().connected === true,
-      null,
-      { timeout },
-    );
+    await this.page.waitForFunction(() => (globalThis as unknown as PageGlobals).__meeting?.state().connected === true, null, { timeout });
   }
 
   /** Waits for the RTCPeerConnection to `remote` to reach "connected" (ICE and DTLS done). */
   async waitForPeer(remote: string, timeout: number): Promise<void> {
     await this.page.waitForFunction(
-      (identity) =>
-        (globalThis as unknown as { __meeting?: { peerConnections(): Map<string, { connectionState: string }> } }).__meeting
-          ?.peerConnections()
-          .get(identity)?.connectionState === "connected",
+      (identity) => (globalThis as unknown as PageGlobals).__meeting?.peerConnections().get(identity)?.connectionState === "connected",
       remote,
       { timeout },
     );
@@ -144,5 +169,21 @@ export class MeetingPage {
     const stats = await this.page.evaluate(readMediaStats, remote);
     if (!stats) throw new Error(`no peer connection to ${remote}`);
     return stats;
+  }
+
+  /**
+   * Leaves the meeting, which closes the peer connections and so releases their TURN allocations. Closing the
+   * browser context alone leaves coturn's UDP allocations to run out their lifetime, and its relay range is small.
+   */
+  async leave(timeout: number): Promise<void> {
+    if (!(await this.state()).connected) return;
+    await this.page.getByTestId("leave-button").click({ timeout });
+    await this.page.waitForFunction(() => (globalThis as unknown as PageGlobals).__meeting?.peerConnections().size === 0, null, { timeout });
+  }
+
+  /** The page's peer connections (states, gathered and received candidates) and recent console warnings. */
+  async diagnosis(): Promise<string> {
+    const peers = await this.page.evaluate(describePeers).catch((error: unknown) => [`(page unreadable: ${String(error)})`]);
+    return JSON.stringify({ peers, warnings: this.warnings.slice(-10) });
   }
 }
