@@ -1,6 +1,6 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { chatMessages } from "../../schema/index.ts";
+import { chatMessages, participants } from "../../schema/index.ts";
 import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { postgresService } from "../../scripts/services/postgres.ts";
 import { workerService } from "../../scripts/services/worker.ts";
@@ -18,13 +18,14 @@ afterAll(async () => {
 
 describe("chat durability", () => {
   it(
-    "every acknowledged message reaches Postgres exactly once across a Postgres outage and a Durable Object restart",
+    "every acknowledged message and every join/leave reaches Postgres exactly once across a Postgres outage and a Durable Object restart",
     async () => {
       const secrets = await loadOrCreateSecrets();
       const { apiKey, tenantId } = await newTenant("durability");
       const meeting = await createMeeting(apiKey, { title: "durable chat" });
       const join = async () => RoomClient.join((await mintToken(apiKey, meeting.id, { identity: "alice", role: "host" })).connectUrl);
       let alice = await join();
+      const bob = await RoomClient.join((await mintToken(apiKey, meeting.id, { identity: "bob", role: "guest" })).connectUrl);
       const acknowledged = new Set<string>();
       const collectAcks = (client: RoomClient) => {
         for (const f of client.ofType("chat_message")) acknowledged.add(f.message.clientMessageId);
@@ -40,6 +41,9 @@ describe("chat durability", () => {
       await burst(alice, 3);
       await postgresService.down(); // Postgres and its proxy are gone from here on
       await burst(alice, 4);
+      // Bob's leave happens while Postgres is away: it must wait in the room's outbox, across the restart below.
+      bob.close();
+      await alice.next((f) => f.type === "participant_left" && f.identity === "bob");
       await alice.next((f) => f.type === "chat_message" && f.message.clientMessageId === `durable-${String(sent - 1).padStart(4, "0")}`);
       collectAcks(alice);
       expect(acknowledged.size).toBe(7);
@@ -72,6 +76,23 @@ describe("chat durability", () => {
       expect(acknowledged.size).toBeGreaterThanOrEqual(10);
       for (const id of acknowledged) expect(stored.filter((s) => s === id)).toHaveLength(1);
       expect(new Set(stored).size).toBe(stored.length);
+      // Billing rows: one per person, bob's closed as "left", alice's still open; none written twice.
+      const readPresence = () =>
+        withDatabase((db) =>
+          db
+            .select({ identity: participants.identity, leftAt: participants.leftAt, leaveReason: participants.leaveReason })
+            .from(participants)
+            .where(and(eq(participants.tenantId, tenantId), eq(participants.meetingId, meeting.id))),
+        );
+      let presence = await readPresence();
+      while (Date.now() < deadline + 15_000 && !presence.some((p) => p.identity === "bob" && p.leftAt)) {
+        await pause(500);
+        presence = await readPresence();
+      }
+      expect(presence.map((p) => p.identity).sort()).toEqual(["alice", "bob"]);
+      expect(presence.find((p) => p.identity === "bob")).toMatchObject({ leaveReason: "left" });
+      expect(presence.find((p) => p.identity === "bob")?.leftAt).toBeInstanceOf(Date);
+      expect(presence.find((p) => p.identity === "alice")?.leftAt).toBeNull();
       alice.close();
     },
     120_000,

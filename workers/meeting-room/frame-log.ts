@@ -6,8 +6,8 @@ import { serverFrameSchema, type ServerFrame, type UnsequencedFrame } from "../p
  * next `seq` here and is remembered with its audience, so a client that reconnects with `resumeFromSeq`
  * can be sent exactly the frames addressed to it that it missed, or be told to take a full snapshot.
  *
- * Immutable: every function returns a new log and never changes its argument. The DO persists the whole
- * log after each append anyway, so copying the (bounded) entry array costs no more than that write.
+ * Immutable: every function returns a new log and never changes its argument, which is how the DO tells
+ * which entries to write (room-storage-layout.ts); copying the bounded entry array is cheap next to that.
  *
  * Audience rule: a frame is recorded with the audience it was addressed to, not with the roster of the
  * moment. `all` therefore matches every identity, including one that joined after the frame was sent.

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { readConfig, type Env } from "../env.ts";
 import { presignAttachmentUpload } from "./attachment-uploads.ts";
 import type { Database } from "../db/database.ts";
-import { logEvent } from "../observability/log.ts";
+import { describeError as describe, logEvent } from "../observability/log.ts";
 import { decodeClientFrame } from "../protocol/decode-frame.ts";
 import type { ServerFrame } from "../protocol/server-frames.ts";
 import { issueTurnCredentials } from "../turn/turn-credentials.ts";
@@ -14,10 +14,10 @@ import { meetingSettingsHeader, verifiedParticipantHeader } from "./meeting-room
 import { unpersisted } from "./chat-log.ts";
 import { openDatabase } from "../db/database.ts";
 import { reduce } from "./room-reducer.ts";
-import { flushChat, recordJoin, recordLeave, recordSessionEnd, type RoomRecordKeys } from "./room-persistence.ts";
+import { flushChat, writeRecord, type RoomRecordKeys } from "./room-persistence.ts";
 import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "./room-state.ts";
+import { RoomStore, type PendingRecord, type RoomRecordEffect } from "./room-store.ts";
 import { closeCodes, type RoomEffect } from "./room-transition.ts";
-import { readKey, writeKey } from "./storage-keys.ts";
 
 const claimsSchema = z.object({
   tenantId: z.string(),
@@ -34,11 +34,10 @@ const settingsSchema = z.object({
   scheduledEndAt: z.iso.datetime().nullable(),
 });
 
-/** What each hibernatable socket carries across evictions: who it is and its rate-limit buckets. */
+/** What each hibernatable socket carries across evictions: who it is. */
 interface SocketAttachment {
   identity: string;
   claims: z.infer<typeof claimsSchema>;
-  rate: FrameRateState;
 }
 
 /**
@@ -49,9 +48,25 @@ interface SocketAttachment {
  */
 export class MeetingRoom extends DurableObject<Env> {
   private state: RoomState | undefined;
-  /** Postgres writes run one at a time, in event order (a leave must never overtake its join). */
-  private postgresQueue: Promise<void> = Promise.resolve();
-  private flushing = false;
+  private readonly store: RoomStore;
+  private flushingChat = false;
+  private flushingRecords = false;
+  /** When the room itself next needs a tick (null: never); outbox retries are merged in on top. */
+  private roomDueAt: number | null = null;
+  private alarmSetFor: number | null | undefined;
+  /**
+   * Per-socket memory that need not survive hibernation: the decoded attachment (read once, not per
+   * frame) and the rate-limit buckets (a room only hibernates when idle, and idle buckets are full anyway).
+   */
+  private readonly sockets = new WeakMap<WebSocket, { attachment: SocketAttachment; rate: FrameRateState }>();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.store = new RoomStore(ctx.storage);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.state = await this.store.load();
+    });
+  }
 
   override async fetch(request: Request): Promise<Response> {
     try {
@@ -73,8 +88,8 @@ export class MeetingRoom extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("upgrade required", { status: 426 });
     const claims = claimsSchema.parse(JSON.parse(request.headers.get(verifiedParticipantHeader) ?? "null"));
     const settings = settingsSchema.parse(JSON.parse(request.headers.get(meetingSettingsHeader) ?? "null"));
-    const state = await this.load(claims.meetingId, settings);
-    if ((await readKey(this.ctx.storage, "tenantId")) === undefined) await writeKey(this.ctx.storage, "tenantId", claims.tenantId);
+    const state = this.state ?? createRoomState(claims.meetingId, { waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants });
+    await this.store.setTenantId(claims.tenantId);
     // Settings may have been edited through the API since the room was created.
     const scheduledEndAt = settings.scheduledEndAt ? Date.parse(settings.scheduledEndAt) : null;
     this.state = {
@@ -87,20 +102,22 @@ export class MeetingRoom extends DurableObject<Env> {
     for (const old of this.ctx.getWebSockets(claims.identity)) old.close(closeCodes.replaced, "replaced by a newer connection");
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [claims.identity]);
-    const attachment: SocketAttachment = { identity: claims.identity, claims, rate: {} };
+    const attachment: SocketAttachment = { identity: claims.identity, claims };
     server.serializeAttachment(attachment);
+    this.sockets.set(server, { attachment, rate: {} });
     return new Response(null, { status: 101, webSocket: client });
   }
 
   override async webSocketMessage(socket: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    let ref: string | undefined;
     try {
-      const attachment = socket.deserializeAttachment() as SocketAttachment;
+      const memory = this.socketMemory(socket);
       const decoded = decodeClientFrame(data);
       const frameType = decoded.ok ? decoded.frame.type : "ping"; // undecodable frames are charged as control
-      const limited = take(parseFrameRateState(attachment.rate), frameType, Date.now());
-      socket.serializeAttachment({ ...attachment, rate: limited.state });
-      const { claims } = attachment;
-      const ref = decoded.ok ? decoded.frame.id : decoded.ref;
+      const limited = take(parseFrameRateState(memory.rate), frameType, Date.now());
+      memory.rate = limited.state;
+      const { claims } = memory.attachment;
+      ref = decoded.ok ? decoded.frame.id : decoded.ref;
       if (!limited.allowed) {
         const message = `slow down: retry in ${limited.retryAfterMs} ms`;
         return await this.dispatch({ kind: "reject", identity: claims.identity, code: "rate_limited", message, ref });
@@ -119,8 +136,28 @@ export class MeetingRoom extends DurableObject<Env> {
       }
     } catch (error) {
       logEvent("meeting_room_error", { where: "webSocketMessage", error: describe(error) });
-      sendRaw(socket, { type: "error", code: "internal_error", message: "the room could not handle that frame" });
+      await this.reportInternalError(socket, ref);
     }
+  }
+
+  /** Answers a frame the room failed on: sequenced like every frame when possible, bare as a last resort. */
+  private async reportInternalError(socket: WebSocket, ref: string | undefined): Promise<void> {
+    const message = "the room could not handle that frame";
+    try {
+      const { identity } = this.socketMemory(socket).attachment;
+      await this.dispatch({ kind: "reject", identity, code: "internal_error", message, ...(ref ? { ref } : {}) });
+    } catch {
+      sendRaw(socket, { type: "error", code: "internal_error", message, ...(ref ? { ref } : {}) });
+    }
+  }
+
+  private socketMemory(socket: WebSocket): { attachment: SocketAttachment; rate: FrameRateState } {
+    let memory = this.sockets.get(socket);
+    if (!memory) {
+      memory = { attachment: socket.deserializeAttachment() as SocketAttachment, rate: {} };
+      this.sockets.set(socket, memory);
+    }
+    return memory;
   }
 
   override async webSocketClose(socket: WebSocket, code: number): Promise<void> {
@@ -133,9 +170,11 @@ export class MeetingRoom extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     try {
+      this.alarmSetFor = undefined; // the alarm that fired is gone
       await this.dispatch({ kind: "tick" });
-      // Also the retry path of the chat outbox: a failed flush leaves an alarm behind, even across evictions.
-      await this.flushChatOutbox();
+      // Also the retry path of both outboxes: a failed flush leaves an alarm behind, even across evictions.
+      await Promise.all([this.flushChatOutbox(), this.flushRecordOutbox()]);
+      await this.scheduleAlarm();
     } catch (error) {
       logEvent("meeting_room_error", { where: "alarm", error: describe(error) });
     }
@@ -143,7 +182,7 @@ export class MeetingRoom extends DurableObject<Env> {
 
   private async socketGone(socket: WebSocket, clean: boolean): Promise<void> {
     try {
-      const { identity } = socket.deserializeAttachment() as SocketAttachment;
+      const { identity } = this.socketMemory(socket).attachment;
       // A replaced socket closing must not mark its successor's seat as gone.
       const others = this.ctx.getWebSockets(identity).filter((s) => s !== socket && s.readyState === WebSocket.OPEN);
       if (others.length === 0) await this.dispatch({ kind: "disconnected", identity, clean });
@@ -153,29 +192,37 @@ export class MeetingRoom extends DurableObject<Env> {
   }
 
   private async dispatch(event: RoomEvent): Promise<void> {
-    const state = this.state ?? (await readKey(this.ctx.storage, "room"));
     // A meeting nobody ever joined has no room to end.
-    if (!state) return;
-    const result = reduce(state, event, Date.now());
+    if (!this.state) return;
+    const result = reduce(this.state, event, Date.now());
     this.state = result.state;
-    // Stored before any frame leaves: an acknowledged chat message is already durable in the DO.
-    await writeKey(this.ctx.storage, "room", result.state);
-    await this.scheduleAlarm(result.nextAlarmAt);
+    this.roomDueAt = result.nextAlarmAt;
+    const records = result.effects.filter(isRecordEffect);
+    // Stored before any frame leaves: an acknowledged chat message is already durable in the DO, and a
+    // join or leave is in the outbox before anyone hears of it.
+    await this.store.save(result.state, records);
+    await this.scheduleAlarm();
     for (const effect of result.effects) this.apply(effect);
   }
 
-  private async scheduleAlarm(roomDueAt: number | null): Promise<void> {
+  /** One alarm serves the room's own deadlines and the outbox retries; set only when it moves. */
+  private async scheduleAlarm(): Promise<void> {
     const pendingChat = this.state ? unpersisted(this.state.chat).length > 0 : false;
-    const retryAt = pendingChat ? Date.now() + outboxRetryMs : null;
+    const pending = pendingChat || this.store.pendingRecords().length > 0;
+    const retryAt = pending && !this.flushingChat && !this.flushingRecords ? Date.now() + outboxRetryMs : null;
+    const roomDueAt = this.roomDueAt;
     const dueAt = roomDueAt === null ? retryAt : retryAt === null ? roomDueAt : Math.min(roomDueAt, retryAt);
+    // A pending retry only ever moves earlier, so a busy room doesn't rewrite its alarm on every frame.
+    if (dueAt === this.alarmSetFor || (retryAt !== null && this.alarmSetFor != null && this.alarmSetFor <= dueAt!)) return;
+    this.alarmSetFor = dueAt;
     if (dueAt !== null) await this.ctx.storage.setAlarm(dueAt);
     else await this.ctx.storage.deleteAlarm();
   }
 
   /** Writes every not-yet-persisted chat message to Postgres; on failure the alarm retries later. */
   private async flushChatOutbox(): Promise<void> {
-    if (this.flushing) return;
-    this.flushing = true;
+    if (this.flushingChat) return;
+    this.flushingChat = true;
     let pending = this.state ? unpersisted(this.state.chat) : [];
     try {
       // Messages sent while a batch was in flight go in the next batch, not after an alarm's delay.
@@ -187,21 +234,43 @@ export class MeetingRoom extends DurableObject<Env> {
       }
     } catch (error) {
       logEvent("meeting_room_error", { where: "chat_outbox", pending: pending.length, error: describe(error) });
-      await this.scheduleAlarm(null);
     } finally {
-      this.flushing = false;
+      this.flushingChat = false;
     }
+    await this.scheduleAlarm();
   }
 
-  private enqueuePostgres(work: (db: Database, keys: RoomRecordKeys) => Promise<void>, what: string): void {
-    this.postgresQueue = this.postgresQueue
-      .then(() => this.withDatabase(work))
-      .catch((error) => logEvent("meeting_room_error", { where: what, error: describe(error) }));
-    this.ctx.waitUntil(this.postgresQueue);
+  /**
+   * Writes participant joins/leaves and session ends to Postgres in the order they happened (a leave must
+   * never overtake its join). Each record is deleted from the outbox only after its write committed.
+   */
+  private async flushRecordOutbox(): Promise<void> {
+    if (this.flushingRecords) return;
+    this.flushingRecords = true;
+    try {
+      for (let batch = this.store.pendingRecords().slice(0, 50); batch.length; batch = this.store.pendingRecords().slice(0, 50)) {
+        const done: PendingRecord[] = [];
+        try {
+          await this.withDatabase(async (db, keys) => {
+            for (const record of batch) {
+              await writeRecord(db, keys, record);
+              done.push(record);
+            }
+          });
+        } finally {
+          await this.store.completeRecords(done);
+        }
+      }
+    } catch (error) {
+      logEvent("meeting_room_error", { where: "record_outbox", pending: this.store.pendingRecords().length, error: describe(error) });
+    } finally {
+      this.flushingRecords = false;
+    }
+    await this.scheduleAlarm();
   }
 
   private async withDatabase<T>(work: (db: Database, keys: RoomRecordKeys) => Promise<T>): Promise<T> {
-    const tenantId = await readKey(this.ctx.storage, "tenantId");
+    const tenantId = this.store.tenantId();
     if (!tenantId || !this.state) throw new Error("room has no tenant yet");
     const handle = openDatabase(this.env.DATABASE_URL, this.env.NEON_WS_PROXY);
     try {
@@ -213,12 +282,17 @@ export class MeetingRoom extends DurableObject<Env> {
 
   private apply(effect: RoomEffect): void {
     switch (effect.kind) {
-      case "deliver":
-        for (const socket of this.ctx.getWebSockets()) {
-          const { identity } = socket.deserializeAttachment() as SocketAttachment;
-          if (isAddressedTo(effect.audience, identity)) sendRaw(socket, effect.frame);
+      case "deliver": {
+        // Serialised once per frame, not once per recipient: a busy meeting sends each frame to everyone.
+        const text = JSON.stringify(effect.frame);
+        const { audience } = effect;
+        const sockets =
+          audience.kind === "only" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : this.ctx.getWebSockets();
+        for (const socket of sockets) {
+          if (audience.kind !== "all_except" || isAddressedTo(audience, this.socketMemory(socket).attachment.identity)) sendText(socket, text);
         }
         return;
+      }
       case "replay":
         for (const socket of this.ctx.getWebSockets(effect.identity)) for (const frame of effect.frames) sendRaw(socket, frame);
         return;
@@ -226,11 +300,11 @@ export class MeetingRoom extends DurableObject<Env> {
         for (const socket of this.ctx.getWebSockets(effect.identity)) closeQuietly(socket, effect.code, effect.reason);
         return;
       case "record_join":
-        return this.enqueuePostgres((db, keys) => recordJoin(db, keys, effect), "record_join");
       case "record_leave":
-        return this.enqueuePostgres((db, keys) => recordLeave(db, keys, effect), "record_leave");
       case "record_session_end":
-        return this.enqueuePostgres((db, keys) => recordSessionEnd(db, keys, effect), "record_session_end");
+        // Already in the outbox (dispatch stored it with the state); this only starts the flush.
+        this.ctx.waitUntil(this.flushRecordOutbox());
+        return;
       case "persist_chat":
         this.ctx.waitUntil(this.flushChatOutbox());
         return;
@@ -244,7 +318,7 @@ export class MeetingRoom extends DurableObject<Env> {
 
   private async presignUpload(effect: Extract<RoomEffect, { kind: "presign_upload" }>): Promise<void> {
     try {
-      const tenantId = await readKey(this.ctx.storage, "tenantId");
+      const tenantId = this.store.tenantId();
       if (!tenantId || !this.state) throw new Error("room has no tenant yet");
       const { name, contentType, sizeBytes } = effect;
       const upload = await presignAttachmentUpload(readConfig(this.env), { tenantId, meetingId: this.state.meetingId, name, contentType, sizeBytes });
@@ -253,15 +327,6 @@ export class MeetingRoom extends DurableObject<Env> {
       logEvent("meeting_room_error", { where: "presign_upload", error: describe(error) });
       await this.dispatch({ kind: "reject", identity: effect.identity, code: "internal_error", message: "could not prepare the upload", ref: effect.ref });
     }
-  }
-
-  private async load(meetingId?: string, settings?: z.infer<typeof settingsSchema>): Promise<RoomState> {
-    if (this.state) return this.state;
-    const stored = await readKey(this.ctx.storage, "room");
-    if (stored) return (this.state = stored);
-    if (!meetingId || !settings) throw new Error("room used before its first connection");
-    const { waitingRoom, maxParticipants } = settings;
-    return (this.state = createRoomState(meetingId, { waitingRoom, maxParticipants }));
   }
 
   private lobbyTokenOf(identity: string): string {
@@ -279,12 +344,19 @@ export class MeetingRoom extends DurableObject<Env> {
 }
 
 function sendRaw(socket: WebSocket, frame: ServerFrame | Omit<Extract<ServerFrame, { type: "error" }>, "seq">): void {
+  sendText(socket, JSON.stringify(frame));
+}
+
+function sendText(socket: WebSocket, text: string): void {
   try {
-    socket.send(JSON.stringify(frame));
+    socket.send(text);
   } catch {
     /* closing socket */
   }
 }
+
+const isRecordEffect = (effect: RoomEffect): effect is RoomRecordEffect =>
+  effect.kind === "record_join" || effect.kind === "record_leave" || effect.kind === "record_session_end";
 
 function closeQuietly(socket: WebSocket, code: number, reason: string): void {
   try {
@@ -296,5 +368,3 @@ function closeQuietly(socket: WebSocket, code: number, reason: string): void {
 
 /** How long a failed chat flush waits before the alarm retries it. */
 const outboxRetryMs = 2000;
-
-const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

@@ -1,8 +1,9 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { chatMessages, meetingSessions, meetings, participants } from "../../schema/index.ts";
 import type { Database } from "../db/database.ts";
 import type { StoredChatMessage } from "./chat-log.ts";
 import type { RoomEffect } from "./room-transition.ts";
+import type { PendingRecord } from "./room-store.ts";
 
 /** Postgres side of the room: participant rows (they feed billing) and the chat outbox. Each write is idempotent. */
 export interface RoomRecordKeys {
@@ -10,21 +11,45 @@ export interface RoomRecordKeys {
   meetingId: string;
 }
 
-export async function recordJoin(db: Database, keys: RoomRecordKeys, join: Extract<RoomEffect, { kind: "record_join" }>): Promise<void> {
+/** Writes one outbox record; safe to repeat, because each record carries the id of the row it creates. */
+export async function writeRecord(db: Database, keys: RoomRecordKeys, record: PendingRecord): Promise<void> {
+  const { effect, id } = record;
+  switch (effect.kind) {
+    case "record_join":
+      return recordJoin(db, keys, effect, id);
+    case "record_leave":
+      return recordLeave(db, keys, effect);
+    case "record_session_end":
+      return recordSessionEnd(db, keys, effect, id);
+    default:
+      effect satisfies never;
+  }
+}
+
+async function recordJoin(db: Database, keys: RoomRecordKeys, join: Extract<RoomEffect, { kind: "record_join" }>, rowId: string): Promise<void> {
   await db.transaction(async (tx) => {
     // A rejoin after a lost leave must not leave two open rows for one identity.
     await tx
       .update(participants)
       .set({ leftAt: new Date(join.at), leaveReason: "superseded" })
-      .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), eq(participants.identity, join.identity), isNull(participants.leftAt)));
+      .where(
+        and(
+          eq(participants.tenantId, keys.tenantId),
+          eq(participants.meetingId, keys.meetingId),
+          eq(participants.identity, join.identity),
+          isNull(participants.leftAt),
+          ne(participants.id, rowId),
+        ),
+      );
     await tx.insert(participants).values({
+      id: rowId,
       tenantId: keys.tenantId,
       meetingId: keys.meetingId,
       identity: join.identity,
       displayName: join.name ?? null,
       role: join.role,
       joinedAt: new Date(join.at),
-    });
+    }).onConflictDoNothing({ target: participants.id });
     await tx
       .update(meetings)
       .set({ status: "live", updatedAt: new Date(join.at) })
@@ -32,7 +57,7 @@ export async function recordJoin(db: Database, keys: RoomRecordKeys, join: Extra
   });
 }
 
-export async function recordLeave(db: Database, keys: RoomRecordKeys, leave: Extract<RoomEffect, { kind: "record_leave" }>): Promise<void> {
+async function recordLeave(db: Database, keys: RoomRecordKeys, leave: Extract<RoomEffect, { kind: "record_leave" }>): Promise<void> {
   await db
     .update(participants)
     .set({ leftAt: new Date(leave.at), leaveReason: leave.reason })
@@ -75,16 +100,17 @@ export async function flushChat(db: Database, keys: RoomRecordKeys, messages: re
 }
 
 /** Closes the session (feeds usage) and marks the meeting ended if the room ended it on its own (schedule, idle). */
-export async function recordSessionEnd(db: Database, keys: RoomRecordKeys, end: Extract<RoomEffect, { kind: "record_session_end" }>): Promise<void> {
+async function recordSessionEnd(db: Database, keys: RoomRecordKeys, end: Extract<RoomEffect, { kind: "record_session_end" }>, rowId: string): Promise<void> {
   const endedAt = new Date(end.endedAt);
   await db.transaction(async (tx) => {
     await tx.insert(meetingSessions).values({
+      id: rowId,
       tenantId: keys.tenantId,
       meetingId: keys.meetingId,
       startedAt: new Date(end.startedAt),
       endedAt,
       peakParticipants: end.peakParticipants,
-    });
+    }).onConflictDoNothing({ target: meetingSessions.id });
     await tx
       .update(meetings)
       .set({ status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${endedAt.toISOString()}::timestamptz)`, updatedAt: endedAt })

@@ -1,19 +1,29 @@
-import type { RoomState } from "./room-state.ts";
-
-/** Every key the MeetingRoom DO stores, with its value type: no ad-hoc key strings elsewhere. */
-export interface RoomStorage {
-  /** The whole room state machine (members, lobby, chat window, frame log). */
-  room: RoomState;
+/**
+ * Every key the MeetingRoom DO stores: no ad-hoc key strings elsewhere. The room is split so one event
+ * rewrites only what it changed: a chat message is one `chat:` key, a frame one `frame:` key, a member one
+ * `member:` key. Seqs are zero-padded so a prefix listing returns them in order.
+ */
+export const roomKeys = {
+  /** Small scalars: settings, counters, session, log headers (room-storage-layout.ts `RoomMeta`). */
+  meta: "meta",
+  lobby: "lobby",
+  e2ee: "e2ee",
   /** Tenant that owns the meeting: written on first connect, used for Postgres writes. */
-  tenantId: string;
+  tenantId: "tenantId",
+  /** The whole state as one value: the layout before the split, read once and migrated. */
+  legacyRoom: "room",
+  member: (identity: string) => `${roomKeyPrefixes.member}${identity}`,
+  frame: (seq: number) => `${roomKeyPrefixes.frame}${pad(seq)}`,
+  chat: (seq: number) => `${roomKeyPrefixes.chat}${pad(seq)}`,
+  /** Postgres writes (participant join/leave, session end) waiting to be flushed, in order. */
+  record: (n: number) => `${roomKeyPrefixes.record}${pad(n)}`,
+} as const;
+
+export const roomKeyPrefixes = { member: "member:", frame: "frame:", chat: "chat:", record: "record:" } as const;
+
+/** The number in a `frame:`/`chat:`/`record:` key. */
+export function keyNumber(key: string, prefix: string): number {
+  return Number(key.slice(prefix.length));
 }
 
-export type RoomStorageKey = keyof RoomStorage;
-
-export async function readKey<K extends RoomStorageKey>(storage: DurableObjectStorage, key: K): Promise<RoomStorage[K] | undefined> {
-  return storage.get<RoomStorage[K]>(key);
-}
-
-export async function writeKey<K extends RoomStorageKey>(storage: DurableObjectStorage, key: K, value: RoomStorage[K]): Promise<void> {
-  await storage.put(key, value);
-}
+const pad = (n: number) => String(n).padStart(15, "0");

@@ -7,3 +7,13 @@ export type LogEventName = "request_failed" | "dependency_probe_failed" | "meeti
 export function logEvent(event: LogEventName, fields: Record<string, string | number | boolean | undefined>): void {
   console.log(JSON.stringify({ event, at: new Date().toISOString(), ...fields }));
 }
+
+/**
+ * An error as one log field. Drizzle's query errors repeat the statement and its parameters (chat text,
+ * names, tokens' ids): only their cause is kept.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if ("query" in error && error.cause instanceof Error) return `query failed: ${error.cause.name}: ${error.cause.message}`;
+  return `${error.name}: ${error.message}`;
+}

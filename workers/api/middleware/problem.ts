@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { ApiError, errorCatalog, problemType, type ErrorCode } from "../errors.ts";
 import type { AppEnv } from "../app-env.ts";
-import { logEvent } from "../../observability/log.ts";
+import { describeError, logEvent } from "../../observability/log.ts";
 
 /** Renders an ApiError as application/problem+json. The only place errors become responses. */
 export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
@@ -49,7 +49,7 @@ export function onError(error: unknown, c: Context<AppEnv>): Response {
     logEvent("request_failed", {
       requestId: c.get("requestId"),
       path: c.req.path,
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      error: describeError(error),
     });
   }
   return problemResponse(c, apiError);
