@@ -5,7 +5,7 @@ import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { postgresService } from "../../scripts/services/postgres.ts";
 import { workerService } from "../../scripts/services/worker.ts";
 import { RoomClient } from "../support/room-client.ts";
-import { createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
+import { api, createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -40,6 +40,11 @@ describe("chat durability", () => {
 
       await burst(alice, 3);
       await postgresService.down(); // Postgres and its proxy are gone from here on
+      // The API says "unavailable, retry" rather than "internal error" while the database is away.
+      const unavailable = await api(`/v1/meetings/${meeting.id}`, { key: apiKey });
+      expect(unavailable.status).toBe(503);
+      expect(unavailable.headers.get("retry-after")).toBe("5");
+      expect(await unavailable.json()).toMatchObject({ code: "dependency_unavailable", status: 503 });
       await burst(alice, 4);
       // Bob's leave happens while Postgres is away: it must wait in the room's outbox, across the restart below.
       bob.close();

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { isDatabaseUnavailable } from "../../db/database-errors.ts";
 import { ApiError, errorCatalog, problemType, type ErrorCode } from "../errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import { describeError, logEvent } from "../../observability/log.ts";
@@ -20,6 +21,7 @@ export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
   const requestId = c.get("requestId");
   if (requestId) headers.set("x-request-id", requestId);
   if (error.status === 401) headers.set("www-authenticate", 'Bearer realm="edge-meetings"');
+  if (error.status === 503) headers.set("retry-after", "5");
   return new Response(JSON.stringify(body), { status: error.status, headers });
 }
 
@@ -27,6 +29,7 @@ export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
+  if (isDatabaseUnavailable(error)) return new ApiError("dependency_unavailable", "the database is unreachable; retry shortly");
   return new ApiError("internal_error");
 }
 
@@ -45,7 +48,7 @@ function fromHttpException(error: HTTPException): ApiError {
 
 export function onError(error: unknown, c: Context<AppEnv>): Response {
   const apiError = toApiError(error);
-  if (apiError.code === "internal_error") {
+  if (apiError.code === "internal_error" || apiError.code === "dependency_unavailable") {
     logEvent("request_failed", {
       requestId: c.get("requestId"),
       path: c.req.path,
