@@ -187,8 +187,8 @@ class Barrage {
     const ownAnswer =
       frame.type === "hello"
         ? (f: ServerFrame) => f.seq > seen && (f.type === "welcome" || f.type === "resumed" || (f.type === "error" && f.ref === frame.id))
-        : frame.type === "attachment_upload"
-          ? (f: ServerFrame) => (f.type === "error" || f.type === "attachment_upload") && f.ref === frame.id
+        : frame.type === "attachment_upload" || frame.type === "attachment_download"
+          ? (f: ServerFrame) => (f.type === "error" || f.type === frame.type) && f.ref === frame.id
           : undefined;
     if (ownAnswer) socket.cursor = Math.max(socket.cursor, (await socket.waitFor(ownAnswer, from)).index + 1);
     for (const answer of socket.frames.slice(from, socket.cursor)) {
@@ -266,6 +266,7 @@ const samples = {
   chat_react: { id: "s-react", type: "chat_react", messageSeq: 1, emoji: "👍", on: true },
   chat_history: { id: "s-history", type: "chat_history", beforeSeq: 100, limit: 5 },
   attachment_upload: { id: "s-upload", type: "attachment_upload", name: "a.pdf", contentType: "application/pdf", sizeBytes: 1234 },
+  attachment_download: { id: "s-download", type: "attachment_download", objectKey: "t/m/attachments/u/a.pdf" },
   mute: { id: "s-mute", type: "mute", target: "observer", track: "audio" },
   mute_all: { id: "s-mute-all", type: "mute_all", track: "video" },
   remove: { id: "s-remove", type: "remove", target: "observer", reason: "fuzz" },

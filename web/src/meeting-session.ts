@@ -216,6 +216,7 @@ export class MeetingSession {
       case "spotlight":
       case "pong":
       case "attachment_upload":
+      case "attachment_download":
       case "e2ee_key":
       case "e2ee_key_package":
       case "e2ee_rotate":

@@ -30,6 +30,7 @@ const welcome = (overrides: Partial<Extract<ServerFrame, { type: "welcome" }>> =
   type: "welcome",
   protocolVersion: 1,
   meetingId: "m",
+  title: "Weekly sync",
   self: person("ada", "host"),
   roster: [person("ada", "host")],
   lobby: [],

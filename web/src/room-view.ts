@@ -94,6 +94,7 @@ export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
     case "pong":
     case "error":
     case "attachment_upload":
+    case "attachment_download":
     case "e2ee_key":
     case "e2ee_key_package":
     case "e2ee_rotate":

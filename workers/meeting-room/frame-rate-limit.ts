@@ -43,6 +43,7 @@ export function classifyFrame(type: ClientFrameType): FrameClass {
     case "chat_delete":
     case "chat_react":
     case "attachment_upload":
+    case "attachment_download":
       return "chat";
     case "signal":
     case "e2ee_key_package":

@@ -16,6 +16,7 @@ export const verifiedParticipantHeader = "x-verified-participant";
 export const meetingSettingsHeader = "x-meeting-settings";
 
 export interface MeetingRoomSettings {
+  title: string;
   waitingRoom: boolean;
   maxParticipants: number;
   /** ISO time at which the room ends the meeting by itself. */

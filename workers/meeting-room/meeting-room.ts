@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { readConfig, type Env } from "../env.ts";
-import { presignAttachmentUpload } from "./attachment-uploads.ts";
+import { presignAttachmentDownload, presignAttachmentUpload } from "./attachment-uploads.ts";
 import type { Database } from "../db/database.ts";
 import { describeError as describe, logEvent } from "../observability/log.ts";
 import { decodeClientFrame } from "../protocol/decode-frame.ts";
@@ -14,7 +14,8 @@ import { meetingSettingsHeader, verifiedParticipantHeader } from "./meeting-room
 import { unpersisted } from "./chat-log.ts";
 import { openDatabase } from "../db/database.ts";
 import { reduce } from "./room-reducer.ts";
-import { flushChat, writeRecord, type RoomRecordKeys } from "./room-persistence.ts";
+import { flushChat, readChatHistory, writeRecord, type RoomRecordKeys } from "./room-persistence.ts";
+import { isTenantAttachment } from "./attachment-keys.ts";
 import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "./room-state.ts";
 import { RoomStore, type PendingRecord, type RoomRecordEffect } from "./room-store.ts";
 import { closeCodes, type RoomEffect } from "./room-transition.ts";
@@ -29,6 +30,7 @@ const claimsSchema = z.object({
   expiresAt: z.coerce.date(),
 });
 const settingsSchema = z.object({
+  title: z.string(),
   waitingRoom: z.boolean(),
   maxParticipants: z.number().int().min(1),
   scheduledEndAt: z.iso.datetime().nullable(),
@@ -88,13 +90,15 @@ export class MeetingRoom extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("upgrade required", { status: 426 });
     const claims = claimsSchema.parse(JSON.parse(request.headers.get(verifiedParticipantHeader) ?? "null"));
     const settings = settingsSchema.parse(JSON.parse(request.headers.get(meetingSettingsHeader) ?? "null"));
-    const state = this.state ?? createRoomState(claims.meetingId, { waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants });
+    const created = { title: settings.title, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants };
+    const state = this.state ?? createRoomState(claims.meetingId, created, claims.tenantId);
     await this.store.setTenantId(claims.tenantId);
     // Settings may have been edited through the API since the room was created.
     const scheduledEndAt = settings.scheduledEndAt ? Date.parse(settings.scheduledEndAt) : null;
     this.state = {
       ...state,
-      settings: { ...state.settings, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants, scheduledEndAt },
+      tenantId: claims.tenantId, // rooms stored before the field existed
+      settings: { ...state.settings, title: settings.title, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants, scheduledEndAt },
       lobby: { ...state.lobby, enabled: settings.waitingRoom },
     };
 
@@ -311,6 +315,12 @@ export class MeetingRoom extends DurableObject<Env> {
       case "presign_upload":
         this.ctx.waitUntil(this.presignUpload(effect));
         return;
+      case "presign_download":
+        this.ctx.waitUntil(this.presignDownload(effect));
+        return;
+      case "load_chat_history":
+        this.ctx.waitUntil(this.loadChatHistory(effect));
+        return;
       default:
         effect satisfies never;
     }
@@ -326,6 +336,36 @@ export class MeetingRoom extends DurableObject<Env> {
     } catch (error) {
       logEvent("meeting_room_error", { where: "presign_upload", error: describe(error) });
       await this.dispatch({ kind: "reject", identity: effect.identity, code: "internal_error", message: "could not prepare the upload", ref: effect.ref });
+    }
+  }
+
+  private async presignDownload(effect: Extract<RoomEffect, { kind: "presign_download" }>): Promise<void> {
+    const { identity, ref, objectKey } = effect;
+    try {
+      const tenantId = this.store.tenantId();
+      if (!tenantId || !this.state) throw new Error("room has no tenant yet");
+      // Checked again here: the reducer's check is the one that matters, this one guards the signing key.
+      if (!isTenantAttachment(objectKey, tenantId, this.state.meetingId)) {
+        return await this.dispatch({ kind: "reject", identity, code: "not_found", message: "no such attachment in this meeting", ref });
+      }
+      const download = await presignAttachmentDownload(readConfig(this.env), objectKey);
+      await this.dispatch({ kind: "download_ready", identity, ref, ...download });
+    } catch (error) {
+      logEvent("meeting_room_error", { where: "presign_download", error: describe(error) });
+      await this.dispatch({ kind: "reject", identity, code: "internal_error", message: "could not prepare the download", ref });
+    }
+  }
+
+  /** Completes a history page from Postgres; if it can't be reached the client is told to retry, not sent a short page. */
+  private async loadChatHistory(effect: Extract<RoomEffect, { kind: "load_chat_history" }>): Promise<void> {
+    const { identity, ref, beforeSeq, limit, window } = effect;
+    try {
+      const archived = await this.withDatabase((db, keys) => readChatHistory(db, keys, beforeSeq, limit));
+      await this.dispatch({ kind: "history_loaded", identity, ref, window, archived: archived.messages, hasMore: archived.hasMore });
+    } catch (error) {
+      logEvent("meeting_room_error", { where: "load_chat_history", error: describe(error) });
+      const message = "older chat is unavailable right now; retry shortly";
+      await this.dispatch({ kind: "reject", identity, code: "temporarily_unavailable", message, ref });
     }
   }
 

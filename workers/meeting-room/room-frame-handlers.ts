@@ -1,4 +1,5 @@
 import type { ClientFrame } from "../protocol/client-frames.ts";
+import { isTenantAttachment } from "./attachment-keys.ts";
 import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts";
 import { authorize, canModerateChat, muteAllTargets, type Actor, type HostRequest } from "./host-permissions.ts";
 import type { Member } from "./room-state.ts";
@@ -58,6 +59,8 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
       t.emit({ type: "e2ee_key", identity, publicKey: { ...frame.publicKey } }, { kind: "all_except", identities: [identity] });
       return;
     case "chat_send": {
+      const foreign = frame.attachments.find((a) => !isTenantAttachment(a.objectKey, t.state.tenantId, t.state.meetingId));
+      if (foreign) return t.refuse(identity, "attachment_rejected", "attachments must be uploaded to this meeting first", frame.id);
       const result = send(t.state.chat, { sender: identity, clientMessageId: frame.clientMessageId, body: frame.body, attachments: frame.attachments }, t.state.chatSeq + 1, new Date(t.now));
       if (!result.ok) return t.refuse(identity, result.code, result.message, frame.id);
       t.state = { ...t.state, chat: result.state, chatSeq: result.duplicate ? t.state.chatSeq : result.message.seq };
@@ -90,6 +93,12 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
     }
     case "chat_history": {
       const page = history(t.state.chat, { beforeSeq: frame.beforeSeq, limit: frame.limit });
+      if (page.exhausted) {
+        // The rest of the page is older than the window: the shell reads it from Postgres.
+        const beforeSeq = Math.min(page.messages.at(-1)?.seq ?? Infinity, frame.beforeSeq ?? t.state.chatSeq + 1);
+        const window = page.messages.map(toWire);
+        return t.effect({ kind: "load_chat_history", identity, ref: frame.id, beforeSeq, limit: frame.limit - window.length, window });
+      }
       t.to(identity, { type: "chat_history", ref: frame.id, messages: page.messages.map(toWire), hasMore: page.hasMore });
       return;
     }
@@ -99,6 +108,10 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
       t.effect({ kind: "presign_upload", identity, ref: frame.id, name: frame.name, contentType: frame.contentType, sizeBytes: frame.sizeBytes });
       return;
     }
+    case "attachment_download":
+      if (!isTenantAttachment(frame.objectKey, t.state.tenantId, t.state.meetingId)) return t.refuse(identity, "not_found", "no such attachment in this meeting", frame.id);
+      t.effect({ kind: "presign_download", identity, ref: frame.id, objectKey: frame.objectKey });
+      return;
     default:
       hostControl(t, actor, frame, context);
   }

@@ -1,6 +1,7 @@
-import { and, eq, isNull, ne, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, ne, sql } from "drizzle-orm";
 import { chatMessages, meetingSessions, meetings, participants } from "../../schema/index.ts";
 import type { Database } from "../db/database.ts";
+import type { ChatMessage } from "../protocol/server-frames.ts";
 import type { StoredChatMessage } from "./chat-log.ts";
 import type { RoomEffect } from "./room-transition.ts";
 import type { PendingRecord } from "./room-store.ts";
@@ -121,4 +122,33 @@ async function recordSessionEnd(db: Database, keys: RoomRecordKeys, end: Extract
       .set({ leftAt: endedAt, leaveReason: "ended" })
       .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), isNull(participants.leftAt)));
   });
+}
+
+/** A page of archived chat (seq < beforeSeq), newest first like the room's own history pages. */
+export async function readChatHistory(
+  db: Database,
+  keys: RoomRecordKeys,
+  beforeSeq: number,
+  limit: number,
+): Promise<{ messages: ChatMessage[]; hasMore: boolean }> {
+  const rows = await db
+    .select()
+    .from(chatMessages)
+    .where(and(eq(chatMessages.tenantId, keys.tenantId), eq(chatMessages.meetingId, keys.meetingId), lt(chatMessages.seq, beforeSeq)))
+    .orderBy(desc(chatMessages.seq))
+    .limit(limit + 1);
+  const messages = rows.slice(0, limit).map(
+    (row): ChatMessage => ({
+      seq: row.seq,
+      clientMessageId: row.clientMessageId,
+      sender: row.senderIdentity,
+      body: row.deletedAt ? "" : row.body,
+      attachments: row.deletedAt ? [] : row.attachments,
+      reactions: row.deletedAt ? {} : row.reactions,
+      sentAt: row.createdAt.toISOString(),
+      editedAt: row.editedAt?.toISOString() ?? null,
+      deleted: row.deletedAt !== null,
+    }),
+  );
+  return { messages, hasMore: rows.length > limit };
 }

@@ -6,6 +6,7 @@ import { reduce } from "./room-reducer.ts";
 import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import type { RoomEffect } from "./room-transition.ts";
 
+const tenant = "0b0c5f0e-3d0a-4c1e-9a49-9d7f1f2b3c4d";
 const ice = [{ urls: ["turn:127.0.0.1:3478"], username: "u", credential: "c" }];
 const person = (identity: string, role: Participant["role"] = "participant"): Participant => ({
   identity,
@@ -23,7 +24,7 @@ class Room {
   effects: RoomEffect[] = [];
 
   constructor(options: { waitingRoom?: boolean; maxParticipants?: number } = {}) {
-    this.state = createRoomState("m1", { waitingRoom: options.waitingRoom ?? false, ...(options.maxParticipants ? { maxParticipants: options.maxParticipants } : {}) });
+    this.state = createRoomState("m1", { waitingRoom: options.waitingRoom ?? false, ...(options.maxParticipants ? { maxParticipants: options.maxParticipants } : {}) }, tenant);
   }
 
   dispatch(event: RoomEvent) {
@@ -218,6 +219,64 @@ describe("signaling, chat and E2EE relay", () => {
     expect(room.last("a")).toMatchObject({ type: "error", code: "attachment_rejected", ref: "u2" });
     room.send("a", { id: "u3", type: "attachment_upload", name: "ok.png", contentType: "image/png", sizeBytes: 1000 });
     expect(room.effects.at(-1)).toMatchObject({ kind: "presign_upload", ref: "u3", contentType: "image/png" });
+  });
+
+  it("hands out download links only for attachments of this meeting, and refuses messages citing other keys", () => {
+    const room = new Room();
+    room.hello(person("a", "host"));
+    const own = "0b0c5f0e-3d0a-4c1e-9a49-9d7f1f2b3c4d/m1/attachments/7e1f4a2b-9c3d-4e5f-8a6b-1c2d3e4f5a6b/notes.txt";
+    const otherMeeting = own.replace("/m1/", "/m2/");
+    const otherTenant = own.replace(tenant, "ffffffff-3d0a-4c1e-9a49-9d7f1f2b3c4d");
+    room.send("a", { id: "d1", type: "attachment_download", objectKey: otherMeeting });
+    expect(room.last("a")).toMatchObject({ type: "error", code: "not_found", ref: "d1" });
+    room.send("a", { id: "d0", type: "attachment_download", objectKey: otherTenant });
+    expect(room.last("a")).toMatchObject({ type: "error", code: "not_found", ref: "d0" });
+    room.send("a", { id: "d2", type: "attachment_download", objectKey: `${own}/../../secret` });
+    expect(room.last("a")).toMatchObject({ type: "error", code: "not_found", ref: "d2" });
+    room.send("a", { id: "d3", type: "attachment_download", objectKey: own });
+    expect(room.effects.at(-1)).toEqual({ kind: "presign_download", identity: "a", ref: "d3", objectKey: own });
+    room.dispatch({ kind: "download_ready", identity: "a", ref: "d3", objectKey: own, downloadUrl: "http://s3/x", expiresAt: "2026-11-24T10:05:00Z" });
+    expect(room.last("a")).toMatchObject({ type: "attachment_download", ref: "d3", objectKey: own, downloadUrl: "http://s3/x" });
+
+    const cite = (objectKey: string, id: string) =>
+      room.send("a", { id, type: "chat_send", clientMessageId: `cite-${id}-xx`, body: "see file", attachments: [{ objectKey, name: "n.txt", contentType: "text/plain", sizeBytes: 5 }] });
+    cite(otherMeeting, "c1");
+    expect(room.last("a")).toMatchObject({ type: "error", code: "attachment_rejected", ref: "c1" });
+    cite(otherTenant, "c0");
+    expect(room.last("a")).toMatchObject({ type: "error", code: "attachment_rejected", ref: "c0" });
+    cite(own, "c2");
+    expect(room.last("a")).toMatchObject({ type: "chat_message", message: { attachments: [{ objectKey: own }] } });
+  });
+
+  it("completes a history page from the archive when the window runs out, and says so when the archive is away", () => {
+    const room = new Room();
+    room.hello(person("a", "host"));
+    room.state = { ...room.state, chat: { ...room.state.chat, windowSize: 3 } };
+    for (let i = 1; i <= 6; i++) {
+      room.send("a", { id: `s${i}`, type: "chat_send", clientMessageId: `history-${i}-x`, body: `m${i}`, attachments: [] });
+      const persisted = room.state.chat.messages.map((m) => ({ seq: m.seq, revision: m.revision }));
+      room.dispatch({ kind: "chat_persisted", flushed: persisted });
+    }
+    const windowSeqs = room.state.chat.messages.map((m) => m.seq);
+    expect(windowSeqs.length).toBeLessThanOrEqual(4);
+    room.send("a", { id: "h1", type: "chat_history", limit: 5 });
+    const load = room.effects.at(-1);
+    expect(load).toMatchObject({ kind: "load_chat_history", identity: "a", ref: "h1", beforeSeq: windowSeqs[0], limit: 5 - windowSeqs.length });
+    if (load?.kind !== "load_chat_history") throw new Error("expected a history load");
+    expect(load.window.map((m) => m.seq)).toEqual([...windowSeqs].reverse());
+    const archived = [{ ...load.window[0]!, seq: windowSeqs[0]! - 1, body: "from postgres" }];
+    room.dispatch({ kind: "history_loaded", identity: "a", ref: "h1", window: load.window, archived, hasMore: true });
+    expect(room.last("a")).toMatchObject({ type: "chat_history", ref: "h1", hasMore: true });
+    const page = room.last("a");
+    if (page?.type !== "chat_history") throw new Error("expected a page");
+    expect(page.messages.map((m) => m.seq)).toEqual([...[...windowSeqs].reverse(), windowSeqs[0]! - 1]);
+  });
+
+  it("tells each joiner the meeting's title", () => {
+    const room = new Room();
+    room.state = { ...room.state, settings: { ...room.state.settings, title: "Weekly sync" } };
+    room.hello(person("a"));
+    expect(room.last("a")).toMatchObject({ type: "welcome", title: "Weekly sync" });
   });
 });
 

@@ -39,6 +39,14 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
         t.to(identity, { type: "attachment_upload", ref, objectKey, uploadUrl, expiresAt });
         break;
       }
+      case "download_ready": {
+        const { identity, ref, objectKey, downloadUrl, expiresAt } = event;
+        t.to(identity, { type: "attachment_download", ref, objectKey, downloadUrl, expiresAt });
+        break;
+      }
+      case "history_loaded":
+        t.to(event.identity, { type: "chat_history", ref: event.ref, messages: [...event.window, ...event.archived], hasMore: event.hasMore });
+        break;
       case "chat_persisted":
         t.state = { ...t.state, chat: markPersisted(t.state.chat, event.flushed) };
         break;
@@ -147,6 +155,7 @@ function sendWelcome(t: RoomTransition, identity: string, iceServers: IceServer[
     type: "welcome",
     protocolVersion,
     meetingId: t.state.meetingId,
+    title: t.state.settings.title,
     self: rosterEntry(self),
     roster: Object.values(t.state.members).map(rosterEntry),
     lobby: isModerator ? lobby(t.state.lobby) : [],

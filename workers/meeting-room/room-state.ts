@@ -1,6 +1,6 @@
 import type { ClientFrame } from "../protocol/client-frames.ts";
 import type { RoomErrorCode } from "../protocol/room-errors.ts";
-import type { RosterEntry } from "../protocol/server-frames.ts";
+import type { ChatMessage, RosterEntry } from "../protocol/server-frames.ts";
 import { createChatLog, type ChatLogState } from "./chat-log.ts";
 import { createFrameLog, type FrameLog } from "./frame-log.ts";
 import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";
@@ -15,6 +15,8 @@ export interface Member extends RosterEntry {
 }
 
 export interface RoomSettings {
+  /** The meeting's title, refreshed from Postgres on every connect (it can be edited through the API). */
+  title: string;
   waitingRoom: boolean;
   maxParticipants: number;
   /** How long a dropped participant can resume before being removed (ms). */
@@ -30,6 +32,8 @@ export interface RoomSettings {
 /** Everything the meeting's Durable Object knows; plain JSON so it persists as is. */
 export interface RoomState {
   meetingId: string;
+  /** The owning tenant: scopes attachment keys (and so download links) to this tenant's meeting. */
+  tenantId: string;
   settings: RoomSettings;
   endedReason: string | null;
   members: Record<string, Member>;
@@ -64,12 +68,16 @@ export type RoomEvent =
   | { kind: "disconnected"; identity: string; clean: boolean }
   | { kind: "reject"; identity: string; code: RoomErrorCode; message: string; ref?: string | undefined }
   | { kind: "upload_ready"; identity: string; ref: string; objectKey: string; uploadUrl: string; expiresAt: string }
+  | { kind: "download_ready"; identity: string; ref: string; objectKey: string; downloadUrl: string; expiresAt: string }
+  /** Older chat read from Postgres for a history page the window could not fill (`window` is the part it could). */
+  | { kind: "history_loaded"; identity: string; ref: string; window: ChatMessage[]; archived: ChatMessage[]; hasMore: boolean }
   | { kind: "chat_persisted"; flushed: Array<{ seq: number; revision: number }> }
   | { kind: "tick" }
   | { kind: "end"; reason: string };
 
-export function createRoomState(meetingId: string, settings: Partial<RoomSettings> & { waitingRoom: boolean }): RoomState {
+export function createRoomState(meetingId: string, settings: Partial<RoomSettings> & { waitingRoom: boolean }, tenantId = ""): RoomState {
   const full: RoomSettings = {
+    title: "",
     maxParticipants: 100,
     graceMs: 30_000,
     heartbeatTimeoutMs: 60_000,
@@ -79,6 +87,7 @@ export function createRoomState(meetingId: string, settings: Partial<RoomSetting
   };
   return {
     meetingId,
+    tenantId,
     settings: full,
     endedReason: null,
     members: {},

@@ -14,6 +14,7 @@ import { roomKeyPrefixes, roomKeys } from "./storage-keys.ts";
 export interface RoomMeta {
   version: 2;
   meetingId: string;
+  tenantId: string;
   settings: RoomState["settings"];
   endedReason: string | null;
   chatSeq: number;
@@ -33,6 +34,7 @@ export function roomMeta(state: RoomState): RoomMeta {
   return {
     version: 2,
     meetingId: state.meetingId,
+    tenantId: state.tenantId,
     settings: state.settings,
     endedReason: state.endedReason,
     chatSeq: state.chatSeq,
@@ -103,6 +105,7 @@ export function roomStateFromEntries(entries: ReadonlyMap<string, unknown>): Roo
   messages.sort((a, b) => a.seq - b.seq);
   return {
     meetingId: meta.meetingId,
+    tenantId: meta.tenantId,
     settings: meta.settings,
     endedReason: meta.endedReason,
     members,

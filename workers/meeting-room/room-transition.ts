@@ -1,5 +1,5 @@
 import type { RoomErrorCode } from "../protocol/room-errors.ts";
-import type { ServerFrame, UnsequencedFrame } from "../protocol/server-frames.ts";
+import type { ChatMessage, ServerFrame, UnsequencedFrame } from "../protocol/server-frames.ts";
 import { appendFrame, type Audience } from "./frame-log.ts";
 import type { Member, RoomState } from "./room-state.ts";
 
@@ -12,7 +12,10 @@ export type RoomEffect =
   | { kind: "record_leave"; identity: string; at: string; reason: LeaveReason }
   | { kind: "persist_chat" }
   | { kind: "record_session_end"; startedAt: string; endedAt: string; peakParticipants: number; reason: string }
-  | { kind: "presign_upload"; identity: string; ref: string; name: string; contentType: string; sizeBytes: number };
+  | { kind: "presign_upload"; identity: string; ref: string; name: string; contentType: string; sizeBytes: number }
+  | { kind: "presign_download"; identity: string; ref: string; objectKey: string }
+  /** Read up to `limit` archived messages with seq < beforeSeq from Postgres, then answer with `history_loaded`. */
+  | { kind: "load_chat_history"; identity: string; ref: string; beforeSeq: number; limit: number; window: ChatMessage[] };
 
 export type LeaveReason = "left" | "removed" | "timeout" | "ended";
 

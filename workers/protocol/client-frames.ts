@@ -64,6 +64,7 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("chat_react"), messageSeq: z.number().int().min(1), emoji: z.string().min(1).max(16), on: z.boolean() }),
   z.object({ ...base, type: z.literal("chat_history"), beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100).default(50) }),
   z.object({ ...base, type: z.literal("attachment_upload"), name: z.string().min(1).max(256), contentType: z.string().min(1).max(128), sizeBytes: z.number().int().min(1) }),
+  z.object({ ...base, type: z.literal("attachment_download"), objectKey: z.string().min(1).max(512) }),
   z.object({ ...base, type: z.literal("mute"), target: identity, track: z.enum(["audio", "video"]) }),
   z.object({ ...base, type: z.literal("mute_all"), track: z.enum(["audio", "video"]) }),
   z.object({ ...base, type: z.literal("remove"), target: identity, reason: z.string().max(200).optional() }),

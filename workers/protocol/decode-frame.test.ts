@@ -22,6 +22,7 @@ const validFrames = {
   chat_react: { id: "f1", type: "chat_react", messageSeq: 7, emoji: "👍", on: true },
   chat_history: { id: "f1", type: "chat_history", beforeSeq: 100, limit: 20 },
   attachment_upload: { id: "f1", type: "attachment_upload", name: "a.pdf", contentType: "application/pdf", sizeBytes: 1234 },
+  attachment_download: { id: "f1", type: "attachment_download", objectKey: "t/m/attachments/u/a.pdf" },
   mute: { id: "f1", type: "mute", target: "bob", track: "audio" },
   mute_all: { id: "f1", type: "mute_all", track: "video" },
   remove: { id: "f1", type: "remove", target: "bob", reason: "spam" },

@@ -46,6 +46,7 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   if (!acceptsParticipants(meeting.status)) throw new ApiError("meeting_ended");
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
   return forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims, {
+    title: meeting.title,
     waitingRoom: meeting.waitingRoom,
     maxParticipants: meeting.maxParticipants,
     scheduledEndAt: meeting.scheduledEndAt?.toISOString() ?? null,
