@@ -1,9 +1,11 @@
 import { loadOrCreateSecrets } from "../scripts/lib/local-config.ts";
 import { servicesUp } from "../scripts/services/index.ts";
 import { benchApiReadPath } from "./api-read-path.ts";
+import { benchPlacement } from "./placement.ts";
 import { benchRoomFanout } from "./room-fanout.ts";
 
 // npm run bench: brings up the stack (reusing running services), then prints each benchmark with its baseline.
 await servicesUp(await loadOrCreateSecrets());
 await benchApiReadPath();
 await benchRoomFanout();
+await benchPlacement();
