@@ -127,6 +127,23 @@ describe("sequence numbers and resume", () => {
     expect(room.last("alice")).toMatchObject({ type: "welcome" });
   });
 
+  it("announces a participant who starts over with a fresh welcome, so peers rebuild their links to it", () => {
+    const room = new Room();
+    room.hello(person("alice", "host"));
+    room.hello(person("bob"));
+    room.dispatch({ kind: "disconnected", identity: "bob", clean: false });
+    room.hello(person("bob"), 9_999);
+    expect(room.last("bob")).toMatchObject({ type: "welcome" });
+    expect(room.last("alice")).toMatchObject({ type: "participant_joined", participant: { identity: "bob" } });
+    expect(room.box("bob").filter((f) => f.type === "participant_joined" && f.participant.identity === "bob")).toEqual([]);
+    // A successful resume keeps the links: nobody is told anything.
+    const aliceFrames = room.box("alice").length;
+    room.dispatch({ kind: "disconnected", identity: "bob", clean: false });
+    room.hello(person("bob"), room.box("bob").at(-1)!.seq);
+    expect(room.last("bob")).toMatchObject({ type: "resumed" });
+    expect(room.box("alice")).toHaveLength(aliceFrames);
+  });
+
   it("removes a dropped participant after the grace window, and asks the others to rotate E2EE keys", () => {
     const room = new Room();
     room.hello(person("alice", "host"));

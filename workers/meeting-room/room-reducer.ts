@@ -80,9 +80,13 @@ function onHello(t: RoomTransition, who: Participant, resumeFromSeq: number | un
     }
   }
   if (existing) {
-    // Reconnect without a usable resume point: same seat, fresh snapshot.
-    t.updateMember(who.identity, { connected: true, lastSeenAt: t.now });
+    // Reconnect without a usable resume point: same seat, fresh snapshot. The client starts over (new peer
+    // connections too), so everyone else is told it (re)joined and drops what they had with it.
+    const member = t.updateMember(who.identity, { connected: true, lastSeenAt: t.now })!;
     sendWelcome(t, who.identity, iceServers);
+    if (Object.keys(t.state.members).length > 1) {
+      t.emit({ type: "participant_joined", participant: rosterEntry(member) }, { kind: "all_except", identities: [who.identity] });
+    }
     return;
   }
   const arrival = arrive(t.state.lobby, { ...who, tokenExpiresAt: who.tokenExpiresAt }, new Date(t.now));
