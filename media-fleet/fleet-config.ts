@@ -1,15 +1,13 @@
 import { z } from "zod";
+import type { NodeId, RegionId } from "./ids.ts";
+
+export type { NodeId, RegionId };
 
 /**
  * The media fleet as configured: regions, each holding LiveKit nodes. Pure: validated from JSON or from the
  * single-node LIVEKIT_* variables, never throws, and never echoes a secret in an issue.
  */
 
-declare const brand: unique symbol;
-type Brand<T, B extends string> = T & { readonly [brand]: B };
-
-export type NodeId = Brand<string, "NodeId">;
-export type RegionId = Brand<string, "RegionId">;
 
 /** Continent codes as Cloudflare reports them in `request.cf.continent`. */
 export const continents = ["AF", "AN", "AS", "EU", "NA", "OC", "SA"] as const;
