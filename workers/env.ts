@@ -11,6 +11,8 @@ export interface Env {
   LIVEKIT_URL: string;
   LIVEKIT_API_KEY: string;
   LIVEKIT_API_SECRET: string;
+  /** JSON fleet of LiveKit nodes/projects by region (media-fleet/fleet-config.ts); unset: the LIVEKIT_* node alone. */
+  MEDIA_FLEET_CONFIG?: string;
   S3_ENDPOINT?: string;
   S3_REGION: string;
   S3_BUCKET: string;

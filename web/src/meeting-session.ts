@@ -217,6 +217,7 @@ export class MeetingSession {
       case "pong":
       case "attachment_upload":
       case "attachment_download":
+      case "media_state":
       case "e2ee_key":
       case "e2ee_key_package":
       case "e2ee_rotate":

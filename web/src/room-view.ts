@@ -95,6 +95,7 @@ export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
     case "error":
     case "attachment_upload":
     case "attachment_download":
+    case "media_state":
     case "e2ee_key":
     case "e2ee_key_package":
     case "e2ee_rotate":

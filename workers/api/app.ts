@@ -10,13 +10,14 @@ import { withDatabase } from "./middleware/database.ts";
 import { onError, problemResponse } from "./middleware/problem.ts";
 import { validationHook } from "./middleware/validation-hook.ts";
 import { connectRoutes } from "./routes/connect.ts";
+import { livekitWebhookRoutes } from "./routes/livekit-webhook.ts";
 import { healthRoutes } from "./routes/health.ts";
 import { joinTokenRoutes } from "./routes/join-tokens.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
 
 /** /v1 routes that authenticate another way (join token) or are public documents. Everything else needs a key. */
-const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect)$/;
+const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook)$/;
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -35,6 +36,7 @@ export function createApp() {
   app.route("/", meetingRoutes);
   app.route("/", joinTokenRoutes);
   app.route("/", connectRoutes);
+  app.route("/", livekitWebhookRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

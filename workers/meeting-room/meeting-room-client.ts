@@ -1,5 +1,6 @@
 import type { MeetingId, TenantId } from "../protocol/ids.ts";
 import type { JoinTokenClaims } from "../auth/join-token.ts";
+import type { MediaRoomEvent } from "../../media-fleet/webhook-routing.ts";
 
 /**
  * How the Worker talks to a meeting's Durable Object. The object's name includes the tenant, so two
@@ -47,4 +48,11 @@ export async function endMeetingRoom(
   const stub = meetingRoomStub(namespace, tenantId, meetingId);
   const response = await stub.fetch("https://meeting-room/end", { method: "POST", body: JSON.stringify({ reason }) });
   if (!response.ok) throw new Error(`meeting room refused end: ${response.status}`);
+}
+
+/** Hands a verified media event (from LiveKit's webhook) to the meeting's room. */
+export async function forwardMediaEvent(namespace: DurableObjectNamespace, tenantId: TenantId, meetingId: MeetingId, event: MediaRoomEvent): Promise<void> {
+  const stub = meetingRoomStub(namespace, tenantId, meetingId);
+  const response = await stub.fetch("https://meeting-room/media-event", { method: "POST", body: JSON.stringify(event) });
+  if (!response.ok) throw new Error(`meeting room refused media event: ${response.status}`);
 }

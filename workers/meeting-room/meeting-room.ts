@@ -36,6 +36,14 @@ const settingsSchema = z.object({
   scheduledEndAt: z.iso.datetime().nullable(),
 });
 
+/** Media events forwarded by the Worker's LiveKit webhook route (already verified there; checked again here). */
+const mediaRoomEventSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("sfu_room"), active: z.boolean(), at: z.string() }),
+  z.object({ kind: z.literal("sfu_participant"), identity: z.string().max(128), connected: z.boolean(), at: z.string() }),
+  z.object({ kind: z.literal("sfu_track"), identity: z.string().max(128), trackSid: z.string(), source: z.string().max(32), published: z.boolean(), at: z.string() }),
+  z.object({ kind: z.literal("egress"), egressId: z.string().max(128), status: z.string().max(64), at: z.string() }),
+]);
+
 /** What each hibernatable socket carries across evictions: who it is. */
 interface SocketAttachment {
   identity: string;
@@ -74,6 +82,10 @@ export class MeetingRoom extends DurableObject<Env> {
     try {
       const url = new URL(request.url);
       if (url.pathname === "/connect") return await this.accept(request);
+      if (url.pathname === "/media-event" && request.method === "POST") {
+        await this.dispatch({ kind: "media", event: mediaRoomEventSchema.parse(await request.json()) });
+        return Response.json({ accepted: true });
+      }
       if (url.pathname === "/end" && request.method === "POST") {
         const { reason } = z.object({ reason: z.string().max(64) }).parse(await request.json());
         await this.dispatch({ kind: "end", reason });

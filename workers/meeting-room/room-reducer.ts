@@ -1,6 +1,7 @@
 import { protocolVersion } from "../protocol/server-frames.ts";
 import { markPersisted, recent, toWire } from "./chat-log.ts";
 import { framesSince } from "./frame-log.ts";
+import { applyMediaEvent } from "./media-presence.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
 import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import { closeCodes, RoomTransition, type LeaveReason, type RoomEffect } from "./room-transition.ts";
@@ -50,6 +51,14 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
       case "chat_persisted":
         t.state = { ...t.state, chat: markPersisted(t.state.chat, event.flushed) };
         break;
+      case "media": {
+        const media = applyMediaEvent(t.state.media, event.event);
+        if (media !== t.state.media) {
+          t.state = { ...t.state, media };
+          t.emit({ type: "media_state", sfuActive: media.sfuActive, onSfu: media.onSfu }, { kind: "all" });
+        }
+        break;
+      }
       case "tick":
         onTick(t);
         break;

@@ -3,6 +3,8 @@ import type { RoomErrorCode } from "../protocol/room-errors.ts";
 import type { ChatMessage, RosterEntry } from "../protocol/server-frames.ts";
 import { createChatLog, type ChatLogState } from "./chat-log.ts";
 import { createFrameLog, type FrameLog } from "./frame-log.ts";
+import type { MediaRoomEvent } from "../../media-fleet/webhook-routing.ts";
+import { emptyMediaPresence, type MediaPresence } from "./media-presence.ts";
 import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";
 
 /** A participant admitted to the meeting (connected, or disconnected within the resume grace window). */
@@ -43,6 +45,8 @@ export interface RoomState {
   frames: FrameLog;
   spotlight: string | null;
   e2eeKeys: Record<string, Record<string, string>>;
+  /** The meeting's media on the SFU, from LiveKit's webhooks. */
+  media: MediaPresence;
   /** The current session: from the first join to the end; written to meeting_sessions when it ends. */
   session: { startedAt: string; peakParticipants: number; emptySince: number | null } | null;
 }
@@ -72,6 +76,7 @@ export type RoomEvent =
   /** Older chat read from Postgres for a history page the window could not fill (`window` is the part it could). */
   | { kind: "history_loaded"; identity: string; ref: string; window: ChatMessage[]; archived: ChatMessage[]; hasMore: boolean }
   | { kind: "chat_persisted"; flushed: Array<{ seq: number; revision: number }> }
+  | { kind: "media"; event: MediaRoomEvent }
   | { kind: "tick" }
   | { kind: "end"; reason: string };
 
@@ -97,6 +102,7 @@ export function createRoomState(meetingId: string, settings: Partial<RoomSetting
     frames: createFrameLog({ maxEntries: 2000, maxAgeMs: full.graceMs * 2 }),
     spotlight: null,
     e2eeKeys: {},
+    media: emptyMediaPresence(),
     session: null,
   };
 }

@@ -1,5 +1,6 @@
 import type { StoredChatMessage } from "./chat-log.ts";
 import { createFrameLog, type FrameLog, type FrameLogEntry } from "./frame-log.ts";
+import { emptyMediaPresence } from "./media-presence.ts";
 import type { Member, RoomState } from "./room-state.ts";
 import { roomKeyPrefixes, roomKeys } from "./storage-keys.ts";
 
@@ -19,6 +20,7 @@ export interface RoomMeta {
   endedReason: string | null;
   chatSeq: number;
   spotlight: string | null;
+  media: RoomState["media"];
   session: RoomState["session"];
   frames: Pick<FrameLog, "limits" | "lastSeq" | "evictedThrough">;
   chat: { windowSize: number; olderInStorage: boolean };
@@ -39,6 +41,7 @@ export function roomMeta(state: RoomState): RoomMeta {
     endedReason: state.endedReason,
     chatSeq: state.chatSeq,
     spotlight: state.spotlight,
+    media: state.media,
     session: state.session,
     frames: { limits, lastSeq, evictedThrough },
     chat: { windowSize: state.chat.windowSize, olderInStorage: state.chat.olderInStorage },
@@ -114,6 +117,7 @@ export function roomStateFromEntries(entries: ReadonlyMap<string, unknown>): Roo
     chatSeq: meta.chatSeq,
     frames: restoreFrameLog(meta.frames, frames),
     spotlight: meta.spotlight,
+    media: meta.media ?? emptyMediaPresence(),
     e2eeKeys: (entries.get(roomKeys.e2ee) as RoomState["e2eeKeys"] | undefined) ?? {},
     session: meta.session,
   };

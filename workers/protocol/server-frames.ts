@@ -73,6 +73,7 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...seq, type: z.literal("e2ee_key_package"), from: z.string(), keyId: z.number().int(), ciphertext: z.string(), iv: z.string() }),
   z.object({ ...seq, type: z.literal("e2ee_rotate"), reason: z.enum(["participant_left", "participant_removed"]), identity: z.string() }),
   z.object({ ...seq, type: z.literal("pong"), ref: z.string() }),
+  z.object({ ...seq, type: z.literal("media_state"), sfuActive: z.boolean(), onSfu: z.record(z.string(), z.array(z.string())) }),
   z.object({ ...seq, type: z.literal("meeting_ended"), reason: z.string() }),
   z.object({ ...seq, type: z.literal("error"), code: z.enum(roomErrorCodes), message: z.string(), ref: z.string().optional() }),
 ]);
