@@ -24,6 +24,7 @@ export interface Env {
   JOIN_TOKEN_TTL_SECONDS?: string;
   JOIN_TOKEN_ISSUER?: string;
   MAX_BODY_BYTES?: string;
+  SFU_SWITCH_THRESHOLD?: string;
 }
 
 const required = z.string().min(1);
@@ -45,6 +46,7 @@ export const configSchema = z.object({
   JOIN_TOKEN_SIGNING_KEYS: required,
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   JOIN_TOKEN_ISSUER: z.string().min(1).default("edge-meetings"),
+  SFU_SWITCH_THRESHOLD: z.coerce.number().int().min(2).max(1000).default(5),
   MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
 });
 

@@ -258,6 +258,7 @@ async function retryUntil(attempt: (n: number) => Promise<boolean>): Promise<voi
 const samples = {
   hello: { id: "s-hello", type: "hello", protocolVersion: 1, resumeFromSeq: 1 },
   ping: { id: "s-ping", type: "ping" },
+  media_trouble: { id: "s-trouble", type: "media_trouble" },
   signal: { id: "s-signal", type: "signal", to: "observer", payload: { kind: "ice", candidate: { candidate: "candidate:1 1 udp 1 10.0.0.1 9 typ host", sdpMid: "0", sdpMLineIndex: 0 } } },
   presence: { id: "s-presence", type: "presence", audioMuted: true, handRaised: false, connectionQuality: "good" },
   chat_send: { id: "s-chat", type: "chat_send", clientMessageId: "fuzz-msg-0001", body: "hi", attachments: [{ objectKey: "t/m/a.png", name: "a.png", contentType: "image/png", sizeBytes: 10 }] },

@@ -218,6 +218,8 @@ export class MeetingSession {
       case "attachment_upload":
       case "attachment_download":
       case "media_state":
+      case "media_mode":
+      case "sfu_join":
       case "e2ee_key":
       case "e2ee_key_package":
       case "e2ee_rotate":

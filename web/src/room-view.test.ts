@@ -31,6 +31,7 @@ const welcome = (overrides: Partial<Extract<ServerFrame, { type: "welcome" }>> =
   protocolVersion: 1,
   meetingId: "m",
   title: "Weekly sync",
+  mediaMode: "p2p",
   self: person("ada", "host"),
   roster: [person("ada", "host")],
   lobby: [],

@@ -51,6 +51,7 @@ export function classifyFrame(type: ClientFrameType): FrameClass {
       return "signaling";
     case "hello":
     case "ping":
+    case "media_trouble":
     case "presence":
     case "chat_history":
     case "mute":

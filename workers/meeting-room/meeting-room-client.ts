@@ -18,6 +18,10 @@ export const meetingSettingsHeader = "x-meeting-settings";
 
 export interface MeetingRoomSettings {
   title: string;
+  /** Participants at which the meeting moves from peer to peer to the SFU. */
+  sfuThreshold: number;
+  /** Where this joiner connects from (Cloudflare's request.cf); the first one decides where media is placed. */
+  locationHint: { country?: string; continent?: string; latitude?: string; longitude?: string; colo?: string } | null;
   waitingRoom: boolean;
   maxParticipants: number;
   /** ISO time at which the room ends the meeting by itself. */

@@ -17,6 +17,7 @@ import { reduce } from "./room-reducer.ts";
 import { flushChat, readChatHistory, writeRecord, type RoomRecordKeys } from "./room-persistence.ts";
 import { isTenantAttachment } from "./attachment-keys.ts";
 import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "./room-state.ts";
+import { RoomMedia } from "../media/room-media.ts";
 import { RoomStore, type PendingRecord, type RoomRecordEffect } from "./room-store.ts";
 import { closeCodes, type RoomEffect } from "./room-transition.ts";
 
@@ -31,6 +32,10 @@ const claimsSchema = z.object({
 });
 const settingsSchema = z.object({
   title: z.string(),
+  sfuThreshold: z.number().int().min(2),
+  locationHint: z
+    .object({ country: z.string().optional(), continent: z.string().optional(), latitude: z.string().optional(), longitude: z.string().optional(), colo: z.string().optional() })
+    .nullable(),
   waitingRoom: z.boolean(),
   maxParticipants: z.number().int().min(1),
   scheduledEndAt: z.iso.datetime().nullable(),
@@ -59,6 +64,7 @@ interface SocketAttachment {
 export class MeetingRoom extends DurableObject<Env> {
   private state: RoomState | undefined;
   private readonly store: RoomStore;
+  private readonly media: RoomMedia;
   private flushingChat = false;
   private flushingRecords = false;
   /** When the room itself next needs a tick (null: never); outbox retries are merged in on top. */
@@ -73,6 +79,7 @@ export class MeetingRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RoomStore(ctx.storage);
+    this.media = new RoomMedia(env, (event) => this.dispatch(event));
     void ctx.blockConcurrencyWhile(async () => {
       this.state = await this.store.load();
     });
@@ -102,7 +109,7 @@ export class MeetingRoom extends DurableObject<Env> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("upgrade required", { status: 426 });
     const claims = claimsSchema.parse(JSON.parse(request.headers.get(verifiedParticipantHeader) ?? "null"));
     const settings = settingsSchema.parse(JSON.parse(request.headers.get(meetingSettingsHeader) ?? "null"));
-    const created = { title: settings.title, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants };
+    const created = { title: settings.title, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants, sfuThreshold: settings.sfuThreshold };
     const state = this.state ?? createRoomState(claims.meetingId, created, claims.tenantId);
     await this.store.setTenantId(claims.tenantId);
     // Settings may have been edited through the API since the room was created.
@@ -110,7 +117,8 @@ export class MeetingRoom extends DurableObject<Env> {
     this.state = {
       ...state,
       tenantId: claims.tenantId, // rooms stored before the field existed
-      settings: { ...state.settings, title: settings.title, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants, scheduledEndAt },
+      locationHint: state.locationHint ?? settings.locationHint,
+      settings: { ...state.settings, sfuThreshold: settings.sfuThreshold, title: settings.title, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants, scheduledEndAt },
       lobby: { ...state.lobby, enabled: settings.waitingRoom },
     };
 
@@ -333,6 +341,12 @@ export class MeetingRoom extends DurableObject<Env> {
       case "load_chat_history":
         this.ctx.waitUntil(this.loadChatHistory(effect));
         return;
+      case "place_media":
+      case "grant_sfu":
+      case "probe_media":
+      case "sfu_moderate":
+        this.ctx.waitUntil(this.runMedia(effect));
+        return;
       default:
         effect satisfies never;
     }
@@ -378,6 +392,17 @@ export class MeetingRoom extends DurableObject<Env> {
       logEvent("meeting_room_error", { where: "load_chat_history", error: describe(error) });
       const message = "older chat is unavailable right now; retry shortly";
       await this.dispatch({ kind: "reject", identity, code: "temporarily_unavailable", message, ref });
+    }
+  }
+
+  private async runMedia(effect: Extract<RoomEffect, { kind: "place_media" | "grant_sfu" | "probe_media" | "sfu_moderate" }>): Promise<void> {
+    try {
+      const tenantId = this.store.tenantId();
+      if (!tenantId || !this.state) throw new Error("room has no tenant yet");
+      await this.media.run(effect, { tenantId, state: this.state });
+    } catch (error) {
+      logEvent("meeting_room_error", { where: effect.kind, error: describe(error) });
+      if (effect.kind === "place_media") await this.dispatch({ kind: "media_placement_failed", reason: "sfu_error" });
     }
   }
 

@@ -4,6 +4,7 @@ import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts
 import { authorize, canModerateChat, muteAllTargets, type Actor, type HostRequest } from "./host-permissions.ts";
 import type { Member } from "./room-state.ts";
 import { closeCodes, RoomTransition } from "./room-transition.ts";
+import { moderateOnSfu, onMediaTrouble } from "./sfu-switch.ts";
 import { deny, setLocked } from "./waiting-room.ts";
 import { endMeeting, leave, notifyLobby } from "./room-reducer.ts";
 
@@ -35,6 +36,9 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
   switch (frame.type) {
     case "ping":
       t.to(identity, { type: "pong", ref: frame.id });
+      return;
+    case "media_trouble":
+      onMediaTrouble(t);
       return;
     case "presence": {
       const { audioMuted, videoMuted, handRaised, connectionQuality } = frame;
@@ -133,9 +137,9 @@ function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context:
 
   switch (frame.type) {
     case "mute":
-      return muteOne(t, frame.target, frame.track, actor.identity);
+      return muteOne(t, frame.target, frame.track, actor.identity, frame.id);
     case "mute_all":
-      for (const target of muteAllTargets(actor, Object.values(t.state.members))) muteOne(t, target, frame.track, actor.identity);
+      for (const target of muteAllTargets(actor, Object.values(t.state.members))) muteOne(t, target, frame.track, actor.identity, frame.id);
       return;
     case "remove": {
       const target = t.state.members[frame.target]!;
@@ -144,6 +148,7 @@ function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context:
       t.to(frame.target, { type: "removed", by: actor.identity, ...(frame.reason ? { reason: frame.reason } : {}) });
       t.effect({ kind: "close", identity: frame.target, code: closeCodes.removed, reason: "removed by a host" });
       leave(t, frame.target, "removed");
+      moderateOnSfu(t, { kind: "remove", identity: frame.target }, actor.identity, frame.id);
       return;
     }
     case "lock":
@@ -151,7 +156,7 @@ function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context:
       t.emit({ type: "meeting_locked", locked: frame.locked, by: actor.identity }, { kind: "all" });
       return;
     case "end_meeting":
-      return endMeeting(t, `ended_by_${actor.role}`);
+      return endMeeting(t, `ended_by_${actor.role}`, actor.identity);
     case "set_role":
       broadcastMember(t, t.updateMember(frame.target, { role: frame.role }));
       notifyLobby(t);
@@ -177,11 +182,12 @@ function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context:
   }
 }
 
-function muteOne(t: RoomTransition, target: string, track: "audio" | "video", by: string) {
+function muteOne(t: RoomTransition, target: string, track: "audio" | "video", by: string, ref: string) {
   const member = t.updateMember(target, track === "audio" ? { audioMuted: true } : { videoMuted: true });
   if (!member) return;
   t.to(target, { type: "muted", track, by });
   broadcastMember(t, member);
+  moderateOnSfu(t, { kind: "mute", identity: target, track }, by, ref);
 }
 
 function broadcastMember(t: RoomTransition, member: Member | undefined) {

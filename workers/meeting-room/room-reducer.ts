@@ -2,6 +2,7 @@ import { protocolVersion } from "../protocol/server-frames.ts";
 import { markPersisted, recent, toWire } from "./chat-log.ts";
 import { framesSince } from "./frame-log.ts";
 import { applyMediaEvent } from "./media-presence.ts";
+import { afterJoin, moderateOnSfu, onGrants, onNodeFailed, onPlaced, onPlacementFailed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
 import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import { closeCodes, RoomTransition, type LeaveReason, type RoomEffect } from "./room-transition.ts";
@@ -59,6 +60,18 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
         }
         break;
       }
+      case "media_placed":
+        onPlaced(t, event.nodeId, event.url);
+        break;
+      case "media_placement_failed":
+        onPlacementFailed(t, event.reason);
+        break;
+      case "sfu_grants":
+        onGrants(t, event.nodeId, event.grants);
+        break;
+      case "media_node_failed":
+        onNodeFailed(t, event.nodeId);
+        break;
       case "tick":
         onTick(t);
         break;
@@ -144,6 +157,7 @@ function join(t: RoomTransition, who: Participant, iceServers: IceServer[]) {
     t.emit({ type: "participant_joined", participant: rosterEntry(member) }, { kind: "all_except", identities: [who.identity] });
   }
   t.effect({ kind: "record_join", identity: who.identity, role: who.role, ...(who.name ? { name: who.name } : {}), at: t.nowIso });
+  afterJoin(t, who.identity);
 }
 
 /** Called by the `admit` handler once the lobby let someone in. */
@@ -177,6 +191,7 @@ function sendWelcome(t: RoomTransition, identity: string, iceServers: IceServer[
     locked: t.state.lobby.locked,
     spotlight: t.state.spotlight,
     e2eePublicKeys: t.state.e2eeKeys,
+    mediaMode: t.state.mediaMode.kind === "sfu" ? "sfu" : "p2p",
   });
 }
 
@@ -236,8 +251,9 @@ function onTick(t: RoomTransition) {
   }
 }
 
-export function endMeeting(t: RoomTransition, reason: string) {
+export function endMeeting(t: RoomTransition, reason: string, by = "room") {
   t.emit({ type: "meeting_ended", reason }, { kind: "all" });
+  moderateOnSfu(t, { kind: "close_room" }, by);
   for (const member of Object.values(t.state.members)) {
     t.effect({ kind: "record_leave", identity: member.identity, at: t.nowIso, reason: "ended" });
     t.effect({ kind: "close", identity: member.identity, code: closeCodes.ended, reason: "meeting ended" });
@@ -249,7 +265,7 @@ export function endMeeting(t: RoomTransition, reason: string) {
     const { startedAt, peakParticipants } = t.state.session;
     t.effect({ kind: "record_session_end", startedAt, endedAt: t.nowIso, peakParticipants, reason });
   }
-  t.state = { ...t.state, members: {}, endedReason: reason, session: null };
+  t.state = { ...t.state, members: {}, endedReason: reason, session: null, mediaMode: { kind: "p2p" } };
 }
 
 function nextAlarm(state: RoomState): number | null {

@@ -4,7 +4,9 @@ import type { ChatMessage, RosterEntry } from "../protocol/server-frames.ts";
 import { createChatLog, type ChatLogState } from "./chat-log.ts";
 import { createFrameLog, type FrameLog } from "./frame-log.ts";
 import type { MediaRoomEvent } from "../../media-fleet/webhook-routing.ts";
+import type { LocationHint } from "../../media-fleet/region-distance.ts";
 import { emptyMediaPresence, type MediaPresence } from "./media-presence.ts";
+import type { MediaMode, SfuGrant } from "./sfu-switch.ts";
 import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";
 
 /** A participant admitted to the meeting (connected, or disconnected within the resume grace window). */
@@ -29,6 +31,8 @@ export interface RoomSettings {
   scheduledEndAt: number | null;
   /** An emptied meeting ends after this long without anyone rejoining (ms). */
   idleTimeoutMs: number;
+  /** The meeting moves from peer to peer to the SFU when this many people are in it. */
+  sfuThreshold: number;
 }
 
 /** Everything the meeting's Durable Object knows; plain JSON so it persists as is. */
@@ -47,6 +51,10 @@ export interface RoomState {
   e2eeKeys: Record<string, Record<string, string>>;
   /** The meeting's media on the SFU, from LiveKit's webhooks. */
   media: MediaPresence;
+  /** Peer to peer, being placed on the fleet, or on an SFU node (sfu-switch.ts). */
+  mediaMode: MediaMode;
+  /** Where the first joiner connected from (Cloudflare's request.cf): where the meeting is placed. */
+  locationHint: LocationHint | null;
   /** The current session: from the first join to the end; written to meeting_sessions when it ends. */
   session: { startedAt: string; peakParticipants: number; emptySince: number | null } | null;
 }
@@ -77,6 +85,10 @@ export type RoomEvent =
   | { kind: "history_loaded"; identity: string; ref: string; window: ChatMessage[]; archived: ChatMessage[]; hasMore: boolean }
   | { kind: "chat_persisted"; flushed: Array<{ seq: number; revision: number }> }
   | { kind: "media"; event: MediaRoomEvent }
+  | { kind: "media_placed"; nodeId: string; url: string }
+  | { kind: "media_placement_failed"; reason: string }
+  | { kind: "sfu_grants"; nodeId: string; grants: SfuGrant[] }
+  | { kind: "media_node_failed"; nodeId: string }
   | { kind: "tick" }
   | { kind: "end"; reason: string };
 
@@ -88,6 +100,7 @@ export function createRoomState(meetingId: string, settings: Partial<RoomSetting
     heartbeatTimeoutMs: 60_000,
     scheduledEndAt: null,
     idleTimeoutMs: 5 * 60_000,
+    sfuThreshold: 5,
     ...settings,
   };
   return {
@@ -103,6 +116,8 @@ export function createRoomState(meetingId: string, settings: Partial<RoomSetting
     spotlight: null,
     e2eeKeys: {},
     media: emptyMediaPresence(),
+    mediaMode: { kind: "p2p" },
+    locationHint: null,
     session: null,
   };
 }

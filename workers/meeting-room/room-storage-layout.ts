@@ -21,6 +21,8 @@ export interface RoomMeta {
   chatSeq: number;
   spotlight: string | null;
   media: RoomState["media"];
+  mediaMode: RoomState["mediaMode"];
+  locationHint: RoomState["locationHint"];
   session: RoomState["session"];
   frames: Pick<FrameLog, "limits" | "lastSeq" | "evictedThrough">;
   chat: { windowSize: number; olderInStorage: boolean };
@@ -42,6 +44,8 @@ export function roomMeta(state: RoomState): RoomMeta {
     chatSeq: state.chatSeq,
     spotlight: state.spotlight,
     media: state.media,
+    mediaMode: state.mediaMode,
+    locationHint: state.locationHint,
     session: state.session,
     frames: { limits, lastSeq, evictedThrough },
     chat: { windowSize: state.chat.windowSize, olderInStorage: state.chat.olderInStorage },
@@ -118,6 +122,8 @@ export function roomStateFromEntries(entries: ReadonlyMap<string, unknown>): Roo
     frames: restoreFrameLog(meta.frames, frames),
     spotlight: meta.spotlight,
     media: meta.media ?? emptyMediaPresence(),
+    mediaMode: meta.mediaMode ?? { kind: "p2p" },
+    locationHint: meta.locationHint ?? null,
     e2eeKeys: (entries.get(roomKeys.e2ee) as RoomState["e2eeKeys"] | undefined) ?? {},
     session: meta.session,
   };

@@ -1,10 +1,12 @@
 import type { RoomErrorCode } from "../protocol/room-errors.ts";
 import type { ChatMessage, ServerFrame, UnsequencedFrame } from "../protocol/server-frames.ts";
 import { appendFrame, type Audience } from "./frame-log.ts";
+import type { SfuEffect } from "./sfu-switch.ts";
 import type { Member, RoomState } from "./room-state.ts";
 
 /** What the Durable Object must do after a state change; the reducer itself does no I/O. */
 export type RoomEffect =
+  | SfuEffect
   | { kind: "deliver"; audience: Audience; frame: ServerFrame }
   | { kind: "replay"; identity: string; frames: ServerFrame[] }
   | { kind: "close"; identity: string; code: number; reason: string }

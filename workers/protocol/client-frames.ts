@@ -40,6 +40,8 @@ const attachmentRef = z.object({
 export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("hello"), protocolVersion: z.number().int(), resumeFromSeq: z.number().int().min(0).optional() }),
   z.object({ ...base, type: z.literal("ping") }),
+  /** The client's connection to the media server is failing (reconnecting): the room checks the node. */
+  z.object({ ...base, type: z.literal("media_trouble") }),
   z.object({ ...base, type: z.literal("signal"), to: identity, payload: z.discriminatedUnion("kind", [sessionDescription.extend({ kind: z.literal("offer") }), sessionDescription.extend({ kind: z.literal("answer") }), iceCandidate]) }),
   z.object({
     ...base,

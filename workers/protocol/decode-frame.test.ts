@@ -8,6 +8,7 @@ import { roomErrorCodes } from "./room-errors.ts";
 const validFrames = {
   hello: { id: "f1", type: "hello", protocolVersion: 1, resumeFromSeq: 42 },
   ping: { id: "f1", type: "ping" },
+  media_trouble: { id: "f1", type: "media_trouble" },
   signal: { id: "f1", type: "signal", to: "bob", payload: { kind: "offer", sdp: "v=0\r\n" } },
   presence: { id: "f1", type: "presence", audioMuted: true, connectionQuality: "good" },
   chat_send: {

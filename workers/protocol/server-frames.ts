@@ -51,6 +51,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
     locked: z.boolean(),
     spotlight: z.string().nullable(),
     e2eePublicKeys: z.record(z.string(), publicKeySchema),
+    /** p2p: connect to each peer with `signal`; sfu: wait for `sfu_join` and connect to the media server. */
+    mediaMode: z.enum(["p2p", "sfu"]),
   }),
   z.object({ ...seq, type: z.literal("resumed"), fromSeq: z.number().int() }),
   z.object({ ...seq, type: z.literal("waiting_room") }),
@@ -73,6 +75,9 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...seq, type: z.literal("e2ee_key_package"), from: z.string(), keyId: z.number().int(), ciphertext: z.string(), iv: z.string() }),
   z.object({ ...seq, type: z.literal("e2ee_rotate"), reason: z.enum(["participant_left", "participant_removed"]), identity: z.string() }),
   z.object({ ...seq, type: z.literal("pong"), ref: z.string() }),
+  z.object({ ...seq, type: z.literal("media_mode"), mode: z.enum(["p2p", "sfu"]), reason: z.string().optional() }),
+  /** Credentials for the media server; a new one while connected means: move to this server now. */
+  z.object({ ...seq, type: z.literal("sfu_join"), url: z.string(), token: z.string(), expiresAt: z.string() }),
   z.object({ ...seq, type: z.literal("media_state"), sfuActive: z.boolean(), onSfu: z.record(z.string(), z.array(z.string())) }),
   z.object({ ...seq, type: z.literal("meeting_ended"), reason: z.string() }),
   z.object({ ...seq, type: z.literal("error"), code: z.enum(roomErrorCodes), message: z.string(), ref: z.string().optional() }),

@@ -3,7 +3,7 @@ import { JoinTokenError, verifyJoinToken } from "../../auth/join-token.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
 import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
-import { forwardConnect } from "../../meeting-room/meeting-room-client.ts";
+import { forwardConnect, type MeetingRoomSettings } from "../../meeting-room/meeting-room-client.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
@@ -47,8 +47,21 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
   return forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims, {
     title: meeting.title,
+    sfuThreshold: readConfig(c.env).SFU_SWITCH_THRESHOLD,
+    locationHint: locationHintOf(c.req.raw),
     waitingRoom: meeting.waitingRoom,
     maxParticipants: meeting.maxParticipants,
     scheduledEndAt: meeting.scheduledEndAt?.toISOString() ?? null,
   });
 });
+
+/** The parts of Cloudflare's request.cf that say where a client is (absent under some local runtimes). */
+function locationHintOf(request: Request): MeetingRoomSettings["locationHint"] {
+  const cf = (request as { cf?: Record<string, unknown> }).cf;
+  if (!cf) return null;
+  const hint: NonNullable<MeetingRoomSettings["locationHint"]> = {};
+  for (const key of ["country", "continent", "latitude", "longitude", "colo"] as const) {
+    if (typeof cf[key] === "string") hint[key] = cf[key];
+  }
+  return Object.keys(hint).length ? hint : null;
+}

@@ -1,0 +1,126 @@
+import { fleetConfigFromEnv, type FleetConfig, type FleetNode } from "../../media-fleet/fleet-config.ts";
+import { createLiveKitNodeClient } from "../../media-fleet/livekit/livekit-node-client.ts";
+import { MediaFleetError } from "../../media-fleet/media-fleet.ts";
+import { meetingMediaRoom } from "../../media-fleet/meeting-media-room.ts";
+import { replaceAfterFailure, selectNode, type NodeStatus } from "../../media-fleet/node-selection.ts";
+import type { NodeId } from "../../media-fleet/ids.ts";
+import type { Env } from "../env.ts";
+import type { MediaRole } from "../../media-fleet/media-grants.ts";
+import type { ParticipantIdentity } from "../protocol/ids.ts";
+import type { RoomEvent, RoomState } from "../meeting-room/room-state.ts";
+import type { SfuEffect, SfuGrant } from "../meeting-room/sfu-switch.ts";
+
+/**
+ * Carries out the room's media effects on the LiveKit fleet (placement, credentials, moderation, node checks)
+ * and reports back as room events. The room's reducer decides; this only talks to the fleet.
+ */
+export class RoomMedia {
+  constructor(
+    private readonly env: Env,
+    private readonly dispatch: (event: RoomEvent) => Promise<void>,
+  ) {}
+
+  async run(effect: SfuEffect, room: { tenantId: string; state: RoomState }): Promise<void> {
+    const fleet = this.fleet();
+    const mediaRoom = meetingMediaRoom(room.tenantId, room.state.meetingId);
+    switch (effect.kind) {
+      case "place_media":
+        return this.place(fleet, effect, room.state, mediaRoom);
+      case "grant_sfu": {
+        const node = nodeById(fleet, effect.nodeId);
+        if (!node) return;
+        const client = createLiveKitNodeClient(node);
+        const grants: SfuGrant[] = [];
+        for (const identity of effect.identities) {
+          const member = room.state.members[identity];
+          if (!member) continue;
+          const access = await client.mintAccessToken({
+            room: mediaRoom,
+            identity: identity as ParticipantIdentity,
+            ...(member.name ? { name: member.name } : {}),
+            role: member.role as MediaRole,
+            policy: { guestsCanPublish: true },
+          });
+          grants.push({ identity, url: access.url, token: access.token, expiresAt: access.expiresAt.toISOString() });
+        }
+        return this.dispatch({ kind: "sfu_grants", nodeId: effect.nodeId, grants });
+      }
+      case "probe_media": {
+        const node = nodeById(fleet, effect.nodeId);
+        if (node && !(await probe(node)).healthy) await this.dispatch({ kind: "media_node_failed", nodeId: effect.nodeId });
+        return;
+      }
+      case "sfu_moderate":
+        return this.moderate(fleet, effect, mediaRoom);
+      default:
+        effect satisfies never;
+    }
+  }
+
+  private async place(fleet: FleetConfig, effect: Extract<SfuEffect, { kind: "place_media" }>, state: RoomState, mediaRoom: ReturnType<typeof meetingMediaRoom>) {
+    const nodes = fleet.regions.flatMap((r) => r.nodes);
+    const probes = await Promise.all(nodes.map(async (node) => [node.id, node.id === effect.excludeNodeId ? down : await probe(node)] as const));
+    const statuses = new Map<NodeId, NodeStatus>(probes.map(([id, p]) => [id, { healthy: p.healthy, participants: 0, rooms: 0, cpu: 0, statsAgeMs: 0 }]));
+    const hint = effect.hint ?? undefined;
+    const request = { ...(hint ? { hint } : {}), expectedParticipants: effect.expectedParticipants };
+    const placement = effect.excludeNodeId
+      ? replaceAfterFailure(fleet, statuses, { failedNodeId: effect.excludeNodeId as NodeId, ...request })
+      : selectNode(fleet, statuses, request);
+    if (!placement.ok) return this.dispatch({ kind: "media_placement_failed", reason: placement.code });
+    const node = nodeById(fleet, placement.nodeId)!;
+    try {
+      const settings = { emptyTimeoutSeconds: 300, maxParticipants: state.settings.maxParticipants, metadata: JSON.stringify({ meetingId: state.meetingId }) };
+      await createLiveKitNodeClient(node).createRoom(mediaRoom, settings);
+    } catch (error) {
+      return this.dispatch({ kind: "media_placement_failed", reason: error instanceof MediaFleetError ? error.code : "sfu_error" });
+    }
+    await this.dispatch({ kind: "media_placed", nodeId: node.id, url: node.url });
+  }
+
+  private async moderate(fleet: FleetConfig, effect: Extract<SfuEffect, { kind: "sfu_moderate" }>, mediaRoom: ReturnType<typeof meetingMediaRoom>) {
+    const node = nodeById(fleet, effect.nodeId);
+    const { action } = effect;
+    try {
+      if (!node) throw new MediaFleetError("sfu_error", "the meeting's media node is no longer configured");
+      const client = createLiveKitNodeClient(node);
+      if (action.kind === "mute") await client.muteParticipant(mediaRoom, action.identity as ParticipantIdentity, action.track);
+      else if (action.kind === "remove") await client.removeParticipant(mediaRoom, action.identity as ParticipantIdentity);
+      else await client.closeRoom(mediaRoom);
+    } catch (error) {
+      // Already gone from the SFU is what the host wanted; anything else is reported, never swallowed.
+      if (error instanceof MediaFleetError && (error.code === "participant_not_found" || error.code === "room_not_found")) return;
+      const reason = error instanceof MediaFleetError ? error.code : "sfu_error";
+      if (effect.by === "room") throw error;
+      await this.dispatch({
+        kind: "reject",
+        identity: effect.by,
+        code: "sfu_action_failed",
+        message: `${action.kind.replace("_", " ")} was applied in the meeting but the media server refused it (${reason})`,
+        ...(effect.ref ? { ref: effect.ref } : {}),
+      });
+    }
+  }
+
+  private fleet(): FleetConfig {
+    const parsed = fleetConfigFromEnv(this.env as unknown as Record<string, string | undefined>);
+    if (!parsed.ok) throw new Error(`media fleet misconfigured: ${parsed.issues.join("; ")}`);
+    return parsed.fleet;
+  }
+}
+
+const down = { healthy: false } as const;
+
+function nodeById(fleet: FleetConfig, nodeId: string): FleetNode | undefined {
+  return fleet.regions.flatMap((r) => r.nodes).find((n) => n.id === nodeId);
+}
+
+/** A LiveKit node answers `GET /` with 200 once it serves (406 while not ready); anything else within 1 s is down. */
+async function probe(node: FleetNode): Promise<{ healthy: boolean }> {
+  try {
+    const response = await fetch(new URL("/", node.url.replace(/^ws/, "http")), { signal: AbortSignal.timeout(1000) });
+    await response.body?.cancel();
+    return { healthy: response.status === 200 };
+  } catch {
+    return down;
+  }
+}

@@ -1,0 +1,89 @@
+import type { LocationHint } from "../../media-fleet/region-distance.ts";
+import type { RoomTransition } from "./room-transition.ts";
+
+/**
+ * Peer to peer → SFU. A meeting starts with a mesh of peer connections; once `sfuThreshold` people are in it,
+ * the room asks the shell to place it on the media fleet and, when placed, hands everyone credentials for the
+ * SFU (`sfu_join`). A node that fails moves the meeting: placed again elsewhere, everyone gets new
+ * credentials, and chat and roster never move (they live here). Pure: placement and token minting are effects.
+ */
+export type MediaMode =
+  | { kind: "p2p" }
+  | { kind: "placing"; excludeNodeId?: string | undefined }
+  | { kind: "sfu"; nodeId: string; url: string };
+
+export interface SfuGrant {
+  identity: string;
+  url: string;
+  token: string;
+  expiresAt: string;
+}
+
+export type SfuEffect =
+  | { kind: "place_media"; hint: LocationHint | null; expectedParticipants: number; excludeNodeId?: string | undefined }
+  | { kind: "grant_sfu"; nodeId: string; identities: string[] }
+  | { kind: "probe_media"; nodeId: string }
+  | { kind: "sfu_moderate"; nodeId: string; action: SfuModeration; by: string; ref?: string | undefined };
+
+export type SfuModeration =
+  | { kind: "mute"; identity: string; track: "audio" | "video" }
+  | { kind: "remove"; identity: string }
+  | { kind: "close_room" };
+
+const memberCount = (t: RoomTransition) => Object.keys(t.state.members).length;
+
+/** After someone was seated: the threshold may have been reached, or the meeting already runs on the SFU. */
+export function afterJoin(t: RoomTransition, identity: string): void {
+  const mode = t.state.mediaMode;
+  if (mode.kind === "sfu") return t.effect({ kind: "grant_sfu", nodeId: mode.nodeId, identities: [identity] });
+  if (mode.kind === "p2p" && memberCount(t) >= t.state.settings.sfuThreshold) place(t);
+}
+
+function place(t: RoomTransition, excludeNodeId?: string): void {
+  t.state = { ...t.state, mediaMode: { kind: "placing", excludeNodeId } };
+  t.effect({ kind: "place_media", hint: t.state.locationHint, expectedParticipants: memberCount(t), ...(excludeNodeId ? { excludeNodeId } : {}) });
+}
+
+export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
+  // A placement that finished after the meeting ended or emptied is not used.
+  if (t.state.mediaMode.kind !== "placing" || !memberCount(t)) return;
+  const moved = t.state.mediaMode.excludeNodeId !== undefined;
+  t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url } };
+  if (!moved) t.emit({ type: "media_mode", mode: "sfu" }, { kind: "all" });
+  t.effect({ kind: "grant_sfu", nodeId, identities: Object.keys(t.state.members) });
+}
+
+/** No node could take the meeting: stay peer to peer; the next join tries again. */
+export function onPlacementFailed(t: RoomTransition, reason: string): void {
+  if (t.state.mediaMode.kind !== "placing") return;
+  const wasOnSfu = t.state.mediaMode.excludeNodeId !== undefined;
+  t.state = { ...t.state, mediaMode: { kind: "p2p" } };
+  if (wasOnSfu) t.emit({ type: "media_mode", mode: "p2p", reason }, { kind: "all" });
+}
+
+export function onGrants(t: RoomTransition, nodeId: string, grants: readonly SfuGrant[]): void {
+  const mode = t.state.mediaMode;
+  // Credentials for a node the meeting has since left are stale.
+  if (mode.kind !== "sfu" || mode.nodeId !== nodeId) return;
+  for (const grant of grants) {
+    if (t.state.members[grant.identity]) t.to(grant.identity, { type: "sfu_join", url: grant.url, token: grant.token, expiresAt: grant.expiresAt });
+  }
+}
+
+/** A participant's SFU connection is failing: the shell checks the node (it may just be that client's network). */
+export function onMediaTrouble(t: RoomTransition): void {
+  const mode = t.state.mediaMode;
+  if (mode.kind === "sfu") t.effect({ kind: "probe_media", nodeId: mode.nodeId });
+}
+
+export function onNodeFailed(t: RoomTransition, nodeId: string): void {
+  const mode = t.state.mediaMode;
+  if (mode.kind !== "sfu" || mode.nodeId !== nodeId) return;
+  place(t, nodeId);
+}
+
+/** Host controls that change media are carried out on the SFU too, when the meeting is there. */
+export function moderateOnSfu(t: RoomTransition, action: SfuModeration, by: string, ref?: string): void {
+  const mode = t.state.mediaMode;
+  if (mode.kind === "sfu") t.effect({ kind: "sfu_moderate", nodeId: mode.nodeId, action, by, ...(ref ? { ref } : {}) });
+}
