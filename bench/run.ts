@@ -1,6 +1,7 @@
 import { loadOrCreateSecrets } from "../scripts/lib/local-config.ts";
 import { servicesUp } from "../scripts/services/index.ts";
 import { benchApiReadPath } from "./api-read-path.ts";
+import { benchMediaTokens } from "./media-tokens.ts";
 import { benchPlacement } from "./placement.ts";
 import { benchRoomFanout } from "./room-fanout.ts";
 
@@ -9,3 +10,4 @@ await servicesUp(await loadOrCreateSecrets());
 await benchApiReadPath();
 await benchRoomFanout();
 await benchPlacement();
+await benchMediaTokens();
