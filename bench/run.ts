@@ -3,6 +3,7 @@ import { servicesUp } from "../scripts/services/index.ts";
 import { benchApiReadPath } from "./api-read-path.ts";
 import { benchMediaTokens } from "./media-tokens.ts";
 import { benchPlacement } from "./placement.ts";
+import { benchSfuSwitch } from "./sfu-switch.ts";
 import { benchRoomFanout } from "./room-fanout.ts";
 
 // npm run bench: brings up the stack (reusing running services), then prints each benchmark with its baseline.
@@ -11,3 +12,4 @@ await benchApiReadPath();
 await benchRoomFanout();
 await benchPlacement();
 await benchMediaTokens();
+await benchSfuSwitch();
