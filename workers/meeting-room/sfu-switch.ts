@@ -50,6 +50,11 @@ export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
   const moved = t.state.mediaMode.excludeNodeId !== undefined;
   t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url } };
   if (!moved) t.emit({ type: "media_mode", mode: "sfu" }, { kind: "all" });
+  else if (Object.keys(t.state.media.onSfu).length || t.state.media.sfuActive) {
+    // A crashed node never reports its participants leaving: they are off the SFU until the new node says otherwise.
+    t.state = { ...t.state, media: { ...t.state.media, sfuActive: false, onSfu: {} } };
+    t.emit({ type: "media_state", sfuActive: false, onSfu: {} }, { kind: "all" });
+  }
   t.effect({ kind: "grant_sfu", nodeId, identities: Object.keys(t.state.members) });
 }
 
