@@ -13,6 +13,10 @@ export const ports = {
   livekit: 7880,
   livekitRtcTcp: 7881,
   livekitRtcUdp: 7882,
+  // A second LiveKit node in the same cluster (same Redis and keys): its own HTTP and rtc ports.
+  livekitB: 7890,
+  livekitBRtcTcp: 7891,
+  livekitBRtcUdp: 7892,
   s3: 7070,
   turn: 3478,
   turnRelayMin: 49160,

@@ -1,6 +1,6 @@
 import type { LocalSecrets } from "../lib/local-config.ts";
 import type { LocalService } from "./local-service.ts";
-import { livekitService } from "./livekit.ts";
+import { livekitBService, livekitService } from "./livekit.ts";
 import { migrationsService } from "./migrations.ts";
 import { postgresService } from "./postgres.ts";
 import { redisService } from "./redis.ts";
@@ -8,13 +8,17 @@ import { s3Service } from "./s3.ts";
 import { turnService } from "./turn.ts";
 import { workerService } from "./worker.ts";
 
-/** Start order matters for dependents: Redis before LiveKit, Postgres before migrations, all before the Worker. */
+/**
+ * Start order matters for dependents: Redis before the LiveKit nodes (one cluster through it), Postgres before
+ * migrations, all before the Worker.
+ */
 export const localServices: LocalService[] = [
   postgresService,
   redisService,
   s3Service,
   turnService,
   livekitService,
+  livekitBService,
   migrationsService,
   workerService,
 ];
