@@ -1,5 +1,6 @@
 import { fleetConfigFromEnv, type FleetConfig, type FleetNode } from "../../media-fleet/fleet-config.ts";
 import { createLiveKitNodeClient } from "../../media-fleet/livekit/livekit-node-client.ts";
+import { probeNode } from "../../media-fleet/livekit/node-health.ts";
 import { MediaFleetError } from "../../media-fleet/media-fleet.ts";
 import { meetingMediaRoom } from "../../media-fleet/meeting-media-room.ts";
 import { replaceAfterFailure, selectNode, type NodeStatus } from "../../media-fleet/node-selection.ts";
@@ -114,13 +115,6 @@ function nodeById(fleet: FleetConfig, nodeId: string): FleetNode | undefined {
   return fleet.regions.flatMap((r) => r.nodes).find((n) => n.id === nodeId);
 }
 
-/** A LiveKit node answers `GET /` with 200 once it serves (406 while not ready); anything else within 1 s is down. */
 async function probe(node: FleetNode): Promise<{ healthy: boolean }> {
-  try {
-    const response = await fetch(new URL("/", node.url.replace(/^ws/, "http")), { signal: AbortSignal.timeout(1000) });
-    await response.body?.cancel();
-    return { healthy: response.status === 200 };
-  } catch {
-    return down;
-  }
+  return probeNode(node.url, { timeoutMs: 1000 });
 }
