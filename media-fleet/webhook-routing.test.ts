@@ -30,7 +30,10 @@ describe("routeWebhook", () => {
       usage: { kind: "sfu_participant_seconds", quantity: 300, sourceId: "livekit:RM_1:PA_9" },
     });
     expect(routeWebhook(event({ event: "participant_connection_aborted", participant }), now)).toMatchObject({ usage: { sourceId: "livekit:RM_1:PA_9" } });
-    expect(routeWebhook(event({ event: "participant_joined", participant }), now)).toMatchObject({ roomEvent: { connected: true }, usage: null });
+    expect(routeWebhook(event({ event: "participant_joined", participant }), now)).toMatchObject({
+      roomEvent: { connected: true, session: { roomSid: "RM_1", participantSid: "PA_9", joinedAt: new Date(participant.joinedAt * 1000).toISOString() } },
+      usage: null,
+    });
   });
 
   it("tracks and egress are routed with what the room needs", () => {

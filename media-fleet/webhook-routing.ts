@@ -19,9 +19,28 @@ export interface LiveKitWebhook {
 /** What the meeting room is told: who is on the SFU, which tracks, what the room and its egress did. */
 export type MediaRoomEvent =
   | { kind: "sfu_room"; active: boolean; at: string }
-  | { kind: "sfu_participant"; identity: string; connected: boolean; at: string }
+  | { kind: "sfu_participant"; identity: string; connected: boolean; at: string; session?: SfuSession | undefined }
   | { kind: "sfu_track"; identity: string; trackSid: string; source: string; published: boolean; at: string }
   | { kind: "egress"; egressId: string; status: string; at: string };
+
+/** One participant's connection to the SFU: what its usage record is keyed and timed by. */
+export interface SfuSession {
+  roomSid: string;
+  participantSid: string;
+  joinedAt: string;
+}
+
+/** The usage record of an SFU session, keyed so the webhook and the room's own close-out can't both bill it. */
+export function sfuSessionUsage(session: SfuSession, endedAtMs: number): UsageEntry {
+  const joinedMs = Date.parse(session.joinedAt);
+  return {
+    kind: "sfu_participant_seconds",
+    quantity: Math.max(0, Math.round((endedAtMs - joinedMs) / 1000)),
+    sourceId: `livekit:${session.roomSid}:${session.participantSid}`,
+    periodStart: new Date(Math.min(joinedMs, endedAtMs)).toISOString(),
+    periodEnd: new Date(endedAtMs).toISOString(),
+  };
+}
 
 export interface UsageEntry {
   kind: "sfu_participant_seconds";
@@ -54,21 +73,20 @@ export function routeWebhook(event: LiveKitWebhook, now: number): WebhookRoute {
     case "room_started":
     case "room_finished":
       return routed({ kind: "sfu_room", active: event.event === "room_started", at });
-    case "participant_joined":
-      if (!event.participant) return incomplete("participant");
-      return routed({ kind: "sfu_participant", identity: event.participant.identity, connected: true, at });
+    case "participant_joined": {
+      const participant = event.participant;
+      if (!participant) return incomplete("participant");
+      const joinedAt = new Date(participant.joinedAt > 0 ? participant.joinedAt * 1000 : createdAtMs).toISOString();
+      const session: SfuSession = { roomSid: event.room!.sid, participantSid: participant.sid, joinedAt };
+      return routed({ kind: "sfu_participant", identity: participant.identity, connected: true, at, session });
+    }
     case "participant_left":
     case "participant_connection_aborted": {
       const participant = event.participant;
       if (!participant) return incomplete("participant");
       const joinedMs = participant.joinedAt > 0 ? participant.joinedAt * 1000 : createdAtMs;
-      const usage: UsageEntry = {
-        kind: "sfu_participant_seconds",
-        quantity: Math.max(0, Math.round((createdAtMs - joinedMs) / 1000)),
-        sourceId: `livekit:${event.room!.sid}:${participant.sid}`,
-        periodStart: new Date(Math.min(joinedMs, createdAtMs)).toISOString(),
-        periodEnd: at,
-      };
+      const session = { roomSid: event.room!.sid, participantSid: participant.sid, joinedAt: new Date(joinedMs).toISOString() };
+      const usage = sfuSessionUsage(session, createdAtMs);
       return routed({ kind: "sfu_participant", identity: participant.identity, connected: false, at }, usage);
     }
     case "track_published":

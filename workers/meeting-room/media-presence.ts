@@ -1,4 +1,4 @@
-import type { MediaRoomEvent } from "../../media-fleet/webhook-routing.ts";
+import type { MediaRoomEvent, SfuSession } from "../../media-fleet/webhook-routing.ts";
 
 /**
  * What the room knows of its media on the SFU, as LiveKit's webhooks report it: whether the SFU room is up,
@@ -10,6 +10,8 @@ export interface MediaPresence {
   onSfu: Record<string, string[]>;
   /** Latest status per egress (recording/streaming) job. */
   egress: Record<string, string>;
+  /** Open SFU sessions by identity: billed by the room itself if their node dies without reporting the leave. */
+  sessions?: Record<string, SfuSession>;
 }
 
 export const emptyMediaPresence = (): MediaPresence => ({ sfuActive: false, onSfu: {}, egress: {} });
@@ -23,9 +25,13 @@ export function applyMediaEvent(presence: MediaPresence, event: MediaRoomEvent):
     case "sfu_participant": {
       const present = event.identity in presence.onSfu;
       if (present === event.connected) return presence;
-      if (event.connected) return { ...presence, sfuActive: true, onSfu: { ...presence.onSfu, [event.identity]: [] } };
+      const { [event.identity]: _closed, ...otherSessions } = presence.sessions ?? {};
+      if (event.connected) {
+        const sessions = event.session ? { ...otherSessions, [event.identity]: event.session } : otherSessions;
+        return { ...presence, sfuActive: true, onSfu: { ...presence.onSfu, [event.identity]: [] }, sessions };
+      }
       const { [event.identity]: _gone, ...rest } = presence.onSfu;
-      return { ...presence, onSfu: rest };
+      return { ...presence, onSfu: rest, sessions: otherSessions };
     }
     case "sfu_track": {
       const sources = presence.onSfu[event.identity] ?? [];

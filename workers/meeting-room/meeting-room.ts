@@ -44,7 +44,13 @@ const settingsSchema = z.object({
 /** Media events forwarded by the Worker's LiveKit webhook route (already verified there; checked again here). */
 const mediaRoomEventSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sfu_room"), active: z.boolean(), at: z.string() }),
-  z.object({ kind: z.literal("sfu_participant"), identity: z.string().max(128), connected: z.boolean(), at: z.string() }),
+  z.object({
+    kind: z.literal("sfu_participant"),
+    identity: z.string().max(128),
+    connected: z.boolean(),
+    at: z.string(),
+    session: z.object({ roomSid: z.string().max(64), participantSid: z.string().max(64), joinedAt: z.iso.datetime() }).optional(),
+  }),
   z.object({ kind: z.literal("sfu_track"), identity: z.string().max(128), trackSid: z.string(), source: z.string().max(32), published: z.boolean(), at: z.string() }),
   z.object({ kind: z.literal("egress"), egressId: z.string().max(128), status: z.string().max(64), at: z.string() }),
 ]);
@@ -326,6 +332,7 @@ export class MeetingRoom extends DurableObject<Env> {
       case "record_join":
       case "record_leave":
       case "record_session_end":
+      case "record_usage":
         // Already in the outbox (dispatch stored it with the state); this only starts the flush.
         this.ctx.waitUntil(this.flushRecordOutbox());
         return;
@@ -433,7 +440,7 @@ function sendText(socket: WebSocket, text: string): void {
 }
 
 const isRecordEffect = (effect: RoomEffect): effect is RoomRecordEffect =>
-  effect.kind === "record_join" || effect.kind === "record_leave" || effect.kind === "record_session_end";
+  effect.kind === "record_join" || effect.kind === "record_leave" || effect.kind === "record_session_end" || effect.kind === "record_usage";
 
 function closeQuietly(socket: WebSocket, code: number, reason: string): void {
   try {

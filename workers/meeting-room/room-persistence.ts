@@ -1,5 +1,5 @@
 import { and, desc, eq, isNull, lt, ne, sql } from "drizzle-orm";
-import { chatMessages, meetingSessions, meetings, participants } from "../../schema/index.ts";
+import { chatMessages, meetingSessions, meetings, participants, usageRecords } from "../../schema/index.ts";
 import type { Database } from "../db/database.ts";
 import type { ChatMessage } from "../protocol/server-frames.ts";
 import type { StoredChatMessage } from "./chat-log.ts";
@@ -22,6 +22,14 @@ export async function writeRecord(db: Database, keys: RoomRecordKeys, record: Pe
       return recordLeave(db, keys, effect);
     case "record_session_end":
       return recordSessionEnd(db, keys, effect, id);
+    case "record_usage": {
+      const { kind, quantity, sourceId, periodStart, periodEnd } = effect.usage;
+      await db
+        .insert(usageRecords)
+        .values({ ...keys, kind, quantity, sourceId, periodStart: new Date(periodStart), periodEnd: new Date(periodEnd) })
+        .onConflictDoNothing({ target: [usageRecords.tenantId, usageRecords.kind, usageRecords.sourceId] });
+      return;
+    }
     default:
       effect satisfies never;
   }

@@ -4,7 +4,7 @@ import type { RoomEffect } from "./room-transition.ts";
 import { keyNumber, roomKeyPrefixes, roomKeys } from "./storage-keys.ts";
 
 /** The Postgres writes that feed billing: they go through a durable outbox, never only through memory. */
-export type RoomRecordEffect = Extract<RoomEffect, { kind: "record_join" | "record_leave" | "record_session_end" }>;
+export type RoomRecordEffect = Extract<RoomEffect, { kind: "record_join" | "record_leave" | "record_session_end" | "record_usage" }>;
 
 export interface PendingRecord {
   key: string;

@@ -103,14 +103,20 @@ describe("peer to peer → SFU", () => {
     const room = switchedRoom();
     room.dispatch({ kind: "frame", identity: "p2", frame: { id: "t1", type: "media_trouble" } });
     expect(room.effectsOf("probe_media")).toEqual([{ kind: "probe_media", nodeId: "node-a" }]);
-    room.dispatch({ kind: "media", event: { kind: "sfu_participant", identity: "p2", connected: true, at: "2026-11-24T12:00:00Z" } });
+    const session = { roomSid: "RM_a", participantSid: "PA_p2", joinedAt: new Date(room.now - 60_000).toISOString() };
+    room.dispatch({ kind: "media", event: { kind: "sfu_participant", identity: "p2", connected: true, at: session.joinedAt, session } });
     room.dispatch({ kind: "media_node_failed", nodeId: "node-a" });
     expect(room.effectsOf("place_media").at(-1)).toMatchObject({ excludeNodeId: "node-a", expectedParticipants: 3 });
     room.dispatch({ kind: "media_placed", nodeId: "node-b", url: "http://node-b" });
     room.dispatch({ kind: "sfu_grants", nodeId: "node-b", grants: ["host", "p2", "p3"].map((i) => grant(i, "ws://node-b")) });
     expect(room.framesOf("sfu_join").slice(-3).map((f) => f.frame.url)).toEqual(["ws://node-b", "ws://node-b", "ws://node-b"]);
-    // The dead node never reported p2 leaving; the room forgets who was on it.
+    // The dead node never reported p2 leaving; the room forgets who was on it and bills p2's session there itself,
+    // under the key the webhook would have used.
     expect(room.framesOf("media_state").at(-1)?.frame).toMatchObject({ sfuActive: false, onSfu: {} });
+    const usage = room.effectsOf("record_usage");
+    expect(usage).toHaveLength(1);
+    expect(usage[0]!.usage).toMatchObject({ kind: "sfu_participant_seconds", sourceId: "livekit:RM_a:PA_p2" });
+    expect(usage[0]!.usage.quantity).toBeGreaterThanOrEqual(60);
     // Moving is not a mode change for clients: only the new credentials.
     expect(room.framesOf("media_mode")).toHaveLength(1);
     // A stale failure report about the old node changes nothing.

@@ -1,4 +1,5 @@
 import type { LocationHint } from "../../media-fleet/region-distance.ts";
+import { sfuSessionUsage } from "../../media-fleet/webhook-routing.ts";
 import type { RoomTransition } from "./room-transition.ts";
 
 /**
@@ -51,8 +52,12 @@ export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
   t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url } };
   if (!moved) t.emit({ type: "media_mode", mode: "sfu" }, { kind: "all" });
   else if (Object.keys(t.state.media.onSfu).length || t.state.media.sfuActive) {
-    // A crashed node never reports its participants leaving: they are off the SFU until the new node says otherwise.
-    t.state = { ...t.state, media: { ...t.state.media, sfuActive: false, onSfu: {} } };
+    // A crashed node never reports its participants leaving: they are off the SFU until the new node says
+    // otherwise, and the room bills their sessions on it up to now (the webhook would have used the same key).
+    for (const session of Object.values(t.state.media.sessions ?? {})) {
+      t.effect({ kind: "record_usage", usage: sfuSessionUsage(session, t.now) });
+    }
+    t.state = { ...t.state, media: { ...t.state.media, sfuActive: false, onSfu: {}, sessions: {} } };
     t.emit({ type: "media_state", sfuActive: false, onSfu: {} }, { kind: "all" });
   }
   t.effect({ kind: "grant_sfu", nodeId, identities: Object.keys(t.state.members) });
