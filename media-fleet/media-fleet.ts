@@ -79,6 +79,8 @@ export interface MediaFleet {
   /** Disconnects everyone and deletes the room; `room_not_found` when it is already gone. */
   closeRoom(room: MediaRoomName): Promise<void>;
   mintAccessToken(input: MintAccessToken): Promise<MediaAccessToken>;
+  /** Rooms and participants the node (or project) carries now, for placement. */
+  load(): Promise<{ rooms: number; participants: number }>;
   /**
    * Mutes one published track on the server; the publisher is told and subscribers stop receiving it. There is
    * no remote unmute: unmuting is the participant's own choice.

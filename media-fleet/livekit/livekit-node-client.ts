@@ -53,6 +53,10 @@ export class LiveKitNodeClient implements MediaFleet {
     return rooms.closeRoom(this.transport, room);
   }
 
+  load() {
+    return rooms.roomLoad(this.transport);
+  }
+
   mintAccessToken(input: MintAccessToken) {
     return mintAccessToken(this.node, input);
   }

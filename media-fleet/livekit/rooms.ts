@@ -100,6 +100,16 @@ export async function listParticipants(rooms: RoomServiceTransport, room: MediaR
   return participants.map(toMediaParticipant);
 }
 
+/**
+ * Rooms and participants the node reports: the load placement weighs. A node in a self-hosted cluster answers
+ * for the whole cluster, a LiveKit Cloud project for itself. CPU is not exposed by the room service, and the
+ * participant counts lag joins by a few seconds (LiveKit refreshes them periodically).
+ */
+export async function roomLoad(rooms: RoomServiceTransport): Promise<{ rooms: number; participants: number }> {
+  const all = await livekitCall("list rooms", () => rooms.listRooms());
+  return { rooms: all.length, participants: all.reduce((sum, room) => sum + room.numParticipants, 0) };
+}
+
 export async function closeRoom(rooms: RoomServiceTransport, room: MediaRoomName): Promise<void> {
   await livekitCall("delete room", () => rooms.deleteRoom(room), "room_not_found");
 }

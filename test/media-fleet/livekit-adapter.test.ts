@@ -104,6 +104,12 @@ describe("room lifecycle", () => {
     expect(hostInfo).toMatchObject({ name: "host-1", state: "active", hidden: false, recorder: false });
     expect(hostInfo.tracks).toEqual([{ sid: expect.stringMatching(/^TR_/), kind: "audio", source: "microphone", muted: false }]);
     expect(participants.find((p) => p.identity === "guest-1")!.tracks).toEqual([]);
+    // What placement weighs: the node counts this room and its two participants (and whatever else it carries).
+    // LiveKit refreshes a room's participant count in its room list every few seconds, not on each join.
+    let load = await fleet.load();
+    for (const deadline = Date.now() + 15_000; load.participants < 2 && Date.now() < deadline; load = await fleet.load()) await sleep(250);
+    expect(load.rooms).toBeGreaterThanOrEqual(1);
+    expect(load.participants).toBeGreaterThanOrEqual(2);
   });
 
   it("updates the room metadata; the node stores it and clients in the room are told", async () => {

@@ -60,8 +60,9 @@ export class RoomMedia {
 
   private async place(fleet: FleetConfig, effect: Extract<SfuEffect, { kind: "place_media" }>, state: RoomState, mediaRoom: ReturnType<typeof meetingMediaRoom>) {
     const nodes = fleet.regions.flatMap((r) => r.nodes);
-    const probes = await Promise.all(nodes.map(async (node) => [node.id, node.id === effect.excludeNodeId ? down : await probe(node)] as const));
-    const statuses = new Map<NodeId, NodeStatus>(probes.map(([id, p]) => [id, { healthy: p.healthy, participants: 0, rooms: 0, cpu: 0, statsAgeMs: 0 }]));
+    const statuses = new Map<NodeId, NodeStatus>(
+      await Promise.all(nodes.map(async (node) => [node.id, node.id === effect.excludeNodeId ? unhealthy : await nodeStatus(node)] as const)),
+    );
     const hint = effect.hint ?? undefined;
     const request = { ...(hint ? { hint } : {}), expectedParticipants: effect.expectedParticipants };
     const placement = effect.excludeNodeId
@@ -109,7 +110,16 @@ export class RoomMedia {
   }
 }
 
-const down = { healthy: false } as const;
+const unhealthy: NodeStatus = { healthy: false, participants: 0, rooms: 0, cpu: 0, statsAgeMs: 0 };
+
+/** Health from a probe, load from the node's room list; the room service does not expose CPU, so it counts as 0. */
+async function nodeStatus(node: FleetNode): Promise<NodeStatus> {
+  if (!(await probeNode(node.url, { timeoutMs: 1000 })).healthy) return unhealthy;
+  const load = await createLiveKitNodeClient(node, { requestTimeoutSeconds: 1 })
+    .load()
+    .catch(() => undefined);
+  return load ? { healthy: true, ...load, cpu: 0, statsAgeMs: 0 } : unhealthy;
+}
 
 function nodeById(fleet: FleetConfig, nodeId: string): FleetNode | undefined {
   return fleet.regions.flatMap((r) => r.nodes).find((n) => n.id === nodeId);
