@@ -32,6 +32,15 @@ export interface PageState {
   roster: string[];
   lastSeq: number;
   phase: string;
+  /** The page's media path: the P2P mesh, or the SFU once the room moved the meeting there. */
+  mediaMode: "p2p" | "sfu";
+  sfu: { status: string; url: string | null };
+}
+
+/** What the page received from one remote participant over the SFU (web/src/inbound-media.ts). */
+export interface SfuInbound {
+  audio: { bytesReceived: number; packetsReceived: number };
+  video: { bytesReceived: number; framesReceived: number; framesDecoded: number; frameWidth: number; frameHeight: number };
 }
 
 export interface CandidateSummary {
@@ -63,7 +72,9 @@ interface PagePeer {
   signalingState: string;
   getStats(): Promise<{ forEach(each: (stat: Stat) => void): void }>;
 }
-type PageGlobals = { __meeting?: { state(): PageState; peerConnections(): Map<string, PagePeer> } };
+type PageGlobals = {
+  __meeting?: { state(): PageState; peerConnections(): Map<string, PagePeer>; sfuInbound(): Promise<Record<string, SfuInbound>> };
+};
 
 async function readMediaStats(remote: string): Promise<MediaStats | null> {
   const pc = (globalThis as unknown as PageGlobals).__meeting?.peerConnections().get(remote);
@@ -169,6 +180,16 @@ export class MeetingPage {
     const stats = await this.page.evaluate(readMediaStats, remote);
     if (!stats) throw new Error(`no peer connection to ${remote}`);
     return stats;
+  }
+
+  /** How many P2P connections the page holds: none once the meeting is on the SFU. */
+  peerConnectionCount(): Promise<number> {
+    return this.page.evaluate(() => (globalThis as unknown as PageGlobals).__meeting?.peerConnections().size ?? 0);
+  }
+
+  /** Per remote identity, what arrived over the SFU so far (empty while peer to peer). */
+  sfuInbound(): Promise<Record<string, SfuInbound>> {
+    return this.page.evaluate(() => (globalThis as unknown as PageGlobals).__meeting?.sfuInbound() ?? {});
   }
 
   /**

@@ -1,12 +1,12 @@
 import type { ServerFrame } from "../../workers/protocol/server-frames.ts";
 import { ApiProblem, type ApiClient, type JoinRole, type JoinToken } from "./api-client.ts";
+import { CallMedia } from "./call-media.ts";
 import { ChatPanel } from "./chat-panel.ts";
 import { ControlBar } from "./control-bar.ts";
 import { h } from "./element-builder.ts";
 import { LobbyPanel } from "./lobby-panel.ts";
 import type { LocalMedia, TrackKind } from "./local-media.ts";
 import { MeetingHeader } from "./meeting-header.ts";
-import { PeerMesh } from "./peer-mesh.ts";
 import { randomId } from "./random-id.ts";
 import { RoomConnection, TerminalConnectError, type ConnectionStatus, type OutgoingFrame } from "./room-connection.ts";
 import { applyFrame, initialRoomView, isModerator, nameOf, type RoomView } from "./room-view.ts";
@@ -19,9 +19,9 @@ import { showToast } from "./toasts.ts";
 import { VideoGrid, type LocalPresence } from "./video-grid.ts";
 
 /**
- * One participant's time in one meeting: owns the room connection, the peer mesh and the meeting screen.
- * Frames update the pure RoomView first; this class then applies their side effects (peers, forced mute,
- * toasts) and re-renders.
+ * One participant's time in one meeting: owns the room connection, the call's media (P2P mesh or SFU) and
+ * the meeting screen. Frames update the pure RoomView first; this class then applies their side effects
+ * (media path, forced mute, toasts) and re-renders.
  */
 export interface MeetingSessionOptions {
   api: ApiClient;
@@ -46,9 +46,9 @@ export class MeetingSession {
   private view: RoomView = initialRoomView;
   private local: LocalPresence;
   private token: JoinToken;
-  private mesh: PeerMesh | null = null;
   private left = false;
   private readonly connection: RoomConnection;
+  private readonly call: CallMedia;
   private readonly header: MeetingHeader;
   private readonly grid: VideoGrid;
   private readonly chat: ChatPanel;
@@ -89,6 +89,14 @@ export class MeetingSession {
       leave: () => this.leave(),
       endForAll: () => void this.sendOrWarn({ type: "end_meeting" }),
     });
+    this.call = new CallMedia({
+      self: options.identity,
+      media,
+      forceRelay: options.forceRelay,
+      grid: this.grid,
+      sendSignal: (to, payload) => void this.connection.send({ type: "signal", to, payload }),
+      reportMediaTrouble: () => void this.connection.send({ type: "media_trouble" }),
+    });
     this.connection = new RoomConnection({
       connectUrl: (attempt) => this.connectUrl(attempt),
       onFrame: (frame) => this.receive(frame),
@@ -102,8 +110,11 @@ export class MeetingSession {
         roster: this.view.roster.map((entry) => entry.identity),
         lastSeq: this.connection.seq,
         phase: this.view.phase,
+        mediaMode: this.call.mode,
+        sfu: { status: this.call.sfuStatus, url: this.call.sfuUrl },
       }),
-      peerConnections: () => this.mesh?.peerConnections() ?? new Map(),
+      peerConnections: () => this.call.peerConnections(),
+      sfuInbound: () => this.call.sfuInbound(),
     });
   }
 
@@ -151,8 +162,8 @@ export class MeetingSession {
     switch (frame.type) {
       case "welcome":
         // A welcome (first, after admission, or when a resume was impossible) replaces everything: new TURN
-        // credentials, and peers that may have dropped us, so the mesh starts over.
-        this.startMesh();
+        // credentials, and peers that may have dropped us, so the mesh starts over (or the SFU carries on).
+        this.call.restart(frame.mediaMode, this.view.iceServers, this.rosterIdentities());
         this.overlay.hide();
         this.header.setStatus({ kind: "open" });
         if (before.phase === "waiting") showToast("You're in");
@@ -166,11 +177,11 @@ export class MeetingSession {
         this.overlay.show({ state: "waiting", title: "Waiting to be let in", detail: "The host has been told you're here." });
         return;
       case "participant_joined":
-        if (before.roster.some((entry) => entry.identity === frame.participant.identity)) this.mesh?.restart(frame.participant.identity);
-        else this.mesh?.sync(this.view.roster.map((entry) => entry.identity));
+        if (before.roster.some((entry) => entry.identity === frame.participant.identity)) this.call.rejoined(frame.participant.identity);
+        else this.call.rosterChanged(this.rosterIdentities());
         return;
       case "participant_left":
-        this.mesh?.drop(frame.identity);
+        this.call.left(frame.identity);
         return;
       case "participant_updated":
         if (frame.participant.identity === this.options.identity && frame.participant.role !== before.self?.role) {
@@ -184,16 +195,23 @@ export class MeetingSession {
         return;
       case "signal": {
         const payload = parseSignalPayload(frame.payload);
-        if (payload) this.mesh?.receive(frame.from, payload);
+        if (payload) this.call.signal(frame.from, payload);
         else console.warn(`[room] ignored an invalid signal from ${frame.from}`);
         return;
       }
       case "muted":
         // A host's mute is not a request: the track goes silent here, then the room learns our new state.
         this.options.media.setMuted(frame.track, true);
+        this.call.setMuted(frame.track, true);
         this.local = { ...this.local, [frame.track === "audio" ? "audioMuted" : "videoMuted"]: true };
         this.announcePresence();
         showToast(`${nameOf(this.view, frame.by)} turned off your ${frame.track === "audio" ? "microphone" : "camera"}`);
+        return;
+      case "media_mode":
+        this.call.switchTo(frame.mode, this.view.iceServers, this.rosterIdentities());
+        return;
+      case "sfu_join":
+        this.call.joinSfu(frame.url, frame.token);
         return;
       case "meeting_locked":
         showToast(`${nameOf(this.view, frame.by)} ${frame.locked ? "locked" : "unlocked"} the meeting`);
@@ -218,8 +236,6 @@ export class MeetingSession {
       case "attachment_upload":
       case "attachment_download":
       case "media_state":
-      case "media_mode":
-      case "sfu_join":
       case "e2ee_key":
       case "e2ee_key_package":
       case "e2ee_rotate":
@@ -229,21 +245,8 @@ export class MeetingSession {
     }
   }
 
-  private startMesh(): void {
-    this.mesh?.closeAll();
-    const self = this.options.identity;
-    this.mesh = new PeerMesh({
-      self,
-      configuration: {
-        iceServers: this.view.iceServers.map((server) => ({ ...server })),
-        ...(this.options.forceRelay ? { iceTransportPolicy: "relay" as const } : {}),
-      },
-      localStream: this.options.media.stream,
-      sendSignal: (to, payload) => void this.connection.send({ type: "signal", to, payload }),
-      onRemoteStream: (identity, stream) => this.grid.attachStream(identity, stream),
-      onPeerState: (identity, state) => this.grid.setPeerState(identity, state),
-    });
-    this.mesh.sync(this.view.roster.map((entry) => entry.identity));
+  private rosterIdentities(): string[] {
+    return this.view.roster.map((entry) => entry.identity);
   }
 
   private statusChanged(status: ConnectionStatus): void {
@@ -255,6 +258,7 @@ export class MeetingSession {
 
   private setMuted(kind: TrackKind, muted: boolean): void {
     this.options.media.setMuted(kind, muted);
+    this.call.setMuted(kind, muted);
     this.setPresence(kind === "audio" ? { audioMuted: muted } : { videoMuted: muted });
   }
 
@@ -282,8 +286,7 @@ export class MeetingSession {
   }
 
   private finish(state: string, title: string, detail: string): void {
-    this.mesh?.closeAll();
-    this.mesh = null;
+    this.call.close();
     this.options.media.stop();
     this.overlay.show({ state, title, detail, action: { label: "Back to start", run: () => this.options.onExit() } });
   }
@@ -293,6 +296,7 @@ export class MeetingSession {
     const moderator = isModerator(view);
     this.header.setLocked(view.locked);
     this.grid.render(view, this.local);
+    this.call.rendered();
     this.chat.render(view);
     this.roster.render(view);
     this.lobby.render(view);

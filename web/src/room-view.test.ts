@@ -106,6 +106,23 @@ describe("room view", () => {
     expect(replay([welcome(), { seq: 2, type: "meeting_ended", reason: "host_ended" }]).farewell).toBe("Reason: host ended");
   });
 
+  it("media moves to the SFU on media_mode, a late joiner learns it from the welcome, and a failed move goes back to P2P", () => {
+    const grown = replay([
+      welcome(),
+      { seq: 2, type: "media_mode", mode: "sfu" },
+      { seq: 3, type: "media_state", sfuActive: true, onSfu: { ada: ["camera", "microphone"] } },
+    ]);
+    expect([grown.mediaMode, grown.onSfu]).toEqual(["sfu", { ada: ["camera", "microphone"] }]);
+    expect(replay([welcome({ mediaMode: "sfu" })]).mediaMode).toBe("sfu");
+    const fellBack = applyFrame(grown, { seq: 4, type: "media_mode", mode: "p2p", reason: "no node" });
+    expect([fellBack.mediaMode, fellBack.onSfu]).toEqual(["p2p", {}]);
+  });
+
+  it("SFU credentials put the view in sfu mode whatever it believed before", () => {
+    const view = replay([welcome(), { seq: 2, type: "sfu_join", url: "ws://127.0.0.1:7880", token: "t", expiresAt: "2026-11-24T11:00:00.000Z" }]);
+    expect(view.mediaMode).toBe("sfu");
+  });
+
   it("a fresh welcome after a failed resume replaces everything rather than merging", () => {
     const before = replay([welcome({ roster: [person("ada", "host"), person("bob")], recentChat: [message(1, "old")] })]);
     const after = applyFrame(before, welcome({ seq: 9, roster: [person("ada", "host")], recentChat: [] }));

@@ -7,6 +7,7 @@ import type { ChatMessage, RosterEntry, ServerFrame } from "../../workers/protoc
 type Welcome = Extract<ServerFrame, { type: "welcome" }>;
 export type LobbyEntry = Welcome["lobby"][number];
 export type IceServer = Welcome["iceServers"][number];
+export type MediaMode = Welcome["mediaMode"];
 
 export type RoomPhase = "joining" | "waiting" | "in_meeting" | "denied" | "removed" | "ended";
 
@@ -23,6 +24,10 @@ export interface RoomView {
   locked: boolean;
   spotlight: string | null;
   iceServers: readonly IceServer[];
+  /** How media flows: a P2P mesh over `signal`, or the SFU the room placed the meeting on. */
+  mediaMode: MediaMode;
+  /** Who the SFU reports as connected, with the sources they publish (from LiveKit's webhooks, so it lags). */
+  onSfu: Readonly<Record<string, readonly string[]>>;
   /** Why the room is over for us: the ended reason, or who removed us. */
   farewell: string | null;
 }
@@ -37,6 +42,8 @@ export const initialRoomView: RoomView = {
   locked: false,
   spotlight: null,
   iceServers: [],
+  mediaMode: "p2p",
+  onSfu: {},
   farewell: null,
 };
 
@@ -57,6 +64,7 @@ export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
         locked: frame.locked,
         spotlight: frame.spotlight,
         iceServers: frame.iceServers,
+        mediaMode: frame.mediaMode,
       };
     case "waiting_room":
       return { ...view, phase: "waiting" };
@@ -80,6 +88,13 @@ export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
       return { ...view, chat: mergeChat(view.chat, frame.messages), chatHasMore: frame.hasMore };
     case "meeting_locked":
       return { ...view, locked: frame.locked };
+    case "media_mode":
+      return { ...view, mediaMode: frame.mode, onSfu: frame.mode === "p2p" ? {} : view.onSfu };
+    case "sfu_join":
+      // Credentials are for the media path, not the view; but they only ever come in sfu mode.
+      return view.mediaMode === "sfu" ? view : { ...view, mediaMode: "sfu" };
+    case "media_state":
+      return { ...view, onSfu: frame.onSfu };
     case "spotlight":
       return { ...view, spotlight: frame.target };
     case "denied":
@@ -95,9 +110,6 @@ export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
     case "error":
     case "attachment_upload":
     case "attachment_download":
-    case "media_state":
-    case "media_mode":
-    case "sfu_join":
     case "e2ee_key":
     case "e2ee_key_package":
     case "e2ee_rotate":

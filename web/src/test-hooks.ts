@@ -1,10 +1,25 @@
+import type { InboundMedia } from "./inbound-media.ts";
+import type { MediaMode } from "./room-view.ts";
+import type { SfuStatus } from "./sfu-link.ts";
+
 /**
- * `window.__meeting`: a read-only window into the page for browser tests (roster, seq, peer connections),
- * so they assert on room state rather than on pixels.
+ * `window.__meeting`: a read-only window into the page for browser tests (roster, seq, media path, peer
+ * connections, what the SFU delivers), so they assert on room and media state rather than on pixels.
  */
 export interface MeetingTestHooks {
-  state(): { connected: boolean; identity: string | null; roster: string[]; lastSeq: number; phase: string };
+  state(): {
+    connected: boolean;
+    identity: string | null;
+    roster: string[];
+    lastSeq: number;
+    phase: string;
+    mediaMode: MediaMode;
+    sfu: { status: SfuStatus; url: string | null };
+  };
+  /** The P2P mesh's connections by remote identity (empty on the SFU). */
   peerConnections(): Map<string, RTCPeerConnection>;
+  /** Per remote identity, the bytes and frames received from them over the SFU (empty in P2P). */
+  sfuInbound(): Promise<Record<string, InboundMedia>>;
 }
 
 declare global {
@@ -18,6 +33,7 @@ export function exposeTestHooks(hooks: MeetingTestHooks): void {
 }
 
 export const idleTestHooks: MeetingTestHooks = {
-  state: () => ({ connected: false, identity: null, roster: [], lastSeq: 0, phase: "idle" }),
+  state: () => ({ connected: false, identity: null, roster: [], lastSeq: 0, phase: "idle", mediaMode: "p2p", sfu: { status: "idle", url: null } }),
   peerConnections: () => new Map(),
+  sfuInbound: async () => ({}),
 };

@@ -56,6 +56,11 @@ export class VideoGrid {
     if (tile.video.srcObject !== stream) tile.video.srcObject = stream;
   }
 
+  /** The <video> of a remote participant's tile, once the roster has given them one (the SFU attaches to it). */
+  videoFor(identity: string): HTMLVideoElement | null {
+    return identity === this.selfIdentity ? null : (this.tiles.get(identity)?.video ?? null);
+  }
+
   setPeerState(identity: string, state: RTCPeerConnectionState): void {
     const tile = this.tiles.get(identity);
     if (tile) tile.element.dataset["peerState"] = state;
