@@ -68,6 +68,28 @@ export const s3Bucket = "meetings-dev";
 export const databaseUrl = (s: LocalSecrets) =>
   `postgres://${database.user}:${encodeURIComponent(s.postgresPassword)}@${host}:${ports.postgres}/${database.name}`;
 
+/**
+ * The two local LiveKit nodes as the Worker's media fleet: one region each (as LiveKit's own region-aware
+ * placement has them), at the same spot, so meetings go to node A while it is healthy and fail over to node B.
+ */
+function localMediaFleet(s: LocalSecrets) {
+  const location = { label: "this machine", continent: "EU", latitude: 0, longitude: 0 };
+  const node = (id: string, port: number) => ({
+    id,
+    url: `http://${host}:${port}`,
+    apiKey: s.livekitApiKey,
+    apiSecret: s.livekitApiSecret,
+    capacity: { maxParticipants: 500 },
+    kind: "self-hosted",
+  });
+  return {
+    regions: [
+      { id: "local-a", location, nodes: [node("livekit-a", ports.livekit)] },
+      { id: "local-b", location, nodes: [node("livekit-b", ports.livekitB)] },
+    ],
+  };
+}
+
 /** The Worker's bindings for local runs: written to .dev.vars for `wrangler dev`. */
 export function workerVars(s: LocalSecrets): Record<string, string> {
   return {
@@ -78,6 +100,7 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     LIVEKIT_URL: `http://${host}:${ports.livekit}`,
     LIVEKIT_API_KEY: s.livekitApiKey,
     LIVEKIT_API_SECRET: s.livekitApiSecret,
+    MEDIA_FLEET_CONFIG: JSON.stringify(localMediaFleet(s)),
     S3_ENDPOINT: `http://${host}:${ports.s3}`,
     S3_REGION: "us-east-1",
     S3_BUCKET: s3Bucket,

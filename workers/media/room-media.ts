@@ -70,11 +70,18 @@ export class RoomMedia {
       : selectNode(fleet, statuses, request);
     if (!placement.ok) return this.dispatch({ kind: "media_placement_failed", reason: placement.code });
     const node = nodeById(fleet, placement.nodeId)!;
-    try {
-      const settings = { emptyTimeoutSeconds: 300, maxParticipants: state.settings.maxParticipants, metadata: JSON.stringify({ meetingId: state.meetingId }) };
-      await createLiveKitNodeClient(node).createRoom(mediaRoom, settings);
-    } catch (error) {
-      return this.dispatch({ kind: "media_placement_failed", reason: error instanceof MediaFleetError ? error.code : "sfu_error" });
+    const settings = { emptyTimeoutSeconds: 300, maxParticipants: state.settings.maxParticipants, metadata: JSON.stringify({ meetingId: state.meetingId }) };
+    // After a node died, a self-hosted cluster still routes the room's name to it until the dead node's stats are
+    // 5 s old, so creating it elsewhere fails (or hangs) for a few seconds: keep trying, briefly, with short requests.
+    const deadline = Date.now() + (effect.excludeNodeId ? failoverCreateWindowMs : 0);
+    for (;;) {
+      try {
+        await createLiveKitNodeClient(node, { requestTimeoutSeconds: effect.excludeNodeId ? 1 : 5 }).createRoom(mediaRoom, settings);
+        break;
+      } catch (error) {
+        if (Date.now() >= deadline) return this.dispatch({ kind: "media_placement_failed", reason: error instanceof MediaFleetError ? error.code : "sfu_error" });
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
     await this.dispatch({ kind: "media_placed", nodeId: node.id, url: node.url });
   }
@@ -109,6 +116,9 @@ export class RoomMedia {
     return parsed.fleet;
   }
 }
+
+/** How long a failover keeps trying to create the meeting's room on its new node. */
+const failoverCreateWindowMs = 15_000;
 
 const unhealthy: NodeStatus = { healthy: false, participants: 0, rooms: 0, cpu: 0, statsAgeMs: 0 };
 
