@@ -2,7 +2,7 @@ import { protocolVersion } from "../protocol/server-frames.ts";
 import { markPersisted, recent, toWire } from "./chat-log.ts";
 import { framesSince } from "./frame-log.ts";
 import { applyMediaEvent } from "./media-presence.ts";
-import { afterJoin, moderateOnSfu, onGrants, onNodeFailed, onPlaced, onPlacementFailed } from "./sfu-switch.ts";
+import { afterJoin, checkMediaOnTick, moderateOnSfu, nextMediaCheckAt, onGrants, onNodeFailed, onPlaced, onPlacementFailed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
 import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import { closeCodes, RoomTransition, type LeaveReason, type RoomEffect } from "./room-transition.ts";
@@ -236,6 +236,7 @@ export function leave(t: RoomTransition, identity: string, reason: LeaveReason) 
 function onTick(t: RoomTransition) {
   t.state = { ...t.state, lobby: pruneDeniedTokens(t.state.lobby, new Date(t.now)) };
   if (t.state.endedReason) return;
+  checkMediaOnTick(t);
   const { scheduledEndAt, idleTimeoutMs } = t.state.settings;
   if (scheduledEndAt !== null && t.now >= scheduledEndAt) return endMeeting(t, "scheduled_end");
   const emptySince = t.state.session?.emptySince;
@@ -276,5 +277,7 @@ function nextAlarm(state: RoomState): number | null {
   }
   if (state.settings.scheduledEndAt !== null) due.push(state.settings.scheduledEndAt);
   if (state.session?.emptySince != null) due.push(state.session.emptySince + state.settings.idleTimeoutMs);
+  const mediaCheck = Object.keys(state.members).length ? nextMediaCheckAt(state.mediaMode) : null;
+  if (mediaCheck !== null) due.push(mediaCheck);
   return due.length ? Math.min(...due) : null;
 }

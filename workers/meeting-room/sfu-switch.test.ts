@@ -121,7 +121,19 @@ describe("peer to peer → SFU", () => {
     expect(room.framesOf("media_mode")).toHaveLength(1);
     // A stale failure report about the old node changes nothing.
     room.dispatch({ kind: "media_node_failed", nodeId: "node-a" });
-    expect(room.state.mediaMode).toEqual({ kind: "sfu", nodeId: "node-b", url: "http://node-b" });
+    expect(room.state.mediaMode).toMatchObject({ kind: "sfu", nodeId: "node-b", url: "http://node-b" });
+  });
+
+  it("on the SFU the room checks its node every few seconds on its own, without waiting for a client's report", () => {
+    const room = switchedRoom();
+    const placedAt = room.now;
+    const due = room.dispatch({ kind: "tick" }).nextAlarmAt;
+    expect(due).toBeLessThanOrEqual(placedAt + 5_000);
+    expect(room.effectsOf("probe_media")).toEqual([]);
+    room.now = placedAt + 5_000;
+    const after = room.dispatch({ kind: "tick" });
+    expect(room.effectsOf("probe_media")).toEqual([{ kind: "probe_media", nodeId: "node-a" }]);
+    expect(after.nextAlarmAt).toBeLessThanOrEqual(room.now + 5_000);
   });
 
   it("host controls are carried out on the SFU too, attributed to the host's frame", () => {

@@ -11,7 +11,24 @@ import type { RoomTransition } from "./room-transition.ts";
 export type MediaMode =
   | { kind: "p2p" }
   | { kind: "placing"; excludeNodeId?: string | undefined }
-  | { kind: "sfu"; nodeId: string; url: string };
+  | { kind: "sfu"; nodeId: string; url: string; checkedAt?: number | undefined };
+
+/** How often a meeting on the SFU has its node checked, whether or not a client reported trouble. */
+export const mediaCheckIntervalMs = 5_000;
+
+/** When the room should next check its SFU node; null when it is not on one. */
+export function nextMediaCheckAt(mode: MediaMode): number | null {
+  return mode.kind === "sfu" && mode.checkedAt !== undefined ? mode.checkedAt + mediaCheckIntervalMs : null;
+}
+
+/** On the room's alarm: a due check probes the node (a dead one moves the meeting, see onNodeFailed). */
+export function checkMediaOnTick(t: RoomTransition): void {
+  const mode = t.state.mediaMode;
+  const dueAt = nextMediaCheckAt(mode);
+  if (mode.kind !== "sfu" || dueAt === null || t.now < dueAt) return;
+  t.state = { ...t.state, mediaMode: { ...mode, checkedAt: t.now } };
+  t.effect({ kind: "probe_media", nodeId: mode.nodeId });
+}
 
 export interface SfuGrant {
   identity: string;
@@ -49,7 +66,7 @@ export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
   // A placement that finished after the meeting ended or emptied is not used.
   if (t.state.mediaMode.kind !== "placing" || !memberCount(t)) return;
   const moved = t.state.mediaMode.excludeNodeId !== undefined;
-  t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url } };
+  t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url, checkedAt: t.now } };
   if (!moved) t.emit({ type: "media_mode", mode: "sfu" }, { kind: "all" });
   else if (Object.keys(t.state.media.onSfu).length || t.state.media.sfuActive) {
     // A crashed node never reports its participants leaving: they are off the SFU until the new node says
