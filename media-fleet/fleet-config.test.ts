@@ -61,6 +61,12 @@ describe("parseFleetConfig", () => {
     ]);
   });
 
+  it("keeps a self-hosted node's cluster region, where its CPU figures are read from", () => {
+    const result = parseFleetConfig({ regions: [{ id: "eu-west", nodes: [node("sfu-1", { clusterRegion: "eu-west-1" })] }] });
+    expect(result.ok && result.fleet.regions[0]!.nodes[0]!.clusterRegion).toBe("eu-west-1");
+    expect(parseFleetConfig({ regions: [{ id: "eu-west", nodes: [node("sfu-1", { clusterRegion: "" })] }] }).ok).toBe(false);
+  });
+
   it("rejects a URL carrying credentials without repeating them", () => {
     const issues = issuesOf(parseFleetConfig({ regions: [region("us-east", [node("n1", { url: `wss://key:${secret}@a.example` })])] }));
     expect(issues).toEqual(["regions[0].nodes[0].url: must not carry credentials (use apiKey/apiSecret)"]);

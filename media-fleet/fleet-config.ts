@@ -38,6 +38,11 @@ export interface FleetNode {
   apiSecret: string;
   capacity: NodeCapacity;
   kind: NodeKind;
+  /**
+   * Self-hosted only: the LiveKit `region` this node reports in its cluster's Redis, where its CPU load and client
+   * counts are read from (the room-service API has no CPU figure). One node per LiveKit region.
+   */
+  clusterRegion?: string;
 }
 
 export interface FleetRegion {
@@ -75,6 +80,7 @@ const nodeSchema = z.strictObject({
     maxRooms: z.number().int().positive().optional(),
   }),
   kind: z.enum(["cloud", "self-hosted"]),
+  clusterRegion: z.string().min(1).max(64).optional(),
 });
 
 const locationSchema = z.strictObject({
@@ -197,7 +203,7 @@ export function fleetConfigFromEnv(env: Record<string, string | undefined>): Fle
 }
 
 export interface RedactedFleet {
-  regions: { id: string; location?: RegionLocation; nodes: { id: string; url: string; apiKey: string; kind: NodeKind; capacity: NodeCapacity }[] }[];
+  regions: { id: string; location?: RegionLocation; nodes: { id: string; url: string; apiKey: string; kind: NodeKind; capacity: NodeCapacity; clusterRegion?: string }[] }[];
 }
 
 /** The fleet as it may be logged: everything but the API secrets. */
@@ -206,7 +212,14 @@ export function redactFleet(fleet: FleetConfig): RedactedFleet {
     regions: fleet.regions.map((region) => ({
       id: region.id,
       ...(region.location ? { location: { ...region.location } } : {}),
-      nodes: region.nodes.map((node) => ({ id: node.id, url: node.url, apiKey: node.apiKey, kind: node.kind, capacity: { ...node.capacity } })),
+      nodes: region.nodes.map((node) => ({
+        id: node.id,
+        url: node.url,
+        apiKey: node.apiKey,
+        kind: node.kind,
+        capacity: { ...node.capacity },
+        ...(node.clusterRegion ? { clusterRegion: node.clusterRegion } : {}),
+      })),
     })),
   };
 }

@@ -13,6 +13,9 @@ export interface Env {
   LIVEKIT_API_SECRET: string;
   /** JSON fleet of LiveKit nodes/projects by region (media-fleet/fleet-config.ts); unset: the LIVEKIT_* node alone. */
   MEDIA_FLEET_CONFIG?: string;
+  /** Self-hosted clusters: Upstash-compatible REST endpoint of the cluster's Redis, for node CPU/client stats. */
+  LIVEKIT_CLUSTER_STATS_URL?: string;
+  LIVEKIT_CLUSTER_STATS_TOKEN?: string;
   S3_ENDPOINT?: string;
   S3_REGION: string;
   S3_BUCKET: string;

@@ -74,8 +74,9 @@ export const databaseUrl = (s: LocalSecrets) =>
  */
 function localMediaFleet(s: LocalSecrets) {
   const location = { label: "this machine", continent: "EU", latitude: 0, longitude: 0 };
-  const node = (id: string, port: number) => ({
+  const node = (id: string, port: number, clusterRegion: string) => ({
     id,
+    clusterRegion,
     url: `http://${host}:${port}`,
     apiKey: s.livekitApiKey,
     apiSecret: s.livekitApiSecret,
@@ -84,8 +85,8 @@ function localMediaFleet(s: LocalSecrets) {
   });
   return {
     regions: [
-      { id: "local-a", location, nodes: [node("livekit-a", ports.livekit)] },
-      { id: "local-b", location, nodes: [node("livekit-b", ports.livekitB)] },
+      { id: "local-a", location, nodes: [node("livekit-a", ports.livekit, "local-a")] },
+      { id: "local-b", location, nodes: [node("livekit-b", ports.livekitB, "local-b")] },
     ],
   };
 }
@@ -101,6 +102,9 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     LIVEKIT_API_KEY: s.livekitApiKey,
     LIVEKIT_API_SECRET: s.livekitApiSecret,
     MEDIA_FLEET_CONFIG: JSON.stringify(localMediaFleet(s)),
+    // The local LiveKit nodes share the Redis behind the Upstash bridge.
+    LIVEKIT_CLUSTER_STATS_URL: `http://${host}:${ports.upstashBridge}`,
+    LIVEKIT_CLUSTER_STATS_TOKEN: s.upstashToken,
     S3_ENDPOINT: `http://${host}:${ports.s3}`,
     S3_REGION: "us-east-1",
     S3_BUCKET: s3Bucket,

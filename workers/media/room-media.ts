@@ -1,6 +1,8 @@
 import { fleetConfigFromEnv, type FleetConfig, type FleetNode } from "../../media-fleet/fleet-config.ts";
 import { createLiveKitNodeClient } from "../../media-fleet/livekit/livekit-node-client.ts";
+import type { ClusterNode } from "../../media-fleet/livekit/cluster-node.ts";
 import { probeNode } from "../../media-fleet/livekit/node-health.ts";
+import { readClusterStats } from "./cluster-stats.ts";
 import { MediaFleetError } from "../../media-fleet/media-fleet.ts";
 import { meetingMediaRoom } from "../../media-fleet/meeting-media-room.ts";
 import { replaceAfterFailure, selectNode, type NodeStatus } from "../../media-fleet/node-selection.ts";
@@ -60,8 +62,9 @@ export class RoomMedia {
 
   private async place(fleet: FleetConfig, effect: Extract<SfuEffect, { kind: "place_media" }>, state: RoomState, mediaRoom: ReturnType<typeof meetingMediaRoom>) {
     const nodes = fleet.regions.flatMap((r) => r.nodes);
+    const cluster = await this.clusterStats();
     const statuses = new Map<NodeId, NodeStatus>(
-      await Promise.all(nodes.map(async (node) => [node.id, node.id === effect.excludeNodeId ? unhealthy : await nodeStatus(node)] as const)),
+      await Promise.all(nodes.map(async (node) => [node.id, node.id === effect.excludeNodeId ? unhealthy : await nodeStatus(node, cluster)] as const)),
     );
     const hint = effect.hint ?? undefined;
     const request = { ...(hint ? { hint } : {}), expectedParticipants: effect.expectedParticipants };
@@ -110,6 +113,13 @@ export class RoomMedia {
     }
   }
 
+  /** Node records of a self-hosted cluster, when configured; without them placement has no CPU figure. */
+  private async clusterStats(): Promise<Map<string, ClusterNode> | undefined> {
+    const { LIVEKIT_CLUSTER_STATS_URL: url, LIVEKIT_CLUSTER_STATS_TOKEN: token } = this.env;
+    if (!url || !token) return undefined;
+    return readClusterStats({ url, token }).catch(() => undefined);
+  }
+
   private fleet(): FleetConfig {
     const parsed = fleetConfigFromEnv(this.env as unknown as Record<string, string | undefined>);
     if (!parsed.ok) throw new Error(`media fleet misconfigured: ${parsed.issues.join("; ")}`);
@@ -122,9 +132,17 @@ const failoverCreateWindowMs = 15_000;
 
 const unhealthy: NodeStatus = { healthy: false, participants: 0, rooms: 0, cpu: 0, statsAgeMs: 0 };
 
-/** Health from a probe, load from the node's room list; the room service does not expose CPU, so it counts as 0. */
-async function nodeStatus(node: FleetNode): Promise<NodeStatus> {
+/**
+ * Health from a probe. Load from the cluster's own record of the node when there is one (CPU, clients, rooms,
+ * and how old those figures are); otherwise from the node's room list, where CPU is unknown and counts as 0.
+ */
+async function nodeStatus(node: FleetNode, cluster: Map<string, ClusterNode> | undefined): Promise<NodeStatus> {
   if (!(await probeNode(node.url, { timeoutMs: 1000 })).healthy) return unhealthy;
+  const record = node.clusterRegion ? cluster?.get(node.clusterRegion) : undefined;
+  if (record) {
+    const statsAgeMs = Math.max(0, Date.now() - record.updatedAt * 1000);
+    return { healthy: true, participants: record.clients, rooms: record.rooms, cpu: record.cpuLoad, statsAgeMs };
+  }
   const load = await createLiveKitNodeClient(node, { requestTimeoutSeconds: 1 })
     .load()
     .catch(() => undefined);
