@@ -10,6 +10,7 @@ import {
   type TrackPublishDefaults,
 } from "livekit-client";
 import { summarizeInbound, type InboundMedia } from "./inbound-media.ts";
+import { reconnectDelayMs } from "./reconnect-backoff.ts";
 import type { TrackKind } from "./local-media.ts";
 import { describeLayer, simulcastPlan } from "./simulcast-ladder.ts";
 
@@ -40,6 +41,9 @@ const deliberateDisconnects: ReadonlySet<DisconnectReason> = new Set([
   DisconnectReason.ROOM_CLOSED,
 ]);
 
+/** About a minute of backoff (reconnect-backoff.ts) before the page waits for the room instead. */
+const maxRetries = 8;
+
 export class SfuLink {
   private room: Room | null = null;
   private token: string | null = null;
@@ -52,6 +56,8 @@ export class SfuLink {
   /** One `onTrouble` per bad spell; reset once connected again. */
   private troubleReported = false;
   private closed = false;
+  /** Rejoins of the same server after LiveKit gave up (e.g. this client's network dropped for a while). */
+  private retries = 0;
 
   constructor(private readonly options: SfuLinkOptions) {}
 
@@ -67,6 +73,11 @@ export class SfuLink {
   join(url: string, token: string): void {
     if (this.closed || token === this.token) return;
     this.token = token;
+    this.retries = 0;
+    this.start(url, token);
+  }
+
+  private start(url: string, token: string): void {
     const generation = ++this.generation;
     const leaving = this.leaveCurrent();
     this.work = this.work
@@ -79,7 +90,19 @@ export class SfuLink {
         console.warn(`[sfu] could not join ${url}:`, error);
         this.currentStatus = "disconnected";
         this.reportTrouble(`join failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.retryLater(url, token, generation);
       });
+  }
+
+  /**
+   * The same server again, with backoff: if the node is fine and the trouble was ours, nobody else will send
+   * new credentials. A new `sfu_join` (the room moved the meeting) or closing supersedes the retry.
+   */
+  private retryLater(url: string, token: string, generation: number): void {
+    if (this.closed || this.retries >= maxRetries) return;
+    setTimeout(() => {
+      if (!this.closed && generation === this.generation && token === this.token) this.start(url, token);
+    }, reconnectDelayMs(this.retries++));
   }
 
   /** Leaves the media server for good (the meeting went back to peer to peer, or we left it). */
@@ -154,6 +177,8 @@ export class SfuLink {
         // LiveKit has given up reconnecting: a new spell of trouble, whatever was reported before.
         this.troubleReported = false;
         this.reportTrouble(`disconnected (${reason === undefined ? "unknown" : DisconnectReason[reason]})`);
+        const url = this.serverUrl;
+        if (url && this.token) this.retryLater(url, this.token, generation);
       })
       .on(RoomEvent.TrackSubscribed, (track, _publication, participant) => {
         if (!current()) return;
@@ -167,6 +192,7 @@ export class SfuLink {
 
   private connected(): void {
     this.troubleReported = false;
+    this.retries = 0;
     this.currentStatus = "connected";
   }
 
