@@ -2,6 +2,7 @@ import { parseFleetConfig, type Continent, type FleetConfig, type FleetNode, typ
 import { selectNode, type NodeStatus, type Placement } from "../media-fleet/node-selection.ts";
 import { greatCircleKm, type LocationHint } from "../media-fleet/region-distance.ts";
 import { summarize, type LatencySummary } from "./latency-stats.ts";
+import { seededRandom } from "../media-fleet/autoscale/seeded-random.ts";
 
 /**
  * Media placement throughput: node-selection (regions ranked, then one scan of the nearest region with room) on a
@@ -46,17 +47,6 @@ const cities: [string, Continent, number, number][] = [
   ["EG", "AF", 30.0, 31.2], ["KE", "AF", -1.3, 36.8],
 ];
 
-/** mulberry32: a seeded generator so every run places the same meetings on the same fleet. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function syntheticFleet(nodes: number): FleetConfig {
   const result = parseFleetConfig({
@@ -144,7 +134,8 @@ const row = (name: string, s: LatencySummary) =>
   `${name.padEnd(48)} ${s.perSecond.toFixed(0).padStart(9)}/s  p50 ${us(s.p50)}  p99 ${us(s.p99)}  (${s.count} decisions)`;
 
 export async function benchPlacement(options: PlacementBenchOptions = defaultPlacementBenchOptions): Promise<void> {
-  const next = random(options.seed);
+  // Seeded so every run places the same meetings on the same fleet.
+  const next = seededRandom(options.seed);
   const fleet = syntheticFleet(options.nodes);
   const statuses = syntheticStatuses(fleet, next);
   const hints = syntheticHints(options.decisions, next);
