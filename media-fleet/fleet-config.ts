@@ -202,6 +202,11 @@ export function fleetConfigFromEnv(env: Record<string, string | undefined>): Fle
   return { ok: false, issues: [...new Set(result.issues.map(rename))] };
 }
 
+/** Every node of the fleet, region by region in the operator's order. */
+export function fleetNodes(fleet: FleetConfig): FleetNode[] {
+  return fleet.regions.flatMap((region) => region.nodes);
+}
+
 export interface RedactedFleet {
   regions: { id: string; location?: RegionLocation; nodes: { id: string; url: string; apiKey: string; kind: NodeKind; capacity: NodeCapacity; clusterRegion?: string }[] }[];
 }

@@ -1,8 +1,9 @@
-import { fleetConfigFromEnv, type FleetConfig, type FleetNode } from "../../media-fleet/fleet-config.ts";
+import { fleetNodes, type FleetConfig, type FleetNode } from "../../media-fleet/fleet-config.ts";
 import { createLiveKitNodeClient } from "../../media-fleet/livekit/livekit-node-client.ts";
 import type { ClusterNode } from "../../media-fleet/livekit/cluster-node.ts";
 import { probeNode } from "../../media-fleet/livekit/node-health.ts";
 import { readClusterStats } from "./cluster-stats.ts";
+import { mediaFleetOf } from "./media-fleet-config.ts";
 import { MediaFleetError } from "../../media-fleet/media-fleet.ts";
 import { meetingMediaRoom } from "../../media-fleet/meeting-media-room.ts";
 import { replaceAfterFailure, selectNode, type NodeStatus } from "../../media-fleet/node-selection.ts";
@@ -24,7 +25,7 @@ export class RoomMedia {
   ) {}
 
   async run(effect: SfuEffect, room: { tenantId: string; state: RoomState }): Promise<void> {
-    const fleet = this.fleet();
+    const fleet = mediaFleetOf(this.env);
     const mediaRoom = meetingMediaRoom(room.tenantId, room.state.meetingId);
     switch (effect.kind) {
       case "place_media":
@@ -61,7 +62,7 @@ export class RoomMedia {
   }
 
   private async place(fleet: FleetConfig, effect: Extract<SfuEffect, { kind: "place_media" }>, state: RoomState, mediaRoom: ReturnType<typeof meetingMediaRoom>) {
-    const nodes = fleet.regions.flatMap((r) => r.nodes);
+    const nodes = fleetNodes(fleet);
     const cluster = await this.clusterStats();
     const statuses = new Map<NodeId, NodeStatus>(
       await Promise.all(nodes.map(async (node) => [node.id, node.id === effect.excludeNodeId ? unhealthy : await nodeStatus(node, cluster)] as const)),
@@ -120,11 +121,6 @@ export class RoomMedia {
     return readClusterStats({ url, token }).catch(() => undefined);
   }
 
-  private fleet(): FleetConfig {
-    const parsed = fleetConfigFromEnv(this.env as unknown as Record<string, string | undefined>);
-    if (!parsed.ok) throw new Error(`media fleet misconfigured: ${parsed.issues.join("; ")}`);
-    return parsed.fleet;
-  }
 }
 
 /** How long a failover keeps trying to create the meeting's room on its new node. */
@@ -150,7 +146,7 @@ async function nodeStatus(node: FleetNode, cluster: Map<string, ClusterNode> | u
 }
 
 function nodeById(fleet: FleetConfig, nodeId: string): FleetNode | undefined {
-  return fleet.regions.flatMap((r) => r.nodes).find((n) => n.id === nodeId);
+  return fleetNodes(fleet).find((n) => n.id === nodeId);
 }
 
 async function probe(node: FleetNode): Promise<{ healthy: boolean }> {

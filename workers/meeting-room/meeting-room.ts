@@ -299,12 +299,18 @@ export class MeetingRoom extends DurableObject<Env> {
     await this.scheduleAlarm();
   }
 
-  private async withDatabase<T>(work: (db: Database, keys: RoomRecordKeys) => Promise<T>): Promise<T> {
+  /** Who owns the room and its current state: everything an effect needs to reach Postgres, S3 or the fleet. */
+  private scope(): { tenantId: string; state: RoomState } {
     const tenantId = this.store.tenantId();
     if (!tenantId || !this.state) throw new Error("room has no tenant yet");
+    return { tenantId, state: this.state };
+  }
+
+  private async withDatabase<T>(work: (db: Database, keys: RoomRecordKeys) => Promise<T>): Promise<T> {
+    const { tenantId, state } = this.scope();
     const handle = openDatabase(this.env.DATABASE_URL, this.env.NEON_WS_PROXY);
     try {
-      return await work(handle.db, { tenantId, meetingId: this.state.meetingId });
+      return await work(handle.db, { tenantId, meetingId: state.meetingId });
     } finally {
       this.ctx.waitUntil(handle.close().catch(() => {}));
     }
@@ -361,10 +367,9 @@ export class MeetingRoom extends DurableObject<Env> {
 
   private async presignUpload(effect: Extract<RoomEffect, { kind: "presign_upload" }>): Promise<void> {
     try {
-      const tenantId = this.store.tenantId();
-      if (!tenantId || !this.state) throw new Error("room has no tenant yet");
+      const { tenantId, state } = this.scope();
       const { name, contentType, sizeBytes } = effect;
-      const upload = await presignAttachmentUpload(readConfig(this.env), { tenantId, meetingId: this.state.meetingId, name, contentType, sizeBytes });
+      const upload = await presignAttachmentUpload(readConfig(this.env), { tenantId, meetingId: state.meetingId, name, contentType, sizeBytes });
       await this.dispatch({ kind: "upload_ready", identity: effect.identity, ref: effect.ref, ...upload });
     } catch (error) {
       logEvent("meeting_room_error", { where: "presign_upload", error: describe(error) });
@@ -375,10 +380,9 @@ export class MeetingRoom extends DurableObject<Env> {
   private async presignDownload(effect: Extract<RoomEffect, { kind: "presign_download" }>): Promise<void> {
     const { identity, ref, objectKey } = effect;
     try {
-      const tenantId = this.store.tenantId();
-      if (!tenantId || !this.state) throw new Error("room has no tenant yet");
+      const { tenantId, state } = this.scope();
       // Checked again here: the reducer's check is the one that matters, this one guards the signing key.
-      if (!isTenantAttachment(objectKey, tenantId, this.state.meetingId)) {
+      if (!isTenantAttachment(objectKey, tenantId, state.meetingId)) {
         return await this.dispatch({ kind: "reject", identity, code: "not_found", message: "no such attachment in this meeting", ref });
       }
       const download = await presignAttachmentDownload(readConfig(this.env), objectKey);
@@ -404,9 +408,7 @@ export class MeetingRoom extends DurableObject<Env> {
 
   private async runMedia(effect: Extract<RoomEffect, { kind: "place_media" | "grant_sfu" | "probe_media" | "sfu_moderate" }>): Promise<void> {
     try {
-      const tenantId = this.store.tenantId();
-      if (!tenantId || !this.state) throw new Error("room has no tenant yet");
-      await this.media.run(effect, { tenantId, state: this.state });
+      await this.media.run(effect, this.scope());
     } catch (error) {
       logEvent("meeting_room_error", { where: effect.kind, error: describe(error) });
       if (effect.kind === "place_media") await this.dispatch({ kind: "media_placement_failed", reason: "sfu_error" });

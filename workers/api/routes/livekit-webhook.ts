@@ -1,9 +1,10 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { decodeJwt } from "jose";
 import { WebhookReceiver, type WebhookEvent } from "livekit-server-sdk";
-import { fleetConfigFromEnv } from "../../../media-fleet/fleet-config.ts";
+import { fleetNodes } from "../../../media-fleet/fleet-config.ts";
 import { routeWebhook, type LiveKitWebhook } from "../../../media-fleet/webhook-routing.ts";
 import { readConfig } from "../../env.ts";
+import { mediaFleetOf } from "../../media/media-fleet-config.ts";
 import { WebhookReplayGuard } from "../../media/webhook-replay-guard.ts";
 import { forwardMediaEvent } from "../../meeting-room/meeting-room-client.ts";
 import { findMeeting } from "../../meetings/meeting-repository.ts";
@@ -59,9 +60,7 @@ async function verify(env: AppEnv["Bindings"], body: string, authorization: stri
   } catch {
     throw new ApiError("invalid_webhook_signature", "Authorization is not a signed token");
   }
-  const fleet = fleetConfigFromEnv(env as unknown as Record<string, string | undefined>);
-  if (!fleet.ok) throw new Error(`media fleet misconfigured: ${fleet.issues.join("; ")}`);
-  const node = fleet.fleet.regions.flatMap((r) => r.nodes).find((n) => n.apiKey === issuer);
+  const node = fleetNodes(mediaFleetOf(env)).find((n) => n.apiKey === issuer);
   if (!node) throw new ApiError("invalid_webhook_signature", "unknown signing key");
   try {
     return await new WebhookReceiver(node.apiKey, node.apiSecret).receive(body, authorization);
