@@ -61,6 +61,16 @@ describe("parseFleetConfig", () => {
     ]);
   });
 
+  it("keeps the fleet's CPU limit, including none, and refuses one outside 0..1", () => {
+    const regions = [{ id: "eu-west", nodes: [node("sfu-1")] }];
+    const limited = parseFleetConfig({ regions, cpuLimit: 0.7 });
+    expect(limited.ok && limited.fleet.cpuLimit).toBe(0.7);
+    const unlimited = parseFleetConfig({ regions, cpuLimit: null });
+    expect(unlimited.ok && unlimited.fleet.cpuLimit).toBeNull();
+    expect(parseFleetConfig({ regions, cpuLimit: 1.5 }).ok).toBe(false);
+    expect(parseFleetConfig({ regions, cpuLimit: 0 }).ok).toBe(false);
+  });
+
   it("keeps a self-hosted node's cluster region, where its CPU figures are read from", () => {
     const result = parseFleetConfig({ regions: [{ id: "eu-west", nodes: [node("sfu-1", { clusterRegion: "eu-west-1" })] }] });
     expect(result.ok && result.fleet.regions[0]!.nodes[0]!.clusterRegion).toBe("eu-west-1");

@@ -55,6 +55,11 @@ export interface FleetRegion {
 export interface FleetConfig {
   /** In the operator's order, which is also the fallback order when a client gives no usable location. */
   regions: readonly FleetRegion[];
+  /**
+   * CPU load (0..1) at which a node takes no new meetings; default 0.85. `null`: no limit, for nodes sharing one
+   * machine (their CPU figure is the machine's, like LiveKit's own `sysload_limit` set out of reach there).
+   */
+  cpuLimit?: number | null;
 }
 
 export type FleetConfigResult = { ok: true; fleet: FleetConfig } | { ok: false; issues: string[] };
@@ -97,7 +102,10 @@ const regionSchema = z.strictObject({
 });
 
 export const fleetConfigSchema = z
-  .strictObject({ regions: z.array(regionSchema).min(1, "the fleet needs at least one region") })
+  .strictObject({
+    regions: z.array(regionSchema).min(1, "the fleet needs at least one region"),
+    cpuLimit: z.number().gt(0).max(1).nullable().optional(),
+  })
   .superRefine((fleet, ctx) => {
     const regionSeen = new Set<string>();
     const nodeSeen = new Map<string, string>();
@@ -151,7 +159,8 @@ export function parseFleetConfig(raw: unknown): FleetConfigResult {
     const nodes = region.nodes.map((node): FleetNode => ({ ...node, id: node.id as NodeId, regionId }));
     return region.location ? { id: regionId, location: region.location, nodes } : { id: regionId, nodes };
   });
-  return { ok: true, fleet: { regions } };
+  const { cpuLimit } = parsed.data;
+  return { ok: true, fleet: cpuLimit === undefined ? { regions } : { regions, cpuLimit } };
 }
 
 /**

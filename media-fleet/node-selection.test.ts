@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseFleetConfig, type FleetConfig, type NodeId } from "./fleet-config.ts";
 import { rankRegions, type LocationHint } from "./region-distance.ts";
-import { defaultPlacementPolicy, replaceAfterFailure, selectNode, type NodeStatus, type Placement, type PlacementPolicy } from "./node-selection.ts";
+import { defaultPlacementPolicy, placementPolicyFor, replaceAfterFailure, selectNode, type NodeStatus, type Placement, type PlacementPolicy } from "./node-selection.ts";
 
 const node = (id: string, maxParticipants = 100, maxRooms?: number) => ({
   id,
@@ -253,5 +253,13 @@ describe("selectNode agrees with a naive reference", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("the fleet's CPU limit replaces the default one; none means CPU never excludes a node", () => {
+    expect(placementPolicyFor(fleet)).toBe(defaultPlacementPolicy);
+    const busy = statuses(Object.fromEntries(allNodes.map((n) => [n, { cpu: 0.95 }])));
+    expect(place(busy, london, 1, {}, placementPolicyFor(fleet))).toMatchObject({ ok: false, code: "fleet_full" });
+    expect(place(busy, london, 1, {}, placementPolicyFor({ ...fleet, cpuLimit: null }))).toMatchObject({ ok: true, regionId: "eu-west" });
+    expect(placementPolicyFor({ ...fleet, cpuLimit: 0.5 }).cpuThreshold).toBe(0.5);
   });
 });

@@ -36,6 +36,12 @@ export interface PlacementPolicy {
 
 export const defaultPlacementPolicy: PlacementPolicy = { cpuThreshold: 0.85, staleAfterMs: 10_000, participantWeight: 0.5 };
 
+/** The default policy with the fleet's own CPU limit, if it sets one (`null`: none). */
+export function placementPolicyFor(fleet: FleetConfig): PlacementPolicy {
+  if (fleet.cpuLimit === undefined) return defaultPlacementPolicy;
+  return { ...defaultPlacementPolicy, cpuThreshold: fleet.cpuLimit ?? Number.POSITIVE_INFINITY };
+}
+
 export interface PlacementRequest {
   hint?: LocationHint;
   /** Participants the meeting is expected to bring to a node (at least 1). */

@@ -6,7 +6,7 @@ import { readClusterStats } from "./cluster-stats.ts";
 import { mediaFleetOf } from "./media-fleet-config.ts";
 import { MediaFleetError } from "../../media-fleet/media-fleet.ts";
 import { meetingMediaRoom } from "../../media-fleet/meeting-media-room.ts";
-import { replaceAfterFailure, selectNode, type NodeStatus } from "../../media-fleet/node-selection.ts";
+import { placementPolicyFor, replaceAfterFailure, selectNode, type NodeStatus } from "../../media-fleet/node-selection.ts";
 import type { NodeId } from "../../media-fleet/ids.ts";
 import type { Env } from "../env.ts";
 import type { MediaRole } from "../../media-fleet/media-grants.ts";
@@ -70,8 +70,8 @@ export class RoomMedia {
     const hint = effect.hint ?? undefined;
     const request = { ...(hint ? { hint } : {}), expectedParticipants: effect.expectedParticipants };
     const placement = effect.excludeNodeId
-      ? replaceAfterFailure(fleet, statuses, { failedNodeId: effect.excludeNodeId as NodeId, ...request })
-      : selectNode(fleet, statuses, request);
+      ? replaceAfterFailure(fleet, statuses, { failedNodeId: effect.excludeNodeId as NodeId, ...request }, placementPolicyFor(fleet))
+      : selectNode(fleet, statuses, request, placementPolicyFor(fleet));
     if (!placement.ok) return this.dispatch({ kind: "media_placement_failed", reason: placement.code });
     const node = nodeById(fleet, placement.nodeId)!;
     const settings = { emptyTimeoutSeconds: 300, maxParticipants: state.settings.maxParticipants, metadata: JSON.stringify({ meetingId: state.meetingId }) };
