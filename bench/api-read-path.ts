@@ -7,7 +7,7 @@ import { workerUrl } from "../scripts/services/worker.ts";
 import { findActiveApiKey } from "../workers/auth/api-key-repository.ts";
 import { hashApiKey } from "../workers/auth/api-key.ts";
 import { findMeeting } from "../workers/meetings/meeting-repository.ts";
-import type { MeetingId, TenantId } from "../workers/protocol/ids.ts";
+import type { MeetingId, TenantId } from "../protocol/ids.ts";
 import { formatRow, runBounded, summarize } from "./latency-stats.ts";
 
 /**

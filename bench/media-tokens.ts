@@ -5,7 +5,7 @@ import type { MediaPolicy } from "../media-fleet/media-grants.ts";
 import { meetingMediaRoom } from "../media-fleet/meeting-media-room.ts";
 import { mintJoinToken, participantRoles, verifyJoinToken, type JoinTokenClaims } from "../workers/auth/join-token.ts";
 import { loadSigningKeys, type SigningKeys } from "../workers/auth/signing-keys.ts";
-import type { MeetingId, TenantId } from "../workers/protocol/ids.ts";
+import type { MeetingId, TenantId } from "../protocol/ids.ts";
 import { summarize, type LatencySummary } from "./latency-stats.ts";
 
 /**

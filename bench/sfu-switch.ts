@@ -6,7 +6,7 @@ import { livekitUrl } from "../scripts/services/livekit.ts";
 import { workerUrl } from "../scripts/services/worker.ts";
 import { LiveKitBot } from "../test/support/livekit-bot.ts";
 import { RoomClient } from "../test/support/room-client.ts";
-import type { ServerFrame } from "../workers/protocol/server-frames.ts";
+import type { ServerFrame } from "../protocol/server-frames.ts";
 import { summarize } from "./latency-stats.ts";
 
 /**

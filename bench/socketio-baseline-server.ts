@@ -6,10 +6,10 @@ import { Server, type Socket } from "socket.io";
 import { z } from "zod";
 import { verifyJoinToken, type JoinTokenClaims } from "../workers/auth/join-token.ts";
 import { loadSigningKeys } from "../workers/auth/signing-keys.ts";
-import { take, type FrameRateState } from "../workers/meeting-room/frame-rate-limit.ts";
-import { clientFrameSchema } from "../workers/protocol/client-frames.ts";
-import type { RoomErrorCode } from "../workers/protocol/room-errors.ts";
-import type { ChatMessage, RosterEntry } from "../workers/protocol/server-frames.ts";
+import { take, type FrameRateState } from "../workers/meeting-room/core/frame-rate-limit.ts";
+import { clientFrameSchema } from "../protocol/client-frames.ts";
+import type { RoomErrorCode } from "../protocol/room-errors.ts";
+import type { ChatMessage, RosterEntry } from "../protocol/server-frames.ts";
 
 /**
  * The baseline for bench/room-fanout.ts, built the way a classic design does signaling: a Node.js Socket.IO

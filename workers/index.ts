@@ -1,5 +1,5 @@
 import { createApp } from "./api/app.ts";
 
 /** Worker entry: the HTTP/WSS API and the Durable Object classes it binds. */
-export { MeetingRoom } from "./meeting-room/meeting-room.ts";
+export { MeetingRoom } from "./meeting-room/shell/meeting-room.ts";
 export default createApp();

@@ -1,5 +1,5 @@
 import { RoomServiceClient } from "livekit-server-sdk";
-import type { ParticipantIdentity } from "../../workers/protocol/ids.ts";
+import type { ParticipantIdentity } from "../../protocol/ids.ts";
 import type { MediaFleet, MediaRoomName, MediaRoomSettings, MintAccessToken, MuteAllOptions, TrackKind } from "../media-fleet.ts";
 import { mintAccessToken } from "./access-tokens.ts";
 import * as moderation from "./moderation.ts";

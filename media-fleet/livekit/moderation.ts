@@ -1,4 +1,4 @@
-import type { ParticipantIdentity } from "../../workers/protocol/ids.ts";
+import type { ParticipantIdentity } from "../../protocol/ids.ts";
 import {
   MediaFleetError,
   type MediaFleetErrorCode,

@@ -1,5 +1,5 @@
 import { ParticipantInfo_State, type ParticipantInfo, type Room, type RoomServiceClient, type TrackInfo, TrackSource, TrackType } from "livekit-server-sdk";
-import type { ParticipantIdentity } from "../../workers/protocol/ids.ts";
+import type { ParticipantIdentity } from "../../protocol/ids.ts";
 import {
   MediaFleetError,
   mediaRoomName,

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runningPid } from "../../scripts/lib/daemon.ts";
 import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { livekitBUrl, livekitService, livekitUrl } from "../../scripts/services/livekit.ts";
-import type { ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { LiveKitBot } from "../support/livekit-bot.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { createMeeting, mintToken, newTenant } from "../support/stack.ts";

@@ -18,7 +18,7 @@ import { isAlive, logFile, runningPid, sleep } from "../../scripts/lib/daemon.ts
 import { host, loadOrCreateSecrets, ports, type LocalSecrets } from "../../scripts/lib/local-config.ts";
 import { binDir } from "../../scripts/lib/paths.ts";
 import { livekitBService, livekitNodeA, livekitNodeB, type LocalLivekitNode } from "../../scripts/services/livekit.ts";
-import type { ParticipantIdentity } from "../../workers/protocol/ids.ts";
+import type { ParticipantIdentity } from "../../protocol/ids.ts";
 import { LiveKitBot } from "../support/livekit-bot.ts";
 
 // Failover with real media across the two-node local LiveKit cluster (TEST_SERVICES must include redis, livekit

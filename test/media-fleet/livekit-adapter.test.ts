@@ -9,7 +9,7 @@ import { createLiveKitNodeClient, LiveKitNodeClient, type LiveKitNode } from "..
 import type { RoomServiceTransport } from "../../media-fleet/livekit/rooms.ts";
 import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { livekitUrl } from "../../scripts/services/livekit.ts";
-import type { ParticipantIdentity } from "../../workers/protocol/ids.ts";
+import type { ParticipantIdentity } from "../../protocol/ids.ts";
 import { LiveKitBot } from "../support/livekit-bot.ts";
 
 // Runs against the real livekit-server that test/global-setup.ts brought up (TEST_SERVICES must include livekit),

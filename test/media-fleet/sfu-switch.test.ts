@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { meetingMediaRoom } from "../../media-fleet/meeting-media-room.ts";
 import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { livekitUrl } from "../../scripts/services/livekit.ts";
-import type { ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { LiveKitBot } from "../support/livekit-bot.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { createMeeting, mintToken, newTenant } from "../support/stack.ts";

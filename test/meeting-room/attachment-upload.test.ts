@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { createMeeting, mintToken, newTenant } from "../support/stack.ts";
 

@@ -1,7 +1,7 @@
 import { and, count, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { chatMessages } from "../../schema/index.ts";
-import type { ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
 

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { clientFrameTypes, maxFrameBytes, type ClientFrame, type ClientFrameType } from "../../workers/protocol/client-frames.ts";
-import { decodeClientFrame } from "../../workers/protocol/decode-frame.ts";
-import { roomErrorCodes } from "../../workers/protocol/room-errors.ts";
-import { serverFrameSchema, type ServerFrame } from "../../workers/protocol/server-frames.ts";
+import { clientFrameTypes, maxFrameBytes, type ClientFrame, type ClientFrameType } from "../../protocol/client-frames.ts";
+import { decodeClientFrame } from "../../protocol/decode-frame.ts";
+import { roomErrorCodes } from "../../protocol/room-errors.ts";
+import { serverFrameSchema, type ServerFrame } from "../../protocol/server-frames.ts";
 import { createMeeting, mintToken, newTenant } from "../support/stack.ts";
 
 /**

@@ -1,6 +1,6 @@
 import WebSocket from "ws";
-import type { ClientFrame } from "../../workers/protocol/client-frames.ts";
-import { serverFrameSchema, type ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ClientFrame } from "../../protocol/client-frames.ts";
+import { serverFrameSchema, type ServerFrame } from "../../protocol/server-frames.ts";
 
 type Outgoing = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, "id"> & { id?: string } : never) : never;
 

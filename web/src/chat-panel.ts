@@ -1,4 +1,4 @@
-import type { ChatMessage } from "../../workers/protocol/server-frames.ts";
+import type { ChatMessage } from "../../protocol/server-frames.ts";
 import { h, setChildren } from "./element-builder.ts";
 import { nameOf, type RoomView } from "./room-view.ts";
 

@@ -1,4 +1,4 @@
-import type { ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { ApiProblem, type ApiClient, type JoinRole, type JoinToken } from "./api-client.ts";
 import { CallMedia } from "./call-media.ts";
 import { ChatPanel } from "./chat-panel.ts";

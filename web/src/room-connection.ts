@@ -1,5 +1,5 @@
-import type { ClientFrame } from "../../workers/protocol/client-frames.ts";
-import { protocolVersion, serverFrameSchema, type ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ClientFrame } from "../../protocol/client-frames.ts";
+import { protocolVersion, serverFrameSchema, type ServerFrame } from "../../protocol/server-frames.ts";
 import { randomId } from "./random-id.ts";
 import { reconnectDelayMs } from "./reconnect-backoff.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChatMessage, RosterEntry, ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ChatMessage, RosterEntry, ServerFrame } from "../../protocol/server-frames.ts";
 import { applyFrame, initialRoomView, isModerator, nameOf, type RoomView } from "./room-view.ts";
 
 const person = (identity: string, role: RosterEntry["role"] = "participant", joinedAt = "2026-11-24T10:00:00.000Z"): RosterEntry => ({

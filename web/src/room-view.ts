@@ -1,4 +1,4 @@
-import type { ChatMessage, RosterEntry, ServerFrame } from "../../workers/protocol/server-frames.ts";
+import type { ChatMessage, RosterEntry, ServerFrame } from "../../protocol/server-frames.ts";
 
 /**
  * What this page knows about the room, rebuilt from server frames only. Pure: `applyFrame` returns a new

@@ -1,4 +1,4 @@
-import type { RosterEntry } from "../../workers/protocol/server-frames.ts";
+import type { RosterEntry } from "../../protocol/server-frames.ts";
 import { h, setChildren } from "./element-builder.ts";
 import { icon } from "./icons.ts";
 import { isModerator, type RoomView } from "./room-view.ts";

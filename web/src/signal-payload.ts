@@ -1,4 +1,4 @@
-import { clientFrameSchema, type ClientFrame } from "../../workers/protocol/client-frames.ts";
+import { clientFrameSchema, type ClientFrame } from "../../protocol/client-frames.ts";
 
 /** What peers exchange through `signal` frames: an SDP offer/answer or one ICE candidate. */
 export type SignalPayload = Extract<ClientFrame, { type: "signal" }>["payload"];

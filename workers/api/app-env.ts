@@ -1,6 +1,6 @@
 import type { Env } from "../env.ts";
 import type { Database } from "../db/database.ts";
-import type { TenantId } from "../protocol/ids.ts";
+import type { TenantId } from "../../protocol/ids.ts";
 
 /** Hono generics for every route: bindings plus what middleware puts on the context. */
 export interface AppEnv {

@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { apiKeys, tenants } from "../../schema/index.ts";
 import type { Database } from "../db/database.ts";
-import type { ApiKeyId, TenantId } from "../protocol/ids.ts";
+import type { ApiKeyId, TenantId } from "../../protocol/ids.ts";
 
 export interface ActiveApiKey {
   keyId: ApiKeyId;

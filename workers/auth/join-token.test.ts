@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
-import type { MeetingId, TenantId } from "../protocol/ids.ts";
+import type { MeetingId, TenantId } from "../../protocol/ids.ts";
 import { joinTokenAudience, JoinTokenError, mintJoinToken, verifyJoinToken, type JoinTokenFailure } from "./join-token.ts";
 import { loadSigningKeys, type SigningKeys } from "./signing-keys.ts";
 

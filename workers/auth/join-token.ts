@@ -1,6 +1,6 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
-import type { MeetingId, ParticipantIdentity, TenantId } from "../protocol/ids.ts";
+import type { MeetingId, ParticipantIdentity, TenantId } from "../../protocol/ids.ts";
 import type { SigningKeys } from "./signing-keys.ts";
 
 export const participantRoles = ["host", "cohost", "participant", "guest"] as const;

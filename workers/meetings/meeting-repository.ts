@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { meetings } from "../../schema/index.ts";
 import type { Database } from "../db/database.ts";
-import type { MeetingId, TenantId } from "../protocol/ids.ts";
+import type { MeetingId, TenantId } from "../../protocol/ids.ts";
 import type { PageCursor } from "./page-cursor.ts";
 
 /** Every query here takes the tenant and filters on it: there is no unscoped read. */

@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { apiKeys, tenants } from "../../schema/index.ts";
 import { generateApiKey } from "../auth/api-key.ts";
 import type { Database } from "../db/database.ts";
-import type { ApiKeyId, TenantId } from "../protocol/ids.ts";
+import type { ApiKeyId, TenantId } from "../../protocol/ids.ts";
 
 export interface ProvisionedTenant {
   tenantId: TenantId;

@@ -3,7 +3,7 @@ import { JoinTokenError, verifyJoinToken } from "../../auth/join-token.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
 import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
-import { forwardConnect, type MeetingRoomSettings } from "../../meeting-room/meeting-room-client.ts";
+import { forwardConnect, type MeetingRoomSettings } from "../../meeting-room/shell/meeting-room-client.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";

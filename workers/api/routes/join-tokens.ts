@@ -3,7 +3,7 @@ import { mintJoinToken } from "../../auth/join-token.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
 import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
-import type { MeetingId } from "../../protocol/ids.ts";
+import type { MeetingId } from "../../../protocol/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";

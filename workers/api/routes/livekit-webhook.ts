@@ -6,9 +6,9 @@ import { routeWebhook, type LiveKitWebhook } from "../../../media-fleet/webhook-
 import { readConfig } from "../../env.ts";
 import { mediaFleetOf } from "../../media/media-fleet-config.ts";
 import { WebhookReplayGuard } from "../../media/webhook-replay-guard.ts";
-import { forwardMediaEvent } from "../../meeting-room/meeting-room-client.ts";
+import { forwardMediaEvent } from "../../meeting-room/shell/meeting-room-client.ts";
 import { findMeeting } from "../../meetings/meeting-repository.ts";
-import type { MeetingId, TenantId } from "../../protocol/ids.ts";
+import type { MeetingId, TenantId } from "../../../protocol/ids.ts";
 import { usageRecords } from "../../../schema/index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";

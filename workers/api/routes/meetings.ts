@@ -25,8 +25,8 @@ import {
 import { mergeSchedule, refuseUpdate } from "../../meetings/meeting-lifecycle.ts";
 import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
 import { requestFingerprint } from "../../meetings/request-fingerprint.ts";
-import type { MeetingId } from "../../protocol/ids.ts";
-import { endMeetingRoom } from "../../meeting-room/meeting-room-client.ts";
+import type { MeetingId } from "../../../protocol/ids.ts";
+import { endMeetingRoom } from "../../meeting-room/shell/meeting-room-client.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 const security = [{ apiKey: [] }];

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { chatMessageSchema, type ChatMessage } from "../protocol/server-frames.ts";
+import { chatMessageSchema, type ChatMessage } from "../../../protocol/server-frames.ts";
 import { refuse, type Refusal } from "./room-refusal.ts";
 
 /**

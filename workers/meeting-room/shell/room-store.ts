@@ -1,7 +1,7 @@
-import { roomChanges, roomStateFromEntries, strayKeys } from "./room-storage-layout.ts";
-import type { RoomState } from "./room-state.ts";
-import type { RoomEffect } from "./room-transition.ts";
-import { keyNumber, roomKeyPrefixes, roomKeys } from "./storage-keys.ts";
+import { roomChanges, roomStateFromEntries, strayKeys } from "../core/room-storage-layout.ts";
+import type { RoomState } from "../core/room-state.ts";
+import type { RoomEffect } from "../core/room-transition.ts";
+import { keyNumber, roomKeyPrefixes, roomKeys } from "../core/storage-keys.ts";
 
 /** The Postgres writes that feed billing: they go through a durable outbox, never only through memory. */
 export type RoomRecordEffect = Extract<RoomEffect, { kind: "record_join" | "record_leave" | "record_session_end" | "record_usage" }>;

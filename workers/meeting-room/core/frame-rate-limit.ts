@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { ClientFrameType } from "../protocol/client-frames.ts";
+import type { ClientFrameType } from "../../../protocol/client-frames.ts";
 
 /**
  * Per-connection token buckets, one per frame class, so a chat flood can't starve ICE candidates and a

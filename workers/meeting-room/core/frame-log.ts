@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { serverFrameSchema, type ServerFrame, type UnsequencedFrame } from "../protocol/server-frames.ts";
+import { serverFrameSchema, type ServerFrame, type UnsequencedFrame } from "../../../protocol/server-frames.ts";
 
 /**
  * The meeting's outgoing frame sequencer and bounded replay buffer. Every server -> client frame gets the

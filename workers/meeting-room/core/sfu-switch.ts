@@ -1,5 +1,5 @@
-import type { LocationHint } from "../../media-fleet/region-distance.ts";
-import { sfuSessionUsage } from "../../media-fleet/webhook-routing.ts";
+import type { LocationHint } from "../../../media-fleet/region-distance.ts";
+import { sfuSessionUsage } from "../../../media-fleet/webhook-routing.ts";
 import type { RoomTransition } from "./room-transition.ts";
 
 /**

@@ -1,25 +1,25 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { readConfig, type Env } from "../env.ts";
+import { readConfig, type Env } from "../../env.ts";
 import { presignAttachmentDownload, presignAttachmentUpload } from "./attachment-uploads.ts";
-import type { Database } from "../db/database.ts";
-import { describeError as describe, logEvent } from "../observability/log.ts";
-import { decodeClientFrame } from "../protocol/decode-frame.ts";
-import type { ServerFrame } from "../protocol/server-frames.ts";
-import { issueTurnCredentials } from "../turn/turn-credentials.ts";
-import { parseTurnUrls } from "../turn/turn-urls.ts";
-import { isAddressedTo } from "./frame-log.ts";
-import { parseFrameRateState, take, type FrameRateState } from "./frame-rate-limit.ts";
+import type { Database } from "../../db/database.ts";
+import { describeError as describe, logEvent } from "../../observability/log.ts";
+import { decodeClientFrame } from "../../../protocol/decode-frame.ts";
+import type { ServerFrame } from "../../../protocol/server-frames.ts";
+import { issueTurnCredentials } from "../../turn/turn-credentials.ts";
+import { parseTurnUrls } from "../../turn/turn-urls.ts";
+import { isAddressedTo } from "../core/frame-log.ts";
+import { parseFrameRateState, take, type FrameRateState } from "../core/frame-rate-limit.ts";
 import { meetingSettingsHeader, verifiedParticipantHeader } from "./meeting-room-client.ts";
-import { unpersisted } from "./chat-log.ts";
-import { openDatabase } from "../db/database.ts";
-import { reduce } from "./room-reducer.ts";
+import { unpersisted } from "../core/chat-log.ts";
+import { openDatabase } from "../../db/database.ts";
+import { reduce } from "../core/room-reducer.ts";
 import { flushChat, readChatHistory, writeRecord, type RoomRecordKeys } from "./room-persistence.ts";
-import { isTenantAttachment } from "./attachment-keys.ts";
-import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "./room-state.ts";
-import { RoomMedia } from "../media/room-media.ts";
+import { isTenantAttachment } from "../core/attachment-keys.ts";
+import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "../core/room-state.ts";
+import { RoomMedia } from "./room-media.ts";
 import { RoomStore, type PendingRecord, type RoomRecordEffect } from "./room-store.ts";
-import { closeCodes, type RoomEffect } from "./room-transition.ts";
+import { closeCodes, type RoomEffect } from "../core/room-transition.ts";
 
 const claimsSchema = z.object({
   tenantId: z.string(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { ClientFrame } from "../protocol/client-frames.ts";
-import type { ServerFrame } from "../protocol/server-frames.ts";
+import type { ClientFrame } from "../../../protocol/client-frames.ts";
+import type { ServerFrame } from "../../../protocol/server-frames.ts";
 import { isAddressedTo } from "./frame-log.ts";
 import { reduce } from "./room-reducer.ts";
 import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";

@@ -1,8 +1,8 @@
-import type { RoomErrorCode } from "../protocol/room-errors.ts";
-import type { ChatMessage, ServerFrame, UnsequencedFrame } from "../protocol/server-frames.ts";
+import type { RoomErrorCode } from "../../../protocol/room-errors.ts";
+import type { ChatMessage, ServerFrame, UnsequencedFrame } from "../../../protocol/server-frames.ts";
 import { appendFrame, type Audience } from "./frame-log.ts";
 import type { SfuEffect } from "./sfu-switch.ts";
-import type { UsageEntry } from "../../media-fleet/webhook-routing.ts";
+import type { UsageEntry } from "../../../media-fleet/webhook-routing.ts";
 import type { Member, RoomState } from "./room-state.ts";
 
 /** What the Durable Object must do after a state change; the reducer itself does no I/O. */

@@ -1,7 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
-import type { Config } from "../env.ts";
-import { attachmentObjectKey } from "./attachment-keys.ts";
+import type { Config } from "../../env.ts";
+import { attachmentObjectKey } from "../core/attachment-keys.ts";
 
 /** Presigned uploads for chat attachments: the browser PUTs straight to S3, the room never proxies bytes. */
 export interface UploadRequest {

@@ -1,10 +1,10 @@
-import type { ClientFrame } from "../protocol/client-frames.ts";
-import type { RoomErrorCode } from "../protocol/room-errors.ts";
-import type { ChatMessage, RosterEntry } from "../protocol/server-frames.ts";
+import type { ClientFrame } from "../../../protocol/client-frames.ts";
+import type { RoomErrorCode } from "../../../protocol/room-errors.ts";
+import type { ChatMessage, RosterEntry } from "../../../protocol/server-frames.ts";
 import { createChatLog, type ChatLogState } from "./chat-log.ts";
 import { createFrameLog, type FrameLog } from "./frame-log.ts";
-import type { MediaRoomEvent } from "../../media-fleet/webhook-routing.ts";
-import type { LocationHint } from "../../media-fleet/region-distance.ts";
+import type { MediaRoomEvent } from "../../../media-fleet/webhook-routing.ts";
+import type { LocationHint } from "../../../media-fleet/region-distance.ts";
 import { emptyMediaPresence, type MediaPresence } from "./media-presence.ts";
 import type { MediaMode, SfuGrant } from "./sfu-switch.ts";
 import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";

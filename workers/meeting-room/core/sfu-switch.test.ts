@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ServerFrame } from "../protocol/server-frames.ts";
+import type { ServerFrame } from "../../../protocol/server-frames.ts";
 import { reduce } from "./room-reducer.ts";
 import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import type { RoomEffect } from "./room-transition.ts";

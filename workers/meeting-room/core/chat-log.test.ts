@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chatMessageSchema } from "../protocol/server-frames.ts";
+import { chatMessageSchema } from "../../../protocol/server-frames.ts";
 import {
   createChatLog,
   deleteMessage,

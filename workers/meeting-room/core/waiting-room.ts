@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { RosterEntry } from "../protocol/server-frames.ts";
+import type { RosterEntry } from "../../../protocol/server-frames.ts";
 import { refuse, type Refusal } from "./room-refusal.ts";
 
 /**

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ServerFrame, UnsequencedFrame } from "../protocol/server-frames.ts";
+import type { ServerFrame, UnsequencedFrame } from "../../../protocol/server-frames.ts";
 import {
   appendFrame,
   createFrameLog,

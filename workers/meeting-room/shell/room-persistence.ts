@@ -1,9 +1,9 @@
 import { and, desc, eq, isNull, lt, ne, sql } from "drizzle-orm";
-import { chatMessages, meetingSessions, meetings, participants, usageRecords } from "../../schema/index.ts";
-import type { Database } from "../db/database.ts";
-import type { ChatMessage } from "../protocol/server-frames.ts";
-import type { StoredChatMessage } from "./chat-log.ts";
-import type { RoomEffect } from "./room-transition.ts";
+import { chatMessages, meetingSessions, meetings, participants, usageRecords } from "../../../schema/index.ts";
+import type { Database } from "../../db/database.ts";
+import type { ChatMessage } from "../../../protocol/server-frames.ts";
+import type { StoredChatMessage } from "../core/chat-log.ts";
+import type { RoomEffect } from "../core/room-transition.ts";
 import type { PendingRecord } from "./room-store.ts";
 
 /** Postgres side of the room: participant rows (they feed billing) and the chat outbox. Each write is idempotent. */

@@ -1,4 +1,4 @@
-import type { RosterEntry } from "../protocol/server-frames.ts";
+import type { RosterEntry } from "../../../protocol/server-frames.ts";
 import { refuse, type Refusal } from "./room-refusal.ts";
 
 /**

@@ -1,4 +1,4 @@
-import type { ClientFrame } from "../protocol/client-frames.ts";
+import type { ClientFrame } from "../../../protocol/client-frames.ts";
 import { isTenantAttachment } from "./attachment-keys.ts";
 import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts";
 import { authorize, canModerateChat, muteAllTargets, type Actor, type HostRequest } from "./host-permissions.ts";

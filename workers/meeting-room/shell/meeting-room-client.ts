@@ -1,6 +1,6 @@
-import type { MeetingId, TenantId } from "../protocol/ids.ts";
-import type { JoinTokenClaims } from "../auth/join-token.ts";
-import type { MediaRoomEvent } from "../../media-fleet/webhook-routing.ts";
+import type { MeetingId, TenantId } from "../../../protocol/ids.ts";
+import type { JoinTokenClaims } from "../../auth/join-token.ts";
+import type { MediaRoomEvent } from "../../../media-fleet/webhook-routing.ts";
 
 /**
  * How the Worker talks to a meeting's Durable Object. The object's name includes the tenant, so two

@@ -1,18 +1,18 @@
-import { fleetNodes, type FleetConfig, type FleetNode } from "../../media-fleet/fleet-config.ts";
-import { createLiveKitNodeClient } from "../../media-fleet/livekit/livekit-node-client.ts";
-import type { ClusterNode } from "../../media-fleet/livekit/cluster-node.ts";
-import { probeNode } from "../../media-fleet/livekit/node-health.ts";
-import { readClusterStats } from "./cluster-stats.ts";
-import { mediaFleetOf } from "./media-fleet-config.ts";
-import { MediaFleetError } from "../../media-fleet/media-fleet.ts";
-import { meetingMediaRoom } from "../../media-fleet/meeting-media-room.ts";
-import { placementPolicyFor, replaceAfterFailure, selectNode, type NodeStatus } from "../../media-fleet/node-selection.ts";
-import type { NodeId } from "../../media-fleet/ids.ts";
-import type { Env } from "../env.ts";
-import type { MediaRole } from "../../media-fleet/media-grants.ts";
-import type { ParticipantIdentity } from "../protocol/ids.ts";
-import type { RoomEvent, RoomState } from "../meeting-room/room-state.ts";
-import type { SfuEffect, SfuGrant } from "../meeting-room/sfu-switch.ts";
+import { fleetNodes, type FleetConfig, type FleetNode } from "../../../media-fleet/fleet-config.ts";
+import { createLiveKitNodeClient } from "../../../media-fleet/livekit/livekit-node-client.ts";
+import type { ClusterNode } from "../../../media-fleet/livekit/cluster-node.ts";
+import { probeNode } from "../../../media-fleet/livekit/node-health.ts";
+import { readClusterStats } from "../../media/cluster-stats.ts";
+import { mediaFleetOf } from "../../media/media-fleet-config.ts";
+import { MediaFleetError } from "../../../media-fleet/media-fleet.ts";
+import { meetingMediaRoom } from "../../../media-fleet/meeting-media-room.ts";
+import { placementPolicyFor, replaceAfterFailure, selectNode, type NodeStatus } from "../../../media-fleet/node-selection.ts";
+import type { NodeId } from "../../../media-fleet/ids.ts";
+import type { Env } from "../../env.ts";
+import type { MediaRole } from "../../../media-fleet/media-grants.ts";
+import type { ParticipantIdentity } from "../../../protocol/ids.ts";
+import type { RoomEvent, RoomState } from "../core/room-state.ts";
+import type { SfuEffect, SfuGrant } from "../core/sfu-switch.ts";
 
 /**
  * Carries out the room's media effects on the LiveKit fleet (placement, credentials, moderation, node checks)

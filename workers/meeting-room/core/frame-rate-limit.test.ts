@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clientFrameTypes, type ClientFrameType } from "../protocol/client-frames.ts";
+import { clientFrameTypes, type ClientFrameType } from "../../../protocol/client-frames.ts";
 import {
   classifyFrame,
   defaultFrameRateLimits,

@@ -1,4 +1,4 @@
-import { protocolVersion } from "../protocol/server-frames.ts";
+import { protocolVersion } from "../../../protocol/server-frames.ts";
 import { markPersisted, recent, toWire } from "./chat-log.ts";
 import { framesSince } from "./frame-log.ts";
 import { applyMediaEvent } from "./media-presence.ts";
