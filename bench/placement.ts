@@ -1,6 +1,8 @@
-import { parseFleetConfig, type Continent, type FleetConfig, type FleetNode, type NodeId } from "../media-fleet/fleet-config.ts";
+import { parseFleetConfig, type Continent, type FleetConfig, type FleetNode } from "../media-fleet/fleet-config.ts";
+import type { NodeId } from "../protocol/ids.ts";
 import { selectNode, type NodeStatus, type Placement } from "../media-fleet/node-selection.ts";
-import { greatCircleKm, type LocationHint } from "../media-fleet/region-distance.ts";
+import type { LocationHint } from "../protocol/location-hint.ts";
+import { greatCircleKm } from "../media-fleet/region-distance.ts";
 import { summarize, type LatencySummary } from "./latency-stats.ts";
 import { seededRandom } from "../media-fleet/autoscale/seeded-random.ts";
 

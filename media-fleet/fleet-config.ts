@@ -1,7 +1,6 @@
 import { z } from "zod";
-import type { NodeId, RegionId } from "./ids.ts";
+import { NodeId, RegionId } from "../protocol/ids.ts";
 
-export type { NodeId, RegionId };
 
 /**
  * The media fleet as configured: regions, each holding LiveKit nodes. Pure: validated from JSON or from the
@@ -64,11 +63,7 @@ export interface FleetConfig {
 
 export type FleetConfigResult = { ok: true; fleet: FleetConfig } | { ok: false; issues: string[] };
 
-const regionIdPattern = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
-const regionIdMessage = "must be 1-64 lowercase letters, digits or '-', starting and ending with a letter or digit";
 // Node ids may follow LiveKit's own (`ND_…`), so case and '_' are allowed.
-const nodeIdPattern = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$/;
-const nodeIdMessage = "must be 1-128 letters, digits, '.', '_' or '-', starting and ending with a letter or digit";
 
 const nodeUrl = z
   .url({ protocol: /^(https?|wss?)$/, message: "must be an http, https, ws or wss URL" })
@@ -76,7 +71,7 @@ const nodeUrl = z
   .refine((value) => !/^[a-z]+:\/\/[^/?#]*@/i.test(value), "must not carry credentials (use apiKey/apiSecret)");
 
 const nodeSchema = z.strictObject({
-  id: z.string().regex(nodeIdPattern, nodeIdMessage),
+  id: NodeId,
   url: nodeUrl,
   apiKey: z.string().min(1, "is required"),
   apiSecret: z.string().min(1, "is required"),
@@ -96,7 +91,7 @@ const locationSchema = z.strictObject({
 });
 
 const regionSchema = z.strictObject({
-  id: z.string().regex(regionIdPattern, regionIdMessage),
+  id: RegionId,
   location: locationSchema.optional(),
   nodes: z.array(nodeSchema).min(1, "a region needs at least one node"),
 });
@@ -155,8 +150,8 @@ export function parseFleetConfig(raw: unknown): FleetConfigResult {
     return { ok: false, issues };
   }
   const regions = parsed.data.regions.map((region): FleetRegion => {
-    const regionId = region.id as RegionId;
-    const nodes = region.nodes.map((node): FleetNode => ({ ...node, id: node.id as NodeId, regionId }));
+    const regionId = region.id;
+    const nodes = region.nodes.map((node): FleetNode => ({ ...node, regionId }));
     return region.location ? { id: regionId, location: region.location, nodes } : { id: regionId, nodes };
   });
   const { cpuLimit } = parsed.data;

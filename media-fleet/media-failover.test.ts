@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseFleetConfig, type FleetConfig, type NodeId, type RegionId } from "./fleet-config.ts";
+import { parseFleetConfig, type FleetConfig } from "./fleet-config.ts";
+import type { NodeId, RegionId } from "../protocol/ids.ts";
 import { decideFailover, type FailoverDecision } from "./media-failover.ts";
 import type { NodeStatus } from "./node-selection.ts";
 

@@ -1,4 +1,5 @@
-import type { FleetConfig, NodeId, RegionId } from "./fleet-config.ts";
+import type { FleetConfig } from "./fleet-config.ts";
+import type { NodeId, RegionId } from "../protocol/ids.ts";
 import {
   defaultPlacementPolicy,
   replaceAfterFailure,
@@ -7,7 +8,7 @@ import {
   type PlacementPolicy,
   type PlacementRefusalCode,
 } from "./node-selection.ts";
-import type { LocationHint } from "./region-distance.ts";
+import type { LocationHint } from "../protocol/location-hint.ts";
 
 /**
  * Pure: whether a running meeting must leave its media node, and for which node. A meeting stays while its

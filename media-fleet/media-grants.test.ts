@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { participantRoles } from "../workers/auth/join-token.ts";
+import { participantRoles } from "../protocol/roles.ts";
 import { mediaAccess, mediaTokenTtl, mediaTokenTtlSeconds, type MediaPolicy, type MediaRole } from "./media-grants.ts";
 
 const room = "meeting-7d9e0f1a";

@@ -1,4 +1,4 @@
-import type { ParticipantRole } from "../workers/auth/join-token.ts";
+import type { ParticipantRole } from "../protocol/roles.ts";
 
 /**
  * What a media-server (LiveKit) access token may do, from the holder's meeting role and the meeting's media

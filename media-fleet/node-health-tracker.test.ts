@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { NodeId } from "./ids.ts";
+import type { NodeId } from "../protocol/ids.ts";
 import { NodeHealthTracker, type HealthPolicy, type ProbeOutcome } from "./node-health-tracker.ts";
 import { defaultPlacementPolicy, selectNode } from "./node-selection.ts";
 import { parseFleetConfig, type FleetConfig } from "./fleet-config.ts";

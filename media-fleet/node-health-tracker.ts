@@ -1,4 +1,4 @@
-import type { NodeId } from "./ids.ts";
+import type { NodeId } from "../protocol/ids.ts";
 import type { NodeStatus, NodeStatusSource } from "./node-selection.ts";
 
 /**

@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseFleetConfig, type FleetConfig, type NodeId } from "./fleet-config.ts";
-import { rankRegions, type LocationHint } from "./region-distance.ts";
+import { parseFleetConfig, type FleetConfig } from "./fleet-config.ts";
+import type { NodeId } from "../protocol/ids.ts";
+import type { LocationHint } from "../protocol/location-hint.ts";
+import { rankRegions } from "./region-distance.ts";
 import { defaultPlacementPolicy, placementPolicyFor, replaceAfterFailure, selectNode, type NodeStatus, type Placement, type PlacementPolicy } from "./node-selection.ts";
 
 const node = (id: string, maxParticipants = 100, maxRooms?: number) => ({

@@ -1,5 +1,7 @@
-import type { FleetConfig, FleetNode, NodeId, RegionId } from "./fleet-config.ts";
-import { createRegionRanker, type LocationHint, type RegionRanker } from "./region-distance.ts";
+import type { FleetConfig, FleetNode } from "./fleet-config.ts";
+import type { NodeId, RegionId } from "../protocol/ids.ts";
+import type { LocationHint } from "../protocol/location-hint.ts";
+import { createRegionRanker, type RegionRanker } from "./region-distance.ts";
 
 /**
  * Pure placement: which media node a meeting goes to. Sticky while its node is fit to keep it; otherwise the

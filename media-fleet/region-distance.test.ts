@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { Continent, FleetRegion, RegionId } from "./fleet-config.ts";
-import { countryLocation, createRegionRanker, greatCircleKm, rankRegions, resolveHint, type LocationHint } from "./region-distance.ts";
+import type { Continent, FleetRegion } from "./fleet-config.ts";
+import type { RegionId } from "../protocol/ids.ts";
+import { countryLocation, createRegionRanker, greatCircleKm, rankRegions, resolveHint } from "./region-distance.ts";
+import type { LocationHint } from "../protocol/location-hint.ts";
 
 const at = (id: string, continent: Continent, latitude: number, longitude: number): FleetRegion => ({
   id: id as RegionId,

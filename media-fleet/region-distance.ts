@@ -1,25 +1,12 @@
-import { continents, type Continent, type FleetRegion, type RegionId } from "./fleet-config.ts";
+import type { LocationHint } from "../protocol/location-hint.ts";
+import { continents, type Continent, type FleetRegion } from "./fleet-config.ts";
+import type { RegionId } from "../protocol/ids.ts";
 
 /**
  * Pure geography for placement: turns whatever is known about where a client is into the fleet's regions,
  * nearest first. Precision hardly matters (regions are hundreds of km apart); determinism does.
  */
 
-/** Any subset of a client's region hint and Cloudflare's `request.cf` (whose latitude/longitude are strings). */
-export interface LocationHint {
-  /** A region id the client asked for (e.g. from its own latency probe); ignored unless the fleet has it. */
-  regionId?: string;
-  /** ISO 3166-1 alpha-2. */
-  country?: string;
-  continent?: string;
-  latitude?: number | string;
-  longitude?: number | string;
-  /**
-   * The Cloudflare data centre (IATA code). Accepted so `request.cf` can be passed as is, but not used: the
-   * client's own country and coordinates, which Cloudflare sends alongside, say more.
-   */
-  colo?: string;
-}
 
 export interface GeoPoint {
   latitude: number;

@@ -1,3 +1,4 @@
+import type { MediaRoomEvent, SfuSession } from "../protocol/media-events.ts";
 import { meetingOfMediaRoom } from "./meeting-media-room.ts";
 
 /**
@@ -16,19 +17,6 @@ export interface LiveKitWebhook {
   egress?: { egressId: string; status: string } | undefined;
 }
 
-/** What the meeting room is told: who is on the SFU, which tracks, what the room and its egress did. */
-export type MediaRoomEvent =
-  | { kind: "sfu_room"; active: boolean; at: string }
-  | { kind: "sfu_participant"; identity: string; connected: boolean; at: string; session?: SfuSession | undefined }
-  | { kind: "sfu_track"; identity: string; trackSid: string; source: string; published: boolean; at: string }
-  | { kind: "egress"; egressId: string; status: string; at: string };
-
-/** One participant's connection to the SFU: what its usage record is keyed and timed by. */
-export interface SfuSession {
-  roomSid: string;
-  participantSid: string;
-  joinedAt: string;
-}
 
 /** The usage record of an SFU session, keyed so the webhook and the room's own close-out can't both bill it. */
 export function sfuSessionUsage(session: SfuSession, endedAtMs: number): UsageEntry {

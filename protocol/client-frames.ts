@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { assignableRoles } from "./roles.ts";
+import { storableLine, storableText } from "./text.ts";
 
 /**
  * Client -> server frames of the meeting-room protocol. Every frame carries a client-chosen `id` so
@@ -31,8 +33,8 @@ const publicJwk = z.strictObject({
 });
 
 const attachmentRef = z.object({
-  objectKey: z.string().min(1).max(512),
-  name: z.string().min(1).max(256),
+  objectKey: storableLine().min(1).max(512),
+  name: storableLine().min(1).max(256),
   contentType: z.string().min(1).max(128),
   sizeBytes: z.number().int().min(1),
 });
@@ -54,25 +56,25 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({
     ...base,
     type: z.literal("chat_send"),
-    clientMessageId: z.string().min(8).max(64),
-    body: z.string().max(8000),
+    clientMessageId: storableLine().min(8).max(64),
+    body: storableText().max(8000),
     attachments: z.array(attachmentRef).max(5).default([]),
   }).refine((frame) => frame.body.trim().length > 0 || frame.attachments.length > 0, {
     message: "a message needs text or an attachment",
     path: ["body"],
   }),
-  z.object({ ...base, type: z.literal("chat_edit"), messageSeq: z.number().int().min(1), body: z.string().min(1).max(8000) }),
+  z.object({ ...base, type: z.literal("chat_edit"), messageSeq: z.number().int().min(1), body: storableText().min(1).max(8000) }),
   z.object({ ...base, type: z.literal("chat_delete"), messageSeq: z.number().int().min(1) }),
-  z.object({ ...base, type: z.literal("chat_react"), messageSeq: z.number().int().min(1), emoji: z.string().min(1).max(16), on: z.boolean() }),
+  z.object({ ...base, type: z.literal("chat_react"), messageSeq: z.number().int().min(1), emoji: storableLine().min(1).max(16), on: z.boolean() }),
   z.object({ ...base, type: z.literal("chat_history"), beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100).default(50) }),
-  z.object({ ...base, type: z.literal("attachment_upload"), name: z.string().min(1).max(256), contentType: z.string().min(1).max(128), sizeBytes: z.number().int().min(1) }),
-  z.object({ ...base, type: z.literal("attachment_download"), objectKey: z.string().min(1).max(512) }),
+  z.object({ ...base, type: z.literal("attachment_upload"), name: storableLine().min(1).max(256), contentType: z.string().min(1).max(128), sizeBytes: z.number().int().min(1) }),
+  z.object({ ...base, type: z.literal("attachment_download"), objectKey: storableLine().min(1).max(512) }),
   z.object({ ...base, type: z.literal("mute"), target: identity, track: z.enum(["audio", "video"]) }),
   z.object({ ...base, type: z.literal("mute_all"), track: z.enum(["audio", "video"]) }),
-  z.object({ ...base, type: z.literal("remove"), target: identity, reason: z.string().max(200).optional() }),
+  z.object({ ...base, type: z.literal("remove"), target: identity, reason: storableLine().max(200).optional() }),
   z.object({ ...base, type: z.literal("lock"), locked: z.boolean() }),
   z.object({ ...base, type: z.literal("end_meeting") }),
-  z.object({ ...base, type: z.literal("set_role"), target: identity, role: z.enum(["cohost", "participant"]) }),
+  z.object({ ...base, type: z.literal("set_role"), target: identity, role: z.enum(assignableRoles) }),
   z.object({ ...base, type: z.literal("spotlight"), target: identity.nullable() }),
   z.object({ ...base, type: z.literal("admit"), target: identity }),
   z.object({ ...base, type: z.literal("deny"), target: identity }),

@@ -1,18 +1,17 @@
 import { z } from "zod";
+import { protocolVersion } from "./protocol-version.ts";
 import { roomErrorCodes } from "./room-errors.ts";
+import { ParticipantRole } from "./roles.ts";
 
 /**
  * Server -> client frames. Every frame carries `seq`, the meeting's own sequence number: a client that
  * reconnects with `resumeFromSeq` gets exactly the frames addressed to it after that number.
  */
-export const protocolVersion = 1;
-
-const role = z.enum(["host", "cohost", "participant", "guest"]);
 
 export const rosterEntrySchema = z.object({
   identity: z.string(),
   name: z.string().optional(),
-  role,
+  role: ParticipantRole,
   audioMuted: z.boolean(),
   videoMuted: z.boolean(),
   handRaised: z.boolean(),

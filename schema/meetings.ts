@@ -13,12 +13,13 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { participantRoles } from "../protocol/roles.ts";
 import { createdAt, id, tenantId, timestamptz } from "./columns.ts";
 import { tenants } from "./tenants.ts";
 
 export const meetingStatus = pgEnum("meeting_status", ["scheduled", "live", "ended"]);
 export const mediaMode = pgEnum("media_mode", ["p2p", "sfu"]);
-export const participantRole = pgEnum("participant_role", ["host", "cohost", "participant", "guest"]);
+export const participantRole = pgEnum("participant_role", participantRoles);
 
 export const meetings = pgTable(
   "meetings",

@@ -1,4 +1,4 @@
-import type { RegionId } from "./metrics-sample.ts";
+import type { RegionId } from "../../protocol/ids.ts";
 
 /**
  * Thresholds, windows and bounds of the autoscaling policy. Every scale-out is sized so the signal that fired

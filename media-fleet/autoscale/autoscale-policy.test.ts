@@ -4,7 +4,8 @@ import { defaultAutoscaleConfig, defineAutoscaleConfig, type AutoscaleConfig } f
 import { decide, type ScalingDecision } from "./autoscale-policy.ts";
 import { initialAutoscaleState, type AutoscaleState } from "./autoscale-state.ts";
 import { dayMs } from "./demand-profile.ts";
-import type { MetricSamples, NodeId, RegionId } from "./metrics-sample.ts";
+import type { MetricSamples } from "./metrics-sample.ts";
+import type { NodeId, RegionId } from "../../protocol/ids.ts";
 import { seededRandom, symmetric } from "./seeded-random.ts";
 
 const minute = 60_000;

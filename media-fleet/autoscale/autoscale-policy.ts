@@ -1,7 +1,8 @@
 import { defaultAutoscaleConfig, nodeBounds, type AutoscaleConfig } from "./autoscale-config.ts";
 import { extendStreak, regionState, type AutoscaleState, type RegionAutoscaleState } from "./autoscale-state.ts";
 import { forecastDemand, learnDemand } from "./demand-profile.ts";
-import type { MetricSamples, RegionId } from "./metrics-sample.ts";
+import type { MetricSamples } from "./metrics-sample.ts";
+import type { RegionId } from "../../protocol/ids.ts";
 import { snapshotRegions, type RegionSnapshot } from "./region-snapshot.ts";
 import { evaluateRules, type RuleVerdict } from "./scaling-rules.ts";
 

@@ -1,5 +1,5 @@
 import { emptyDemandProfile, type DemandProfile } from "./demand-profile.ts";
-import type { RegionId } from "./metrics-sample.ts";
+import type { RegionId } from "../../protocol/ids.ts";
 
 /**
  * What the policy remembers between evaluations, per region: when it last acted, how long a signal has held,

@@ -1,7 +1,6 @@
 import { z } from "zod";
-import type { NodeId, RegionId } from "../ids.ts";
+import { NodeId, RegionId } from "../../protocol/ids.ts";
 
-export type { NodeId, RegionId };
 
 /**
  * What the autoscaler sees of the fleet: one sample per SFU node (its own load) and one per region (the
@@ -10,23 +9,14 @@ export type { NodeId, RegionId };
  */
 
 
-export const regionIdSchema = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "a region id is lowercase letters, digits and dashes")
-  .transform((value) => value as RegionId);
-
-export const nodeIdSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, "a node id is letters, digits and _ . : -")
-  .transform((value) => value as NodeId);
 
 // Epoch milliseconds; an integer so bucket and cooldown arithmetic is exact.
 const epochMs = z.number().int().positive().max(8.64e15);
 
 export const nodeMetricSampleSchema = z.object({
   at: epochMs,
-  regionId: regionIdSchema,
-  nodeId: nodeIdSchema,
+  regionId: RegionId,
+  nodeId: NodeId,
   /** Share of the node's CPU in use, 0..1 (not a percentage). */
   cpu: z.number().min(0).max(1),
   /** Participant connections the node serves now. */
@@ -36,7 +26,7 @@ export const nodeMetricSampleSchema = z.object({
 
 export const regionDemandSampleSchema = z.object({
   at: epochMs,
-  regionId: regionIdSchema,
+  regionId: RegionId,
   /**
    * Connections from users whose nearest region this is, wherever they are served now: when the region is
    * full its users spill to a farther one, so this can exceed what its own nodes report.

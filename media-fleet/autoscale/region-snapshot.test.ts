@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { MetricSamples, NodeId, RegionId } from "./metrics-sample.ts";
+import type { MetricSamples } from "./metrics-sample.ts";
+import type { NodeId, RegionId } from "../../protocol/ids.ts";
 import { snapshotRegions } from "./region-snapshot.ts";
 
 const minute = 60_000;

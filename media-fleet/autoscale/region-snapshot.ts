@@ -1,4 +1,5 @@
-import type { MetricSamples, NodeMetricSample, RegionDemandSample, RegionId } from "./metrics-sample.ts";
+import type { MetricSamples, NodeMetricSample, RegionDemandSample } from "./metrics-sample.ts";
+import type { RegionId } from "../../protocol/ids.ts";
 
 /**
  * One region at one evaluation: its inventory and demand (from the region sample) and its nodes' load (the

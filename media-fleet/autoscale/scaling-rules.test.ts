@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { defaultAutoscaleConfig } from "./autoscale-config.ts";
 import type { DemandForecast } from "./demand-profile.ts";
-import type { RegionId } from "./metrics-sample.ts";
+import type { RegionId } from "../../protocol/ids.ts";
 import type { RegionSnapshot } from "./region-snapshot.ts";
 import { connectionsRule, cpuRule, evaluateRules, geographicRule, latencyRule, predictiveRule, type RuleInput, type RuleVerdict } from "./scaling-rules.ts";
 

@@ -2,7 +2,8 @@ import { defaultAutoscaleConfig, type AutoscaleConfig } from "./autoscale-config
 import { decide, type ScalingDecision } from "./autoscale-policy.ts";
 import { initialAutoscaleState } from "./autoscale-state.ts";
 import { dayMs } from "./demand-profile.ts";
-import type { NodeId, NodeMetricSample, RegionDemandSample, RegionId } from "./metrics-sample.ts";
+import type { NodeMetricSample, RegionDemandSample } from "./metrics-sample.ts";
+import type { NodeId, RegionId } from "../../protocol/ids.ts";
 import { seededRandom, symmetric, type Random } from "./seeded-random.ts";
 import { regionDemandSeries, type FlashSpike, type RegionDemandSpec } from "./synthetic-demand.ts";
 

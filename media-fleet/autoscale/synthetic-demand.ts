@@ -1,5 +1,5 @@
 import { dayMs } from "./demand-profile.ts";
-import type { RegionId } from "./metrics-sample.ts";
+import type { RegionId } from "../../protocol/ids.ts";
 import { seededRandom, symmetric } from "./seeded-random.ts";
 
 /**

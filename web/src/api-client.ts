@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ParticipantRole } from "../../protocol/roles.ts";
 
 /**
  * The REST calls the demo page makes with the tenant API key (see main.ts for why a page holds one).
@@ -10,7 +11,7 @@ const problemSchema = z.object({ code: z.string(), title: z.string().optional(),
 
 export type Meeting = z.infer<typeof meetingSchema>;
 export type JoinToken = z.infer<typeof joinTokenSchema>;
-export type JoinRole = "host" | "cohost" | "participant" | "guest";
+export type JoinRole = ParticipantRole;
 
 export class ApiProblem extends Error {
   constructor(

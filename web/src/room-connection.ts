@@ -1,5 +1,7 @@
 import type { ClientFrame } from "../../protocol/client-frames.ts";
-import { protocolVersion, serverFrameSchema, type ServerFrame } from "../../protocol/server-frames.ts";
+import { closeCodes, terminalCloseCodes } from "../../protocol/close-codes.ts";
+import { protocolVersion } from "../../protocol/protocol-version.ts";
+import { serverFrameSchema, type ServerFrame } from "../../protocol/server-frames.ts";
 import { randomId } from "./random-id.ts";
 import { reconnectDelayMs } from "./reconnect-backoff.ts";
 
@@ -30,8 +32,6 @@ export interface RoomConnectionOptions {
   createSocket?: (url: string) => WebSocket;
 }
 
-/** Close codes after which the room does not want us back: ended, removed, denied. */
-const terminalCloseCodes: ReadonlySet<number> = new Set([4000, 4001, 4003]);
 const terminalFrames: ReadonlySet<ServerFrame["type"]> = new Set(["meeting_ended", "removed", "denied"]);
 const pingIntervalMs = 20_000;
 /** No frame at all (not even a pong) for this long means the socket is dead though not yet closed. */
@@ -82,7 +82,7 @@ export class RoomConnection {
     try {
       url = await this.options.connectUrl(this.failures);
     } catch (error) {
-      if (error instanceof TerminalConnectError) return this.finish(4000, error.message);
+      if (error instanceof TerminalConnectError) return this.finish(closeCodes.ended, error.message);
       return this.scheduleRetry();
     }
     if (this.stopped) return;

@@ -1,3 +1,4 @@
+import { isModerator as isModeratorRole } from "../../protocol/roles.ts";
 import type { ChatMessage, RosterEntry, ServerFrame } from "../../protocol/server-frames.ts";
 
 /**
@@ -120,7 +121,7 @@ export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
 }
 
 export function isModerator(view: RoomView): boolean {
-  return view.self?.role === "host" || view.self?.role === "cohost";
+  return view.self ? isModeratorRole(view.self.role) : false;
 }
 
 /** A participant's display name, falling back to the identity (names are optional in join tokens). */

@@ -1,3 +1,4 @@
+import { canActOn } from "../../protocol/roles.ts";
 import type { RosterEntry } from "../../protocol/server-frames.ts";
 import { h, setChildren } from "./element-builder.ts";
 import { icon } from "./icons.ts";
@@ -41,7 +42,7 @@ export class RosterPanel {
 
   private renderEntry(view: RoomView, entry: RosterEntry, moderator: boolean): HTMLLIElement {
     const isSelf = entry.identity === view.self?.identity;
-    const actionable = moderator && !isSelf && !(view.self?.role === "cohost" && entry.role === "host");
+    const actionable = moderator && !isSelf && view.self !== null && canActOn(view.self.role, entry.role);
     return h("li", { class: "roster-entry", testid: "roster-entry", attrs: { "data-identity": entry.identity, "data-role": entry.role } }, [
       h("span", { class: "roster-name" }, [`${entry.name ?? entry.identity}${isSelf ? " (you)" : ""}`]),
       entry.role === "participant" ? null : h("span", { class: `badge role-${entry.role}` }, [entry.role]),

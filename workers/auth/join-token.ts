@@ -1,34 +1,26 @@
 import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
-import type { MeetingId, ParticipantIdentity, TenantId } from "../../protocol/ids.ts";
+import { MeetingId, ParticipantIdentity, TenantId } from "../../protocol/ids.ts";
+import { ParticipantRole } from "../../protocol/roles.ts";
+import type { VerifiedParticipant } from "../../protocol/room-contract.ts";
 import type { SigningKeys } from "./signing-keys.ts";
-
-export const participantRoles = ["host", "cohost", "participant", "guest"] as const;
-export type ParticipantRole = (typeof participantRoles)[number];
 
 /** Audience fixed for join tokens so no other JWT we might ever sign can be replayed as one. */
 export const joinTokenAudience = "meeting-join";
 
 const claimsSchema = z.object({
-  sub: z.string().min(1).max(128),
-  tid: z.uuid(),
-  mid: z.uuid(),
-  role: z.enum(participantRoles),
+  sub: ParticipantIdentity,
+  tid: TenantId,
+  mid: MeetingId,
+  role: ParticipantRole,
   name: z.string().max(128).optional(),
   jti: z.string().min(1),
   iat: z.number().int(),
   exp: z.number().int(),
 });
 
-export interface JoinTokenClaims {
-  tenantId: TenantId;
-  meetingId: MeetingId;
-  identity: ParticipantIdentity;
-  role: ParticipantRole;
-  name?: string;
-  tokenId: string;
-  expiresAt: Date;
-}
+/** What a verified join token says: the participant the Worker hands to the meeting room. */
+export type JoinTokenClaims = VerifiedParticipant;
 
 export interface MintJoinToken {
   tenantId: TenantId;
@@ -92,9 +84,9 @@ export async function verifyJoinToken(
   if (!claims.success) throw new JoinTokenError("invalid");
   const c = claims.data;
   return {
-    tenantId: c.tid as TenantId,
-    meetingId: c.mid as MeetingId,
-    identity: c.sub as ParticipantIdentity,
+    tenantId: c.tid,
+    meetingId: c.mid,
+    identity: c.sub,
     role: c.role,
     ...(c.name ? { name: c.name } : {}),
     tokenId: c.jti,

@@ -3,7 +3,8 @@ import { JoinTokenError, verifyJoinToken } from "../../auth/join-token.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
 import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
-import { forwardConnect, type MeetingRoomSettings } from "../../meeting-room/shell/meeting-room-client.ts";
+import { forwardConnect } from "../../meeting-room/shell/meeting-room-client.ts";
+import { cfLocationFields, type LocationHint } from "../../../protocol/location-hint.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
@@ -56,11 +57,11 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
 });
 
 /** The parts of Cloudflare's request.cf that say where a client is (absent under some local runtimes). */
-function locationHintOf(request: Request): MeetingRoomSettings["locationHint"] {
+function locationHintOf(request: Request): LocationHint | null {
   const cf = (request as { cf?: Record<string, unknown> }).cf;
   if (!cf) return null;
-  const hint: NonNullable<MeetingRoomSettings["locationHint"]> = {};
-  for (const key of ["country", "continent", "latitude", "longitude", "colo"] as const) {
+  const hint: LocationHint = {};
+  for (const key of cfLocationFields) {
     if (typeof cf[key] === "string") hint[key] = cf[key];
   }
   return Object.keys(hint).length ? hint : null;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { participantRoles } from "../../auth/join-token.ts";
+import { participantRoles } from "../../../protocol/roles.ts";
 
 export const MintJoinTokenBody = z
   .strictObject({

@@ -1,4 +1,4 @@
-import type { RosterEntry } from "../../../protocol/server-frames.ts";
+import { canActOn, isModerator, type ParticipantRole } from "../../../protocol/roles.ts";
 import { refuse, type Refusal } from "./room-refusal.ts";
 
 /**
@@ -13,7 +13,7 @@ import { refuse, type Refusal } from "./room-refusal.ts";
  *  - removing yourself is refused: that is `leave`, which needs no permission.
  *  - changing your own role is refused: a host can't strand the meeting hostless and a cohost can't self-promote.
  */
-export type ParticipantRole = RosterEntry["role"];
+export type { ParticipantRole };
 
 export const hostActions = [
   "mute",
@@ -53,14 +53,14 @@ export type RoleLookup = (identity: string) => ParticipantRole | undefined;
 
 const allowed: Permission = { ok: true };
 
-/** Actions on a participant that a cohost may not take when that participant is a host. */
-const protectsHost: ReadonlySet<HostAction> = new Set(["mute", "remove", "set_role"]);
+/** Actions on a participant that `canActOn` must allow for that participant (a cohost never takes them on a host). */
+const protectsTarget: ReadonlySet<HostAction> = new Set(["mute", "remove", "set_role"]);
 
 export function authorize(actor: Actor, request: HostRequest, roleOf: RoleLookup): Permission {
   // Self-mute is a presence change dressed as a host action; it must never need a role.
   if (request.action === "mute" && request.target === actor.identity) return allowed;
 
-  if (actor.role !== "host" && actor.role !== "cohost") return refuse("forbidden", `a ${actor.role} may not ${request.action}`);
+  if (!isModerator(actor.role)) return refuse("forbidden", `a ${actor.role} may not ${request.action}`);
   if (request.action === "end_meeting" && actor.role !== "host") return refuse("forbidden", "only a host may end the meeting");
   if (request.action === "set_role" && request.role === "host") return refuse("forbidden", "nobody can be made host");
 
@@ -73,7 +73,7 @@ export function authorize(actor: Actor, request: HostRequest, roleOf: RoleLookup
   }
   const targetRole = roleOf(target);
   if (targetRole === undefined) return refuse("not_found", `${target} is not in the meeting`);
-  if (actor.role === "cohost" && targetRole === "host" && protectsHost.has(request.action)) {
+  if (protectsTarget.has(request.action) && !canActOn(actor.role, targetRole)) {
     return refuse("forbidden", `a cohost may not ${request.action} the host`);
   }
   return allowed;
@@ -92,7 +92,7 @@ export function muteAllTargets(actor: Actor, members: Iterable<{ identity: strin
   const targets: string[] = [];
   for (const member of members) {
     if (member.identity === actor.identity) continue;
-    if (actor.role === "cohost" && member.role === "host") continue;
+    if (!canActOn(actor.role, member.role)) continue;
     targets.push(member.identity);
   }
   return targets;

@@ -1,4 +1,4 @@
-import type { MediaRoomEvent, SfuSession } from "../../../media-fleet/webhook-routing.ts";
+import type { MediaRoomEvent, SfuSession } from "../../../protocol/media-events.ts";
 
 /**
  * What the room knows of its media on the SFU, as LiveKit's webhooks report it: whether the SFU room is up,

@@ -3,10 +3,11 @@ import { isTenantAttachment } from "./attachment-keys.ts";
 import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts";
 import { authorize, canModerateChat, muteAllTargets, type Actor, type HostRequest } from "./host-permissions.ts";
 import type { Member } from "./room-state.ts";
-import { closeCodes, RoomTransition } from "./room-transition.ts";
+import { closeCodes } from "../../../protocol/close-codes.ts";
+import { RoomTransition } from "./room-transition.ts";
 import { moderateOnSfu, onMediaTrouble } from "./sfu-switch.ts";
 import { deny, setLocked } from "./waiting-room.ts";
-import { endMeeting, leave, notifyLobby } from "./room-reducer.ts";
+import { endMeeting, leave, notifyLobby } from "./membership.ts";
 
 type Frame = Exclude<ClientFrame, { type: "hello" }>;
 

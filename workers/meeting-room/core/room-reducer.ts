@@ -1,11 +1,15 @@
-import { protocolVersion } from "../../../protocol/server-frames.ts";
+import { isModerator } from "../../../protocol/roles.ts";
+import { protocolVersion } from "../../../protocol/protocol-version.ts";
 import { markPersisted, recent, toWire } from "./chat-log.ts";
 import { framesSince } from "./frame-log.ts";
 import { applyMediaEvent } from "./media-presence.ts";
-import { afterJoin, checkMediaOnTick, moderateOnSfu, nextMediaCheckAt, onGrants, onNodeFailed, onPlaced, onPlacementFailed } from "./sfu-switch.ts";
+import { nextMediaCheckAt } from "./media-mode.ts";
+import { afterJoin, checkMediaOnTick, onGrants, onNodeFailed, onPlaced, onPlacementFailed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
+import { endMeeting, leave, notifyLobby } from "./membership.ts";
 import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
-import { closeCodes, RoomTransition, type LeaveReason, type RoomEffect } from "./room-transition.ts";
+import { closeCodes } from "../../../protocol/close-codes.ts";
+import { RoomTransition, type LeaveReason, type RoomEffect } from "./room-transition.ts";
 import { admit as admitFromLobby, arrive, depart, lobby, pruneDeniedTokens } from "./waiting-room.ts";
 
 export interface RoomResult {
@@ -177,7 +181,7 @@ function admitMember(t: RoomTransition, identity: string, iceServers: IceServer[
 
 function sendWelcome(t: RoomTransition, identity: string, iceServers: IceServer[]) {
   const self = t.state.members[identity]!;
-  const isModerator = self.role === "host" || self.role === "cohost";
+
   t.to(identity, {
     type: "welcome",
     protocolVersion,
@@ -185,7 +189,7 @@ function sendWelcome(t: RoomTransition, identity: string, iceServers: IceServer[
     title: t.state.settings.title,
     self: rosterEntry(self),
     roster: Object.values(t.state.members).map(rosterEntry),
-    lobby: isModerator ? lobby(t.state.lobby) : [],
+    lobby: isModerator(self.role) ? lobby(t.state.lobby) : [],
     recentChat: recent(t.state.chat, 50).map(toWire),
     iceServers,
     locked: t.state.lobby.locked,
@@ -195,10 +199,6 @@ function sendWelcome(t: RoomTransition, identity: string, iceServers: IceServer[
   });
 }
 
-export function notifyLobby(t: RoomTransition) {
-  const hosts = moderators(t.state);
-  if (hosts.length) t.emit({ type: "lobby_updated", lobby: lobby(t.state.lobby) }, { kind: "only", identities: hosts });
-}
 
 function onDisconnected(t: RoomTransition, identity: string, clean: boolean) {
   if (t.state.members[identity]) {
@@ -213,25 +213,6 @@ function onDisconnected(t: RoomTransition, identity: string, clean: boolean) {
   }
 }
 
-export function leave(t: RoomTransition, identity: string, reason: LeaveReason) {
-  const { [identity]: gone, ...rest } = t.state.members;
-  if (!gone) return;
-  const { [identity]: _key, ...keys } = t.state.e2eeKeys;
-  t.state = {
-    ...t.state,
-    members: rest,
-    e2eeKeys: keys,
-    lobby: depart(t.state.lobby, identity),
-    spotlight: t.state.spotlight === identity ? null : t.state.spotlight,
-  };
-  if (!Object.keys(rest).length && t.state.session) t.state = { ...t.state, session: { ...t.state.session, emptySince: t.now } };
-  t.emit({ type: "participant_left", identity, reason }, { kind: "all" });
-  // Whoever stays must stop using media keys the leaver knew.
-  if (Object.keys(rest).length) {
-    t.emit({ type: "e2ee_rotate", reason: reason === "removed" ? "participant_removed" : "participant_left", identity }, { kind: "all" });
-  }
-  t.effect({ kind: "record_leave", identity, at: t.nowIso, reason });
-}
 
 function onTick(t: RoomTransition) {
   t.state = { ...t.state, lobby: pruneDeniedTokens(t.state.lobby, new Date(t.now)) };
@@ -252,22 +233,6 @@ function onTick(t: RoomTransition) {
   }
 }
 
-export function endMeeting(t: RoomTransition, reason: string, by = "room") {
-  t.emit({ type: "meeting_ended", reason }, { kind: "all" });
-  moderateOnSfu(t, { kind: "close_room" }, by);
-  for (const member of Object.values(t.state.members)) {
-    t.effect({ kind: "record_leave", identity: member.identity, at: t.nowIso, reason: "ended" });
-    t.effect({ kind: "close", identity: member.identity, code: closeCodes.ended, reason: "meeting ended" });
-  }
-  for (const waiting of lobby(t.state.lobby)) {
-    t.effect({ kind: "close", identity: waiting.identity, code: closeCodes.ended, reason: "meeting ended" });
-  }
-  if (t.state.session) {
-    const { startedAt, peakParticipants } = t.state.session;
-    t.effect({ kind: "record_session_end", startedAt, endedAt: t.nowIso, peakParticipants, reason });
-  }
-  t.state = { ...t.state, members: {}, endedReason: reason, session: null, mediaMode: { kind: "p2p" } };
-}
 
 function nextAlarm(state: RoomState): number | null {
   if (state.endedReason) return null;

@@ -1,12 +1,13 @@
+import { isModerator } from "../../../protocol/roles.ts";
 import type { ClientFrame } from "../../../protocol/client-frames.ts";
 import type { RoomErrorCode } from "../../../protocol/room-errors.ts";
 import type { ChatMessage, RosterEntry } from "../../../protocol/server-frames.ts";
 import { createChatLog, type ChatLogState } from "./chat-log.ts";
 import { createFrameLog, type FrameLog } from "./frame-log.ts";
-import type { MediaRoomEvent } from "../../../media-fleet/webhook-routing.ts";
-import type { LocationHint } from "../../../media-fleet/region-distance.ts";
+import type { MediaRoomEvent } from "../../../protocol/media-events.ts";
+import type { LocationHint } from "../../../protocol/location-hint.ts";
 import { emptyMediaPresence, type MediaPresence } from "./media-presence.ts";
-import type { MediaMode, SfuGrant } from "./sfu-switch.ts";
+import type { MediaMode, SfuGrant } from "./media-mode.ts";
 import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";
 
 /** A participant admitted to the meeting (connected, or disconnected within the resume grace window). */
@@ -129,5 +130,5 @@ export function rosterEntry(member: Member): RosterEntry {
 
 export const moderators = (state: RoomState) =>
   Object.values(state.members)
-    .filter((m) => m.role === "host" || m.role === "cohost")
+    .filter((m) => isModerator(m.role))
     .map((m) => m.identity);

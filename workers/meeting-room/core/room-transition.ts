@@ -1,7 +1,7 @@
 import type { RoomErrorCode } from "../../../protocol/room-errors.ts";
 import type { ChatMessage, ServerFrame, UnsequencedFrame } from "../../../protocol/server-frames.ts";
 import { appendFrame, type Audience } from "./frame-log.ts";
-import type { SfuEffect } from "./sfu-switch.ts";
+import type { SfuEffect } from "./media-mode.ts";
 import type { UsageEntry } from "../../../media-fleet/webhook-routing.ts";
 import type { Member, RoomState } from "./room-state.ts";
 
@@ -23,8 +23,6 @@ export type RoomEffect =
 
 export type LeaveReason = "left" | "removed" | "timeout" | "ended";
 
-/** WebSocket close codes the room uses (4000–4999 is the application range). */
-export const closeCodes = { ended: 4000, removed: 4001, replaced: 4002, denied: 4003, timeout: 4004, refused: 4005 } as const;
 
 /**
  * One event's worth of change: holds the evolving state, stamps every outgoing frame with the meeting's

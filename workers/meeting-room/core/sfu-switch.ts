@@ -1,4 +1,4 @@
-import type { LocationHint } from "../../../media-fleet/region-distance.ts";
+import { mediaCheckIntervalMs, nextMediaCheckAt, type SfuGrant, type SfuModeration } from "./media-mode.ts";
 import { sfuSessionUsage } from "../../../media-fleet/webhook-routing.ts";
 import type { RoomTransition } from "./room-transition.ts";
 
@@ -8,19 +8,6 @@ import type { RoomTransition } from "./room-transition.ts";
  * SFU (`sfu_join`). A node that fails moves the meeting: placed again elsewhere, everyone gets new
  * credentials, and chat and roster never move (they live here). Pure: placement and token minting are effects.
  */
-export type MediaMode =
-  | { kind: "p2p" }
-  | { kind: "placing"; excludeNodeId?: string | undefined }
-  | { kind: "sfu"; nodeId: string; url: string; checkedAt?: number | undefined };
-
-/** How often a meeting on the SFU has its node checked, whether or not a client reported trouble. */
-export const mediaCheckIntervalMs = 5_000;
-
-/** When the room should next check its SFU node; null when it is not on one. */
-export function nextMediaCheckAt(mode: MediaMode): number | null {
-  return mode.kind === "sfu" && mode.checkedAt !== undefined ? mode.checkedAt + mediaCheckIntervalMs : null;
-}
-
 /** On the room's alarm: a due check probes the node (a dead one moves the meeting, see onNodeFailed). */
 export function checkMediaOnTick(t: RoomTransition): void {
   const mode = t.state.mediaMode;
@@ -29,24 +16,6 @@ export function checkMediaOnTick(t: RoomTransition): void {
   t.state = { ...t.state, mediaMode: { ...mode, checkedAt: t.now } };
   t.effect({ kind: "probe_media", nodeId: mode.nodeId });
 }
-
-export interface SfuGrant {
-  identity: string;
-  url: string;
-  token: string;
-  expiresAt: string;
-}
-
-export type SfuEffect =
-  | { kind: "place_media"; hint: LocationHint | null; expectedParticipants: number; excludeNodeId?: string | undefined }
-  | { kind: "grant_sfu"; nodeId: string; identities: string[] }
-  | { kind: "probe_media"; nodeId: string }
-  | { kind: "sfu_moderate"; nodeId: string; action: SfuModeration; by: string; ref?: string | undefined };
-
-export type SfuModeration =
-  | { kind: "mute"; identity: string; track: "audio" | "video" }
-  | { kind: "remove"; identity: string }
-  | { kind: "close_room" };
 
 const memberCount = (t: RoomTransition) => Object.keys(t.state.members).length;
 

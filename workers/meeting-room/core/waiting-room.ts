@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { RosterEntry } from "../../../protocol/server-frames.ts";
+import { isModerator, ParticipantRole } from "../../../protocol/roles.ts";
 import { refuse, type Refusal } from "./room-refusal.ts";
 
 /**
@@ -12,18 +12,12 @@ import { refuse, type Refusal } from "./room-refusal.ts";
  * before it ever reaches the room. It is never trimmed by count: evicting an unexpired denial would let
  * that token back in.
  */
-type Role = RosterEntry["role"];
-
-/** Roles that skip the lobby and may enter a locked meeting. */
-export const bypassRoles: ReadonlySet<Role> = new Set(["host", "cohost"]);
-
-const roleSchema = z.enum(["host", "cohost", "participant", "guest"]);
 const tokenSchema = z.object({ id: z.string().min(1), expiresAt: z.iso.datetime() });
 
 const lobbyEntrySchema = z.object({
   identity: z.string().min(1),
   name: z.string().optional(),
-  role: roleSchema,
+  role: ParticipantRole,
   /** Every token this identity arrived with while waiting, newest last: a deny must cover all of them. */
   tokens: z.array(tokenSchema).min(1),
   waitingSince: z.iso.datetime(),
@@ -46,7 +40,7 @@ export type LobbyEntry = z.infer<typeof lobbyEntrySchema>;
 export interface Arrival {
   identity: string;
   name?: string | undefined;
-  role: Role;
+  role: ParticipantRole;
   tokenId: string;
   tokenExpiresAt: Date;
 }
@@ -68,7 +62,8 @@ export function arrive(state: WaitingRoomState, arrival: Arrival, now: Date): Ar
   if (isDeniedToken(current, arrival.tokenId)) return refuse("forbidden", "a host denied this invitation");
 
   const withoutQueued = current.queue.filter((entry) => entry.identity !== arrival.identity);
-  if (bypassRoles.has(arrival.role)) {
+  // Moderators skip the lobby and may enter a locked meeting.
+  if (isModerator(arrival.role)) {
     return { ok: true, state: admitInto({ ...current, queue: withoutQueued }, arrival.identity), outcome: "admitted" };
   }
   // Someone already let in is reconnecting, not arriving: a dropped connection must not send them back to the lobby.

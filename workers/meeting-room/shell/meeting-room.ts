@@ -1,16 +1,23 @@
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
 import { readConfig, type Env } from "../../env.ts";
 import { presignAttachmentDownload, presignAttachmentUpload } from "./attachment-uploads.ts";
 import type { Database } from "../../db/database.ts";
 import { describeError as describe, logEvent } from "../../observability/log.ts";
 import { decodeClientFrame } from "../../../protocol/decode-frame.ts";
+import {
+  EndMeetingRequest,
+  MediaRoomEvent,
+  MeetingRoomSettings,
+  meetingSettingsHeader,
+  roomRoutes,
+  VerifiedParticipant,
+  verifiedParticipantHeader,
+} from "../../../protocol/room-contract.ts";
 import type { ServerFrame } from "../../../protocol/server-frames.ts";
 import { issueTurnCredentials } from "../../turn/turn-credentials.ts";
 import { parseTurnUrls } from "../../turn/turn-urls.ts";
 import { isAddressedTo } from "../core/frame-log.ts";
 import { parseFrameRateState, take, type FrameRateState } from "../core/frame-rate-limit.ts";
-import { meetingSettingsHeader, verifiedParticipantHeader } from "./meeting-room-client.ts";
 import { unpersisted } from "../core/chat-log.ts";
 import { openDatabase } from "../../db/database.ts";
 import { reduce } from "../core/room-reducer.ts";
@@ -19,46 +26,14 @@ import { isTenantAttachment } from "../core/attachment-keys.ts";
 import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "../core/room-state.ts";
 import { RoomMedia } from "./room-media.ts";
 import { RoomStore, type PendingRecord, type RoomRecordEffect } from "./room-store.ts";
-import { closeCodes, type RoomEffect } from "../core/room-transition.ts";
+import { closeCodes } from "../../../protocol/close-codes.ts";
+import type { RoomEffect } from "../core/room-transition.ts";
 
-const claimsSchema = z.object({
-  tenantId: z.string(),
-  meetingId: z.string(),
-  identity: z.string(),
-  role: z.enum(["host", "cohost", "participant", "guest"]),
-  name: z.string().optional(),
-  tokenId: z.string(),
-  expiresAt: z.coerce.date(),
-});
-const settingsSchema = z.object({
-  title: z.string(),
-  sfuThreshold: z.number().int().min(2),
-  locationHint: z
-    .object({ country: z.string().optional(), continent: z.string().optional(), latitude: z.string().optional(), longitude: z.string().optional(), colo: z.string().optional() })
-    .nullable(),
-  waitingRoom: z.boolean(),
-  maxParticipants: z.number().int().min(1),
-  scheduledEndAt: z.iso.datetime().nullable(),
-});
-
-/** Media events forwarded by the Worker's LiveKit webhook route (already verified there; checked again here). */
-const mediaRoomEventSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("sfu_room"), active: z.boolean(), at: z.string() }),
-  z.object({
-    kind: z.literal("sfu_participant"),
-    identity: z.string().max(128),
-    connected: z.boolean(),
-    at: z.string(),
-    session: z.object({ roomSid: z.string().max(64), participantSid: z.string().max(64), joinedAt: z.iso.datetime() }).optional(),
-  }),
-  z.object({ kind: z.literal("sfu_track"), identity: z.string().max(128), trackSid: z.string(), source: z.string().max(32), published: z.boolean(), at: z.string() }),
-  z.object({ kind: z.literal("egress"), egressId: z.string().max(128), status: z.string().max(64), at: z.string() }),
-]);
 
 /** What each hibernatable socket carries across evictions: who it is. */
 interface SocketAttachment {
   identity: string;
-  claims: z.infer<typeof claimsSchema>;
+  claims: VerifiedParticipant;
 }
 
 /**
@@ -94,13 +69,13 @@ export class MeetingRoom extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     try {
       const url = new URL(request.url);
-      if (url.pathname === "/connect") return await this.accept(request);
-      if (url.pathname === "/media-event" && request.method === "POST") {
-        await this.dispatch({ kind: "media", event: mediaRoomEventSchema.parse(await request.json()) });
+      if (url.pathname === roomRoutes.connect) return await this.accept(request);
+      if (url.pathname === roomRoutes.mediaEvent && request.method === "POST") {
+        await this.dispatch({ kind: "media", event: MediaRoomEvent.parse(await request.json()) });
         return Response.json({ accepted: true });
       }
-      if (url.pathname === "/end" && request.method === "POST") {
-        const { reason } = z.object({ reason: z.string().max(64) }).parse(await request.json());
+      if (url.pathname === roomRoutes.end && request.method === "POST") {
+        const { reason } = EndMeetingRequest.parse(await request.json());
         await this.dispatch({ kind: "end", reason });
         return Response.json({ ended: true });
       }
@@ -113,8 +88,8 @@ export class MeetingRoom extends DurableObject<Env> {
 
   private async accept(request: Request): Promise<Response> {
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("upgrade required", { status: 426 });
-    const claims = claimsSchema.parse(JSON.parse(request.headers.get(verifiedParticipantHeader) ?? "null"));
-    const settings = settingsSchema.parse(JSON.parse(request.headers.get(meetingSettingsHeader) ?? "null"));
+    const claims = VerifiedParticipant.parse(JSON.parse(request.headers.get(verifiedParticipantHeader) ?? "null"));
+    const settings = MeetingRoomSettings.parse(JSON.parse(request.headers.get(meetingSettingsHeader) ?? "null"));
     const created = { title: settings.title, waitingRoom: settings.waitingRoom, maxParticipants: settings.maxParticipants, sfuThreshold: settings.sfuThreshold };
     const state = this.state ?? createRoomState(claims.meetingId, created, claims.tenantId);
     await this.store.setTenantId(claims.tenantId);

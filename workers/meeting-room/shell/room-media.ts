@@ -7,12 +7,12 @@ import { mediaFleetOf } from "../../media/media-fleet-config.ts";
 import { MediaFleetError } from "../../../media-fleet/media-fleet.ts";
 import { meetingMediaRoom } from "../../../media-fleet/meeting-media-room.ts";
 import { placementPolicyFor, replaceAfterFailure, selectNode, type NodeStatus } from "../../../media-fleet/node-selection.ts";
-import type { NodeId } from "../../../media-fleet/ids.ts";
+import type { NodeId } from "../../../protocol/ids.ts";
 import type { Env } from "../../env.ts";
 import type { MediaRole } from "../../../media-fleet/media-grants.ts";
 import type { ParticipantIdentity } from "../../../protocol/ids.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
-import type { SfuEffect, SfuGrant } from "../core/sfu-switch.ts";
+import type { SfuEffect, SfuGrant } from "../core/media-mode.ts";
 
 /**
  * Carries out the room's media effects on the LiveKit fleet (placement, credentials, moderation, node checks)

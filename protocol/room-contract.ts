@@ -1,0 +1,49 @@
+import { z } from "zod";
+import { MeetingId, ParticipantIdentity, TenantId } from "./ids.ts";
+import { LocationHint } from "./location-hint.ts";
+import { MediaRoomEvent } from "./media-events.ts";
+import { ParticipantRole } from "./roles.ts";
+
+/**
+ * The Worker ↔ meeting-room Durable Object contract: what the Worker sends on each internal route, as zod
+ * schemas both sides use (the Worker to build, the room to check). The room is reachable only through the
+ * Worker, but a contract checked on both ends keeps a change on one side from silently breaking the other.
+ */
+
+/** A participant as the Worker verified it from the join token. */
+export const VerifiedParticipant = z.object({
+  tenantId: TenantId,
+  meetingId: MeetingId,
+  identity: ParticipantIdentity,
+  role: ParticipantRole,
+  name: z.string().max(128).optional(),
+  tokenId: z.string().min(1),
+  expiresAt: z.coerce.date(),
+});
+export type VerifiedParticipant = z.infer<typeof VerifiedParticipant>;
+
+/** The meeting's settings as the Worker last read them (they can be edited through the API). */
+export const MeetingRoomSettings = z.object({
+  title: z.string(),
+  /** Participants at which the meeting moves from peer to peer to the SFU. */
+  sfuThreshold: z.number().int().min(2),
+  /** Where this joiner connects from; the first one decides where media is placed. */
+  locationHint: LocationHint.nullable(),
+  waitingRoom: z.boolean(),
+  maxParticipants: z.number().int().min(1),
+  /** ISO time at which the room ends the meeting by itself. */
+  scheduledEndAt: z.iso.datetime().nullable(),
+});
+export type MeetingRoomSettings = z.infer<typeof MeetingRoomSettings>;
+
+export const EndMeetingRequest = z.object({ reason: z.string().max(64) });
+export type EndMeetingRequest = z.infer<typeof EndMeetingRequest>;
+
+export { MediaRoomEvent };
+
+/** The room's internal routes (origin is a placeholder: a stub's fetch never leaves the runtime). */
+export const roomRoutes = { connect: "/connect", mediaEvent: "/media-event", end: "/end" } as const;
+
+/** Headers carrying the verified participant and the meeting's settings into the room on `connect`. */
+export const verifiedParticipantHeader = "x-verified-participant";
+export const meetingSettingsHeader = "x-meeting-settings";
