@@ -47,3 +47,10 @@ export const roomRoutes = { connect: "/connect", mediaEvent: "/media-event", end
 /** Headers carrying the verified participant and the meeting's settings into the room on `connect`. */
 export const verifiedParticipantHeader = "x-verified-participant";
 export const meetingSettingsHeader = "x-meeting-settings";
+
+/**
+ * How the room refuses an internal request: a stable code (one of the API's problem codes) and a detail, with
+ * the HTTP status. The Worker turns it into its `application/problem+json` answer; no room text reaches a client raw.
+ */
+export const RoomRouteError = z.object({ code: z.string().min(1).max(64), detail: z.string().max(500) });
+export type RoomRouteError = z.infer<typeof RoomRouteError>;
