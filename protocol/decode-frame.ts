@@ -1,5 +1,6 @@
 import { clientFrameSchema, clientFrameTypes, maxFrameBytes, type ClientFrame } from "./client-frames.ts";
 import type { RoomErrorCode } from "./room-errors.ts";
+import { utf8Length } from "./utf8-length.ts";
 
 const maxErrorMessageLength = 200;
 
@@ -12,7 +13,8 @@ export type DecodedFrame =
  * refusal with an `error` frame and stays up. Pure.
  */
 export function decodeClientFrame(data: string | ArrayBuffer): DecodedFrame {
-  const size = typeof data === "string" ? new TextEncoder().encode(data).byteLength : data.byteLength;
+  // UTF-16 length bounds the UTF-8 size from both sides, so most frames are sized without counting.
+  const size = typeof data !== "string" ? data.byteLength : data.length > maxFrameBytes || data.length * 3 <= maxFrameBytes ? data.length : utf8Length(data);
   if (size > maxFrameBytes) return { ok: false, code: "frame_too_large", message: `frames are limited to ${maxFrameBytes} bytes` };
   if (typeof data !== "string") return { ok: false, code: "malformed_frame", message: "frames are JSON text, not binary" };
 

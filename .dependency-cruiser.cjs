@@ -1,0 +1,76 @@
+/**
+ * The import rules the build enforces (`npm run lint:imports`, part of `npm test` and CI). Layers, lowest first:
+ *   protocol/                      imports nothing of ours
+ *   schema/                        protocol
+ *   media-fleet/ (pure)            protocol, itself
+ *   media-fleet/livekit/           + livekit-server-sdk (the only place it may be imported)
+ *   workers/meeting-room/core/     protocol, pure media-fleet, itself: no runtime, no I/O
+ *   workers/ (shells, API)         everything above
+ *   functions/                     protocol, schema, pure media-fleet, itself
+ *   web/                           protocol, itself
+ * and no cycles anywhere. docs/architecture.md draws the same picture.
+ */
+const runtimePackages = "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|ws$)";
+const pure = "^(protocol|workers/meeting-room/core)/|^media-fleet/(?!livekit/)";
+
+module.exports = {
+  forbidden: [
+    { name: "no-cycles", severity: "error", comment: "A cycle makes two modules one; break it with a third.", from: {}, to: { circular: true } },
+    {
+      name: "protocol-imports-nothing-of-ours",
+      severity: "error",
+      from: { path: "^protocol/" },
+      to: { path: "^(workers|media-fleet|schema|functions|web|scripts|bench|test)/" },
+    },
+    { name: "schema-only-protocol", severity: "error", from: { path: "^schema/" }, to: { path: "^(workers|media-fleet|functions|web|scripts|bench|test)/" } },
+    {
+      name: "media-fleet-never-imports-workers",
+      severity: "error",
+      from: { path: "^media-fleet/" },
+      to: { path: "^(workers|functions|web|scripts|bench|test|schema)/" },
+    },
+    {
+      name: "pure-media-fleet-stays-off-the-sdk",
+      severity: "error",
+      comment: "Only media-fleet/livekit/ talks to LiveKit; placement, autoscaling and failover are pure.",
+      from: { path: "^media-fleet/(?!livekit/)", pathNot: "\\.test\\.ts$" },
+      to: { path: "^media-fleet/livekit/" },
+    },
+    {
+      name: "room-core-is-pure",
+      severity: "error",
+      comment: "The room's core is the pure reducer: shells call it, never the other way round.",
+      from: { path: "^workers/meeting-room/core/" },
+      to: { path: "^(workers/(?!meeting-room/core/)|(functions|web|scripts|schema)/)" },
+    },
+    {
+      name: "pure-modules-import-no-runtime",
+      severity: "error",
+      comment: "Pure modules take their clients as parameters: no Cloudflare, AWS, LiveKit, database or HTTP library.",
+      from: { path: pure, pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["npm", "npm-dev", "core", "unknown", "undetermined"], path: runtimePackages },
+    },
+    { name: "web-only-protocol", severity: "error", from: { path: "^web/" }, to: { path: "^(workers|media-fleet|schema|functions|scripts|bench|test)/" } },
+    {
+      name: "functions-stay-off-the-edge",
+      severity: "error",
+      from: { path: "^functions/" },
+      to: { path: "^(workers|web|scripts|bench|test)/|^media-fleet/livekit/" },
+    },
+    {
+      name: "product-never-imports-tests-or-tools",
+      severity: "error",
+      from: { path: "^(protocol|schema|media-fleet|workers|functions|web)/", pathNot: "\\.(test|case)\\.ts$" },
+      to: { path: "^(test|bench|scripts)/" },
+    },
+    { name: "not-to-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true, pathNot: "^cloudflare:" } },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "^(node_modules|\\.cache|\\.data|\\.wrangler|dist)/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".js", ".mjs", ".cjs", ".json"] },
+    moduleSystems: ["es6", "cjs"],
+  },
+};
