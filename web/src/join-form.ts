@@ -71,7 +71,7 @@ export function createJoinForm(options: JoinFormOptions): JoinForm {
   const element = h("main", { class: "landing" }, [
     h("div", { class: "card" }, [
       h("h1", {}, ["Edge Meetings"]),
-      h("p", { class: "muted" }, ["Video meetings for 2–4 people, peer to peer."]),
+      h("p", { class: "muted" }, ["Video meetings: peer to peer while small, on our media servers (SFU) once a meeting grows."]),
       h("label", { class: "field" }, [h("span", {}, ["Your name"]), nameInput]),
       joinSection,
       createSection,
