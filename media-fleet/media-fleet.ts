@@ -1,4 +1,4 @@
-import type { ParticipantIdentity } from "../protocol/ids.ts";
+import { MediaRoomName, type ParticipantIdentity } from "../protocol/ids.ts";
 import type { MediaPolicy, MediaRole } from "./media-grants.ts";
 
 /**
@@ -6,10 +6,8 @@ import type { MediaPolicy, MediaRole } from "./media-grants.ts";
  * LiveKit by `livekit/livekit-node-client.ts`; every failure is a `MediaFleetError` with a stable code.
  */
 
-declare const brand: unique symbol;
-/** A room on the media server (one per meeting); distinct from the meeting id it is derived from. */
-export type MediaRoomName = string & { readonly [brand]: "MediaRoomName" };
-export const mediaRoomName = (name: string): MediaRoomName => name as MediaRoomName;
+export type { MediaRoomName };
+export const mediaRoomName = (name: string): MediaRoomName => MediaRoomName.parse(name);
 
 export interface MediaRoomSettings {
   /** Seconds an empty room stays open before the server closes it. */

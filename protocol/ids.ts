@@ -17,6 +17,10 @@ export type ApiKeyId = z.infer<typeof ApiKeyId>;
 export const ParticipantIdentity = z.string().min(1).max(128).brand("ParticipantIdentity");
 export type ParticipantIdentity = z.infer<typeof ParticipantIdentity>;
 
+/** A room on the media server (one per meeting); distinct from the meeting id it is derived from. */
+export const MediaRoomName = z.string().min(1).max(256).brand("MediaRoomName");
+export type MediaRoomName = z.infer<typeof MediaRoomName>;
+
 /** A fleet region ("us-east"): the unit placement ranks and capacity is decided for. */
 export const RegionId = z
   .string()
