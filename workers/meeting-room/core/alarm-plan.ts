@@ -1,0 +1,24 @@
+/**
+ * The room's one Durable Object alarm serves its own deadlines (grace, heartbeat, scheduled end, media
+ * checks) and its outboxes' retries. Given both and the alarm currently set, what to do with it. Pure.
+ */
+export type AlarmPlan = { kind: "set"; at: number } | { kind: "delete" } | { kind: "keep" };
+
+export interface AlarmInputs {
+  /** The room's own next deadline (null: none). */
+  roomDueAt: number | null;
+  /** The earliest time an outbox wants to retry (null: nothing pending). */
+  outboxDueAt: number | null;
+  /** The alarm as last set: a time, null for none, undefined when not known (after a restart, or once it fired). */
+  current: number | null | undefined;
+}
+
+export function planAlarm({ roomDueAt, outboxDueAt, current }: AlarmInputs): AlarmPlan {
+  const due = roomDueAt === null ? outboxDueAt : outboxDueAt === null ? roomDueAt : Math.min(roomDueAt, outboxDueAt);
+  if (due === current) return { kind: "keep" };
+  // An earlier alarm serves a pending retry too (the flush runs on every alarm): a busy room moving its
+  // fallback retry later on every frame would rewrite the alarm on every frame.
+  if (outboxDueAt !== null && current != null && due !== null && current <= due) return { kind: "keep" };
+  if (due === null) return current === null ? { kind: "keep" } : { kind: "delete" };
+  return { kind: "set", at: due };
+}
