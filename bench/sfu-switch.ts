@@ -54,7 +54,7 @@ async function ourSwitch(apiKey: string): Promise<number> {
   const bots = await everyoneReceiving(joins.map((j, i) => ({ identity: `p${i}`, url: j.url, token: j.token })));
   const elapsed = performance.now() - started;
   await Promise.all(bots.map((b) => b.disconnect()));
-  clients.forEach((c) => c.close());
+  for (const c of clients) c.close();
   await postJson(`/v1/meetings/${meeting.id}/end`, apiKey, {});
   return elapsed;
 }

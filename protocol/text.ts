@@ -6,9 +6,11 @@ import { z } from "zod";
  * outright, and the other C0/C1 controls have no business in a title, a name or a chat line. Multi-line text
  * may hold tabs and line breaks. One definition, used by the room's frames and the API's bodies alike.
  */
+// biome-ignore-start lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const unpairedSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const lineControl = /[\u0000-\u001F\u007F-\u009F]/;
 const textControl = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/;
+// biome-ignore-end lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 
 export const storableTextMessage = "must be well-formed text without control characters";
 

@@ -31,7 +31,7 @@ const colours = {
 };
 
 const n = (value: number) => (Math.round(value * 10) / 10).toString();
-const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const hhmm = (ms: number) => `${String(Math.floor(ms / 3_600_000)).padStart(2, "0")}:${String(Math.floor((ms % 3_600_000) / 60_000)).padStart(2, "0")}`;
 
 /** A round axis maximum and step: 1, 2 or 5 × 10^k, about five gridlines. */
@@ -54,9 +54,9 @@ export function renderTimelineSvg(result: SimulationResult, options: PlotOptions
   const title = options.title ?? `LiveKit SFU fleet autoscaling: simulated day ${date} (UTC)`;
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="11">`,
-    `<title>${escape(title)}</title>`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${width / 2}" y="26" text-anchor="middle" font-size="17" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${width / 2}" y="26" text-anchor="middle" font-size="17" font-weight="bold">${escapeXml(title)}</text>`,
     legend(),
     ...result.regions.map((timeline, i) => panel(result, timeline, top + i * panelHeight)),
     `</svg>`,
@@ -80,7 +80,7 @@ function legend(): string {
     .map(([glyph, label], i) => {
       const x = left + (i % perRow) * 250;
       const y = 48 + Math.floor(i / perRow) * 18;
-      return `<g transform="translate(${x},${y})">${glyph}<text x="30" y="4">${escape(label)}</text></g>`;
+      return `<g transform="translate(${x},${y})">${glyph}<text x="30" y="4">${escapeXml(label)}</text></g>`;
     })
     .join("\n");
 }
@@ -107,7 +107,7 @@ function panel(result: SimulationResult, timeline: RegionTimeline, y0: number): 
   const zone = `UTC${offset < 0 ? "−" : "+"}${hhmm(Math.abs(offset) * 3_600_000).replace(/^0/, "").replace(/:00$/, "")}`;
   const out: string[] = [];
 
-  out.push(`<text x="${left}" y="${y0 + 10}" font-size="13" font-weight="bold">${escape(timeline.regionId)} <tspan font-weight="normal" fill="#666">(${zone})</tspan></text>`);
+  out.push(`<text x="${left}" y="${y0 + 10}" font-size="13" font-weight="bold">${escapeXml(timeline.regionId)} <tspan font-weight="normal" fill="#666">(${zone})</tspan></text>`);
 
   // Local business hours, shaded (may wrap past midnight UTC).
   const businessStart = ((((9 - offset) % 24) + 24) % 24) * 3_600_000;
@@ -153,9 +153,9 @@ function panel(result: SimulationResult, timeline: RegionTimeline, y0: number): 
     const capacity = (points.find((p) => p.at === decision.at)?.readyNodes ?? 0) * perNode;
     const my = decision.action === "scale_out" ? yLoad(capacity) - 9 : yLoad(capacity) + 9;
     const label = `${hhmm(decision.at - result.dayStart)} ${decision.action} ${decision.count}: ${decision.reasons.join("; ")}`;
-    out.push(`<g><title>${escape(label)}</title>${marker(decision.action, x(decision.at), Math.max(loadTop + 6, Math.min(loadBottom - 6, my)), decision.action === "scale_out" && isPredictive(decision))}</g>`);
+    out.push(`<g><title>${escapeXml(label)}</title>${marker(decision.action, x(decision.at), Math.max(loadTop + 6, Math.min(loadBottom - 6, my)), decision.action === "scale_out" && isPredictive(decision))}</g>`);
   }
-  return `<g id="region-${escape(timeline.regionId)}">\n${out.join("\n")}\n</g>`;
+  return `<g id="region-${escapeXml(timeline.regionId)}">\n${out.join("\n")}\n</g>`;
 }
 
 /** A step line (value holds until the next point), only emitting the corners. */

@@ -59,11 +59,11 @@ async function handle(
     case "path-command":
       return single(executor, encoding, commandFromPath(pathOf(request.url), text));
     case "pipeline": {
-      const outcomes = await executor.pipeline(valueOf(parsedJson(text, parseCommandList)));
+      const outcomes = await executor.pipeline(parsedValue(parsedJson(text, parseCommandList)));
       return { status: 200, body: outcomes.map((outcome) => entry(outcome, encoding)) };
     }
     case "multi-exec": {
-      const transaction = await executor.transaction(valueOf(parsedJson(text, parseCommandList)));
+      const transaction = await executor.transaction(parsedValue(parsedJson(text, parseCommandList)));
       if (!transaction.ok) throw badRequest(transaction.error);
       return { status: 200, body: transaction.outcomes.map((outcome) => entry(outcome, encoding)) };
     }
@@ -73,7 +73,7 @@ async function handle(
 }
 
 async function single(executor: CommandExecutor, encoding: ResponseEncoding, command: Parsed<RedisCommand>) {
-  const outcome = await executor.run(valueOf(command));
+  const outcome = await executor.run(parsedValue(command));
   // Upstash answers a failed single command with 400, and the client reads the message from the body.
   return { status: outcome.ok ? 200 : 400, body: entry(outcome, encoding) };
 }
@@ -87,7 +87,7 @@ function parsedJson<T>(text: string, parse: (value: unknown) => Parsed<T>): Pars
   return json.ok ? parse(json.value) : json;
 }
 
-function valueOf<T>(parsed: Parsed<T>): T {
+function parsedValue<T>(parsed: Parsed<T>): T {
   if (!parsed.ok) throw badRequest(parsed.error);
   return parsed.value;
 }

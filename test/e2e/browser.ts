@@ -80,7 +80,9 @@ async function readMediaStats(remote: string): Promise<MediaStats | null> {
   const pc = (globalThis as unknown as PageGlobals).__meeting?.peerConnections().get(remote);
   if (!pc) return null;
   const byId = new Map<string, Stat>();
-  (await pc.getStats()).forEach((stat) => byId.set(stat.id, stat));
+  (await pc.getStats()).forEach((stat) => {
+    byId.set(stat.id, stat);
+  });
   const stats = [...byId.values()];
   const inbound = stats.filter((s) => s.type === "inbound-rtp");
   const sum = (kind: string, field: string) =>

@@ -226,8 +226,10 @@ export class LiveKitBot {
   }
 
   private counts(identity: string): ReceivedMedia {
-    let counts = this.received.get(identity);
-    if (!counts) this.received.set(identity, (counts = { audioFrames: 0, audibleAudioFrames: 0, videoFrames: 0 }));
+    const known = this.received.get(identity);
+    if (known) return known;
+    const counts = { audioFrames: 0, audibleAudioFrames: 0, videoFrames: 0 };
+    this.received.set(identity, counts);
     return counts;
   }
 
