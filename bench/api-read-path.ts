@@ -7,7 +7,7 @@ import { workerUrl } from "../scripts/services/worker.ts";
 import { findActiveApiKey } from "../workers/auth/api-key-repository.ts";
 import { hashApiKey } from "../workers/auth/api-key.ts";
 import { findMeeting } from "../workers/meetings/meeting-repository.ts";
-import type { MeetingId, TenantId } from "../protocol/ids.ts";
+import { MeetingId, TenantId } from "../protocol/ids.ts";
 import { formatRow, runBounded, summarize } from "./latency-stats.ts";
 
 /**
@@ -30,10 +30,10 @@ export async function benchApiReadPath(options = { requests: 600, concurrency: 4
   const keyHash = await hashApiKey(tenant.apiKey);
   try {
     // Warm both paths so neither pays first-connection costs inside the measurement.
-    for (let i = 0; i < 20; i++) await findMeeting(db, tenant.tenantId as TenantId, meetingId as MeetingId);
+    for (let i = 0; i < 20; i++) await findMeeting(db, TenantId.parse(tenant.tenantId), MeetingId.parse(meetingId));
     const baseline = await runBounded(options.requests, options.concurrency, async () => {
       const key = await findActiveApiKey(db, keyHash);
-      if (!(await findMeeting(db, key!.tenantId, meetingId as MeetingId))) throw new Error("baseline read failed");
+      if (!(await findMeeting(db, key!.tenantId, MeetingId.parse(meetingId)))) throw new Error("baseline read failed");
     });
     const edge = await runBounded(options.requests, options.concurrency, async () => {
       const response = await fetch(`${workerUrl}/v1/meetings/${meetingId}`, { headers: { authorization: `Bearer ${tenant.apiKey}` } });

@@ -6,7 +6,7 @@ import { meetingMediaRoom } from "../media-fleet/meeting-media-room.ts";
 import { participantRoles } from "../protocol/roles.ts";
 import { mintJoinToken, verifyJoinToken, type JoinTokenClaims } from "../workers/auth/join-token.ts";
 import { loadSigningKeys, type SigningKeys } from "../workers/auth/signing-keys.ts";
-import type { MeetingId, TenantId } from "../protocol/ids.ts";
+import { MeetingId, TenantId } from "../protocol/ids.ts";
 import { summarize, type LatencySummary } from "./latency-stats.ts";
 
 /**
@@ -48,8 +48,8 @@ async function joinTokenKeys(): Promise<SigningKeys> {
 
 /** Join tokens as tenants mint them: a few tenants and meetings, every role, a name on most. */
 async function mintJoinTokens(keys: SigningKeys, count: number): Promise<string[]> {
-  const tenants = Array.from({ length: 4 }, () => crypto.randomUUID() as TenantId);
-  const meetings = Array.from({ length: 50 }, () => crypto.randomUUID() as MeetingId);
+  const tenants = Array.from({ length: 4 }, () => TenantId.parse(crypto.randomUUID()));
+  const meetings = Array.from({ length: 50 }, () => MeetingId.parse(crypto.randomUUID()));
   return Promise.all(
     Array.from({ length: count }, (_, i) =>
       mintJoinToken(keys, {

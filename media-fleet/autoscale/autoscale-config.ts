@@ -1,4 +1,4 @@
-import type { RegionId } from "../../protocol/ids.ts";
+import { RegionId } from "../../protocol/ids.ts";
 
 /**
  * Thresholds, windows and bounds of the autoscaling policy. Every scale-out is sized so the signal that fired
@@ -101,7 +101,7 @@ function validate(c: AutoscaleConfig): void {
   check(c.cooldown.emergencyScaleOutMs <= c.cooldown.scaleOutMs && c.cooldown.scaleOutMs < c.cooldown.scaleInMs, "cooldown needs emergencyScaleOutMs <= scaleOutMs < scaleInMs");
   check(Number.isInteger(c.nodes.min) && c.nodes.min >= 1 && c.nodes.min <= c.nodes.max && c.nodes.maxScaleInStep >= 1, "nodes need 1 <= min <= max and maxScaleInStep >= 1");
   for (const regionId of Object.keys(c.regionNodes)) {
-    const { min, max } = nodeBounds(c, regionId as RegionId);
+    const { min, max } = nodeBounds(c, RegionId.parse(regionId));
     check(Number.isInteger(min) && min >= 1 && min <= max, `regionNodes.${regionId} needs 1 <= min <= max`);
   }
 }

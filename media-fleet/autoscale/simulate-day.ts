@@ -3,7 +3,7 @@ import { decide, type ScalingDecision } from "./autoscale-policy.ts";
 import { initialAutoscaleState } from "./autoscale-state.ts";
 import { dayMs } from "./demand-profile.ts";
 import type { NodeMetricSample, RegionDemandSample } from "./metrics-sample.ts";
-import type { NodeId, RegionId } from "../../protocol/ids.ts";
+import { NodeId, RegionId } from "../../protocol/ids.ts";
 import { seededRandom, symmetric, type Random } from "./seeded-random.ts";
 import { regionDemandSeries, type FlashSpike, type RegionDemandSpec } from "./synthetic-demand.ts";
 
@@ -29,7 +29,7 @@ export interface SimulationOptions {
 }
 
 const minute = 60_000;
-const region = (id: string) => id as RegionId;
+const region = (id: string) => RegionId.parse(id);
 
 export const defaultSimulationOptions: SimulationOptions = {
   seed: 20_300_107,
@@ -135,7 +135,7 @@ export function simulateDay(overrides: Partial<SimulationOptions> = {}): Simulat
       for (const decision of result.decisions) {
         const fleet = fleets.get(decision.regionId)!;
         if (decision.action === "scale_out") {
-          for (let k = 0; k < decision.count; k++) fleet.push({ id: `${decision.regionId}-${nextNode++}` as NodeId, readyAt: at + nodeBootMs, skew: 1 + 0.06 * symmetric(random) });
+          for (let k = 0; k < decision.count; k++) fleet.push({ id: NodeId.parse(`${decision.regionId}-${nextNode++}`), readyAt: at + nodeBootMs, skew: 1 + 0.06 * symmetric(random) });
         } else {
           // Drain the newest nodes first (booting ones before serving ones).
           fleet.sort((a, b) => a.readyAt - b.readyAt).splice(Math.max(0, fleet.length - decision.count));

@@ -1,5 +1,5 @@
 import { ParticipantInfo_State, type ParticipantInfo, type Room, type RoomServiceClient, type TrackInfo, TrackSource, TrackType } from "livekit-server-sdk";
-import type { ParticipantIdentity } from "../../protocol/ids.ts";
+import { ParticipantIdentity } from "../../protocol/ids.ts";
 import {
   MediaFleetError,
   mediaRoomName,
@@ -60,7 +60,7 @@ export function toMediaTrack(track: TrackInfo): MediaTrack | undefined {
 
 export function toMediaParticipant(participant: ParticipantInfo): MediaParticipant {
   return {
-    identity: participant.identity as ParticipantIdentity,
+    identity: ParticipantIdentity.parse(participant.identity),
     sid: participant.sid,
     name: participant.name,
     state: participantStates[participant.state] ?? "joining",
