@@ -1,4 +1,3 @@
-import type { ProbeOutcome } from "../node-health-tracker.ts";
 import { toMediaFleetError } from "./livekit-errors.ts";
 import type { RoomServiceTransport } from "./rooms.ts";
 
@@ -8,7 +7,8 @@ import type { RoomServiceTransport } from "./rooms.ts";
  * `listRooms` must also succeed: the API answers and the node reaches the cluster's Redis.
  */
 
-export interface NodeProbe extends ProbeOutcome {
+export interface NodeProbe {
+  healthy: boolean;
   /** Time to the node's answer, or to giving up. */
   latencyMs: number;
   /** What went wrong, for logs; never a URL with credentials or a token. */

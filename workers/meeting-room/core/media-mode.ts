@@ -1,17 +1,17 @@
 import type { LocationHint } from "../../../protocol/location-hint.ts";
+import { nextProbeAt, type NodeWatch } from "../../../media-fleet/node-failure-detector.ts";
 
 /** The meeting's media: peer to peer, being placed on the fleet, or on an SFU node; and what the shell does for it. */
 export type MediaMode =
   | { kind: "p2p" }
   | { kind: "placing"; excludeNodeId?: string | undefined }
-  | { kind: "sfu"; nodeId: string; url: string; checkedAt?: number | undefined };
+  /** `watch`: the node's probes and trouble reports (node-failure-detector.ts); absent in states stored before it. */
+  | { kind: "sfu"; nodeId: string; url: string; watch?: NodeWatch | undefined };
 
-/** How often a meeting on the SFU has its node checked, whether or not a client reported trouble. */
-export const mediaCheckIntervalMs = 5_000;
-
-/** When the room should next check its SFU node; null when it is not on one. */
+/** When the room should next check its SFU node (at once for a state that has no watch yet); null when it is not on one. */
 export function nextMediaCheckAt(mode: MediaMode): number | null {
-  return mode.kind === "sfu" && mode.checkedAt !== undefined ? mode.checkedAt + mediaCheckIntervalMs : null;
+  if (mode.kind !== "sfu") return null;
+  return mode.watch ? nextProbeAt(mode.watch) : 0;
 }
 
 export interface SfuGrant {

@@ -39,7 +39,7 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
       t.to(identity, { type: "pong", ref: frame.id });
       return;
     case "media_trouble":
-      onMediaTrouble(t);
+      onMediaTrouble(t, identity);
       return;
     case "presence": {
       const { audioMuted, videoMuted, handRaised, connectionQuality } = frame;

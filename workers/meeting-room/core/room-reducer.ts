@@ -4,7 +4,7 @@ import { markPersisted, recent, toWire } from "./chat-log.ts";
 import { framesSince } from "./frame-log.ts";
 import { applyMediaEvent } from "./media-presence.ts";
 import { nextMediaCheckAt } from "./media-mode.ts";
-import { afterJoin, checkMediaOnTick, onGrants, onNodeFailed, onPlaced, onPlacementFailed } from "./sfu-switch.ts";
+import { afterJoin, checkMediaOnTick, onGrants, onPlaced, onPlacementFailed, onProbed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
 import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
@@ -73,8 +73,8 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
       case "sfu_grants":
         onGrants(t, event.nodeId, event.grants);
         break;
-      case "media_node_failed":
-        onNodeFailed(t, event.nodeId);
+      case "media_probed":
+        onProbed(t, event.nodeId, event.healthy);
         break;
       case "tick":
         onTick(t);

@@ -89,7 +89,8 @@ export type RoomEvent =
   | { kind: "media_placed"; nodeId: string; url: string }
   | { kind: "media_placement_failed"; reason: string }
   | { kind: "sfu_grants"; nodeId: string; grants: SfuGrant[] }
-  | { kind: "media_node_failed"; nodeId: string }
+  /** The shell's probe of the meeting's media node answered (sfu-switch.ts decides what it means). */
+  | { kind: "media_probed"; nodeId: string; healthy: boolean }
   | { kind: "tick" }
   | { kind: "end"; reason: string };
 

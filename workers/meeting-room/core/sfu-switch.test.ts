@@ -105,7 +105,8 @@ describe("peer to peer → SFU", () => {
     expect(room.effectsOf("probe_media")).toEqual([{ kind: "probe_media", nodeId: "node-a" }]);
     const session = { roomSid: "RM_a", participantSid: "PA_p2", joinedAt: new Date(room.now - 60_000).toISOString() };
     room.dispatch({ kind: "media", event: { kind: "sfu_participant", identity: "p2", connected: true, at: session.joinedAt, session } });
-    room.dispatch({ kind: "media_node_failed", nodeId: "node-a" });
+    // The probe p2's report asked for fails: corroborated by p2, one failure is enough.
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
     expect(room.effectsOf("place_media").at(-1)).toMatchObject({ excludeNodeId: "node-a", expectedParticipants: 3 });
     room.dispatch({ kind: "media_placed", nodeId: "node-b", url: "http://node-b" });
     room.dispatch({ kind: "sfu_grants", nodeId: "node-b", grants: ["host", "p2", "p3"].map((i) => grant(i, "ws://node-b")) });
@@ -119,9 +120,11 @@ describe("peer to peer → SFU", () => {
     expect(usage[0]!.usage.quantity).toBeGreaterThanOrEqual(60);
     // Moving is not a mode change for clients: only the new credentials.
     expect(room.framesOf("media_mode")).toHaveLength(1);
-    // A stale failure report about the old node changes nothing.
-    room.dispatch({ kind: "media_node_failed", nodeId: "node-a" });
+    // A late answer about the old node changes nothing.
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
     expect(room.state.mediaMode).toMatchObject({ kind: "sfu", nodeId: "node-b", url: "http://node-b" });
+    expect(room.effectsOf("place_media")).toHaveLength(2);
   });
 
   it("on the SFU the room checks its node every few seconds on its own, without waiting for a client's report", () => {
@@ -131,9 +134,86 @@ describe("peer to peer → SFU", () => {
     expect(due).toBeLessThanOrEqual(placedAt + 5_000);
     expect(room.effectsOf("probe_media")).toEqual([]);
     room.now = placedAt + 5_000;
-    const after = room.dispatch({ kind: "tick" });
+    room.dispatch({ kind: "tick" });
     expect(room.effectsOf("probe_media")).toEqual([{ kind: "probe_media", nodeId: "node-a" }]);
-    expect(after.nextAlarmAt).toBeLessThanOrEqual(room.now + 5_000);
+    const after = room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: true });
+    expect(after.nextAlarmAt).toBeLessThanOrEqual(placedAt + 10_000);
+  });
+
+  it("with nobody reporting trouble, one failed probe is checked again within a second, and a second failure moves", () => {
+    const room = switchedRoom();
+    room.now += 5_000;
+    room.dispatch({ kind: "tick" });
+    const probedAt = room.now;
+    const suspect = room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
+    expect(room.effectsOf("place_media")).toHaveLength(1);
+    expect(room.state.mediaMode).toMatchObject({ kind: "sfu", nodeId: "node-a" });
+    expect(suspect.nextAlarmAt).toBeLessThanOrEqual(probedAt + 1_000);
+    room.now = suspect.nextAlarmAt!;
+    room.dispatch({ kind: "tick" });
+    expect(room.effectsOf("probe_media")).toHaveLength(2);
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
+    expect(room.effectsOf("place_media").at(-1)).toMatchObject({ excludeNodeId: "node-a" });
+  });
+
+  it("a blip (one failed probe, then a good one) keeps the meeting where it is", () => {
+    const room = switchedRoom();
+    room.now += 5_000;
+    room.dispatch({ kind: "tick" });
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
+    room.now += 1_000;
+    room.dispatch({ kind: "tick" });
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: true });
+    room.now += 5_000;
+    room.dispatch({ kind: "tick" });
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
+    expect(room.effectsOf("place_media")).toHaveLength(1);
+    expect(room.framesOf("sfu_join")).toHaveLength(3);
+  });
+
+  it("trouble reports alone never move a meeting whose node answers: one client's network, or a client lying", () => {
+    const room = switchedRoom();
+    let answered = 0;
+    for (let round = 0; round < 20; round++) {
+      for (const who of ["host", "p2", "p3"]) room.dispatch({ kind: "frame", identity: who, frame: { id: `t${round}${who}`, type: "media_trouble" } });
+      // The shell answers every probe asked: the node is up.
+      for (; answered < room.effectsOf("probe_media").length; answered++) room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: true });
+      room.now += 500;
+    }
+    expect(room.effectsOf("place_media")).toHaveLength(1);
+    // Reports while a probe is in flight wait for its answer: one probe a round, not one a report.
+    expect(room.effectsOf("probe_media")).toHaveLength(20);
+  });
+
+  it("a report right after a failed probe moves at once, without waiting for another probe", () => {
+    const room = switchedRoom();
+    room.now += 5_000;
+    room.dispatch({ kind: "tick" });
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
+    room.dispatch({ kind: "frame", identity: "p3", frame: { id: "t1", type: "media_trouble" } });
+    expect(room.effectsOf("probe_media")).toHaveLength(1);
+    expect(room.effectsOf("place_media").at(-1)).toMatchObject({ excludeNodeId: "node-a" });
+  });
+
+  it("what the rule has seen survives the room being evicted between two probes (the state is plain JSON)", () => {
+    const room = switchedRoom();
+    room.now += 5_000;
+    room.dispatch({ kind: "tick" });
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
+    // Hibernation or eviction: the room comes back from storage, not from memory.
+    room.state = JSON.parse(JSON.stringify(room.state)) as RoomState;
+    room.now += 1_000;
+    room.dispatch({ kind: "tick" });
+    room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: false });
+    expect(room.effectsOf("place_media").at(-1)).toMatchObject({ excludeNodeId: "node-a" });
+  });
+
+  it("a meeting stored before the rule kept state is checked on its next alarm", () => {
+    const room = switchedRoom();
+    room.state = { ...room.state, mediaMode: { kind: "sfu", nodeId: "node-a", url: "http://node-a" } };
+    const result = room.dispatch({ kind: "tick" });
+    expect(room.effectsOf("probe_media")).toEqual([{ kind: "probe_media", nodeId: "node-a" }]);
+    expect(result.nextAlarmAt).toBeLessThanOrEqual(room.now + 5_000);
   });
 
   it("host controls are carried out on the SFU too, attributed to the host's frame", () => {

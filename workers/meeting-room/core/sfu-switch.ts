@@ -1,4 +1,5 @@
-import { mediaCheckIntervalMs, nextMediaCheckAt, type SfuGrant, type SfuModeration } from "./media-mode.ts";
+import { nextMediaCheckAt, type MediaMode, type SfuGrant, type SfuModeration } from "./media-mode.ts";
+import { observeProbe, observeTrouble, probeAsked, watchNode, type NodeWatch } from "../../../media-fleet/node-failure-detector.ts";
 import { sfuSessionUsage } from "../../../media-fleet/webhook-routing.ts";
 import type { RoomTransition } from "./room-transition.ts";
 
@@ -6,15 +7,51 @@ import type { RoomTransition } from "./room-transition.ts";
  * Peer to peer → SFU. A meeting starts with a mesh of peer connections; once `sfuThreshold` people are in it,
  * the room asks the shell to place it on the media fleet and, when placed, hands everyone credentials for the
  * SFU (`sfu_join`). A node that fails moves the meeting: placed again elsewhere, everyone gets new
- * credentials, and chat and roster never move (they live here). Pure: placement and token minting are effects.
+ * credentials, and chat and roster never move (they live here). Pure: placement, token minting and probing
+ * are effects; whether the node failed is node-failure-detector.ts's rule, over state kept in the media mode.
  */
-/** On the room's alarm: a due check probes the node (a dead one moves the meeting, see onNodeFailed). */
+type OnSfu = Extract<MediaMode, { kind: "sfu" }>;
+
+const watchOf = (mode: OnSfu, now: number): NodeWatch => mode.watch ?? watchNode(now);
+
+function setWatch(t: RoomTransition, mode: OnSfu, watch: NodeWatch): void {
+  t.state = { ...t.state, mediaMode: { ...mode, watch } };
+}
+
+function probe(t: RoomTransition, mode: OnSfu, watch: NodeWatch): void {
+  setWatch(t, mode, probeAsked(watch, t.now));
+  t.effect({ kind: "probe_media", nodeId: mode.nodeId });
+}
+
+/** On the room's alarm: a due check probes the node (every 5 s; 1 s after a failed probe). */
 export function checkMediaOnTick(t: RoomTransition): void {
   const mode = t.state.mediaMode;
   const dueAt = nextMediaCheckAt(mode);
   if (mode.kind !== "sfu" || dueAt === null || t.now < dueAt) return;
-  t.state = { ...t.state, mediaMode: { ...mode, checkedAt: t.now } };
-  t.effect({ kind: "probe_media", nodeId: mode.nodeId });
+  probe(t, mode, watchOf(mode, t.now));
+}
+
+/** The shell's probe of the node answered. */
+export function onProbed(t: RoomTransition, nodeId: string, healthy: boolean): void {
+  const mode = t.state.mediaMode;
+  // An answer about a node the meeting has left (or is leaving) is stale.
+  if (mode.kind !== "sfu" || mode.nodeId !== nodeId) return;
+  const seen = observeProbe(watchOf(mode, t.now), healthy, t.now);
+  if (seen.failed) return place(t, nodeId);
+  setWatch(t, mode, seen.watch);
+}
+
+/**
+ * A participant's SFU connection is failing. It may be that client's network: the report alone moves nobody,
+ * but it has the node probed now, and it turns one failed probe into a failure.
+ */
+export function onMediaTrouble(t: RoomTransition, identity: string): void {
+  const mode = t.state.mediaMode;
+  if (mode.kind !== "sfu") return;
+  const seen = observeTrouble(watchOf(mode, t.now), identity, t.now);
+  if (seen.failed) return place(t, mode.nodeId);
+  if (seen.probe) probe(t, mode, seen.watch);
+  else setWatch(t, mode, seen.watch);
 }
 
 const memberCount = (t: RoomTransition) => Object.keys(t.state.members).length;
@@ -35,7 +72,7 @@ export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
   // A placement that finished after the meeting ended or emptied is not used.
   if (t.state.mediaMode.kind !== "placing" || !memberCount(t)) return;
   const moved = t.state.mediaMode.excludeNodeId !== undefined;
-  t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url, checkedAt: t.now } };
+  t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url, watch: watchNode(t.now) } };
   if (!moved) t.emit({ type: "media_mode", mode: "sfu" }, { kind: "all" });
   else if (Object.keys(t.state.media.onSfu).length || t.state.media.sfuActive) {
     // A crashed node never reports its participants leaving: they are off the SFU until the new node says
@@ -64,18 +101,6 @@ export function onGrants(t: RoomTransition, nodeId: string, grants: readonly Sfu
   for (const grant of grants) {
     if (t.state.members[grant.identity]) t.to(grant.identity, { type: "sfu_join", url: grant.url, token: grant.token, expiresAt: grant.expiresAt });
   }
-}
-
-/** A participant's SFU connection is failing: the shell checks the node (it may just be that client's network). */
-export function onMediaTrouble(t: RoomTransition): void {
-  const mode = t.state.mediaMode;
-  if (mode.kind === "sfu") t.effect({ kind: "probe_media", nodeId: mode.nodeId });
-}
-
-export function onNodeFailed(t: RoomTransition, nodeId: string): void {
-  const mode = t.state.mediaMode;
-  if (mode.kind !== "sfu" || mode.nodeId !== nodeId) return;
-  place(t, nodeId);
 }
 
 /** Host controls that change media are carried out on the SFU too, when the meeting is there. */

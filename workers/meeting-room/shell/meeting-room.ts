@@ -24,7 +24,7 @@ import { reduce } from "../core/room-reducer.ts";
 import { flushChat, readChatHistory, writeRecord, type RoomRecordKeys } from "./room-persistence.ts";
 import { isTenantAttachment } from "../core/attachment-keys.ts";
 import { createRoomState, type IceServer, type RoomEvent, type RoomState } from "../core/room-state.ts";
-import { RoomMedia } from "./room-media.ts";
+import { createRoomMedia, type RoomMedia } from "./room-media.ts";
 import { RoomStore, type PendingRecord, type RoomRecordEffect } from "./room-store.ts";
 import { closeCodes } from "../../../protocol/close-codes.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
@@ -60,7 +60,7 @@ export class MeetingRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new RoomStore(ctx.storage);
-    this.media = new RoomMedia(env, (event) => this.dispatch(event));
+    this.media = createRoomMedia(env, (event) => this.dispatch(event));
     void ctx.blockConcurrencyWhile(async () => {
       this.state = await this.store.load();
     });
