@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { apiKeys, tenants } from "../../schema/index.ts";
 import type { Database } from "../db/database.ts";
-import type { ApiKeyId, TenantId } from "../../protocol/ids.ts";
+import { ApiKeyId, TenantId } from "../../protocol/ids.ts";
 
 export interface ActiveApiKey {
   keyId: ApiKeyId;
@@ -23,5 +23,5 @@ export async function findActiveApiKey(db: Database, keyHash: string, now = new 
       ),
     )
     .limit(1);
-  return row ? { keyId: row.keyId as ApiKeyId, tenantId: row.tenantId as TenantId } : undefined;
+  return row ? { keyId: ApiKeyId.parse(row.keyId), tenantId: TenantId.parse(row.tenantId) } : undefined;
 }

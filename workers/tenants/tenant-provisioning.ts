@@ -2,7 +2,7 @@ import { and, eq } from "drizzle-orm";
 import { apiKeys, tenants } from "../../schema/index.ts";
 import { generateApiKey } from "../auth/api-key.ts";
 import type { Database } from "../db/database.ts";
-import type { ApiKeyId, TenantId } from "../../protocol/ids.ts";
+import { ApiKeyId, TenantId } from "../../protocol/ids.ts";
 
 export interface ProvisionedTenant {
   tenantId: TenantId;
@@ -21,7 +21,7 @@ export async function createTenantWithKey(db: Database, name: string, keyName = 
       .insert(apiKeys)
       .values({ tenantId: tenant!.id, name: keyName, prefix: key.prefix, keyHash: key.hash })
       .returning({ id: apiKeys.id });
-    return { tenantId: tenant!.id as TenantId, keyId: row!.id as ApiKeyId, apiKey: key.key, keyPrefix: key.prefix };
+    return { tenantId: TenantId.parse(tenant!.id), keyId: ApiKeyId.parse(row!.id), apiKey: key.key, keyPrefix: key.prefix };
   });
 }
 

@@ -3,7 +3,6 @@ import { mintJoinToken } from "../../auth/join-token.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
 import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
-import type { MeetingId } from "../../../protocol/ids.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
@@ -28,19 +27,20 @@ const mintJoinTokenRoute = createRoute({
 export const joinTokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook }).openapi(mintJoinTokenRoute, async (c) => {
   const config = readConfig(c.env);
   const tenantId = c.get("tenantId");
-  const meeting = await requireMeeting(c.get("db"), tenantId, c.req.valid("param").id as MeetingId);
+  const meetingId = c.req.valid("param").id;
+  const meeting = await requireMeeting(c.get("db"), tenantId, meetingId);
   if (!acceptsParticipants(meeting.status)) throw new ApiError("meeting_ended");
   const body = c.req.valid("json");
   const { token, expiresAt } = await mintJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), {
     tenantId,
-    meetingId: meeting.id as MeetingId,
+    meetingId,
     identity: body.identity,
     role: body.role,
     ...(body.name ? { name: body.name } : {}),
     ttlSeconds: body.ttlSeconds ?? config.JOIN_TOKEN_TTL_SECONDS,
     issuer: config.JOIN_TOKEN_ISSUER,
   });
-  const connectUrl = new URL(`/v1/meetings/${meeting.id}/connect`, c.req.url);
+  const connectUrl = new URL(`/v1/meetings/${meetingId}/connect`, c.req.url);
   connectUrl.protocol = connectUrl.protocol === "https:" ? "wss:" : "ws:";
   connectUrl.searchParams.set("token", token);
   return c.json({ token, expiresAt: expiresAt.toISOString(), connectUrl: connectUrl.toString() }, 201);

@@ -8,7 +8,7 @@ import { mediaFleetOf } from "../../media/media-fleet-config.ts";
 import { WebhookReplayGuard } from "../../media/webhook-replay-guard.ts";
 import { forwardMediaEvent } from "../../meeting-room/shell/meeting-room-client.ts";
 import { findMeeting } from "../../meetings/meeting-repository.ts";
-import type { MeetingId, TenantId } from "../../../protocol/ids.ts";
+import { MeetingId, TenantId } from "../../../protocol/ids.ts";
 import { usageRecords } from "../../../schema/index.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
@@ -30,19 +30,21 @@ livekitWebhookRoutes.post("/v1/livekit/webhook", async (c) => {
   if (!(await guard.claim(event.id))) throw new ApiError("webhook_replayed", `event ${event.id} was already processed`);
   try {
     if (!routed.ok) return c.json({ accepted: true, ignored: routed.code });
-    const tenantId = routed.tenantId as TenantId;
-    const meetingId = routed.meetingId as MeetingId;
+    const tenantId = TenantId.safeParse(routed.tenantId);
+    const meetingId = MeetingId.safeParse(routed.meetingId);
     // A room name shaped like ours but naming no meeting of that tenant is not ours either.
-    if (!(await findMeeting(c.get("db"), tenantId, meetingId))) return c.json({ accepted: true, ignored: "unknown_meeting" });
+    if (!tenantId.success || !meetingId.success || !(await findMeeting(c.get("db"), tenantId.data, meetingId.data))) {
+      return c.json({ accepted: true, ignored: "unknown_meeting" });
+    }
     if (routed.usage) {
       const { kind, quantity, sourceId, periodStart, periodEnd } = routed.usage;
       await c
         .get("db")
         .insert(usageRecords)
-        .values({ tenantId, meetingId, kind, quantity, sourceId, periodStart: new Date(periodStart), periodEnd: new Date(periodEnd) })
+        .values({ tenantId: tenantId.data, meetingId: meetingId.data, kind, quantity, sourceId, periodStart: new Date(periodStart), periodEnd: new Date(periodEnd) })
         .onConflictDoNothing({ target: [usageRecords.tenantId, usageRecords.kind, usageRecords.sourceId] });
     }
-    if (routed.roomEvent) await forwardMediaEvent(c.env.MEETING_ROOM, tenantId, meetingId, routed.roomEvent);
+    if (routed.roomEvent) await forwardMediaEvent(c.env.MEETING_ROOM, tenantId.data, meetingId.data, routed.roomEvent);
     return c.json({ accepted: true });
   } catch (error) {
     // Not processed: let LiveKit's retry through instead of refusing it as a replay.

@@ -119,7 +119,7 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     return c.json(meetingView(result.meeting), result.replayed ? 200 : 201);
   })
   .openapi(getMeetingRoute, async (c) => {
-    const meeting = await requireMeeting(c.get("db"), c.get("tenantId"), c.req.valid("param").id as MeetingId);
+    const meeting = await requireMeeting(c.get("db"), c.get("tenantId"), c.req.valid("param").id);
     return c.json(meetingView(meeting), 200);
   })
   .openapi(listMeetingsRoute, async (c) => {
@@ -138,7 +138,7 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   .openapi(updateMeetingRoute, async (c) => {
     const db = c.get("db");
     const tenantId = c.get("tenantId");
-    const id = c.req.valid("param").id as MeetingId;
+    const id = c.req.valid("param").id;
     const patch = c.req.valid("json");
     const current = await requireMeeting(db, tenantId, id);
     const refusal = refuseUpdate(current.status);
@@ -160,7 +160,7 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   })
   .openapi(endMeetingRoute, async (c) => {
     const tenantId = c.get("tenantId");
-    const id = c.req.valid("param").id as MeetingId;
+    const id = c.req.valid("param").id;
     const ended = await endMeeting(c.get("db"), tenantId, id);
     if (!ended) throw new ApiError("not_found", "No meeting with this id");
     await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, "ended_by_api");
@@ -168,7 +168,7 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   })
   .openapi(deleteMeetingRoute, async (c) => {
     const tenantId = c.get("tenantId");
-    const id = c.req.valid("param").id as MeetingId;
+    const id = c.req.valid("param").id;
     if (!(await deleteMeeting(c.get("db"), tenantId, id))) throw new ApiError("not_found", "No meeting with this id");
     await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, "deleted");
     return c.body(null, 204);

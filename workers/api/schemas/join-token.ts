@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { participantRoles } from "../../../protocol/roles.ts";
+import { isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
 
 export const MintJoinTokenBody = z
   .strictObject({
@@ -8,8 +9,9 @@ export const MintJoinTokenBody = z
       .min(1)
       .max(128)
       .regex(/^[\w.@:-]+$/, "identity may contain letters, digits and _ . @ : -")
+      .refine(isStorableLine, storableTextMessage)
       .openapi({ description: "The tenant's stable id for this participant", example: "user-42" }),
-    name: z.string().trim().min(1).max(128).optional().openapi({ example: "Ada Lovelace" }),
+    name: z.string().trim().min(1).max(128).refine(isStorableLine, storableTextMessage).optional().openapi({ example: "Ada Lovelace" }),
     role: z.enum(participantRoles).default("participant"),
     ttlSeconds: z.number().int().min(30).max(3600).optional().openapi({ description: "Defaults to the server's setting (300 s)" }),
   })

@@ -1,19 +1,33 @@
 import { z } from "@hono/zod-openapi";
+import { MeetingId } from "../../../protocol/ids.ts";
+import { isStorableJson, isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
+
+/** Titles, names: text Postgres will store (no NUL, no lone surrogate, no control characters). */
+const storableLine = (schema: z.ZodString) => schema.refine(isStorableLine, storableTextMessage);
 
 const metadataSchema = z
   .record(z.string().max(64), z.unknown())
+  .superRefine((value, ctx) => {
+    // jsonb refuses NUL and lone surrogates anywhere inside. A bad key is not echoed back as an issue path.
+    for (const [key, item] of Object.entries(value)) {
+      if (!isStorableLine(key)) ctx.addIssue({ code: "custom", path: [], message: `keys ${storableTextMessage}` });
+      else if (!isStorableJson(item)) ctx.addIssue({ code: "custom", path: [key], message: storableTextMessage });
+    }
+  })
   .refine((value) => JSON.stringify(value).length <= 4096, "metadata must serialise to at most 4096 bytes")
   .openapi({ description: "Tenant-defined data, at most 4 KiB as JSON", example: { course: "bio-101" } });
 
 const dateTime = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T15:00:00Z" });
 
 export const MeetingIdParam = z.object({
-  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1" }),
+  // Parsed into the branded id in its canonical lower case (the room's name is built from it), so routes get a
+  // MeetingId without a cast and an upper-case spelling can't address a second room.
+  id: z.uuid().toLowerCase().pipe(MeetingId).openapi({ param: { name: "id", in: "path" }, example: "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1" }),
 });
 
 export const CreateMeetingBody = z
   .strictObject({
-    title: z.string().trim().min(1).max(200),
+    title: storableLine(z.string().trim().min(1).max(200)),
     waitingRoom: z.boolean().default(false),
     e2ee: z.boolean().default(false),
     maxParticipants: z.number().int().min(1).max(10_000).default(100),
@@ -29,7 +43,7 @@ export const CreateMeetingBody = z
 
 export const UpdateMeetingBody = z
   .strictObject({
-    title: z.string().trim().min(1).max(200),
+    title: storableLine(z.string().trim().min(1).max(200)),
     waitingRoom: z.boolean(),
     e2ee: z.boolean(),
     maxParticipants: z.number().int().min(1).max(10_000),
