@@ -8,7 +8,7 @@ import {
   history,
   markPersisted,
   maxDistinctReactions,
-  parseChatLogState,
+  storedChatMessageSchema,
   react,
   recent,
   send,
@@ -376,15 +376,16 @@ describe("outbox bookkeeping", () => {
 });
 
 describe("persisted form", () => {
-  it("round-trips through JSON and the schema", () => {
+  it("each message round-trips through JSON and the schema storage reads it back with", () => {
     let state = logWith(3, { windowSize: 2, persisted: true });
     state = ok(react(state, 3, "bob", "👍", true)).state;
-    expect(parseChatLogState(JSON.parse(JSON.stringify(state)))).toEqual(state);
+    for (const message of state.messages) expect(storedChatMessageSchema.parse(JSON.parse(JSON.stringify(message)))).toEqual(message);
   });
 
-  it("rejects a corrupt stored value", () => {
-    expect(() => parseChatLogState({ windowSize: 0, olderInStorage: false, messages: [] })).toThrow();
-    expect(() => parseChatLogState({ windowSize: 5, olderInStorage: false, messages: [{ seq: 1 }] })).toThrow();
+  it("rejects a corrupt stored message", () => {
+    expect(storedChatMessageSchema.safeParse({ seq: 1 }).success).toBe(false);
+    const message = logWith(1).messages[0]!;
+    expect(storedChatMessageSchema.safeParse({ ...message, revision: -1 }).success).toBe(false);
   });
 });
 

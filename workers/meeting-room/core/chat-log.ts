@@ -14,19 +14,19 @@ import { refuse, type Refusal } from "./room-refusal.ts";
  * Idempotency of `send` (sender, clientMessageId) holds inside the window, which is where client retries
  * land; a unique index on those columns in Postgres is the backstop for anything older.
  */
-const storedMessageSchema = chatMessageSchema.extend({
+export const storedChatMessageSchema = chatMessageSchema.extend({
   /** Bumped on every change so a flush that raced an edit can't mark the newer version as flushed. */
   revision: z.number().int().min(0),
   persisted: z.boolean(),
 });
-export type StoredChatMessage = z.infer<typeof storedMessageSchema>;
+export type StoredChatMessage = z.infer<typeof storedChatMessageSchema>;
 
 export const chatLogStateSchema = z.object({
   windowSize: z.number().int().min(1),
   /** True once anything was evicted or the window was loaded from storage mid-meeting. */
   olderInStorage: z.boolean(),
   /** Ascending by seq, contiguous: only ever trimmed from the oldest end. */
-  messages: z.array(storedMessageSchema),
+  messages: z.array(storedChatMessageSchema),
 });
 export type ChatLogState = z.infer<typeof chatLogStateSchema>;
 
@@ -39,11 +39,6 @@ export const defaultWindowSize = 500;
 
 export function createChatLog(options: { windowSize?: number; olderInStorage?: boolean } = {}): ChatLogState {
   return { windowSize: options.windowSize ?? defaultWindowSize, olderInStorage: options.olderInStorage ?? false, messages: [] };
-}
-
-/** Reads a stored state back; throws on a corrupt value, which the shell logs as internal_error. */
-export function parseChatLogState(stored: unknown): ChatLogState {
-  return chatLogStateSchema.parse(stored);
 }
 
 /** The wire shape of a message: the bookkeeping fields stay in the DO. */

@@ -6,7 +6,6 @@ import {
   defaultFrameRateLimits,
   defineFrameRateLimits,
   initialFrameRateState,
-  parseFrameRateState,
   take,
   type FrameRateLimits,
   type FrameRateState,
@@ -144,20 +143,6 @@ describe("independent classes", () => {
     expect(() => defineFrameRateLimits({ chat: { capacity: 0 } })).toThrow(RangeError);
     expect(() => defineFrameRateLimits({ signaling: { refillPerSecond: 0 } })).toThrow(RangeError);
     expect(() => defineFrameRateLimits({ control: { refillPerSecond: Number.NaN } })).toThrow(RangeError);
-  });
-});
-
-describe("stored state", () => {
-  it("round-trips through JSON and stays small enough for a WebSocket attachment", () => {
-    let state = initialFrameRateState;
-    for (const type of ["chat_send", "signal", "ping"] as const) state = burst(state, type, 3, t0 + 123).state;
-    const text = JSON.stringify(state);
-    expect(parseFrameRateState(JSON.parse(text))).toEqual(state);
-    expect(text.length).toBeLessThan(120);
-  });
-
-  it.each([null, "x", { chat: [1] }, { chat: ["a", 1] }, { chat: [-1, t0] }])("starts with full buckets when the stored state is %j", (value) => {
-    expect(parseFrameRateState(value)).toEqual(initialFrameRateState);
   });
 });
 

@@ -1,10 +1,9 @@
-import { z } from "zod";
 import type { ClientFrameType } from "../../../protocol/client-frames.ts";
 
 /**
  * Per-connection token buckets, one per frame class, so a chat flood can't starve ICE candidates and a
  * burst of signaling can't block a host's `mute`. Pure: the caller passes the time and keeps the state
- * (the DO stores it in the WebSocket attachment, so it is a few small integers).
+ * (the DO keeps it in memory per socket: a room only hibernates when idle, and idle buckets are full anyway).
  */
 
 export type FrameClass = "chat" | "signaling" | "control";
@@ -98,24 +97,4 @@ export function defineFrameRateLimits(overrides: Partial<Record<FrameClass, Part
     if (!Number.isFinite(refillPerSecond) || refillPerSecond <= 0) throw new RangeError(`${frameClass}.refillPerSecond must be positive`);
   }
   return limits;
-}
-
-const bucketSchema = z.tuple([z.number().min(0), z.number()]);
-
-export const frameRateStateSchema = z.object({
-  chat: bucketSchema.optional(),
-  signaling: bucketSchema.optional(),
-  control: bucketSchema.optional(),
-});
-
-/** Reads state back from a WebSocket attachment; anything unreadable starts with full buckets. */
-export function parseFrameRateState(value: unknown): FrameRateState {
-  const parsed = frameRateStateSchema.safeParse(value);
-  if (!parsed.success) return initialFrameRateState;
-  const state: FrameRateState = {};
-  for (const frameClass of ["chat", "signaling", "control"] as const) {
-    const bucket = parsed.data[frameClass];
-    if (bucket) state[frameClass] = bucket;
-  }
-  return state;
 }

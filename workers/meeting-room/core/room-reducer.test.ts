@@ -3,6 +3,8 @@ import type { ClientFrame } from "../../../protocol/client-frames.ts";
 import type { ServerFrame } from "../../../protocol/server-frames.ts";
 import { isAddressedTo } from "./frame-log.ts";
 import { reduce } from "./room-reducer.ts";
+import { roomBornOf } from "./room-configuration.ts";
+import type { MeetingRoomSettings } from "../../../protocol/room-contract.ts";
 import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import type { RoomEffect } from "./room-transition.ts";
 
@@ -422,5 +424,58 @@ describe("meeting lifecycle alarms", () => {
     room.dispatch({ kind: "tick" });
     expect(room.state.endedReason).toBe("idle");
     expect(room.dispatch({ kind: "tick" }).nextAlarmAt).toBeNull();
+  });
+});
+
+describe("settings arrive as an event", () => {
+  const settings: MeetingRoomSettings = {
+    title: "Standup",
+    sfuThreshold: 7,
+    locationHint: { continent: "EU", country: "DE", latitude: 50.1, longitude: 8.7 },
+    waitingRoom: true,
+    maxParticipants: 12,
+    scheduledEndAt: "2026-11-24T11:00:00.000Z",
+  };
+  const configure = (over: Partial<MeetingRoomSettings> = {}): RoomEvent => ({ kind: "configure", meetingId: "m1", tenantId: tenant, settings: { ...settings, ...over } });
+
+  it("a first connect creates the room with the tenant and settings; no other event creates one", () => {
+    const born = roomBornOf(configure())!;
+    const state = reduce(born, configure(), 1_000).state;
+    expect(state).toMatchObject({ meetingId: "m1", tenantId: tenant, locationHint: settings.locationHint });
+    expect(state.settings).toMatchObject({ title: "Standup", sfuThreshold: 7, waitingRoom: true, maxParticipants: 12, scheduledEndAt: Date.parse("2026-11-24T11:00:00.000Z") });
+    expect(state.lobby.enabled).toBe(true);
+    expect(roomBornOf({ kind: "tick" })).toBeUndefined();
+    expect(roomBornOf({ kind: "end", reason: "api" })).toBeUndefined();
+  });
+
+  it("a later connect takes in edited settings but keeps the first joiner's location and everything else", () => {
+    const room = new Room();
+    room.dispatch(configure());
+    room.hello(person("alice", "host"));
+    const result = room.dispatch(configure({ title: "Retro", waitingRoom: false, scheduledEndAt: null, locationHint: null }));
+    expect(result.effects).toEqual([]);
+    expect(room.state.settings).toMatchObject({ title: "Retro", waitingRoom: false, scheduledEndAt: null });
+    expect(room.state.locationHint).toEqual(settings.locationHint);
+    expect(room.state.lobby.enabled).toBe(false);
+    expect(Object.keys(room.state.members)).toEqual(["alice"]);
+  });
+
+  it("a scheduled end set through the API moves the room's next alarm", () => {
+    const room = new Room();
+    room.now = Date.parse("2026-11-24T10:00:00.000Z");
+    expect(room.dispatch(configure({ scheduledEndAt: null })).nextAlarmAt).toBeNull();
+    expect(room.dispatch(configure()).nextAlarmAt).toBe(Date.parse("2026-11-24T11:00:00.000Z"));
+  });
+
+  it("an ended room still takes in settings and settles its outbox, but seats nobody", () => {
+    const room = new Room();
+    room.hello(person("alice", "host"));
+    room.send("alice", { id: "c1", type: "chat_send", clientMessageId: "msg-00001", body: "hi", attachments: [] });
+    room.dispatch({ kind: "end", reason: "api" });
+    room.dispatch(configure({ title: "After" }));
+    expect(room.state.settings.title).toBe("After");
+    const message = room.state.chat.messages[0]!;
+    room.dispatch({ kind: "chat_dead_lettered", messages: [{ seq: message.seq, revision: message.revision }] });
+    expect(room.state.chat.messages[0]!.persisted).toBe(true);
   });
 });

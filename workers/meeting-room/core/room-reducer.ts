@@ -6,10 +6,11 @@ import { applyMediaEvent } from "./media-presence.ts";
 import { nextMediaCheckAt } from "./media-mode.ts";
 import { afterJoin, checkMediaOnTick, onGrants, onPlaced, onPlacementFailed, onProbed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
+import { configure } from "./room-configuration.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
-import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
+import { rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import { closeCodes } from "../../../protocol/close-codes.ts";
-import { RoomTransition, type LeaveReason, type RoomEffect } from "./room-transition.ts";
+import { RoomTransition, type RoomEffect } from "./room-transition.ts";
 import { admit as admitFromLobby, arrive, depart, lobby, pruneDeniedTokens } from "./waiting-room.ts";
 
 export interface RoomResult {
@@ -19,13 +20,19 @@ export interface RoomResult {
   nextAlarmAt: number | null;
 }
 
+const afterEnd = new Set<RoomEvent["kind"]>(["tick", "chat_persisted", "chat_dead_lettered", "configure"]);
+
 /** The meeting's state machine: one event in, the new state and the effects out. Pure. */
 export function reduce(state: RoomState, event: RoomEvent, now: number): RoomResult {
   const t = new RoomTransition(state, now);
-  if (state.endedReason && event.kind !== "tick" && event.kind !== "chat_persisted") {
+  // An ended room still ticks, settles its outbox and takes in settings; it answers nothing else but a hello (closed).
+  if (state.endedReason && !afterEnd.has(event.kind)) {
     if (event.kind === "hello") t.effect({ kind: "close", identity: event.participant.identity, code: closeCodes.ended, reason: "meeting ended" });
   } else {
     switch (event.kind) {
+      case "configure":
+        t.state = configure(t.state, event);
+        break;
       case "hello":
         onHello(t, event.participant, event.frame.resumeFromSeq, event.iceServers, event.frame.protocolVersion);
         break;
@@ -55,6 +62,10 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
         break;
       case "chat_persisted":
         t.state = { ...t.state, chat: markPersisted(t.state.chat, event.flushed) };
+        break;
+      case "chat_dead_lettered":
+        // Out of the outbox like a written message: the dead letter holds it, and it no longer pins the window.
+        t.state = { ...t.state, chat: markPersisted(t.state.chat, event.messages) };
         break;
       case "media": {
         const media = applyMediaEvent(t.state.media, event.event);

@@ -6,6 +6,7 @@ import { createChatLog, type ChatLogState } from "./chat-log.ts";
 import { createFrameLog, type FrameLog } from "./frame-log.ts";
 import type { MediaRoomEvent } from "../../../protocol/media-events.ts";
 import type { LocationHint } from "../../../protocol/location-hint.ts";
+import type { MeetingRoomSettings } from "../../../protocol/room-contract.ts";
 import { emptyMediaPresence, type MediaPresence } from "./media-presence.ts";
 import type { MediaMode, SfuGrant } from "./media-mode.ts";
 import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";
@@ -76,6 +77,8 @@ export interface IceServer {
 }
 
 export type RoomEvent =
+  /** On every connect: the owning tenant (from the verified token) and the meeting's settings as the Worker last read them. */
+  | { kind: "configure"; meetingId: string; tenantId: string; settings: MeetingRoomSettings }
   | { kind: "hello"; participant: Participant; frame: Extract<ClientFrame, { type: "hello" }>; iceServers: IceServer[] }
   | { kind: "frame"; identity: string; frame: Exclude<ClientFrame, { type: "hello" }>; iceServers?: IceServer[] }
   | { kind: "disconnected"; identity: string; clean: boolean }
@@ -85,6 +88,8 @@ export type RoomEvent =
   /** Older chat read from Postgres for a history page the window could not fill (`window` is the part it could). */
   | { kind: "history_loaded"; identity: string; ref: string; window: ChatMessage[]; archived: ChatMessage[]; hasMore: boolean }
   | { kind: "chat_persisted"; flushed: Array<{ seq: number; revision: number }> }
+  /** Messages Postgres kept refusing: they leave the outbox (outbox_dead_letters holds them) and may leave the window. */
+  | { kind: "chat_dead_lettered"; messages: Array<{ seq: number; revision: number }> }
   | { kind: "media"; event: MediaRoomEvent }
   | { kind: "media_placed"; nodeId: string; url: string }
   | { kind: "media_placement_failed"; reason: string }

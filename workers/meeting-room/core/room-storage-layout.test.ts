@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { reduce } from "./room-reducer.ts";
-import { roomChanges, roomStateFromEntries, strayKeys } from "./room-storage-layout.ts";
+import { readRoomState, roomChanges, roomStateFromEntries, strayKeys } from "./room-storage-layout.ts";
 import { createRoomState, type Participant, type RoomState } from "./room-state.ts";
 import { roomKeys } from "./storage-keys.ts";
 
@@ -113,5 +113,42 @@ describe("room storage layout", () => {
     storage.set(roomKeys.member("ghost"), {});
     storage.set(roomKeys.chat(999), {});
     expect(strayKeys(storage, state).sort()).toEqual([roomKeys.chat(999), roomKeys.member("ghost")].sort());
+  });
+
+  it("leaves out a corrupt member, message or lobby and names it, instead of failing the whole room", () => {
+    let state = twoPeopleRoom();
+    state = chat(state, "ana", 1, start + 100);
+    state = chat(state, "bo", 2, start + 200);
+    const storage = new Map<string, unknown>();
+    applyTo(storage, undefined, state);
+    const [first, second] = state.chat.messages;
+    storage.set(roomKeys.member("bo"), { identity: "bo", role: "emperor" });
+    storage.set(roomKeys.chat(first!.seq), { seq: "one" });
+    storage.set(roomKeys.lobby, "not a lobby");
+    const { state: restored, corrupt } = readRoomState(storage);
+    expect(corrupt.sort()).toEqual([roomKeys.chat(first!.seq), roomKeys.lobby, roomKeys.member("bo")].sort());
+    expect(Object.keys(restored!.members)).toEqual(["ana"]);
+    expect(restored!.chat.messages).toEqual([second]);
+    expect(restored!.lobby).toMatchObject({ enabled: false, queue: [] });
+    // The corrupt keys belong to no part of the state, so the store deletes them.
+    expect(strayKeys(storage, restored!)).toEqual(expect.arrayContaining([roomKeys.chat(first!.seq), roomKeys.member("bo")]));
+  });
+
+  it("restarts a frame log holding a corrupt frame after its last seq, and says so", () => {
+    const state = twoPeopleRoom();
+    const storage = new Map<string, unknown>();
+    applyTo(storage, undefined, state);
+    const seq = state.frames.entries[0]!.frame.seq;
+    storage.set(roomKeys.frame(seq), { at: 0, audience: { kind: "all" }, frame: { type: "nonsense", seq } });
+    const { state: restored, corrupt } = readRoomState(storage);
+    expect(corrupt).toEqual(["frame:"]);
+    expect(restored!.frames.entries).toEqual([]);
+    expect(restored!.frames.lastSeq).toBe(state.frames.lastSeq);
+  });
+
+  it("a corrupt meta leaves no room to rebuild, and is named", () => {
+    const storage = new Map<string, unknown>(applyTo(new Map(), undefined, twoPeopleRoom()).puts);
+    storage.set(roomKeys.meta, { version: 2, meetingId: 7 });
+    expect(readRoomState(storage)).toEqual({ state: undefined, corrupt: [roomKeys.meta] });
   });
 });

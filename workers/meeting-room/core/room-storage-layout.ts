@@ -1,8 +1,10 @@
-import type { StoredChatMessage } from "./chat-log.ts";
-import { createFrameLog, type FrameLog, type FrameLogEntry } from "./frame-log.ts";
+import { storedChatMessageSchema, type StoredChatMessage } from "./chat-log.ts";
+import { createFrameLog, frameLogFromJSON, type FrameLog } from "./frame-log.ts";
 import { emptyMediaPresence } from "./media-presence.ts";
 import type { Member, RoomState } from "./room-state.ts";
+import { storedE2eeKeysSchema, storedMemberSchema, storedMetaSchema } from "./stored-room.ts";
 import { roomKeyPrefixes, roomKeys } from "./storage-keys.ts";
+import { createWaitingRoom, waitingRoomStateSchema } from "./waiting-room.ts";
 
 /**
  * How a RoomState maps onto Durable Object storage keys, and which keys one event changed. Pure.
@@ -92,48 +94,78 @@ export function roomChanges(before: RoomState | undefined, after: RoomState): St
   return { puts, deletes };
 }
 
+/** A room read back from storage, and the entries that failed their schema (left out; the shell logs them). */
+export interface StoredRoom {
+  state: RoomState | undefined;
+  corrupt: string[];
+}
+
 /**
- * Rebuilds the state from a full storage listing, or undefined when the room was never stored.
- * A frame log whose entries are not contiguous is started afresh after its last seq, so numbering never
- * repeats and a resuming client gets a snapshot rather than a gap.
+ * Rebuilds the state from a full storage listing (undefined when the room was never stored), checking every
+ * entry against its schema. A corrupt member, message or lobby is left out (the lobby starts empty); a corrupt
+ * meta leaves no room to rebuild. A frame log that is corrupt or not contiguous is started afresh after its
+ * last seq, so numbering never repeats and a resuming client gets a snapshot rather than a gap.
  */
-export function roomStateFromEntries(entries: ReadonlyMap<string, unknown>): RoomState | undefined {
-  const meta = entries.get(roomKeys.meta) as RoomMeta | undefined;
-  if (!meta) return undefined;
+export function readRoomState(entries: ReadonlyMap<string, unknown>): StoredRoom {
+  const corrupt: string[] = [];
+  const check = <T>(key: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, value: unknown): T | undefined => {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    corrupt.push(key);
+    return undefined;
+  };
+  if (!entries.has(roomKeys.meta)) return { state: undefined, corrupt };
+  const meta = check(roomKeys.meta, storedMetaSchema, entries.get(roomKeys.meta));
+  if (!meta) return { state: undefined, corrupt };
   const members: Record<string, Member> = {};
-  const frames: FrameLogEntry[] = [];
+  const frames: Array<[string, unknown]> = [];
   const messages: StoredChatMessage[] = [];
   for (const [key, value] of entries) {
-    if (key.startsWith(roomKeyPrefixes.member)) members[key.slice(roomKeyPrefixes.member.length)] = value as Member;
-    else if (key.startsWith(roomKeyPrefixes.frame)) frames.push(value as FrameLogEntry);
-    else if (key.startsWith(roomKeyPrefixes.chat)) messages.push(value as StoredChatMessage);
+    if (key.startsWith(roomKeyPrefixes.member)) {
+      const member = check(key, storedMemberSchema, value);
+      if (member) members[key.slice(roomKeyPrefixes.member.length)] = member;
+    } else if (key.startsWith(roomKeyPrefixes.frame)) frames.push([key, value]);
+    else if (key.startsWith(roomKeyPrefixes.chat)) {
+      const message = check(key, storedChatMessageSchema, value);
+      if (message) messages.push(message);
+    }
   }
-  frames.sort((a, b) => a.frame.seq - b.frame.seq);
+  // Keys are zero-padded seqs: sorting them orders the entries without trusting the values.
+  frames.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   messages.sort((a, b) => a.seq - b.seq);
-  return {
+  const lobby = entries.has(roomKeys.lobby) ? check(roomKeys.lobby, waitingRoomStateSchema, entries.get(roomKeys.lobby)) : undefined;
+  const e2ee = entries.has(roomKeys.e2ee) ? check(roomKeys.e2ee, storedE2eeKeysSchema, entries.get(roomKeys.e2ee)) : undefined;
+  const restored = restoreFrameLog(meta.frames, frames.map(([, value]) => value));
+  if (restored.corrupt) corrupt.push(roomKeyPrefixes.frame);
+  const state: RoomState = {
     meetingId: meta.meetingId,
-    tenantId: meta.tenantId,
+    tenantId: meta.tenantId ?? "",
     settings: meta.settings,
     endedReason: meta.endedReason,
     members,
-    lobby: entries.get(roomKeys.lobby) as RoomState["lobby"],
+    lobby: lobby ?? createWaitingRoom({ enabled: meta.settings.waitingRoom }),
     chat: { ...meta.chat, messages },
     chatSeq: meta.chatSeq,
-    frames: restoreFrameLog(meta.frames, frames),
+    frames: restored.log,
     spotlight: meta.spotlight,
     media: meta.media ?? emptyMediaPresence(),
     mediaMode: meta.mediaMode ?? { kind: "p2p" },
     locationHint: meta.locationHint ?? null,
-    e2eeKeys: (entries.get(roomKeys.e2ee) as RoomState["e2eeKeys"] | undefined) ?? {},
+    e2eeKeys: e2ee ?? {},
     session: meta.session,
   };
+  return { state, corrupt };
 }
 
-function restoreFrameLog(header: RoomMeta["frames"], entries: FrameLogEntry[]): FrameLog {
-  const contiguous =
-    header.evictedThrough + entries.length === header.lastSeq && entries.every((e, i) => e.frame.seq === header.evictedThrough + i + 1);
-  if (contiguous) return { ...header, entries };
-  return createFrameLog({ ...header.limits, startAfterSeq: header.lastSeq });
+export const roomStateFromEntries = (entries: ReadonlyMap<string, unknown>): RoomState | undefined => readRoomState(entries).state;
+
+/** The stored frames as a log, checked whole (frame-log.ts: every frame, contiguous seqs, time order). */
+function restoreFrameLog(header: RoomMeta["frames"], entries: unknown[]): { corrupt: boolean; log: FrameLog } {
+  const parsed = frameLogFromJSON({ version: 1, ...header, entries });
+  if (parsed.ok) return { corrupt: false, log: parsed.log };
+  // Entries lost in a crash (a gap) are expected, not corruption; a frame failing its schema is.
+  const gap = entries.length !== header.lastSeq - header.evictedThrough;
+  return { corrupt: !gap, log: createFrameLog({ ...header.limits, startAfterSeq: header.lastSeq }) };
 }
 
 /** Keys a listing holds that belong to no part of the state any more (e.g. left over from a crash). */

@@ -17,7 +17,7 @@ import type { ServerFrame } from "../../../protocol/server-frames.ts";
 import { issueTurnCredentials } from "../../turn/turn-credentials.ts";
 import { parseTurnUrls } from "../../turn/turn-urls.ts";
 import { isAddressedTo } from "../core/frame-log.ts";
-import { parseFrameRateState, take, type FrameRateState } from "../core/frame-rate-limit.ts";
+import { take, type FrameRateState } from "../core/frame-rate-limit.ts";
 import { unpersisted } from "../core/chat-log.ts";
 import { openDatabase } from "../../db/database.ts";
 import { reduce } from "../core/room-reducer.ts";
@@ -119,7 +119,7 @@ export class MeetingRoom extends DurableObject<Env> {
       const memory = this.socketMemory(socket);
       const decoded = decodeClientFrame(data);
       const frameType = decoded.ok ? decoded.frame.type : "ping"; // undecodable frames are charged as control
-      const limited = take(parseFrameRateState(memory.rate), frameType, Date.now());
+      const limited = take(memory.rate, frameType, Date.now());
       memory.rate = limited.state;
       const { claims } = memory.attachment;
       ref = decoded.ok ? decoded.frame.id : decoded.ref;
