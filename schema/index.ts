@@ -4,3 +4,4 @@ export * from "./chat.ts";
 export * from "./recordings.ts";
 export * from "./webhooks.ts";
 export * from "./usage.ts";
+export * from "./outbox.ts";
