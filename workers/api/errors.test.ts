@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, errorCatalog, problemType, type ErrorCode } from "./errors.ts";
+import { authErrorCodes } from "../auth/errors.ts";
+import { ApiError, errorCatalog, isErrorCode, problemType, type ErrorCode } from "./errors.ts";
 
 const codes = Object.keys(errorCatalog) as ErrorCode[];
 
@@ -39,6 +40,17 @@ describe("errorCatalog", () => {
 
   it("uses snake_case codes users can switch on", () => {
     for (const code of codes) expect(code).toMatch(/^[a-z]+(?:_[a-z]+)*$/);
+  });
+
+  it("holds every auth code, as 401", () => {
+    for (const code of authErrorCodes) expect(errorCatalog[code].status).toBe(401);
+  });
+});
+
+describe("isErrorCode", () => {
+  it("knows the catalog's codes and nothing else, prototype keys included", () => {
+    for (const code of codes) expect(isErrorCode(code)).toBe(true);
+    for (const other of ["meeting_locked", "toString", "__proto__", "constructor", "", "NOT_FOUND"]) expect(isErrorCode(other)).toBe(false);
   });
 });
 

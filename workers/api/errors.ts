@@ -30,6 +30,9 @@ export const errorCatalog = {
 
 export type ErrorCode = keyof typeof errorCatalog;
 
+/** Whether a code from elsewhere (the meeting room's refusal) is one of ours; own keys only, so "toString" is not. */
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(errorCatalog, code);
+
 export const problemType = (code: ErrorCode) => `urn:edge-meetings:problem:${code}`;
 
 export interface ValidationIssue {

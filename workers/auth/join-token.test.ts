@@ -1,12 +1,13 @@
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
-import type { MeetingId, TenantId } from "../../protocol/ids.ts";
-import { joinTokenAudience, JoinTokenError, mintJoinToken, verifyJoinToken, type JoinTokenFailure } from "./join-token.ts";
+import { MeetingId, TenantId } from "../../protocol/ids.ts";
+import { JoinTokenError, type JoinTokenErrorCode } from "./errors.ts";
+import { joinTokenAudience, mintJoinToken, verifyJoinToken } from "./join-token.ts";
 import { loadSigningKeys, type SigningKeys } from "./signing-keys.ts";
 
 const issuer = "edge-meetings";
-const tenantId = "0b6f7c1e-2f5a-4d3b-9c8e-1a2b3c4d5e6f" as TenantId;
-const meetingId = "7d9e0f1a-3b4c-4d5e-8f6a-7b8c9d0e1f2a" as MeetingId;
+const tenantId = TenantId.parse("0b6f7c1e-2f5a-4d3b-9c8e-1a2b3c4d5e6f");
+const meetingId = MeetingId.parse("7d9e0f1a-3b4c-4d5e-8f6a-7b8c9d0e1f2a");
 const issuedAt = new Date("2030-01-01T12:00:00.000Z");
 const at = (secondsAfterIssue: number) => new Date(issuedAt.getTime() + secondsAfterIssue * 1000);
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -45,13 +46,13 @@ async function signRaw(jwk: JWK, claims: Record<string, unknown>, options: { iss
 
 const validClaims = () => ({ sub: "alice", tid: tenantId, mid: meetingId, role: "participant", jti: crypto.randomUUID() });
 
-async function failure(keys: SigningKeys, token: string, now = at(10)): Promise<JoinTokenFailure> {
+async function failure(keys: SigningKeys, token: string, now = at(10)): Promise<JoinTokenErrorCode> {
   const error: unknown = await verifyJoinToken(keys, token, { issuer, now }).then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(JoinTokenError);
-  return (error as JoinTokenError).reason;
+  return (error as JoinTokenError).code;
 }
 
 describe("mintJoinToken → verifyJoinToken", () => {
@@ -95,14 +96,14 @@ describe("verifyJoinToken expiry", () => {
   it("reports an expired token as expired", async () => {
     const keys = await keysFrom(await privateJwk("k1"));
     const { token } = await mint(keys, { ttlSeconds: 60 });
-    expect(await failure(keys, token, at(120))).toBe("expired");
+    expect(await failure(keys, token, at(120))).toBe("join_token_expired");
   });
 
   it("reports an expired token signed by a foreign key as invalid, not expired", async () => {
     const keys = await keysFrom(await privateJwk("k1"));
     const foreign = await keysFrom(await privateJwk("k1"));
     const { token } = await mint(foreign, { ttlSeconds: 60 });
-    expect(await failure(keys, token, at(120))).toBe("invalid");
+    expect(await failure(keys, token, at(120))).toBe("invalid_join_token");
   });
 });
 
@@ -111,7 +112,7 @@ describe("verifyJoinToken refuses forged and altered tokens", () => {
     const keys = await keysFrom(await privateJwk("k1"));
     const iat = Math.floor(issuedAt.getTime() / 1000);
     const unsigned = `${b64({ alg: "none", typ: "JWT" })}.${b64({ ...validClaims(), role: "host", iss: issuer, aud: joinTokenAudience, iat, exp: iat + 300 })}.`;
-    expect(await failure(keys, unsigned)).toBe("invalid");
+    expect(await failure(keys, unsigned)).toBe("invalid_join_token");
   });
 
   it("refuses an HS256 token keyed with the published public key (algorithm confusion)", async () => {
@@ -126,7 +127,7 @@ describe("verifyJoinToken refuses forged and altered tokens", () => {
       .setIssuedAt(iat)
       .setExpirationTime(iat + 300)
       .sign(publicBytes);
-    expect(await failure(keys, confused)).toBe("invalid");
+    expect(await failure(keys, confused)).toBe("invalid_join_token");
   });
 
   it("refuses a token whose payload was edited from participant to host", async () => {
@@ -135,35 +136,35 @@ describe("verifyJoinToken refuses forged and altered tokens", () => {
     const [header, payload, signature] = token.split(".");
     const claims = JSON.parse(Buffer.from(payload!, "base64url").toString());
     const tampered = [header, b64({ ...claims, role: "host" }), signature].join(".");
-    expect(await failure(keys, tampered)).toBe("invalid");
+    expect(await failure(keys, tampered)).toBe("invalid_join_token");
   });
 
   it("refuses a token with its signature removed", async () => {
     const keys = await keysFrom(await privateJwk("k1"));
     const { token } = await mint(keys);
-    expect(await failure(keys, token.slice(0, token.lastIndexOf(".") + 1))).toBe("invalid");
+    expect(await failure(keys, token.slice(0, token.lastIndexOf(".") + 1))).toBe("invalid_join_token");
   });
 
   it("refuses a token from another issuer", async () => {
     const jwk = await privateJwk("k1");
     const keys = await keysFrom(jwk);
-    expect(await failure(keys, await signRaw(jwk, validClaims(), { iss: "someone-else" }))).toBe("invalid");
+    expect(await failure(keys, await signRaw(jwk, validClaims(), { iss: "someone-else" }))).toBe("invalid_join_token");
   });
 
   it("refuses a token for another audience, so other JWTs we sign cannot be replayed", async () => {
     const jwk = await privateJwk("k1");
     const keys = await keysFrom(jwk);
-    expect(await failure(keys, await signRaw(jwk, validClaims(), { aud: "api" }))).toBe("invalid");
+    expect(await failure(keys, await signRaw(jwk, validClaims(), { aud: "api" }))).toBe("invalid_join_token");
   });
 
   it("refuses a token signed by a foreign key that claims our kid", async () => {
     const keys = await keysFrom(await privateJwk("k1"));
-    expect(await failure(keys, await signRaw(await privateJwk("k1"), validClaims()))).toBe("invalid");
+    expect(await failure(keys, await signRaw(await privateJwk("k1"), validClaims()))).toBe("invalid_join_token");
   });
 
   it("refuses a token whose kid is not published", async () => {
     const keys = await keysFrom(await privateJwk("k1"));
-    expect(await failure(keys, await signRaw(await privateJwk("k-unknown"), validClaims()))).toBe("invalid");
+    expect(await failure(keys, await signRaw(await privateJwk("k-unknown"), validClaims()))).toBe("invalid_join_token");
   });
 
   it.each([
@@ -172,7 +173,7 @@ describe("verifyJoinToken refuses forged and altered tokens", () => {
     ["three empty segments", ".."],
   ])("refuses %s", async (_, token) => {
     const keys = await keysFrom(await privateJwk("k1"));
-    expect(await failure(keys, token)).toBe("invalid");
+    expect(await failure(keys, token)).toBe("invalid_join_token");
   });
 });
 
@@ -194,7 +195,7 @@ describe("verifyJoinToken refuses correctly signed tokens with bad claims", () =
     const keys = await keysFrom(jwk);
     const claims: Record<string, unknown> = { ...validClaims(), ...change };
     for (const [k, v] of Object.entries(claims)) if (v === undefined) delete claims[k];
-    expect(await failure(keys, await signRaw(jwk, claims))).toBe("invalid");
+    expect(await failure(keys, await signRaw(jwk, claims))).toBe("invalid_join_token");
   });
 
   it("accepts the same hand-signed claims when they are well formed", async () => {
@@ -222,7 +223,7 @@ describe("signing key rotation", () => {
     expect(JSON.parse(Buffer.from(newToken.split(".")[0]!, "base64url").toString()).kid).toBe("2030-02");
 
     const after = await keysFrom(newKey);
-    expect(await failure(after, oldToken)).toBe("invalid");
+    expect(await failure(after, oldToken)).toBe("invalid_join_token");
     await expect(verifyJoinToken(after, newToken, { issuer, now: at(10) })).resolves.toMatchObject({ identity: "alice" });
   });
 });

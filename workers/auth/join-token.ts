@@ -2,7 +2,9 @@ import { errors as joseErrors, jwtVerify, SignJWT } from "jose";
 import { z } from "zod";
 import { MeetingId, ParticipantIdentity, TenantId } from "../../protocol/ids.ts";
 import { ParticipantRole } from "../../protocol/roles.ts";
+import { storableLine } from "../../protocol/text.ts";
 import type { VerifiedParticipant } from "../../protocol/room-contract.ts";
+import { JoinTokenError } from "./errors.ts";
 import type { SigningKeys } from "./signing-keys.ts";
 
 /** Audience fixed for join tokens so no other JWT we might ever sign can be replayed as one. */
@@ -13,7 +15,7 @@ const claimsSchema = z.object({
   tid: TenantId,
   mid: MeetingId,
   role: ParticipantRole,
-  name: z.string().max(128).optional(),
+  name: storableLine().max(128).optional(),
   jti: z.string().min(1),
   iat: z.number().int(),
   exp: z.number().int(),
@@ -53,15 +55,6 @@ export async function mintJoinToken(keys: SigningKeys, input: MintJoinToken): Pr
   return { token, expiresAt: new Date(expiresAt * 1000) };
 }
 
-export type JoinTokenFailure = "expired" | "invalid";
-
-export class JoinTokenError extends Error {
-  constructor(readonly reason: JoinTokenFailure) {
-    super(`join token ${reason}`);
-    this.name = "JoinTokenError";
-  }
-}
-
 /** Verifies signature (ES256 only: `none` and HS* are refused), issuer, audience, expiry and claim shapes. */
 export async function verifyJoinToken(
   keys: SigningKeys,
@@ -78,10 +71,10 @@ export async function verifyJoinToken(
       ...(options.now ? { currentDate: options.now } : {}),
     }));
   } catch (error) {
-    throw new JoinTokenError(error instanceof joseErrors.JWTExpired ? "expired" : "invalid");
+    throw new JoinTokenError(error instanceof joseErrors.JWTExpired ? "join_token_expired" : "invalid_join_token");
   }
   const claims = claimsSchema.safeParse(payload);
-  if (!claims.success) throw new JoinTokenError("invalid");
+  if (!claims.success) throw new JoinTokenError("invalid_join_token");
   const c = claims.data;
   return {
     tenantId: c.tid,

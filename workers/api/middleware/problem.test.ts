@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AppEnv } from "../app-env.ts";
+import { ApiKeyError, JoinTokenError } from "../../auth/errors.ts";
 import { ApiError, type ErrorCode } from "../errors.ts";
 import { onError, problemResponse, toApiError } from "./problem.ts";
 
@@ -36,6 +37,12 @@ describe("toApiError", () => {
     [415, "unsupported_media_type"],
   ])("maps HTTPException %i to %s", (status, code) => {
     expect(toApiError(new HTTPException(status as 401)).code).toBe(code);
+  });
+
+  it("maps the auth area's refusals to their own codes, keeping an API key's detail", () => {
+    expect(toApiError(new ApiKeyError("invalid_api_key", "The API key is malformed"))).toMatchObject({ code: "invalid_api_key", status: 401, detail: "The API key is malformed" });
+    expect(toApiError(new JoinTokenError("join_token_expired"))).toMatchObject({ code: "join_token_expired", status: 401, detail: undefined });
+    expect(toApiError(new JoinTokenError("invalid_join_token")).code).toBe("invalid_join_token");
   });
 
   it("maps an HTTPException with an unmapped status to internal_error", () => {

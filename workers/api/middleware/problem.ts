@@ -1,7 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { isDatabaseUnavailable } from "../../db/database-errors.ts";
-import { ApiError, errorCatalog, problemType, type ErrorCode } from "../errors.ts";
+import { ApiKeyError, JoinTokenError } from "../../auth/errors.ts";
+import { MeetingRoomRefusal } from "../../meeting-room/shell/meeting-room-client.ts";
+import { ApiError, errorCatalog, isErrorCode, problemType, type ErrorCode } from "../errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import { describeError, logEvent } from "../../observability/log.ts";
 
@@ -29,6 +31,9 @@ export function problemResponse(c: Context<AppEnv>, error: ApiError): Response {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) return fromHttpException(error);
+  if (error instanceof ApiKeyError) return new ApiError(error.code, error.detail);
+  if (error instanceof JoinTokenError) return new ApiError(error.code);
+  if (error instanceof MeetingRoomRefusal) return fromRoomRefusal(error);
   if (isDatabaseUnavailable(error)) return new ApiError("dependency_unavailable", "the database is unreachable; retry shortly");
   return new ApiError("internal_error");
 }
@@ -44,6 +49,17 @@ function fromHttpException(error: HTTPException): ApiError {
     415: "unsupported_media_type",
   };
   return new ApiError(byStatus[error.status] ?? "internal_error");
+}
+
+/**
+ * The meeting room's refusal under the room's own code when it is one of ours (its status is then the catalog's,
+ * so a code means one thing); an unknown code, a body off the contract or a room failure is `internal_error`,
+ * logged with the room's code and never shown.
+ */
+export function fromRoomRefusal(error: MeetingRoomRefusal): ApiError {
+  const code = error.refusal?.code;
+  if (!code || !isErrorCode(code) || code === "internal_error") return new ApiError("internal_error");
+  return new ApiError(code, error.refusal?.detail || undefined);
 }
 
 export function onError(error: unknown, c: Context<AppEnv>): Response {

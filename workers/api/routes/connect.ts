@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { JoinTokenError, verifyJoinToken } from "../../auth/join-token.ts";
+import { verifyJoinToken } from "../../auth/join-token.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
 import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
@@ -29,23 +29,15 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   const { token } = c.req.valid("query");
   if (!token) throw new ApiError("unauthorized", "Pass the join token as ?token=");
   const config = readConfig(c.env);
-  let claims;
-  try {
-    claims = await verifyJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), token, {
-      issuer: config.JOIN_TOKEN_ISSUER,
-    });
-  } catch (error) {
-    if (error instanceof JoinTokenError) {
-      throw new ApiError(error.reason === "expired" ? "join_token_expired" : "invalid_join_token");
-    }
-    throw error;
-  }
+  // A refused token throws JoinTokenError (invalid_join_token / join_token_expired), rendered by the problem handler.
+  const claims = await verifyJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), token, { issuer: config.JOIN_TOKEN_ISSUER });
   if (claims.meetingId !== c.req.valid("param").id) throw new ApiError("invalid_join_token", "The token is for another meeting");
   // The tenant comes from the verified token, so a token can only ever open its own tenant's meeting.
   const meeting = await findMeeting(c.get("db"), claims.tenantId, claims.meetingId);
   if (!meeting) throw new ApiError("not_found", "No meeting with this id");
   if (!acceptsParticipants(meeting.status)) throw new ApiError("meeting_ended");
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
+  // The room's refusal (anything but 101) is thrown as a MeetingRoomRefusal and answered as a problem, never relayed.
   return forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims, {
     title: meeting.title,
     sfuThreshold: readConfig(c.env).SFU_SWITCH_THRESHOLD,

@@ -2,6 +2,7 @@ import type { MeetingId, TenantId } from "../../../protocol/ids.ts";
 import {
   meetingSettingsHeader,
   roomRoutes,
+  RoomRouteError,
   verifiedParticipantHeader,
   type EndMeetingRequest,
   type MediaRoomEvent,
@@ -19,6 +20,32 @@ export function meetingRoomStub(namespace: DurableObjectNamespace, tenantId: Ten
   return namespace.get(namespace.idFromName(roomName(tenantId, meetingId)));
 }
 
+/**
+ * The room said no on one of its internal routes: its status and, when it answered with the contract's JSON,
+ * its code and detail. Thrown, never passed through: the API's problem renderer decides what the caller sees.
+ */
+export class MeetingRoomRefusal extends Error {
+  override readonly name = "MeetingRoomRefusal";
+  constructor(
+    readonly route: keyof typeof roomRoutes,
+    readonly status: number,
+    readonly refusal: RoomRouteError | undefined,
+  ) {
+    super(`meeting room refused ${route}: ${status} ${refusal?.code ?? "without a code"}`);
+  }
+}
+
+/** Reads a refusal; a body that is not the contract's JSON (text, HTML, garbage) leaves it without a code. */
+export async function readRoomRefusal(route: keyof typeof roomRoutes, response: Response): Promise<MeetingRoomRefusal> {
+  let body: unknown;
+  try {
+    body = JSON.parse(await response.text());
+  } catch {
+    body = undefined;
+  }
+  const parsed = RoomRouteError.safeParse(body);
+  return new MeetingRoomRefusal(route, response.status, parsed.success ? parsed.data : undefined);
+}
 
 export async function forwardConnect(
   namespace: DurableObjectNamespace,
@@ -31,6 +58,8 @@ export async function forwardConnect(
   headers.set(meetingSettingsHeader, JSON.stringify(settings satisfies MeetingRoomSettings));
   const stub = meetingRoomStub(namespace, claims.tenantId, claims.meetingId);
   const upgraded = await stub.fetch(new Request(`https://meeting-room${roomRoutes.connect}`, { headers }));
+  // Anything but an accepted WebSocket is a refusal, whatever its status says.
+  if (upgraded.status !== 101 || !upgraded.webSocket) throw await readRoomRefusal("connect", upgraded);
   // A stub's response has immutable headers; re-wrap so response middleware (request id, security headers) can add theirs.
   return new Response(upgraded.body, { status: upgraded.status, headers: upgraded.headers, webSocket: upgraded.webSocket });
 }
@@ -43,12 +72,12 @@ export async function endMeetingRoom(
 ): Promise<void> {
   const stub = meetingRoomStub(namespace, tenantId, meetingId);
   const response = await stub.fetch(`https://meeting-room${roomRoutes.end}`, { method: "POST", body: JSON.stringify({ reason } satisfies EndMeetingRequest) });
-  if (!response.ok) throw new Error(`meeting room refused end: ${response.status}`);
+  if (!response.ok) throw await readRoomRefusal("end", response);
 }
 
 /** Hands a verified media event (from LiveKit's webhook) to the meeting's room. */
 export async function forwardMediaEvent(namespace: DurableObjectNamespace, tenantId: TenantId, meetingId: MeetingId, event: MediaRoomEvent): Promise<void> {
   const stub = meetingRoomStub(namespace, tenantId, meetingId);
   const response = await stub.fetch(`https://meeting-room${roomRoutes.mediaEvent}`, { method: "POST", body: JSON.stringify(event) });
-  if (!response.ok) throw new Error(`meeting room refused media event: ${response.status}`);
+  if (!response.ok) throw await readRoomRefusal("mediaEvent", response);
 }
