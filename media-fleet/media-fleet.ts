@@ -94,24 +94,5 @@ export interface MediaFleet {
   removeParticipant(room: MediaRoomName, identity: ParticipantIdentity): Promise<void>;
 }
 
-export const mediaFleetErrorCodes = [
-  "room_not_found",
-  "participant_not_found",
-  "track_not_found",
-  "invalid_request", // the server refused the arguments
-  "unauthorized", // our API key or secret was refused
-  "node_unreachable", // connection refused, DNS, TLS or timeout: the node may be down
-  "sfu_error", // the node answered with a server error
-] as const;
-export type MediaFleetErrorCode = (typeof mediaFleetErrorCodes)[number];
-
-export class MediaFleetError extends Error {
-  override readonly name = "MediaFleetError";
-  constructor(
-    readonly code: MediaFleetErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+// The fleet's codes and error class live in errors.ts; re-exported for the modules that import them from here.
+export { MediaFleetError, mediaFleetErrorCodes, type MediaFleetErrorCode } from "./errors.ts";

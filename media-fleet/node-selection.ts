@@ -1,3 +1,4 @@
+import type { PlacementRefusalCode } from "./errors.ts";
 import type { FleetConfig, FleetNode } from "./fleet-config.ts";
 import type { NodeId, RegionId } from "../protocol/ids.ts";
 import type { LocationHint } from "../protocol/location-hint.ts";
@@ -53,7 +54,6 @@ export interface PlacementRequest {
 }
 
 export type PlacementReason = "sticky" | "nearest" | "spillover";
-export type PlacementRefusalCode = "no_healthy_node" | "fleet_full";
 
 export type Placement =
   | { ok: true; regionId: RegionId; nodeId: NodeId; reason: PlacementReason }

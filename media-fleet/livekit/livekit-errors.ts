@@ -1,12 +1,11 @@
 import { ServerError } from "livekit-server-sdk";
-import { MediaFleetError, type MediaFleetErrorCode } from "../media-fleet.ts";
+import { MediaFleetError, type MediaFleetErrorCode, type NotFoundCode } from "../errors.ts";
 
 /**
- * Turns what `livekit-server-sdk` throws into a `MediaFleetError`: a `ServerError` (the node answered with a
- * Twirp error) by status and code, anything `fetch` throws (refused, DNS, TLS, timeout) as `node_unreachable`.
+ * Turns what `livekit-server-sdk` throws into a `MediaFleetError` (codes in `../errors.ts`): a `ServerError` (the
+ * node answered with a Twirp error) by status and code, anything `fetch` throws (refused, DNS, TLS, timeout) as
+ * `node_unreachable`.
  */
-
-type NotFoundCode = Extract<MediaFleetErrorCode, "room_not_found" | "participant_not_found" | "track_not_found">;
 
 /** Network failures as Node's fetch (undici) reports them, in `error.cause.code`. */
 const networkCodes = new Set([

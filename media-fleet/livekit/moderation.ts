@@ -1,13 +1,6 @@
 import type { ParticipantIdentity } from "../../protocol/ids.ts";
-import {
-  MediaFleetError,
-  type MediaFleetErrorCode,
-  type MediaParticipant,
-  type MediaRoomName,
-  type MediaTrack,
-  type MuteAllOptions,
-  type TrackKind,
-} from "../media-fleet.ts";
+import { MediaFleetError, type MediaFleetErrorCode } from "../errors.ts";
+import type { MediaParticipant, MediaRoomName, MediaTrack, MuteAllOptions, TrackKind } from "../media-fleet.ts";
 import { livekitCall } from "./livekit-errors.ts";
 import { listParticipants, roomExists, toMediaParticipant, toMediaTrack, type RoomServiceTransport } from "./rooms.ts";
 

@@ -1,7 +1,7 @@
 import { ParticipantInfo_State, type ParticipantInfo, type Room, type RoomServiceClient, type TrackInfo, TrackSource, TrackType } from "livekit-server-sdk";
 import { ParticipantIdentity } from "../../protocol/ids.ts";
+import { MediaFleetError } from "../errors.ts";
 import {
-  MediaFleetError,
   mediaRoomName,
   type MediaParticipant,
   type MediaRoom,
