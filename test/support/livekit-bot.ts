@@ -117,6 +117,18 @@ export class LiveKitBot {
     return new LiveKitBot(room);
   }
 
+  /**
+   * Calls `listener` when the connection to the node fails (LiveKit starts reconnecting, or drops this bot
+   * without being asked): where the page reports `media_trouble` to the meeting room (web/src/sfu-link.ts).
+   */
+  onConnectionTrouble(listener: (what: "reconnecting" | "disconnected") => void): void {
+    this.room
+      .on(RoomEvent.Reconnecting, () => listener("reconnecting"))
+      .on(RoomEvent.Disconnected, () => {
+        if (!this.closing) listener("disconnected");
+      });
+  }
+
   get isConnected(): boolean {
     return this.room.isConnected;
   }
