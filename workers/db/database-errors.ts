@@ -12,6 +12,12 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return sqlState.startsWith("08") || unavailableStates.has(sqlState);
 }
 
+/** The SQLSTATE of a failed query (drizzle's wrapper unwrapped); undefined when it never reached the server as a statement. */
+export function sqlStateOfError(error: unknown): string | undefined {
+  const failure = error instanceof Error && "query" in error && error.cause !== undefined ? error.cause : error;
+  return sqlStateOf(failure);
+}
+
 /** admin/crash shutdown, cannot connect now, too many connections, out of memory/disk. */
 const unavailableStates = new Set(["57P01", "57P02", "57P03", "53300", "53200", "53100"]);
 

@@ -2,7 +2,14 @@
  * Typed, structured log events (one JSON line each). Callers pass fields explicitly; nothing here
  * serialises whole requests, env or headers, so secrets can't slip in by accident.
  */
-export type LogEventName = "request_failed" | "dependency_probe_failed" | "meeting_room_error";
+export type LogEventName =
+  | "request_failed"
+  | "dependency_probe_failed"
+  | "meeting_room_error"
+  /** A room's outbox set a record aside after Postgres kept refusing it (fields: outbox, meetingId, recordKey, attempts, errorClass). */
+  | "outbox_dead_lettered"
+  /** An entry read back from a room's storage failed its schema and was left out (fields: meetingId?, key). */
+  | "room_storage_corrupt";
 
 export function logEvent(event: LogEventName, fields: Record<string, string | number | boolean | undefined>): void {
   console.log(JSON.stringify({ event, at: new Date().toISOString(), ...fields }));

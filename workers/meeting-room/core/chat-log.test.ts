@@ -22,7 +22,12 @@ const t0 = new Date("2031-05-06T07:00:00.000Z");
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
 const file = { objectKey: "t/m/a.png", name: "a.png", contentType: "image/png", sizeBytes: 10 };
 
-const hello = (sender = "ann", clientMessageId = "msg-0001", body = "hello"): Outgoing => ({ sender, clientMessageId, body, attachments: [] });
+const hello = (sender = "ann", clientMessageId = "msg-0001", body = "hello"): Outgoing => ({
+  sender,
+  clientMessageId,
+  body,
+  attachments: [],
+});
 
 function ok<R extends { ok: boolean }>(result: R): Extract<R, { ok: true }> {
   expect(result).toMatchObject({ ok: true });
@@ -123,7 +128,10 @@ describe("edit", () => {
   });
 
   it("refuses someone else without moderation rights with forbidden", () => {
-    expect(edit(logWith(1), { seq: 1, by: "bob", canModerate: false, body: "mine now" }, t0)).toMatchObject({ ok: false, code: "forbidden" });
+    expect(edit(logWith(1), { seq: 1, by: "bob", canModerate: false, body: "mine now" }, t0)).toMatchObject({
+      ok: false,
+      code: "forbidden",
+    });
   });
 
   it("refuses an unknown seq with not_found", () => {
@@ -136,7 +144,10 @@ describe("edit", () => {
   });
 
   it("refuses an edit that leaves a text-only message blank", () => {
-    expect(edit(logWith(1), { seq: 1, by: "ann", canModerate: false, body: "   " }, t0)).toMatchObject({ ok: false, code: "invalid_frame" });
+    expect(edit(logWith(1), { seq: 1, by: "ann", canModerate: false, body: "   " }, t0)).toMatchObject({
+      ok: false,
+      code: "invalid_frame",
+    });
   });
 
   it("allows a blank body on a message that still has an attachment", () => {
@@ -157,7 +168,14 @@ describe("deleteMessage", () => {
     let state = ok(send(createChatLog(), { ...hello(), attachments: [file] }, 5, t0)).state;
     state = ok(react(state, 5, "bob", "👍", true)).state;
     const result = ok(deleteMessage(state, { seq: 5, by: "ann", canModerate: false }, at(9)));
-    expect(toWire(result.message)).toMatchObject({ seq: 5, body: "", attachments: [], reactions: {}, deleted: true, editedAt: at(9).toISOString() });
+    expect(toWire(result.message)).toMatchObject({
+      seq: 5,
+      body: "",
+      attachments: [],
+      reactions: {},
+      deleted: true,
+      editedAt: at(9).toISOString(),
+    });
     expect(result.state.messages.map((m) => m.seq)).toEqual([5]);
   });
 
@@ -337,7 +355,10 @@ describe("the in-memory window", () => {
 
   it("trims only from the oldest end, stopping at the first unflushed message", () => {
     let state = logWith(6, { windowSize: 2 });
-    state = markPersisted(state, [1, 2, 4, 5].map((seq) => ({ seq, revision: 0 })));
+    state = markPersisted(
+      state,
+      [1, 2, 4, 5].map((seq) => ({ seq, revision: 0 })),
+    );
     expect(state.messages.map((m) => m.seq)).toEqual([3, 4, 5, 6]);
   });
 });
@@ -404,7 +425,12 @@ describe("idempotency under any sequence of sends", () => {
         const firstBody = new Map<string, string>();
         for (const o of sends) {
           const key = `${o.sender}|${o.clientMessageId}`;
-          const result = send(state, { sender: o.sender, clientMessageId: o.clientMessageId, body: o.body, attachments: o.withFile ? [file] : [] }, nextSeq, t0);
+          const result = send(
+            state,
+            { sender: o.sender, clientMessageId: o.clientMessageId, body: o.body, attachments: o.withFile ? [file] : [] },
+            nextSeq,
+            t0,
+          );
           if (!result.ok) {
             expect(result.code).toBe("invalid_frame");
             expect(firstBody.has(key)).toBe(false);

@@ -36,7 +36,6 @@ export type Attachment = ChatMessage["attachments"][number];
 export const maxDistinctReactions = 32;
 export const defaultWindowSize = 500;
 
-
 export function createChatLog(options: { windowSize?: number; olderInStorage?: boolean } = {}): ChatLogState {
   return { windowSize: options.windowSize ?? defaultWindowSize, olderInStorage: options.olderInStorage ?? false, messages: [] };
 }
@@ -188,7 +187,8 @@ function findForChange(state: ChatLogState, change: Change): Found {
   const message = state.messages.find((m) => m.seq === change.seq);
   // Older messages are outside the window; changing them would need a storage round trip we don't make.
   if (!message) return refuse("not_found", `no message ${change.seq} in this meeting's recent chat`);
-  if (message.sender !== change.by && !change.canModerate) return refuse("forbidden", "only the author or a moderator may change this message");
+  if (message.sender !== change.by && !change.canModerate)
+    return refuse("forbidden", "only the author or a moderator may change this message");
   return { ok: true, message };
 }
 

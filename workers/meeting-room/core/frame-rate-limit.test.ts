@@ -113,14 +113,20 @@ describe("retryAfterMs", () => {
 
   it("holds for any limits and any wait", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 0, max: 5_000 }), (capacity, rate, wait) => {
-        const limits = defineFrameRateLimits({ chat: { capacity, refillPerSecond: rate } });
-        const empty = burst(initialFrameRateState, "chat_send", capacity, t0, limits).state;
-        const refused = take(empty, "chat_send", t0 + wait, limits);
-        if (refused.allowed) return;
-        expect(take(refused.state, "chat_send", t0 + wait + refused.retryAfterMs, limits).allowed).toBe(true);
-        if (refused.retryAfterMs > 0) expect(take(refused.state, "chat_send", t0 + wait + refused.retryAfterMs - 1, limits).allowed).toBe(false);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 1, max: 500 }),
+        fc.integer({ min: 0, max: 5_000 }),
+        (capacity, rate, wait) => {
+          const limits = defineFrameRateLimits({ chat: { capacity, refillPerSecond: rate } });
+          const empty = burst(initialFrameRateState, "chat_send", capacity, t0, limits).state;
+          const refused = take(empty, "chat_send", t0 + wait, limits);
+          if (refused.allowed) return;
+          expect(take(refused.state, "chat_send", t0 + wait + refused.retryAfterMs, limits).allowed).toBe(true);
+          if (refused.retryAfterMs > 0)
+            expect(take(refused.state, "chat_send", t0 + wait + refused.retryAfterMs - 1, limits).allowed).toBe(false);
+        },
+      ),
     );
   });
 });

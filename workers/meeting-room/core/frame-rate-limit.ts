@@ -69,7 +69,12 @@ export function classifyFrame(type: ClientFrameType): FrameClass {
 }
 
 /** Spends one token of the frame's class, or says how long until one is available. Never mutates `state`. */
-export function take(state: FrameRateState, frameType: ClientFrameType, nowMs: number, limits: FrameRateLimits = defaultFrameRateLimits): TakeResult {
+export function take(
+  state: FrameRateState,
+  frameType: ClientFrameType,
+  nowMs: number,
+  limits: FrameRateLimits = defaultFrameRateLimits,
+): TakeResult {
   const frameClass = classifyFrame(frameType);
   const { capacity, refillPerSecond } = limits[frameClass];
   const full = capacity * 1000;

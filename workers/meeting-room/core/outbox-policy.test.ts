@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { afterRecordFailure, classifyWriteFailure, dueRecords, outageDelayMs, outboxDueAt, outboxRetryPolicy, type RetryState } from "./outbox-policy.ts";
+import {
+  afterRecordFailure,
+  classifyWriteFailure,
+  dueRecords,
+  outageDelayMs,
+  outboxDueAt,
+  outboxRetryPolicy,
+  type RetryState,
+} from "./outbox-policy.ts";
 
 const policy = outboxRetryPolicy;
 

@@ -65,7 +65,12 @@ export const outboxRetryPolicy: RetryPolicy = {
 export type FailureDecision = { kind: "retry"; retry: RetryState } | { kind: "dead_letter"; attempts: number };
 
 /** After a record-specific failure: try again after a backoff, or, at the limit, dead-letter it. */
-export function afterRecordFailure(previous: RetryState | undefined, lastError: string, now: number, policy: RetryPolicy = outboxRetryPolicy): FailureDecision {
+export function afterRecordFailure(
+  previous: RetryState | undefined,
+  lastError: string,
+  now: number,
+  policy: RetryPolicy = outboxRetryPolicy,
+): FailureDecision {
   const attempts = (previous?.attempts ?? 0) + 1;
   if (attempts >= policy.maxAttempts) return { kind: "dead_letter", attempts };
   const delay = Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** (attempts - 1));
@@ -84,7 +89,13 @@ export const isDue = (retry: RetryState | undefined, now: number): boolean => re
  * overtake its join) stops at the first record still backing off; an unordered one (chat rows, each upserted
  * by its own seq) lets the others past it.
  */
-export function dueRecords<T>(pending: readonly T[], keyOf: (item: T) => string, retries: ReadonlyMap<string, RetryState>, now: number, ordered: boolean): T[] {
+export function dueRecords<T>(
+  pending: readonly T[],
+  keyOf: (item: T) => string,
+  retries: ReadonlyMap<string, RetryState>,
+  now: number,
+  ordered: boolean,
+): T[] {
   const due: T[] = [];
   for (const item of pending) {
     if (isDue(retries.get(keyOf(item)), now)) due.push(item);

@@ -26,7 +26,11 @@ class Room {
   effects: RoomEffect[] = [];
 
   constructor(options: { waitingRoom?: boolean; maxParticipants?: number } = {}) {
-    this.state = createRoomState("m1", { waitingRoom: options.waitingRoom ?? false, ...(options.maxParticipants ? { maxParticipants: options.maxParticipants } : {}) }, tenant);
+    this.state = createRoomState(
+      "m1",
+      { waitingRoom: options.waitingRoom ?? false, ...(options.maxParticipants ? { maxParticipants: options.maxParticipants } : {}) },
+      tenant,
+    );
   }
 
   dispatch(event: RoomEvent) {
@@ -40,7 +44,8 @@ class Room {
       if (effect.kind === "deliver") {
         for (const identity of recipients) if (isAddressedTo(effect.audience, identity)) this.box(identity).push(effect.frame);
         // Frames to someone in the lobby (not a member yet) are still delivered to their socket.
-        if (effect.audience.kind === "only") for (const id of effect.audience.identities) if (!this.state.members[id]) this.box(id).push(effect.frame);
+        if (effect.audience.kind === "only")
+          for (const id of effect.audience.identities) if (!this.state.members[id]) this.box(id).push(effect.frame);
       }
       if (effect.kind === "replay") this.box(effect.identity).push(...effect.frames);
     }
@@ -48,7 +53,9 @@ class Room {
   }
 
   private connected() {
-    return Object.values(this.state.members).filter((m) => m.connected).map((m) => m.identity);
+    return Object.values(this.state.members)
+      .filter((m) => m.connected)
+      .map((m) => m.identity);
   }
 
   box(identity: string) {
@@ -57,7 +64,12 @@ class Room {
   }
 
   hello(who: Participant, resumeFromSeq?: number) {
-    return this.dispatch({ kind: "hello", participant: who, frame: { id: "h", type: "hello", protocolVersion: 1, ...(resumeFromSeq !== undefined ? { resumeFromSeq } : {}) }, iceServers: ice });
+    return this.dispatch({
+      kind: "hello",
+      participant: who,
+      frame: { id: "h", type: "hello", protocolVersion: 1, ...(resumeFromSeq !== undefined ? { resumeFromSeq } : {}) },
+      iceServers: ice,
+    });
   }
 
   send(identity: string, frame: Exclude<ClientFrame, { type: "hello" }>) {
@@ -212,7 +224,8 @@ describe("signaling, chat and E2EE relay", () => {
   it("pages chat history newest first", () => {
     const room = new Room();
     room.hello(person("a", "host"));
-    for (let i = 1; i <= 5; i++) room.send("a", { id: `c${i}`, type: "chat_send", clientMessageId: `msg-00000${i}`, body: `m${i}`, attachments: [] });
+    for (let i = 1; i <= 5; i++)
+      room.send("a", { id: `c${i}`, type: "chat_send", clientMessageId: `msg-00000${i}`, body: `m${i}`, attachments: [] });
     room.send("a", { id: "hist", type: "chat_history", beforeSeq: 4, limit: 2 });
     const page = room.last("a");
     expect(page).toMatchObject({ type: "chat_history", ref: "hist", hasMore: true });
@@ -254,11 +267,24 @@ describe("signaling, chat and E2EE relay", () => {
     expect(room.last("a")).toMatchObject({ type: "error", code: "not_found", ref: "d2" });
     room.send("a", { id: "d3", type: "attachment_download", objectKey: own });
     expect(room.effects.at(-1)).toEqual({ kind: "presign_download", identity: "a", ref: "d3", objectKey: own });
-    room.dispatch({ kind: "download_ready", identity: "a", ref: "d3", objectKey: own, downloadUrl: "http://s3/x", expiresAt: "2026-11-24T10:05:00Z" });
+    room.dispatch({
+      kind: "download_ready",
+      identity: "a",
+      ref: "d3",
+      objectKey: own,
+      downloadUrl: "http://s3/x",
+      expiresAt: "2026-11-24T10:05:00Z",
+    });
     expect(room.last("a")).toMatchObject({ type: "attachment_download", ref: "d3", objectKey: own, downloadUrl: "http://s3/x" });
 
     const cite = (objectKey: string, id: string) =>
-      room.send("a", { id, type: "chat_send", clientMessageId: `cite-${id}-xx`, body: "see file", attachments: [{ objectKey, name: "n.txt", contentType: "text/plain", sizeBytes: 5 }] });
+      room.send("a", {
+        id,
+        type: "chat_send",
+        clientMessageId: `cite-${id}-xx`,
+        body: "see file",
+        attachments: [{ objectKey, name: "n.txt", contentType: "text/plain", sizeBytes: 5 }],
+      });
     cite(otherMeeting, "c1");
     expect(room.last("a")).toMatchObject({ type: "error", code: "attachment_rejected", ref: "c1" });
     cite(otherTenant, "c0");
@@ -280,7 +306,13 @@ describe("signaling, chat and E2EE relay", () => {
     expect(windowSeqs.length).toBeLessThanOrEqual(4);
     room.send("a", { id: "h1", type: "chat_history", limit: 5 });
     const load = room.effects.at(-1);
-    expect(load).toMatchObject({ kind: "load_chat_history", identity: "a", ref: "h1", beforeSeq: windowSeqs[0], limit: 5 - windowSeqs.length });
+    expect(load).toMatchObject({
+      kind: "load_chat_history",
+      identity: "a",
+      ref: "h1",
+      beforeSeq: windowSeqs[0],
+      limit: 5 - windowSeqs.length,
+    });
     if (load?.kind !== "load_chat_history") throw new Error("expected a history load");
     expect(load.window.map((m) => m.seq)).toEqual([...windowSeqs].reverse());
     const archived = [{ ...load.window[0]!, seq: windowSeqs[0]! - 1, body: "from postgres" }];
@@ -406,7 +438,9 @@ describe("meeting lifecycle alarms", () => {
     room.dispatch({ kind: "tick" });
     expect(room.state.endedReason).toBe("scheduled_end");
     expect(room.last("b")).toMatchObject({ type: "meeting_ended", reason: "scheduled_end" });
-    expect(room.effects).toContainEqual(expect.objectContaining({ kind: "record_session_end", peakParticipants: 2, reason: "scheduled_end" }));
+    expect(room.effects).toContainEqual(
+      expect.objectContaining({ kind: "record_session_end", peakParticipants: 2, reason: "scheduled_end" }),
+    );
   });
 
   it("ends an emptied meeting after the idle timeout, unless someone comes back", () => {
@@ -436,13 +470,24 @@ describe("settings arrive as an event", () => {
     maxParticipants: 12,
     scheduledEndAt: "2026-11-24T11:00:00.000Z",
   };
-  const configure = (over: Partial<MeetingRoomSettings> = {}): RoomEvent => ({ kind: "configure", meetingId: "m1", tenantId: tenant, settings: { ...settings, ...over } });
+  const configure = (over: Partial<MeetingRoomSettings> = {}): RoomEvent => ({
+    kind: "configure",
+    meetingId: "m1",
+    tenantId: tenant,
+    settings: { ...settings, ...over },
+  });
 
   it("a first connect creates the room with the tenant and settings; no other event creates one", () => {
     const born = roomBornOf(configure())!;
     const state = reduce(born, configure(), 1_000).state;
     expect(state).toMatchObject({ meetingId: "m1", tenantId: tenant, locationHint: settings.locationHint });
-    expect(state.settings).toMatchObject({ title: "Standup", sfuThreshold: 7, waitingRoom: true, maxParticipants: 12, scheduledEndAt: Date.parse("2026-11-24T11:00:00.000Z") });
+    expect(state.settings).toMatchObject({
+      title: "Standup",
+      sfuThreshold: 7,
+      waitingRoom: true,
+      maxParticipants: 12,
+      scheduledEndAt: Date.parse("2026-11-24T11:00:00.000Z"),
+    });
     expect(state.lobby.enabled).toBe(true);
     expect(roomBornOf({ kind: "tick" })).toBeUndefined();
     expect(roomBornOf({ kind: "end", reason: "api" })).toBeUndefined();

@@ -27,7 +27,8 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
   const t = new RoomTransition(state, now);
   // An ended room still ticks, settles its outbox and takes in settings; it answers nothing else but a hello (closed).
   if (state.endedReason && !afterEnd.has(event.kind)) {
-    if (event.kind === "hello") t.effect({ kind: "close", identity: event.participant.identity, code: closeCodes.ended, reason: "meeting ended" });
+    if (event.kind === "hello")
+      t.effect({ kind: "close", identity: event.participant.identity, code: closeCodes.ended, reason: "meeting ended" });
   } else {
     switch (event.kind) {
       case "configure":
@@ -58,7 +59,12 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
         break;
       }
       case "history_loaded":
-        t.to(event.identity, { type: "chat_history", ref: event.ref, messages: [...event.window, ...event.archived], hasMore: event.hasMore });
+        t.to(event.identity, {
+          type: "chat_history",
+          ref: event.ref,
+          messages: [...event.window, ...event.archived],
+          hasMore: event.hasMore,
+        });
         break;
       case "chat_persisted":
         t.state = { ...t.state, chat: markPersisted(t.state.chat, event.flushed) };
@@ -210,7 +216,6 @@ function sendWelcome(t: RoomTransition, identity: string, iceServers: IceServer[
   });
 }
 
-
 function onDisconnected(t: RoomTransition, identity: string, clean: boolean) {
   if (t.state.members[identity]) {
     // A clean close is a deliberate leave; anything else may come back within the grace window.
@@ -223,7 +228,6 @@ function onDisconnected(t: RoomTransition, identity: string, clean: boolean) {
     notifyLobby(t);
   }
 }
-
 
 function onTick(t: RoomTransition) {
   t.state = { ...t.state, lobby: pruneDeniedTokens(t.state.lobby, new Date(t.now)) };
@@ -243,7 +247,6 @@ function onTick(t: RoomTransition) {
     }
   }
 }
-
 
 function nextAlarm(state: RoomState): number | null {
   if (state.endedReason) return null;

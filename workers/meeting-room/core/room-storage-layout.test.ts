@@ -9,7 +9,11 @@ const host: Participant = { identity: "ana", role: "host", tokenId: "t-ana", tok
 const guest: Participant = { identity: "bo", role: "guest", tokenId: "t-bo", tokenExpiresAt: new Date(start + 3_600_000) };
 
 function hello(state: RoomState, who: Participant, now: number): RoomState {
-  return reduce(state, { kind: "hello", participant: who, frame: { type: "hello", id: `h-${who.identity}`, protocolVersion: 1 }, iceServers: [] }, now).state;
+  return reduce(
+    state,
+    { kind: "hello", participant: who, frame: { type: "hello", id: `h-${who.identity}`, protocolVersion: 1 }, iceServers: [] },
+    now,
+  ).state;
 }
 
 function chat(state: RoomState, identity: string, n: number, now: number): RoomState {
@@ -67,13 +71,21 @@ describe("room storage layout", () => {
 
   it("frames evicted from the replay log and messages leaving the chat window are deleted from storage", () => {
     let state = twoPeopleRoom();
-    state = { ...state, frames: { ...state.frames, limits: { ...state.frames.limits, maxEntries: 3 } }, chat: { ...state.chat, windowSize: 2 } };
+    state = {
+      ...state,
+      frames: { ...state.frames, limits: { ...state.frames.limits, maxEntries: 3 } },
+      chat: { ...state.chat, windowSize: 2 },
+    };
     const storage = new Map<string, unknown>();
     applyTo(storage, undefined, state);
     for (let n = 1; n <= 6; n++) {
       let next = chat(state, "ana", n, start + 1000 * n);
       // The window only lets go of messages Postgres has.
-      next = reduce(next, { kind: "chat_persisted", flushed: next.chat.messages.map((m) => ({ seq: m.seq, revision: m.revision })) }, start + 1000 * n).state;
+      next = reduce(
+        next,
+        { kind: "chat_persisted", flushed: next.chat.messages.map((m) => ({ seq: m.seq, revision: m.revision })) },
+        start + 1000 * n,
+      ).state;
       applyTo(storage, state, next);
       state = next;
     }

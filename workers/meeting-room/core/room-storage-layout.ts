@@ -108,7 +108,11 @@ export interface StoredRoom {
  */
 export function readRoomState(entries: ReadonlyMap<string, unknown>): StoredRoom {
   const corrupt: string[] = [];
-  const check = <T>(key: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, value: unknown): T | undefined => {
+  const check = <T>(
+    key: string,
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+    value: unknown,
+  ): T | undefined => {
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
     corrupt.push(key);
@@ -135,7 +139,10 @@ export function readRoomState(entries: ReadonlyMap<string, unknown>): StoredRoom
   messages.sort((a, b) => a.seq - b.seq);
   const lobby = entries.has(roomKeys.lobby) ? check(roomKeys.lobby, waitingRoomStateSchema, entries.get(roomKeys.lobby)) : undefined;
   const e2ee = entries.has(roomKeys.e2ee) ? check(roomKeys.e2ee, storedE2eeKeysSchema, entries.get(roomKeys.e2ee)) : undefined;
-  const restored = restoreFrameLog(meta.frames, frames.map(([, value]) => value));
+  const restored = restoreFrameLog(
+    meta.frames,
+    frames.map(([, value]) => value),
+  );
   if (restored.corrupt) corrupt.push(roomKeyPrefixes.frame);
   const state: RoomState = {
     meetingId: meta.meetingId,

@@ -17,6 +17,8 @@ export const roomKeys = {
   chat: (seq: number) => `${roomKeyPrefixes.chat}${pad(seq)}`,
   /** Postgres writes (participant join/leave, session end) waiting to be flushed, in order. */
   record: (n: number) => `${roomKeyPrefixes.record}${pad(n)}`,
+  /** An outbox's retry states (outbox-policy.ts) by record key: only records Postgres refused are in it. */
+  outboxRetries: (outbox: "chat" | "records") => `retry:${outbox}`,
 } as const;
 
 export const roomKeyPrefixes = { member: "member:", frame: "frame:", chat: "chat:", record: "record:" } as const;

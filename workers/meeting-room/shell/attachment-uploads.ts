@@ -2,15 +2,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Config } from "../../env.ts";
 import { attachmentObjectKey } from "../core/attachment-keys.ts";
+import type { UploadRequest } from "./object-store.ts";
 
 /** Presigned uploads for chat attachments: the browser PUTs straight to S3, the room never proxies bytes. */
-export interface UploadRequest {
-  tenantId: string;
-  meetingId: string;
-  name: string;
-  contentType: string;
-  sizeBytes: number;
-}
 
 export const uploadUrlTtlSeconds = 600;
 
@@ -30,8 +24,16 @@ export async function presignAttachmentUpload(config: Config, request: UploadReq
   const s3 = s3Client(config);
   const objectKey = attachmentObjectKey(request, crypto.randomUUID(), request.name);
   // Type and length are signed: the upload must be exactly what the room validated.
-  const command = new PutObjectCommand({ Bucket: config.S3_BUCKET, Key: objectKey, ContentType: request.contentType, ContentLength: request.sizeBytes });
-  const uploadUrl = await getSignedUrl(s3, command, { expiresIn: uploadUrlTtlSeconds, signableHeaders: new Set(["content-type", "content-length"]) });
+  const command = new PutObjectCommand({
+    Bucket: config.S3_BUCKET,
+    Key: objectKey,
+    ContentType: request.contentType,
+    ContentLength: request.sizeBytes,
+  });
+  const uploadUrl = await getSignedUrl(s3, command, {
+    expiresIn: uploadUrlTtlSeconds,
+    signableHeaders: new Set(["content-type", "content-length"]),
+  });
   return { objectKey, uploadUrl, expiresAt: new Date(now.getTime() + uploadUrlTtlSeconds * 1000).toISOString() };
 }
 

@@ -1,10 +1,10 @@
 import { and, desc, eq, isNull, lt, ne, sql } from "drizzle-orm";
-import { chatMessages, meetingSessions, meetings, participants, usageRecords } from "../../../schema/index.ts";
+import { chatMessages, meetingSessions, meetings, outboxDeadLetters, participants, usageRecords } from "../../../schema/index.ts";
 import type { Database } from "../../db/database.ts";
 import type { ChatMessage } from "../../../protocol/server-frames.ts";
 import type { StoredChatMessage } from "../core/chat-log.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
-import type { PendingRecord } from "./room-store.ts";
+import type { PendingRecord } from "../core/room-records.ts";
 
 /** Postgres side of the room: participant rows (they feed billing) and the chat outbox. Each write is idempotent. */
 export interface RoomRecordKeys {
@@ -35,7 +35,12 @@ export async function writeRecord(db: Database, keys: RoomRecordKeys, record: Pe
   }
 }
 
-async function recordJoin(db: Database, keys: RoomRecordKeys, join: Extract<RoomEffect, { kind: "record_join" }>, rowId: string): Promise<void> {
+async function recordJoin(
+  db: Database,
+  keys: RoomRecordKeys,
+  join: Extract<RoomEffect, { kind: "record_join" }>,
+  rowId: string,
+): Promise<void> {
   await db.transaction(async (tx) => {
     // A rejoin after a lost leave must not leave two open rows for one identity.
     await tx
@@ -50,15 +55,18 @@ async function recordJoin(db: Database, keys: RoomRecordKeys, join: Extract<Room
           ne(participants.id, rowId),
         ),
       );
-    await tx.insert(participants).values({
-      id: rowId,
-      tenantId: keys.tenantId,
-      meetingId: keys.meetingId,
-      identity: join.identity,
-      displayName: join.name ?? null,
-      role: join.role,
-      joinedAt: new Date(join.at),
-    }).onConflictDoNothing({ target: participants.id });
+    await tx
+      .insert(participants)
+      .values({
+        id: rowId,
+        tenantId: keys.tenantId,
+        meetingId: keys.meetingId,
+        identity: join.identity,
+        displayName: join.name ?? null,
+        role: join.role,
+        joinedAt: new Date(join.at),
+      })
+      .onConflictDoNothing({ target: participants.id });
     await tx
       .update(meetings)
       .set({ status: "live", updatedAt: new Date(join.at) })
@@ -70,7 +78,14 @@ async function recordLeave(db: Database, keys: RoomRecordKeys, leave: Extract<Ro
   await db
     .update(participants)
     .set({ leftAt: new Date(leave.at), leaveReason: leave.reason })
-    .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), eq(participants.identity, leave.identity), isNull(participants.leftAt)));
+    .where(
+      and(
+        eq(participants.tenantId, keys.tenantId),
+        eq(participants.meetingId, keys.meetingId),
+        eq(participants.identity, leave.identity),
+        isNull(participants.leftAt),
+      ),
+    );
 }
 
 /**
@@ -109,17 +124,25 @@ export async function flushChat(db: Database, keys: RoomRecordKeys, messages: re
 }
 
 /** Closes the session (feeds usage) and marks the meeting ended if the room ended it on its own (schedule, idle). */
-async function recordSessionEnd(db: Database, keys: RoomRecordKeys, end: Extract<RoomEffect, { kind: "record_session_end" }>, rowId: string): Promise<void> {
+async function recordSessionEnd(
+  db: Database,
+  keys: RoomRecordKeys,
+  end: Extract<RoomEffect, { kind: "record_session_end" }>,
+  rowId: string,
+): Promise<void> {
   const endedAt = new Date(end.endedAt);
   await db.transaction(async (tx) => {
-    await tx.insert(meetingSessions).values({
-      id: rowId,
-      tenantId: keys.tenantId,
-      meetingId: keys.meetingId,
-      startedAt: new Date(end.startedAt),
-      endedAt,
-      peakParticipants: end.peakParticipants,
-    }).onConflictDoNothing({ target: meetingSessions.id });
+    await tx
+      .insert(meetingSessions)
+      .values({
+        id: rowId,
+        tenantId: keys.tenantId,
+        meetingId: keys.meetingId,
+        startedAt: new Date(end.startedAt),
+        endedAt,
+        peakParticipants: end.peakParticipants,
+      })
+      .onConflictDoNothing({ target: meetingSessions.id });
     await tx
       .update(meetings)
       .set({ status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${endedAt.toISOString()}::timestamptz)`, updatedAt: endedAt })
@@ -159,4 +182,31 @@ export async function readChatHistory(
     }),
   );
   return { messages, hasMore: rows.length > limit };
+}
+
+export interface DeadLetter extends RoomRecordKeys {
+  outbox: "chat" | "records";
+  recordKey: string;
+  attempts: number;
+  errorClass: string;
+  /** The record as JSON text (null: Postgres refused even that). */
+  payload: string | null;
+}
+
+/** Sets a record aside for an operator; a repeat of the same record (a retry after a timeout) stores nothing twice. */
+export async function writeDeadLetter(db: Database, letter: DeadLetter): Promise<void> {
+  await db
+    .insert(outboxDeadLetters)
+    .values(letter)
+    .onConflictDoNothing({
+      target: [outboxDeadLetters.tenantId, outboxDeadLetters.meetingId, outboxDeadLetters.outbox, outboxDeadLetters.recordKey],
+    });
+}
+
+/** Whether the database answers at all: tells a record's own failure from an outage when the error has no SQLSTATE. */
+export async function databaseAnswers(db: Database): Promise<boolean> {
+  return db.execute(sql`select 1`).then(
+    () => true,
+    () => false,
+  );
 }

@@ -1,62 +1,68 @@
-import { roomChanges, roomStateFromEntries, strayKeys } from "../core/room-storage-layout.ts";
+import { retryMapSchema, type RetryState } from "../core/outbox-policy.ts";
+import { isRecordEffect, storedRecordSchema, type PendingRecord } from "../core/room-records.ts";
+import { readRoomState, roomChanges, strayKeys } from "../core/room-storage-layout.ts";
 import type { RoomState } from "../core/room-state.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
 import { keyNumber, roomKeyPrefixes, roomKeys } from "../core/storage-keys.ts";
-
-/** The Postgres writes that feed billing: they go through a durable outbox, never only through memory. */
-export type RoomRecordEffect = Extract<RoomEffect, { kind: "record_join" | "record_leave" | "record_session_end" | "record_usage" }>;
-
-export interface PendingRecord {
-  key: string;
-  /** Stable row id: a retried flush inserts the same row, so it lands exactly once. */
-  id: string;
-  effect: RoomRecordEffect;
-}
+import type { OutboxName } from "./outbox.ts";
 
 /** DO storage allows at most 128 keys per put/delete call. */
 const maxKeysPerCall = 128;
 
+export interface LoadedRoom {
+  state: RoomState | undefined;
+  /** Keys whose values failed their schema: left out of the state (and deleted); the shell logs them. */
+  corrupt: string[];
+  retries: Record<OutboxName, Record<string, RetryState>>;
+}
+
 /**
- * The room's side of Durable Object storage: loads the split layout (room-storage-layout.ts), writes only
- * what an event changed, and keeps the outbox of Postgres records. All writes of one `save` are issued
- * without an intervening await, so the runtime commits them as one transaction.
+ * The room's side of Durable Object storage: loads the split layout (room-storage-layout.ts, every entry
+ * checked against its schema), writes only what an event changed, and keeps the outbox of Postgres records
+ * and the outboxes' retry states. All writes of one `save` are issued without an intervening await, so the
+ * runtime commits them as one transaction.
  */
 export class RoomStore {
   private stored: RoomState | undefined;
   private pending: PendingRecord[] = [];
   private nextRecord = 1;
-  private tenant: string | undefined;
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
-  async load(): Promise<RoomState | undefined> {
+  async load(): Promise<LoadedRoom> {
     const entries = await this.storage.list();
-    this.tenant = entries.get(roomKeys.tenantId) as string | undefined;
+    const corrupt: string[] = [];
     this.pending = [];
     for (const [key, value] of entries) {
       if (!key.startsWith(roomKeyPrefixes.record)) continue;
-      this.pending.push({ key, ...(value as Omit<PendingRecord, "key">) });
       this.nextRecord = Math.max(this.nextRecord, keyNumber(key, roomKeyPrefixes.record) + 1);
+      const record = storedRecordSchema.safeParse(value);
+      if (record.success) this.pending.push({ key, ...record.data });
+      else corrupt.push(key);
     }
-    const legacy = entries.get(roomKeys.legacyRoom) as RoomState | undefined;
-    if (legacy) {
-      // Rooms stored before the split: write them out key by key once, then drop the single value.
+    const retries = { chat: this.readRetries(entries, "chat", corrupt), records: this.readRetries(entries, "records", corrupt) };
+    const read = readRoomState(this.withLegacyRoom(entries));
+    corrupt.push(...read.corrupt);
+    const state = read.state && !read.state.tenantId ? withLegacyTenant(read.state, entries.get(roomKeys.tenantId)) : read.state;
+    if (entries.has(roomKeys.legacyRoom)) {
+      // Rooms stored before the split: written out key by key once, then the single value goes.
       this.stored = undefined;
-      await this.save(legacy, []);
+      if (state) await this.save(state, []);
       await this.storage.delete(roomKeys.legacyRoom);
-      return legacy;
+    } else {
+      this.stored = state;
     }
-    const state = roomStateFromEntries(entries);
-    this.stored = state;
-    if (state) await this.deleteKeys(strayKeys(entries, state));
-    return state;
+    const unreadable = corrupt.filter((key) => key.startsWith(roomKeyPrefixes.record));
+    await this.deleteKeys([...(state ? strayKeys(entries, state) : []), ...unreadable]);
+    return { state, corrupt, retries };
   }
 
-  async save(state: RoomState, records: readonly RoomRecordEffect[]): Promise<void> {
+  /** Stores the state's changes and the event's records (the outbox) in one transaction. */
+  async save(state: RoomState, effects: readonly RoomEffect[]): Promise<void> {
     const { puts, deletes } = roomChanges(this.stored, state);
-    for (const effect of records) {
+    for (const effect of effects.filter(isRecordEffect)) {
       const record: PendingRecord = { key: roomKeys.record(this.nextRecord++), id: crypto.randomUUID(), effect };
-      puts.set(record.key, { id: record.id, effect });
+      puts.set(record.key, { id: record.id, effect: record.effect });
       this.pending.push(record);
     }
     this.stored = state;
@@ -79,15 +85,30 @@ export class RoomStore {
     await this.deleteKeys([...keys]);
   }
 
-  tenantId(): string | undefined {
-    return this.tenant;
+  async saveRetries(outbox: OutboxName, retries: Record<string, RetryState>): Promise<void> {
+    const key = roomKeys.outboxRetries(outbox);
+    if (Object.keys(retries).length) await this.storage.put(key, retries);
+    else await this.storage.delete(key);
   }
 
-  async setTenantId(tenantId: string): Promise<void> {
-    // The first connect names the owner; the Worker only ever routes that tenant's tokens here.
-    if (this.tenant !== undefined) return;
-    this.tenant = tenantId;
-    await this.storage.put(roomKeys.tenantId, tenantId);
+  private readRetries(entries: ReadonlyMap<string, unknown>, outbox: OutboxName, corrupt: string[]): Record<string, RetryState> {
+    const key = roomKeys.outboxRetries(outbox);
+    if (!entries.has(key)) return {};
+    const parsed = retryMapSchema.safeParse(entries.get(key));
+    if (parsed.success) return parsed.data;
+    corrupt.push(key);
+    return {};
+  }
+
+  /** A room stored as one value before the split reads as its split entries, so it goes through the same checks. */
+  private withLegacyRoom(entries: Map<string, unknown>): ReadonlyMap<string, unknown> {
+    const legacy = entries.get(roomKeys.legacyRoom);
+    if (legacy === undefined || entries.has(roomKeys.meta)) return entries;
+    try {
+      return new Map([...entries, ...roomChanges(undefined, legacy as RoomState).puts]);
+    } catch {
+      return new Map([...entries, [roomKeys.meta, legacy]]); // fails the meta schema, and is reported as corrupt
+    }
   }
 
   private async deleteKeys(keys: readonly string[]): Promise<void> {
@@ -95,4 +116,9 @@ export class RoomStore {
     for (let i = 0; i < keys.length; i += maxKeysPerCall) calls.push(this.storage.delete(keys.slice(i, i + maxKeysPerCall)));
     await Promise.all(calls);
   }
+}
+
+/** Rooms stored before the meta carried the tenant kept it under its own key. */
+function withLegacyTenant(state: RoomState, tenantId: unknown): RoomState {
+  return typeof tenantId === "string" ? { ...state, tenantId } : state;
 }

@@ -1,0 +1,51 @@
+import { z } from "zod";
+import { ParticipantRole } from "../../../protocol/roles.ts";
+import type { RoomEffect } from "./room-transition.ts";
+
+/**
+ * The Postgres writes that feed billing (joins, leaves, session ends, SFU usage): the reducer emits them as
+ * effects, the store keeps each as a `record:<n>` entry in the same transaction as the state change, and the
+ * record outbox writes them in order.
+ */
+export type RoomRecordEffect = Extract<RoomEffect, { kind: "record_join" | "record_leave" | "record_session_end" | "record_usage" }>;
+
+export const isRecordEffect = (effect: RoomEffect): effect is RoomRecordEffect =>
+  effect.kind === "record_join" || effect.kind === "record_leave" || effect.kind === "record_session_end" || effect.kind === "record_usage";
+
+export interface PendingRecord {
+  /** Its `record:<n>` storage key: the outbox's order. */
+  key: string;
+  /** Stable row id: a retried flush inserts the same row, so it lands exactly once. */
+  id: string;
+  effect: RoomRecordEffect;
+}
+
+const recordEffectSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("record_join"), identity: z.string(), role: ParticipantRole, name: z.string().optional(), at: z.string() }),
+  z.object({
+    kind: z.literal("record_leave"),
+    identity: z.string(),
+    at: z.string(),
+    reason: z.enum(["left", "removed", "timeout", "ended"]),
+  }),
+  z.object({
+    kind: z.literal("record_session_end"),
+    startedAt: z.string(),
+    endedAt: z.string(),
+    peakParticipants: z.number().int().min(0),
+    reason: z.string(),
+  }),
+  z.object({
+    kind: z.literal("record_usage"),
+    usage: z.object({
+      kind: z.literal("sfu_participant_seconds"),
+      quantity: z.number(),
+      sourceId: z.string(),
+      periodStart: z.string(),
+      periodEnd: z.string(),
+    }),
+  }),
+]) satisfies z.ZodType<RoomRecordEffect>;
+
+/** A `record:<n>` entry as stored. */
+export const storedRecordSchema = z.object({ id: z.string().min(1), effect: recordEffectSchema });

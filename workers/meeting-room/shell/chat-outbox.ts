@@ -1,0 +1,33 @@
+import { unpersisted, type StoredChatMessage } from "../core/chat-log.ts";
+import type { RoomEvent, RoomState } from "../core/room-state.ts";
+import { roomKeys } from "../core/storage-keys.ts";
+import type { OutboxQueue } from "./outbox.ts";
+import { flushChat } from "./room-persistence.ts";
+
+/**
+ * The chat outbox: every message (or edit) the room acknowledged and Postgres does not have yet, read from the
+ * room's own state. Rows are upserted by seq, each independent of the others, so messages pass one that is
+ * backing off; a written or dead-lettered message is settled through the reducer (it may then leave the window).
+ */
+export function chatOutboxQueue(room: {
+  state: () => RoomState | undefined;
+  dispatch: (event: RoomEvent) => Promise<void>;
+}): OutboxQueue<StoredChatMessage> {
+  const versions = (messages: readonly StoredChatMessage[]) => messages.map((m) => ({ seq: m.seq, revision: m.revision }));
+  return {
+    name: "chat",
+    ordered: false,
+    batchSize: 100,
+    pending: () => {
+      const state = room.state();
+      return state ? unpersisted(state.chat) : [];
+    },
+    keyOf: (message) => roomKeys.chat(message.seq),
+    deadLetterKey: (message) => `chat:${message.seq}@${message.revision}`,
+    write: (db, keys, messages) => flushChat(db, keys, messages),
+    settle: async (written, deadLettered) => {
+      if (written.length) await room.dispatch({ kind: "chat_persisted", flushed: versions(written) });
+      if (deadLettered.length) await room.dispatch({ kind: "chat_dead_lettered", messages: versions(deadLettered) });
+    },
+  };
+}

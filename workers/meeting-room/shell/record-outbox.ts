@@ -1,0 +1,24 @@
+import type { PendingRecord } from "../core/room-records.ts";
+import type { OutboxQueue } from "./outbox.ts";
+import { writeRecord } from "./room-persistence.ts";
+import type { RoomStore } from "./room-store.ts";
+
+/**
+ * The record outbox: participant joins and leaves, session ends and SFU usage, stored as `record:<n>` with the
+ * state change that caused them. Written strictly in order (a leave must never overtake its join), one at a
+ * time, each with the id of the row it creates so a retry inserts nothing twice.
+ */
+export function recordOutboxQueue(store: RoomStore): OutboxQueue<PendingRecord> {
+  return {
+    name: "records",
+    ordered: true,
+    batchSize: 1,
+    pending: () => store.pendingRecords(),
+    keyOf: (record) => record.key,
+    deadLetterKey: (record) => `record:${record.id}`,
+    write: async (db, keys, records) => {
+      for (const record of records) await writeRecord(db, keys, record);
+    },
+    settle: (written, deadLettered) => store.completeRecords([...written, ...deadLettered]),
+  };
+}

@@ -1,0 +1,185 @@
+import type { StoredChatMessage } from "../core/chat-log.ts";
+import { isTenantAttachment } from "../core/attachment-keys.ts";
+import type { SfuEffect } from "../core/media-mode.ts";
+import type { RetryState } from "../core/outbox-policy.ts";
+import type { PendingRecord } from "../core/room-records.ts";
+import type { RoomEvent, RoomState } from "../core/room-state.ts";
+import type { RoomEffect } from "../core/room-transition.ts";
+import { chatOutboxQueue } from "./chat-outbox.ts";
+import { guard, ignore } from "./guard.ts";
+import type { ObjectStore } from "./object-store.ts";
+import { Outbox, type DatabaseOpener, type OutboxName } from "./outbox.ts";
+import { recordOutboxQueue } from "./record-outbox.ts";
+import { readChatHistory, type RoomRecordKeys } from "./room-persistence.ts";
+import type { RoomStore } from "./room-store.ts";
+
+/** The outside services the room's effects reach, passed in (production's are built in meeting-room.ts). */
+export interface RoomClients {
+  openDatabase: DatabaseOpener;
+  objects: ObjectStore;
+  media: { run(effect: SfuEffect, room: { tenantId: string; state: RoomState }): Promise<void> };
+}
+
+/** What the runner needs of the room: its state, its reducer, its storage, and the runtime's waitUntil. */
+export interface RoomHost {
+  state(): RoomState | undefined;
+  dispatch(event: RoomEvent): Promise<void>;
+  store: RoomStore;
+  waitUntil(work: Promise<unknown>): void;
+  /** After an outbox flush: the alarm follows what is left. */
+  afterFlush(): Promise<void>;
+}
+
+/** Effects delivered to sockets by the room itself; everything else runs here. */
+export type RunnerEffect = Exclude<RoomEffect, { kind: "deliver" | "replay" | "close" }>;
+
+/**
+ * Carries out the reducer's effects that leave the room: Postgres through the two outboxes and history reads,
+ * attachment URLs through the ObjectStore, media through RoomMedia. Each runs in the background (waitUntil)
+ * under the guard, and reports back as a room event (a refusal when it failed).
+ */
+export class RoomEffects {
+  readonly chat: Outbox<StoredChatMessage>;
+  readonly records: Outbox<PendingRecord>;
+
+  constructor(
+    private readonly clients: RoomClients,
+    private readonly room: RoomHost,
+  ) {
+    const options = {
+      openDatabase: clients.openDatabase,
+      keys: () => this.keys(),
+      saveRetries: (outbox: OutboxName, retries: Record<string, RetryState>) => room.store.saveRetries(outbox, retries),
+      waitUntil: (work: Promise<unknown>) => room.waitUntil(work),
+    };
+    this.chat = new Outbox(chatOutboxQueue(room), options);
+    this.records = new Outbox(recordOutboxQueue(room.store), options);
+  }
+
+  run(effect: RunnerEffect): void {
+    this.room.waitUntil(this.perform(effect));
+  }
+
+  /** Both outboxes, then the alarm: the retry path after a failure, also across evictions. */
+  async flushOutboxes(): Promise<void> {
+    await Promise.all([this.flush(this.chat), this.flush(this.records)]);
+  }
+
+  outboxDueAt(): number | null {
+    const due = [this.chat.dueAt(), this.records.dueAt()].filter((at): at is number => at !== null);
+    return due.length ? Math.min(...due) : null;
+  }
+
+  private flush(outbox: Outbox<unknown>): Promise<unknown> {
+    return guard(
+      "outbox_flush",
+      async () => {
+        await outbox.flush();
+        await this.room.afterFlush();
+      },
+      ignore,
+    );
+  }
+
+  private async perform(effect: RunnerEffect): Promise<unknown> {
+    switch (effect.kind) {
+      case "record_join":
+      case "record_leave":
+      case "record_session_end":
+      case "record_usage":
+        // Already in the outbox (the store kept it with the state); this only starts the flush.
+        return this.flush(this.records);
+      case "persist_chat":
+        return this.flush(this.chat);
+      case "presign_upload": {
+        const { identity, ref, name, contentType, sizeBytes } = effect;
+        return guard(
+          effect.kind,
+          async () => {
+            const upload = await this.clients.objects.presignUpload({ ...this.requireKeys(), name, contentType, sizeBytes });
+            await this.room.dispatch({ kind: "upload_ready", identity, ref, ...upload });
+          },
+          () => this.room.dispatch({ kind: "reject", identity, code: "internal_error", message: "could not prepare the upload", ref }),
+        );
+      }
+      case "presign_download": {
+        const { identity, ref, objectKey } = effect;
+        return guard(
+          effect.kind,
+          async () => {
+            const { tenantId, meetingId } = this.requireKeys();
+            // Checked again here: the reducer's check is the one that matters, this one guards the signing key.
+            if (!isTenantAttachment(objectKey, tenantId, meetingId)) {
+              return this.room.dispatch({
+                kind: "reject",
+                identity,
+                code: "not_found",
+                message: "no such attachment in this meeting",
+                ref,
+              });
+            }
+            await this.room.dispatch({ kind: "download_ready", identity, ref, ...(await this.clients.objects.presignDownload(objectKey)) });
+          },
+          () => this.room.dispatch({ kind: "reject", identity, code: "internal_error", message: "could not prepare the download", ref }),
+        );
+      }
+      case "load_chat_history":
+        return this.loadChatHistory(effect);
+      case "place_media":
+      case "grant_sfu":
+      case "probe_media":
+      case "sfu_moderate":
+        return guard(
+          effect.kind,
+          () => this.clients.media.run(effect, { tenantId: this.requireKeys().tenantId, state: this.room.state()! }),
+          () => (effect.kind === "place_media" ? this.room.dispatch({ kind: "media_placement_failed", reason: "sfu_error" }) : undefined),
+        );
+      default:
+        return effect satisfies never;
+    }
+  }
+
+  /** Completes a history page from Postgres; if it can't be reached the client is told to retry, not sent a short page. */
+  private loadChatHistory(effect: Extract<RoomEffect, { kind: "load_chat_history" }>): Promise<unknown> {
+    const { identity, ref, beforeSeq, limit, window } = effect;
+    return guard(
+      effect.kind,
+      async () => {
+        const handle = this.clients.openDatabase();
+        try {
+          const archived = await readChatHistory(handle.db, this.requireKeys(), beforeSeq, limit);
+          await this.room.dispatch({
+            kind: "history_loaded",
+            identity,
+            ref,
+            window,
+            archived: archived.messages,
+            hasMore: archived.hasMore,
+          });
+        } finally {
+          this.room.waitUntil(handle.close().catch(() => {}));
+        }
+      },
+      () =>
+        this.room.dispatch({
+          kind: "reject",
+          identity,
+          code: "temporarily_unavailable",
+          message: "older chat is unavailable right now; retry shortly",
+          ref,
+        }),
+    );
+  }
+
+  /** Whose meeting this is; undefined before the first connect named the tenant. */
+  private keys(): RoomRecordKeys | undefined {
+    const state = this.room.state();
+    return state?.tenantId ? { tenantId: state.tenantId, meetingId: state.meetingId } : undefined;
+  }
+
+  private requireKeys(): RoomRecordKeys {
+    const keys = this.keys();
+    if (!keys) throw new Error("room has no tenant yet");
+    return keys;
+  }
+}
