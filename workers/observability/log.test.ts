@@ -11,6 +11,13 @@ describe("describeError", () => {
     expect(described).not.toContain("insert into");
   });
 
+  it("drops a failed query's message even when its cause is not an Error (a socket event)", () => {
+    const error = new DrizzleQueryError("insert into chat_messages values ($1)", ["my secret chat text"], {
+      type: "error",
+    } as unknown as Error);
+    expect(describeError(error)).toBe("query failed: connection error");
+  });
+
   it("names ordinary errors and stringifies anything else", () => {
     expect(describeError(new TypeError("bad"))).toBe("TypeError: bad");
     expect(describeError("plain")).toBe("plain");

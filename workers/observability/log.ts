@@ -21,6 +21,9 @@ export function logEvent(event: LogEventName, fields: Record<string, string | nu
  */
 export function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  if ("query" in error && error.cause instanceof Error) return `query failed: ${error.cause.name}: ${error.cause.message}`;
+  if ("query" in error) {
+    // Without an Error cause (a socket event), the wrapper's own message is all that is left, and it holds the parameters.
+    return error.cause instanceof Error ? `query failed: ${error.cause.name}: ${error.cause.message}` : "query failed: connection error";
+  }
   return `${error.name}: ${error.message}`;
 }

@@ -8,7 +8,7 @@ import type { RoomStore } from "./room-store.ts";
  * state change that caused them. Written strictly in order (a leave must never overtake its join), one at a
  * time, each with the id of the row it creates so a retry inserts nothing twice.
  */
-export function recordOutboxQueue(store: RoomStore): OutboxQueue<PendingRecord> {
+export function recordOutboxQueue(store: Pick<RoomStore, "pendingRecords" | "completeRecords">): OutboxQueue<PendingRecord> {
   return {
     name: "records",
     ordered: true,

@@ -1,0 +1,224 @@
+import { and, asc, eq, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/neon-serverless";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { chatMessages, outboxDeadLetters, participants } from "../../schema/index.ts";
+import * as schema from "../../schema/index.ts";
+import { databaseUrl, loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
+import { createNodePool } from "../../scripts/lib/neon-node.ts";
+import type { DatabaseHandle } from "../../workers/db/database.ts";
+import { unresolvedDeadLetters } from "../../workers/health/dead-letters.ts";
+import { unpersisted } from "../../workers/meeting-room/core/chat-log.ts";
+import { outboxRetryPolicy, type RetryState } from "../../workers/meeting-room/core/outbox-policy.ts";
+import type { PendingRecord } from "../../workers/meeting-room/core/room-records.ts";
+import { reduce } from "../../workers/meeting-room/core/room-reducer.ts";
+import { createRoomState, type RoomEvent, type RoomState } from "../../workers/meeting-room/core/room-state.ts";
+import { chatOutboxQueue } from "../../workers/meeting-room/shell/chat-outbox.ts";
+import { Outbox, type OutboxName } from "../../workers/meeting-room/shell/outbox.ts";
+import { recordOutboxQueue } from "../../workers/meeting-room/shell/record-outbox.ts";
+import { createMeeting, newTenant, withDatabase } from "../support/stack.ts";
+
+/** The outboxes against the real Postgres, with Postgres itself refusing one record (a trigger), and unreachable. */
+const marker = `poison-${crypto.randomUUID().slice(0, 8)}`;
+const trigger = `refuse_${marker.replace("-", "_")}`;
+let url: string;
+let tenantId: string;
+let apiKey: string;
+
+const openDatabase = (proxy?: string) => (): DatabaseHandle => {
+  const pool = createNodePool(url, ...(proxy ? [proxy] : []));
+  return { db: drizzle(pool, { schema }), close: () => pool.end() };
+};
+
+beforeAll(async () => {
+  url = databaseUrl(await loadOrCreateSecrets());
+  ({ tenantId, apiKey } = await newTenant("outbox"));
+  // Postgres refuses exactly the marked chat body and the marked participant, like a constraint the room can't know.
+  await withDatabase(async (db) => {
+    for (const [table, column] of [
+      ["chat_messages", "body"],
+      ["participants", "identity"],
+    ] as const) {
+      await db.execute(
+        sql.raw(`create function ${trigger}_${table}() returns trigger language plpgsql as $$ begin
+          if new.${column} = '${marker}' then raise exception 'refused by test'; end if; return new; end $$`),
+      );
+      await db.execute(
+        sql.raw(`create trigger ${trigger} before insert or update on ${table} for each row execute function ${trigger}_${table}()`),
+      );
+    }
+  });
+});
+
+afterAll(async () => {
+  await withDatabase(async (db) => {
+    for (const table of ["chat_messages", "participants"]) {
+      await db.execute(sql.raw(`drop trigger if exists ${trigger} on ${table}`));
+      await db.execute(sql.raw(`drop function if exists ${trigger}_${table}()`));
+    }
+  });
+});
+
+/** A room driven by the real reducer; the outbox settles through it like the Durable Object's. */
+function room(meetingId: string) {
+  let now = Date.parse("2026-11-24T10:00:00Z");
+  let state: RoomState = createRoomState(meetingId, { waitingRoom: false }, tenantId);
+  const dispatch = async (event: RoomEvent) => {
+    state = reduce(state, event, now).state;
+  };
+  const saved = new Map<OutboxName, Record<string, RetryState>>();
+  const options = (proxy?: string) => ({
+    openDatabase: openDatabase(proxy),
+    keys: () => ({ tenantId, meetingId }),
+    saveRetries: async (outbox: OutboxName, retries: Record<string, RetryState>) => void saved.set(outbox, retries),
+    waitUntil: (work: Promise<unknown>) => void work,
+    now: () => now,
+  });
+  return {
+    get state() {
+      return state;
+    },
+    saved,
+    options,
+    dispatch,
+    advance: (ms: number) => void (now += ms),
+    send: (body: string, n: number) =>
+      dispatch({
+        kind: "frame",
+        identity: "alice",
+        frame: { type: "chat_send", id: `c${n}`, clientMessageId: `msg-${String(n).padStart(4, "0")}`, body, attachments: [] },
+      }),
+  };
+}
+
+const storedChat = (meetingId: string) =>
+  withDatabase((db) =>
+    db
+      .select({ seq: chatMessages.seq, body: chatMessages.body })
+      .from(chatMessages)
+      .where(and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.meetingId, meetingId)))
+      .orderBy(asc(chatMessages.seq)),
+  );
+
+const deadLetters = (meetingId: string) =>
+  withDatabase((db) =>
+    db
+      .select()
+      .from(outboxDeadLetters)
+      .where(and(eq(outboxDeadLetters.tenantId, tenantId), eq(outboxDeadLetters.meetingId, meetingId))),
+  );
+
+describe("room outboxes against the real Postgres", () => {
+  it("a chat message Postgres refuses is retried with backoff, then dead-lettered and counted; every other message arrives, in seq order", async () => {
+    const meeting = await createMeeting(apiKey, { title: "poison chat" });
+    const r = room(meeting.id);
+    await r.dispatch({
+      kind: "hello",
+      participant: { identity: "alice", role: "host", tokenId: "t", tokenExpiresAt: new Date(Date.now() + 3_600_000) },
+      frame: { type: "hello", id: "h", protocolVersion: 1 },
+      iceServers: [],
+    });
+    const countBefore = await withDatabase(unresolvedDeadLetters);
+    const outbox = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }), r.options());
+    const bodies = ["one", "two", marker, "four", "five"];
+    for (const [i, body] of bodies.entries()) await r.send(body, i + 1);
+    const poisonSeq = r.state.chat.messages.find((m) => m.body === marker)!.seq;
+
+    await outbox.flush();
+    expect((await storedChat(meeting.id)).map((m) => m.body)).toEqual(["one", "two", "four", "five"]);
+    expect(unpersisted(r.state.chat).map((m) => m.seq)).toEqual([poisonSeq]);
+    expect(Object.values(r.saved.get("chat") ?? {})).toEqual([expect.objectContaining({ attempts: 1, lastError: "sqlstate:P0001" })]);
+
+    // Written while the bad one backs off: later messages pass it.
+    await r.send("six", 6);
+    await outbox.flush();
+    expect((await storedChat(meeting.id)).map((m) => m.body)).toEqual(["one", "two", "four", "five", "six"]);
+    expect(outbox.dueAt()).toBe(Date.parse("2026-11-24T10:00:00Z") + outboxRetryPolicy.firstDelayMs);
+
+    for (let attempt = 2; attempt <= outboxRetryPolicy.maxAttempts; attempt++) {
+      r.advance(60_000);
+      await outbox.flush();
+    }
+    expect(unpersisted(r.state.chat)).toEqual([]);
+    expect(outbox.dueAt()).toBeNull();
+    expect(r.saved.get("chat")).toEqual({});
+    const [letter, ...more] = await deadLetters(meeting.id);
+    expect(more).toEqual([]);
+    expect(letter).toMatchObject({
+      outbox: "chat",
+      recordKey: `chat:${poisonSeq}@0`,
+      attempts: outboxRetryPolicy.maxAttempts,
+      errorClass: "sqlstate:P0001",
+      resolvedAt: null,
+    });
+    expect(JSON.parse(letter!.payload!)).toMatchObject({ seq: poisonSeq, body: marker, sender: "alice" });
+    expect(await withDatabase(unresolvedDeadLetters)).toBeGreaterThanOrEqual(countBefore + 1);
+
+    // And the outbox is clear for what comes next.
+    await r.send("seven", 7);
+    await outbox.flush();
+    const stored = await storedChat(meeting.id);
+    expect(stored.map((m) => m.body)).toEqual(["one", "two", "four", "five", "six", "seven"]);
+    expect(stored.map((m) => m.seq)).toEqual([...stored.map((m) => m.seq)].sort((a, b) => a - b));
+  });
+
+  it("participant records wait in order behind one Postgres refuses, and flow again once it is dead-lettered", async () => {
+    const meeting = await createMeeting(apiKey, { title: "poison records" });
+    const r = room(meeting.id);
+    const at = "2026-11-24T10:00:00.000Z";
+    let pending: PendingRecord[] = [
+      { key: "record:1", id: crypto.randomUUID(), effect: { kind: "record_join", identity: marker, role: "participant", at } },
+      { key: "record:2", id: crypto.randomUUID(), effect: { kind: "record_join", identity: "bob", role: "participant", at } },
+      { key: "record:3", id: crypto.randomUUID(), effect: { kind: "record_leave", identity: "bob", at, reason: "left" } },
+    ];
+    const store = {
+      pendingRecords: () => pending,
+      completeRecords: async (done: readonly PendingRecord[]) => void (pending = pending.filter((p) => !done.includes(p))),
+    };
+    const outbox = new Outbox(recordOutboxQueue(store), r.options());
+    const people = () =>
+      withDatabase((db) =>
+        db
+          .select()
+          .from(participants)
+          .where(and(eq(participants.tenantId, tenantId), eq(participants.meetingId, meeting.id))),
+      );
+
+    await outbox.flush();
+    expect(await people()).toEqual([]); // bob's join waits behind the refused one: a leave never overtakes its join
+    expect(pending.map((p) => p.key)).toEqual(["record:1", "record:2", "record:3"]);
+    for (let attempt = 2; attempt <= outboxRetryPolicy.maxAttempts; attempt++) {
+      r.advance(60_000);
+      await outbox.flush();
+    }
+    expect(pending).toEqual([]);
+    const rows = await people();
+    expect(rows.map((p) => [p.identity, p.leaveReason])).toEqual([["bob", "left"]]);
+    expect(await deadLetters(meeting.id)).toEqual([
+      expect.objectContaining({ outbox: "records", errorClass: "sqlstate:P0001", recordKey: expect.stringMatching(/^record:/) }),
+    ]);
+  });
+
+  it("while the database can't be reached nothing counts against a record and nothing is dead-lettered", async () => {
+    const meeting = await createMeeting(apiKey, { title: "outage" });
+    const r = room(meeting.id);
+    await r.dispatch({
+      kind: "hello",
+      participant: { identity: "alice", role: "host", tokenId: "t", tokenExpiresAt: new Date(Date.now() + 3_600_000) },
+      frame: { type: "hello", id: "h", protocolVersion: 1 },
+      iceServers: [],
+    });
+    await r.send("during the outage", 1);
+    // Nothing listens on port 9: every connection is refused, like a proxy or Postgres that is down.
+    const down = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }), r.options("127.0.0.1:9"));
+    for (let i = 0; i < outboxRetryPolicy.maxAttempts + 2; i++) {
+      await down.flush();
+      r.advance(60_000);
+    }
+    expect(r.saved.get("chat")).toBeUndefined();
+    expect(unpersisted(r.state.chat)).toHaveLength(1);
+    expect(await deadLetters(meeting.id)).toEqual([]);
+    // Back up: the message goes through as if nothing happened.
+    await new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }), r.options()).flush();
+    expect((await storedChat(meeting.id)).map((m) => m.body)).toEqual(["during the outage"]);
+  });
+});
