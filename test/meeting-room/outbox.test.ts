@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chatMessages, outboxDeadLetters, participants } from "../../schema/index.ts";
@@ -15,11 +15,10 @@ import { createRoomState, type RoomEvent, type RoomState } from "../../workers/m
 import { chatOutboxQueue } from "../../workers/meeting-room/shell/chat-outbox.ts";
 import { Outbox, type OutboxName } from "../../workers/meeting-room/shell/outbox.ts";
 import { recordOutboxQueue } from "../../workers/meeting-room/shell/record-outbox.ts";
+import { refuseInPostgres } from "../support/refusing-trigger.ts";
 import { createMeeting, newTenant, withDatabase } from "../support/stack.ts";
 
 /** The outboxes against the real Postgres, with Postgres itself refusing one record (a trigger), and unreachable. */
-const marker = `poison-${crypto.randomUUID().slice(0, 8)}`;
-const trigger = `refuse_${marker.replace("-", "_")}`;
 let url: string;
 let tenantId: string;
 let apiKey: string;
@@ -29,33 +28,20 @@ const openDatabase = (proxy?: string) => (): DatabaseHandle => {
   return { db: drizzle(pool, { schema }), close: () => pool.end() };
 };
 
+let refusals: Array<Awaited<ReturnType<typeof refuseInPostgres>>>;
+let marker: string;
+
 beforeAll(async () => {
   url = databaseUrl(await loadOrCreateSecrets());
   ({ tenantId, apiKey } = await newTenant("outbox"));
   // Postgres refuses exactly the marked chat body and the marked participant, like a constraint the room can't know.
-  await withDatabase(async (db) => {
-    for (const [table, column] of [
-      ["chat_messages", "body"],
-      ["participants", "identity"],
-    ] as const) {
-      await db.execute(
-        sql.raw(`create function ${trigger}_${table}() returns trigger language plpgsql as $$ begin
-          if new.${column} = '${marker}' then raise exception 'refused by test'; end if; return new; end $$`),
-      );
-      await db.execute(
-        sql.raw(`create trigger ${trigger} before insert or update on ${table} for each row execute function ${trigger}_${table}()`),
-      );
-    }
-  });
+  const chat = await refuseInPostgres("chat_messages", "body");
+  marker = chat.marker;
+  refusals = [chat, await refuseInPostgres("participants", "identity", marker)];
 });
 
 afterAll(async () => {
-  await withDatabase(async (db) => {
-    for (const table of ["chat_messages", "participants"]) {
-      await db.execute(sql.raw(`drop trigger if exists ${trigger} on ${table}`));
-      await db.execute(sql.raw(`drop function if exists ${trigger}_${table}()`));
-    }
-  });
+  for (const refusal of refusals) await refusal.remove();
 });
 
 /** A room driven by the real reducer; the outbox settles through it like the Durable Object's. */
