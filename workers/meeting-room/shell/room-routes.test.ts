@@ -29,7 +29,7 @@ describe("the room's internal routes refuse with a JSON RoomRouteError, never te
 
   it("a payload breaking the contract is 400 validation_failed naming the field, not its value", async () => {
     const body = await refusal(
-      new Request(url(roomRoutes.end), { method: "POST", body: JSON.stringify({ reason: "x".repeat(65) + "secret" }) }),
+      new Request(url(roomRoutes.end), { method: "POST", body: JSON.stringify({ reason: `${"x".repeat(65)}secret` }) }),
       400,
       "validation_failed",
     );
