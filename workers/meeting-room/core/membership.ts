@@ -1,5 +1,5 @@
 import { closeCodes } from "../../../protocol/close-codes.ts";
-import { moderators, type RoomState } from "./room-state.ts";
+import { moderators } from "./room-state.ts";
 import { moderateOnSfu } from "./sfu-switch.ts";
 import type { LeaveReason, RoomTransition } from "./room-transition.ts";
 import { depart, lobby } from "./waiting-room.ts";
