@@ -94,5 +94,4 @@ export interface MediaFleet {
   removeParticipant(room: MediaRoomName, identity: ParticipantIdentity): Promise<void>;
 }
 
-// The fleet's codes and error class live in errors.ts; re-exported for the modules that import them from here.
-export { MediaFleetError, mediaFleetErrorCodes, type MediaFleetErrorCode } from "./errors.ts";
+

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseFleetConfig, type FleetConfig, type FleetNode } from "../../../media-fleet/fleet-config.ts";
 import type { ClusterNode } from "../../../media-fleet/livekit/cluster-node.ts";
-import { MediaFleetError, type MediaRoomName, type MediaRoomSettings, type MintAccessToken } from "../../../media-fleet/media-fleet.ts";
+import { MediaFleetError } from "../../../media-fleet/errors.ts";
+import type { MediaRoomName, MediaRoomSettings, MintAccessToken } from "../../../media-fleet/media-fleet.ts";
 import type { SfuEffect } from "../core/media-mode.ts";
 import { createRoomState, type Member, type RoomEvent, type RoomState } from "../core/room-state.ts";
 import { failoverCreateWindowMs, RoomMedia, type NodeClient } from "./room-media.ts";
