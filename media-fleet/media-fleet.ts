@@ -93,5 +93,3 @@ export interface MediaFleet {
   muteAll(room: MediaRoomName, options: MuteAllOptions): Promise<{ identity: ParticipantIdentity; track: MediaTrack }[]>;
   removeParticipant(room: MediaRoomName, identity: ParticipantIdentity): Promise<void>;
 }
-
-
