@@ -11,7 +11,7 @@ import { api, createMeeting, expectProblem, mintToken, newTenant, type Problem }
 const nul = "bad\u0000title";
 const loneHigh = "bad\uD800title";
 const loneLow = "bad\uDC00title";
-const escape = "bad\u001Btitle"; // other control characters are refused too
+const escapeCharacter = "bad\u001Btitle"; // other control characters are refused too
 
 let key: string;
 let meetingId: string;
@@ -40,7 +40,7 @@ describe("meeting text Postgres can't store is a 400, and nothing is written", (
     ["a NUL", nul],
     ["a lone high surrogate", loneHigh],
     ["a lone low surrogate", loneLow],
-    ["an escape character", escape],
+    ["an escape character", escapeCharacter],
   ])("refuses a title with %s on create and on update", async (_, title) => {
     const before = await listedIds();
     await expectRefusedField(await api("/v1/meetings", { key, body: { title } }), "title");

@@ -66,7 +66,9 @@ function room(meetingId: string) {
     saved,
     options,
     dispatch,
-    advance: (ms: number) => void (now += ms),
+    advance: (ms: number) => {
+      now += ms;
+    },
     send: (body: string, n: number) =>
       dispatch({
         kind: "frame",
@@ -158,7 +160,9 @@ describe("room outboxes against the real Postgres", () => {
     ];
     const store = {
       pendingRecords: () => pending,
-      completeRecords: async (done: readonly PendingRecord[]) => void (pending = pending.filter((p) => !done.includes(p))),
+      completeRecords: async (done: readonly PendingRecord[]) => {
+        pending = pending.filter((p) => !done.includes(p));
+      },
     };
     const outbox = new Outbox(recordOutboxQueue(store), r.options());
     const people = () =>

@@ -7,7 +7,12 @@ const never: Probe = () => new Promise<void>(() => {});
 /** A clock that advances only when a probe says so: latencies become exact, not timing-dependent. */
 function manualClock() {
   let now = 1_000;
-  return { clock: () => now, advance: (ms: number) => void (now += ms) };
+  return {
+    clock: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 describe("runProbes", () => {

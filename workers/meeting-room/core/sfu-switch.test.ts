@@ -78,7 +78,7 @@ describe("peer to peer → SFU", () => {
 
   it("stays peer to peer when no node can take the meeting, and tries again on the next join", () => {
     const room = new Room();
-    ["host", "p2", "p3"].forEach((i) => room.join(person(i)));
+    for (const i of ["host", "p2", "p3"]) room.join(person(i));
     room.dispatch({ kind: "media_placement_failed", reason: "no_healthy_node" });
     expect(room.state.mediaMode).toEqual({ kind: "p2p" });
     expect(room.framesOf("media_mode")).toEqual([]);
@@ -92,7 +92,7 @@ describe("peer to peer → SFU", () => {
     room.dispatch({ kind: "sfu_grants", nodeId: "node-old", grants: [grant("host", "ws://old")] });
     expect(room.framesOf("sfu_join")).toHaveLength(before);
     const ended = new Room();
-    ["host", "p2", "p3"].forEach((i) => ended.join(person(i, i === "host" ? "host" : "participant")));
+    for (const i of ["host", "p2", "p3"]) ended.join(person(i, i === "host" ? "host" : "participant"));
     ended.dispatch({ kind: "end", reason: "api" });
     ended.dispatch({ kind: "media_placed", nodeId: "node-a", url: "http://node-a" });
     expect(ended.state.mediaMode).toEqual({ kind: "p2p" });

@@ -63,7 +63,12 @@ class FakeFleet {
       },
       clusterStats: async () => this.cluster,
       // Virtual time: a retry loop's sleeps cost nothing and are counted exactly.
-      clock: { now: () => this.now, sleep: async (ms) => void (this.now += ms) },
+      clock: {
+        now: () => this.now,
+        sleep: async (ms) => {
+          this.now += ms;
+        },
+      },
     },
     async (event) => void this.events.push(event),
   );
