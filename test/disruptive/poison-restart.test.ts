@@ -6,6 +6,7 @@ import { workerService } from "../../scripts/services/worker.ts";
 import { refuseInPostgres } from "../support/refusing-trigger.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
+import { poll } from "../support/poll.ts";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -15,15 +16,6 @@ afterAll(async () => {
   await workerService.up(await loadOrCreateSecrets()); // leave the stack as the other suites expect it
 });
 
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await pause(500);
-    value = await read();
-  }
-  return value;
-}
 
 describe("a refused chat message across a Worker restart", () => {
   it("is retried where it left off after the restart, dead-lettered once, and never holds back the messages around it", async () => {

@@ -4,6 +4,7 @@ import { chatMessages, outboxDeadLetters } from "../../schema/index.ts";
 import { refuseInPostgres } from "../support/refusing-trigger.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
+import { poll } from "../support/poll.ts";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let refusal: Awaited<ReturnType<typeof refuseInPostgres>>;
@@ -15,15 +16,6 @@ afterAll(async () => {
   await refusal.remove();
 });
 
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await pause(300);
-    value = await read();
-  }
-  return value;
-}
 
 async function deadLetterCount(): Promise<number> {
   const health = (await (await api("/healthz")).json()) as { outbox: { deadLetters: number | null } };

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { chatMessages, meetings, participants } from "../../schema/index.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
+import { poll } from "../support/poll.ts";
 
 let key: string;
 let tenantId: string;
@@ -10,15 +11,6 @@ beforeAll(async () => {
   ({ apiKey: key, tenantId } = await newTenant("room-records"));
 });
 
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    value = await read();
-  }
-  return value;
-}
 
 describe("what the meeting room writes to Postgres", () => {
   it("records joins and leaves (they feed billing) and marks the meeting live", async () => {
