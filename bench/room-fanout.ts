@@ -49,6 +49,8 @@ interface FanoutResult {
   refusals: number;
 }
 
+type BenchFrame = { type: string; message?: { body: string }; frames?: BenchFrame[] };
+
 /** A DO participant over plain `ws` (no per-frame zod parse, so the client costs the same as socket.io-client's). */
 class DoRoomClient implements FanoutClient {
   refusals = 0;
@@ -70,16 +72,21 @@ class DoRoomClient implements FanoutClient {
       socket.once("error", fail);
       socket.once("close", (code) => fail(new Error(`closed with ${code} before welcome`)));
       socket.on("message", (data) => {
-        const frame = JSON.parse(String(data)) as { type: string; message?: { body: string } };
-        if (frame.type === "chat_message") onChat(frame.message!.body);
-        else if (frame.type === "error") client.refusals++;
-        else if (frame.type === "welcome") {
-          clearTimeout(timer);
-          socket.removeAllListeners("close").removeAllListeners("error");
-          socket.on("error", () => {});
-          resolve(client);
-        } else if (frame.type === "waiting_room") fail(new Error("bench meeting put the client in the waiting room"));
+        const message = JSON.parse(String(data)) as BenchFrame;
+        // A busy room sends the frames queued for a socket as one `batch` message.
+        for (const frame of message.type === "batch" ? message.frames! : [message]) {
+          if (frame.type === "chat_message") onChat(frame.message!.body);
+          else if (frame.type === "error") client.refusals++;
+          else if (frame.type === "welcome") welcomed();
+          else if (frame.type === "waiting_room") fail(new Error("bench meeting put the client in the waiting room"));
+        }
       });
+      const welcomed = () => {
+        clearTimeout(timer);
+        socket.removeAllListeners("close").removeAllListeners("error");
+        socket.on("error", () => {});
+        resolve(client);
+      };
     });
   }
 
@@ -152,13 +159,16 @@ async function runFanout(join: JoinClient, options: FanoutOptions, beforeClose?:
     await new Promise<void>((allSent) => {
       clients.forEach((client, i) => {
         const schedule = (k: number) => {
-          const timer = setTimeout(() => {
-            timers.delete(timer);
-            const phase = k < warm ? "w" : "m";
-            client.sendChat(`bench-${i}-${k}`, `${phase} ${performance.now().toFixed(3)} ${i}`);
-            if (k + 1 < total) schedule(k + 1);
-            if (--sendsLeft === 0) allSent();
-          }, Math.max(0, startAt + (i / n) * periodMs + k * periodMs - performance.now()));
+          const timer = setTimeout(
+            () => {
+              timers.delete(timer);
+              const phase = k < warm ? "w" : "m";
+              client.sendChat(`bench-${i}-${k}`, `${phase} ${performance.now().toFixed(3)} ${i}`);
+              if (k + 1 < total) schedule(k + 1);
+              if (--sendsLeft === 0) allSent();
+            },
+            Math.max(0, startAt + (i / n) * periodMs + k * periodMs - performance.now()),
+          );
           timers.add(timer);
         };
         schedule(0);
@@ -201,12 +211,19 @@ const row = (name: string, r: FanoutResult) =>
 export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOptions): Promise<void> {
   const secrets = await loadOrCreateSecrets();
   const tenant = await provisionTenant(databaseUrl(secrets), "bench room fan-out");
-  const meeting = await postJson<{ id: string }>("/v1/meetings", tenant.apiKey, { title: "bench fan-out", maxParticipants: options.clients });
+  const meeting = await postJson<{ id: string }>("/v1/meetings", tenant.apiKey, {
+    title: "bench fan-out",
+    maxParticipants: options.clients,
+  });
 
   // Tokens are minted before either run, outside the join timing; both systems verify the same tokens.
   const tokens: { token: string; connectUrl: string }[] = [];
   const minted = await runBounded(options.clients, options.joinConcurrency, async (i) => {
-    tokens[i] = await postJson(`/v1/meetings/${meeting.id}/tokens`, tenant.apiKey, { identity: `bench-${i}`, role: "participant", ttlSeconds: 600 });
+    tokens[i] = await postJson(`/v1/meetings/${meeting.id}/tokens`, tenant.apiKey, {
+      identity: `bench-${i}`,
+      role: "participant",
+      ttlSeconds: 600,
+    });
   });
 
   // The baseline runs first: a room that fell behind keeps working through its queue after the run, and that
@@ -239,9 +256,14 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
   console.log(`${"".padEnd(38)} delivered  of sent×N   latency (send → receive)        join (open → roster)`);
   console.log(row("baseline: Socket.IO + Redis adapter", base));
   console.log(row("ours: MeetingRoom DO via workerd", ours));
-  for (const [name, r] of [["baseline", base], ["ours", ours]] as const) {
+  for (const [name, r] of [
+    ["baseline", base],
+    ["ours", ours],
+  ] as const) {
     if (r.delivery.count < r.expected) {
-      console.log(`${name} fell behind: ${r.delivery.count} of ${r.expected} deliveries within ${options.drainMs} ms of the last send; its latency is queueing time`);
+      console.log(
+        `${name} fell behind: ${r.delivery.count} of ${r.expected} deliveries within ${options.drainMs} ms of the last send; its latency is queueing time`,
+      );
     }
   }
   console.log(`token mint (POST /v1/meetings/{id}/tokens, before the joins): p50 ${ms(mint.p50)}  p95 ${ms(mint.p95)}`);

@@ -87,3 +87,18 @@ export type RosterEntry = z.infer<typeof rosterEntrySchema>;
 export type ChatMessage = z.infer<typeof chatMessageSchema>;
 /** A frame before the room stamps its sequence number. */
 export type UnsequencedFrame = ServerFrame extends infer F ? (F extends ServerFrame ? Omit<F, "seq"> : never) : never;
+
+/**
+ * One WebSocket message from the room: a single frame, or a `batch` of frames in `seq` order when the room had
+ * several queued for the same socket (a busy room sends one message, and compresses once, instead of one per
+ * frame). A batch is only an envelope: it has no `seq` of its own, and resume replays the frames inside it.
+ */
+export const serverBatchSchema = z.object({ type: z.literal("batch"), frames: z.array(serverFrameSchema).min(1) });
+export const serverMessageSchema = z.discriminatedUnion("type", [serverBatchSchema, serverFrameSchema]);
+export type ServerBatch = z.infer<typeof serverBatchSchema>;
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** The frames one message carries, in the order they were sent. */
+export function framesOf(message: ServerMessage): ServerFrame[] {
+  return message.type === "batch" ? message.frames : [message];
+}

@@ -4,7 +4,7 @@ import WebSocket from "ws";
 import { clientFrameTypes, maxFrameBytes, type ClientFrame, type ClientFrameType } from "../../protocol/client-frames.ts";
 import { decodeClientFrame } from "../../protocol/decode-frame.ts";
 import { roomErrorCodes } from "../../protocol/room-errors.ts";
-import { serverFrameSchema, type ServerFrame } from "../../protocol/server-frames.ts";
+import { framesOf, serverMessageSchema, type ServerFrame } from "../../protocol/server-frames.ts";
 import { createMeeting, mintToken, newTenant } from "../support/stack.ts";
 
 /**
@@ -34,9 +34,9 @@ class ProbeSocket {
       } catch {
         json = String(data);
       }
-      const parsed = serverFrameSchema.safeParse(json);
+      const parsed = serverMessageSchema.safeParse(json);
       if (!parsed.success) this.offSchema.push(json);
-      this.frames.push(parsed.success ? parsed.data : (json as ServerFrame));
+      this.frames.push(...(parsed.success ? framesOf(parsed.data) : [json as ServerFrame]));
       for (const wake of this.waiters) wake();
     });
     socket.on("close", (code, reason) => {

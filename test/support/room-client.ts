@@ -1,17 +1,17 @@
 import WebSocket from "ws";
 import type { ClientFrame } from "../../protocol/client-frames.ts";
-import { serverFrameSchema, type ServerFrame } from "../../protocol/server-frames.ts";
+import { framesOf, serverMessageSchema, type ServerFrame } from "../../protocol/server-frames.ts";
 
 type Outgoing = ClientFrame extends infer F ? (F extends ClientFrame ? Omit<F, "id"> & { id?: string } : never) : never;
 
-/** A protocol-speaking WebSocket client for tests: validates every frame it receives against the shared schema. */
+/** A protocol-speaking WebSocket client for tests: validates every message it receives against the shared schema and unwraps batches. */
 export class RoomClient {
   readonly frames: ServerFrame[] = [];
   closed: { code: number; reason: string } | undefined;
   private counter = 0;
 
   private constructor(readonly socket: WebSocket) {
-    socket.on("message", (data) => this.frames.push(serverFrameSchema.parse(JSON.parse(String(data)))));
+    socket.on("message", (data) => this.frames.push(...framesOf(serverMessageSchema.parse(JSON.parse(String(data))))));
     socket.on("close", (code, reason) => (this.closed = { code, reason: String(reason) }));
   }
 

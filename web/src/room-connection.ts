@@ -1,7 +1,7 @@
 import type { ClientFrame } from "../../protocol/client-frames.ts";
 import { closeCodes, terminalCloseCodes } from "../../protocol/close-codes.ts";
 import { protocolVersion } from "../../protocol/protocol-version.ts";
-import { serverFrameSchema, type ServerFrame } from "../../protocol/server-frames.ts";
+import { framesOf, serverMessageSchema, type ServerFrame } from "../../protocol/server-frames.ts";
 import { randomId } from "./random-id.ts";
 import { reconnectDelayMs } from "./reconnect-backoff.ts";
 
@@ -114,12 +114,16 @@ export class RoomConnection {
     } catch {
       return this.options.onInvalidFrame("frame is not JSON");
     }
-    const parsed = serverFrameSchema.safeParse(json);
+    const parsed = serverMessageSchema.safeParse(json);
     if (!parsed.success) {
       const type = typeof json === "object" && json !== null && "type" in json ? String(json.type) : "unknown";
       return this.options.onInvalidFrame(`invalid "${type}" frame: ${parsed.error.issues[0]?.message ?? "schema mismatch"}`);
     }
-    const frame = parsed.data;
+    // A busy room sends several frames as one batch message; each is handled as if it had come alone.
+    for (const frame of framesOf(parsed.data)) this.take(frame);
+  }
+
+  private take(frame: ServerFrame): void {
     // A healthy exchange resets the backoff; frames replayed after `resumed` may repeat a seq we already have.
     if (frame.type === "welcome" || frame.type === "resumed" || frame.type === "waiting_room") this.failures = 0;
     if (frame.seq > this.lastSeq || frame.type === "welcome") this.lastSeq = frame.seq;

@@ -20,15 +20,28 @@ export interface SocketMemory {
 
 type BareError = Omit<Extract<ServerFrame, { type: "error" }>, "seq">;
 
-/** The room's hibernating WebSockets, tagged by identity: accepting, addressing and closing them. */
+/** Runs `flush` once the room's current turn is over; the shell passes the runtime's timer. */
+export type FlushScheduler = (flush: () => void) => void;
+
+/**
+ * The room's hibernating WebSockets, tagged by identity: accepting, addressing and closing them. Frames are
+ * queued per socket and sent when the current turn ends: one frame as itself, several as one `batch` message
+ * (protocol/server-frames.ts), so a busy room pays one send (and one compression) per socket per turn, not per frame.
+ */
 export class RoomSockets {
   private readonly memory = new WeakMap<WebSocket, SocketMemory>();
+  /** Serialised frames per socket, in seq order, waiting for the end of the turn. */
+  private readonly queued = new Map<WebSocket, string[]>();
+  private flushPending = false;
 
-  constructor(private readonly ctx: DurableObjectState) {}
+  constructor(
+    private readonly ctx: DurableObjectState,
+    private readonly scheduleFlush: FlushScheduler = (flush) => setTimeout(flush, 0),
+  ) {}
 
   /** One socket per identity: a second connection (new tab, reconnect racing the old close) replaces the first. */
   accept(claims: VerifiedParticipant, replacedCode: number): Response {
-    for (const old of this.ctx.getWebSockets(claims.identity)) closeQuietly(old, replacedCode, "replaced by a newer connection");
+    for (const old of this.ctx.getWebSockets(claims.identity)) this.closeSocket(old, replacedCode, "replaced by a newer connection");
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [claims.identity]);
     const attachment: SocketAttachment = { identity: claims.identity, claims };
@@ -57,22 +70,54 @@ export class RoomSockets {
     const sockets =
       audience.kind === "only" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : this.ctx.getWebSockets();
     for (const socket of sockets) {
-      if (audience.kind !== "all_except" || isAddressedTo(audience, this.of(socket).attachment.identity)) sendText(socket, text);
+      if (audience.kind !== "all_except" || isAddressedTo(audience, this.of(socket).attachment.identity)) this.enqueue(socket, text);
     }
   }
 
   replay(identity: string, frames: readonly ServerFrame[]): void {
-    for (const socket of this.ctx.getWebSockets(identity)) for (const frame of frames) sendText(socket, JSON.stringify(frame));
+    const texts = frames.map((frame) => JSON.stringify(frame));
+    for (const socket of this.ctx.getWebSockets(identity)) for (const text of texts) this.enqueue(socket, text);
   }
 
+  /** Closes after the frames already queued for the socket (a `removed` or `meeting_ended` goes out first). */
   close(identity: string, code: number, reason: string): void {
-    for (const socket of this.ctx.getWebSockets(identity)) closeQuietly(socket, code, reason);
+    for (const socket of this.ctx.getWebSockets(identity)) this.closeSocket(socket, code, reason);
   }
 
   /** Last resort when the room can't answer through its reducer: an unsequenced error frame. */
   sendBare(socket: WebSocket, frame: BareError): void {
-    sendText(socket, JSON.stringify(frame));
+    this.enqueue(socket, JSON.stringify(frame));
   }
+
+  /** Sends everything queued: per socket one message, a batch when the turn produced several frames for it. */
+  flush(): void {
+    this.flushPending = false;
+    for (const [socket, texts] of this.queued) sendText(socket, asMessage(texts));
+    this.queued.clear();
+  }
+
+  private enqueue(socket: WebSocket, text: string): void {
+    const texts = this.queued.get(socket);
+    if (texts) texts.push(text);
+    else this.queued.set(socket, [text]);
+    if (this.flushPending) return;
+    this.flushPending = true;
+    this.scheduleFlush(() => this.flush());
+  }
+
+  private closeSocket(socket: WebSocket, code: number, reason: string): void {
+    const texts = this.queued.get(socket);
+    if (texts) {
+      this.queued.delete(socket);
+      sendText(socket, asMessage(texts));
+    }
+    closeQuietly(socket, code, reason);
+  }
+}
+
+/** The frames are already JSON: a batch is spliced from their text, never parsed and serialised again. */
+function asMessage(texts: readonly string[]): string {
+  return texts.length === 1 ? texts[0]! : `{"type":"batch","frames":[${texts.join(",")}]}`;
 }
 
 function sendText(socket: WebSocket, text: string): void {
