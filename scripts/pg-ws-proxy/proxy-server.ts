@@ -1,7 +1,9 @@
+import http from "node:http";
 import net from "node:net";
 import { WebSocketServer, type RawData, type WebSocket } from "ws";
 import { type TunnelCloseCode, wsCloseCodes, wsNormalClosure } from "./errors.ts";
 import { initialFrontendState, scanFrontendBytes } from "./frontend-stream.ts";
+import { createSqlOverHttp } from "./sql-over-http.ts";
 import { decideTunnel, formatHostPort, type HostPort } from "./tunnel-request.ts";
 
 /** Log events of the proxy; they carry no message contents (passwords and rows pass through it). */
@@ -32,16 +34,27 @@ const highWaterMark = 1 << 20;
 // After the client leaves, how long the upstream may take to finish reading before it is cut.
 const upstreamLingerMs = 2_000;
 
-/** A WebSocket→TCP proxy in the shape of Neon's wsproxy: one Postgres connection per WebSocket. */
+/**
+ * A WebSocket→TCP proxy in the shape of Neon's wsproxy (one Postgres connection per WebSocket), and on the same
+ * port Neon's SQL-over-HTTP endpoint, `POST /sql`, answered from warm pools (sql-over-http.ts).
+ */
 export async function startPgWsProxy(options: PgWsProxyOptions): Promise<PgWsProxy> {
   const log = options.log ?? (() => {});
-  const wss = new WebSocketServer({ host: options.host, port: options.port, perMessageDeflate: false });
-  await new Promise<void>((resolve, reject) => {
-    wss.once("listening", resolve);
-    wss.once("error", reject);
+  let address: HostPort | undefined;
+  const sqlOverHttp = createSqlOverHttp({ allow: options.allow, wsProxy: () => formatHostPort(address!) });
+  const server = http.createServer((request, response) => {
+    if (new URL(request.url ?? "/", "http://pg-ws-proxy.invalid").pathname === "/sql") return sqlOverHttp.handle(request, response);
+    response.writeHead(404).end();
   });
-  const bound = wss.address() as net.AddressInfo;
-  const address = { host: options.host, port: bound.port };
+  server.keepAliveTimeout = 60_000;
+  const wss = new WebSocketServer({ server, perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+    server.listen(options.port, options.host);
+  });
+  const bound = server.address() as net.AddressInfo;
+  address = { host: options.host, port: bound.port };
   const upstreams = new Set<net.Socket>();
   let nextId = 1;
 
@@ -61,12 +74,16 @@ export async function startPgWsProxy(options: PgWsProxyOptions): Promise<PgWsPro
   log({ event: "listening", listen: formatHostPort(address), allow: options.allow.map(formatHostPort) });
   return {
     address,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      // The pools' own tunnels go through this server, so they are ended first.
+      await sqlOverHttp.close();
+      await new Promise<void>((resolve) => {
         for (const client of wss.clients) client.terminate();
         for (const socket of upstreams) socket.destroy();
-        wss.close(() => resolve());
-      }),
+        wss.close(() => server.close(() => resolve()));
+        server.closeAllConnections();
+      });
+    },
   };
 }
 
