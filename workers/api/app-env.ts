@@ -1,5 +1,5 @@
 import type { Env } from "../env.ts";
-import type { Database } from "../db/database.ts";
+import type { QueryDatabase } from "../db/database.ts";
 import type { TenantId } from "../../protocol/ids.ts";
 
 /** Hono generics for every route: bindings plus what middleware puts on the context. */
@@ -7,7 +7,7 @@ export interface AppEnv {
   Bindings: Env;
   Variables: {
     requestId: string;
-    db: Database;
+    db: QueryDatabase;
     tenantId: TenantId;
   };
 }

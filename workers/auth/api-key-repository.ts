@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, or } from "drizzle-orm";
 import { apiKeys, tenants } from "../../schema/index.ts";
-import type { Database } from "../db/database.ts";
+import type { QueryDatabase } from "../db/database.ts";
 import { ApiKeyId, TenantId } from "../../protocol/ids.ts";
 
 export interface ActiveApiKey {
@@ -9,7 +9,7 @@ export interface ActiveApiKey {
 }
 
 /** A key counts only while it is unrevoked, unexpired and its tenant is active. */
-export async function findActiveApiKey(db: Database, keyHash: string, now = new Date()): Promise<ActiveApiKey | undefined> {
+export async function findActiveApiKey(db: QueryDatabase, keyHash: string, now = new Date()): Promise<ActiveApiKey | undefined> {
   const [row] = await db
     .select({ keyId: apiKeys.id, tenantId: apiKeys.tenantId })
     .from(apiKeys)

@@ -3,11 +3,11 @@ import { Redis } from "@upstash/redis/cloudflare";
 import { sql } from "drizzle-orm";
 import { RoomServiceClient } from "livekit-server-sdk";
 import type { Config } from "../env.ts";
-import type { Database } from "../db/database.ts";
+import type { QueryDatabase } from "../db/database.ts";
 import type { Probe } from "./run-probes.ts";
 
 /** The real checks behind /healthz: one cheap authenticated round trip to each dependency. */
-export function dependencyProbes(config: Config, db: Database): Record<string, Probe> {
+export function dependencyProbes(config: Config, db: QueryDatabase): Record<string, Probe> {
   return {
     postgres: async () => {
       await db.execute(sql`select 1`);

@@ -1,6 +1,6 @@
 import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { meetings } from "../../schema/index.ts";
-import type { Database } from "../db/database.ts";
+import type { QueryDatabase } from "../db/database.ts";
 import type { MeetingId, TenantId } from "../../protocol/ids.ts";
 import type { PageCursor } from "./page-cursor.ts";
 
@@ -16,7 +16,7 @@ const live = (tenantId: TenantId, id: MeetingId) =>
   and(eq(meetings.tenantId, tenantId), eq(meetings.id, id), isNull(meetings.deletedAt));
 
 export async function insertMeeting(
-  db: Database,
+  db: QueryDatabase,
   tenantId: TenantId,
   input: NewMeeting,
   idempotency?: { key: string; fingerprint: string },
@@ -44,13 +44,13 @@ export async function insertMeeting(
   return { meeting: existing, replayed: true };
 }
 
-export async function findMeeting(db: Database, tenantId: TenantId, id: MeetingId): Promise<MeetingRow | undefined> {
+export async function findMeeting(db: QueryDatabase, tenantId: TenantId, id: MeetingId): Promise<MeetingRow | undefined> {
   const [row] = await db.select().from(meetings).where(live(tenantId, id));
   return row;
 }
 
 export async function listMeetings(
-  db: Database,
+  db: QueryDatabase,
   tenantId: TenantId,
   options: { limit: number; after?: PageCursor; status?: MeetingRow["status"] },
 ): Promise<MeetingRow[]> {
@@ -74,7 +74,7 @@ export async function listMeetings(
 
 /** Applies a patch unless the meeting ended meanwhile (the status guard makes check-then-write race-free). */
 export async function updateMeeting(
-  db: Database,
+  db: QueryDatabase,
   tenantId: TenantId,
   id: MeetingId,
   patch: MeetingPatch,
@@ -87,7 +87,7 @@ export async function updateMeeting(
   return row;
 }
 
-export async function endMeeting(db: Database, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<MeetingRow | undefined> {
+export async function endMeeting(db: QueryDatabase, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<MeetingRow | undefined> {
   const [row] = await db
     .update(meetings)
     .set({ status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
@@ -97,7 +97,7 @@ export async function endMeeting(db: Database, tenantId: TenantId, id: MeetingId
 }
 
 /** Soft delete: the row stays for sessions, participants and usage that reference it. */
-export async function deleteMeeting(db: Database, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<boolean> {
+export async function deleteMeeting(db: QueryDatabase, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<boolean> {
   const deleted = await db
     .update(meetings)
     .set({ deletedAt: now, status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })

@@ -1,16 +1,14 @@
 import { createMiddleware } from "hono/factory";
-import { openDatabase } from "../../db/database.ts";
+import { httpDatabase } from "../../db/database.ts";
 import { readConfig } from "../../env.ts";
 import type { AppEnv } from "../app-env.ts";
 
-/** Gives the request a database handle and closes it after the response, off the critical path. */
+/**
+ * Gives the request a database handle on Neon's one-shot HTTP path: every API route runs single statements
+ * (none needs an interactive transaction), so no connection is opened, held or closed per request.
+ */
 export const withDatabase = createMiddleware<AppEnv>(async (c, next) => {
   const config = readConfig(c.env);
-  const handle = openDatabase(config.DATABASE_URL, config.NEON_WS_PROXY);
-  c.set("db", handle.db);
-  try {
-    await next();
-  } finally {
-    c.executionCtx.waitUntil(handle.close().catch(() => {}));
-  }
+  c.set("db", httpDatabase(config.DATABASE_URL, config.NEON_WS_PROXY));
+  await next();
 });
