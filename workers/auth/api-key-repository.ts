@@ -9,9 +9,13 @@ export interface ActiveApiKey {
 }
 
 /** A key counts only while it is unrevoked, unexpired and its tenant is active. */
-export async function findActiveApiKey(db: QueryDatabase, keyHash: string, now = new Date()): Promise<ActiveApiKey | undefined> {
+export async function findActiveApiKey(
+  db: QueryDatabase,
+  keyHash: string,
+  now = new Date(),
+): Promise<(ActiveApiKey & { expiresAt: Date | null }) | undefined> {
   const [row] = await db
-    .select({ keyId: apiKeys.id, tenantId: apiKeys.tenantId })
+    .select({ keyId: apiKeys.id, tenantId: apiKeys.tenantId, expiresAt: apiKeys.expiresAt })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
     .where(
@@ -23,5 +27,5 @@ export async function findActiveApiKey(db: QueryDatabase, keyHash: string, now =
       ),
     )
     .limit(1);
-  return row ? { keyId: ApiKeyId.parse(row.keyId), tenantId: TenantId.parse(row.tenantId) } : undefined;
+  return row ? { keyId: ApiKeyId.parse(row.keyId), tenantId: TenantId.parse(row.tenantId), expiresAt: row.expiresAt } : undefined;
 }
