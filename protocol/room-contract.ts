@@ -36,15 +36,34 @@ export const MeetingRoomSettings = z.object({
 });
 export type MeetingRoomSettings = z.infer<typeof MeetingRoomSettings>;
 
+/**
+ * The settings an API edit (`PATCH /v1/meetings/{id}`) sends a live room: everything but the location hint,
+ * which only a joiner has. The room is authoritative for these while it lives, so connects need no Postgres.
+ */
+export const MeetingSettingsUpdate = MeetingRoomSettings.omit({ locationHint: true });
+export type MeetingSettingsUpdate = z.infer<typeof MeetingSettingsUpdate>;
+
+/**
+ * The room's answer to a connect without settings when it has never been configured (no one ever joined): the
+ * Worker reads the meeting from Postgres and connects again with them. 428: the request lacks what it needs.
+ */
+export const roomSettingsRequiredStatus = 428;
+
+/** The end reason of a deleted meeting: the room then refuses connects as `not_found`, not `meeting_ended`. */
+export const meetingDeletedReason = "deleted";
+
 export const EndMeetingRequest = z.object({ reason: z.string().max(64) });
 export type EndMeetingRequest = z.infer<typeof EndMeetingRequest>;
 
 export { MediaRoomEvent };
 
 /** The room's internal routes (origin is a placeholder: a stub's fetch never leaves the runtime). */
-export const roomRoutes = { connect: "/connect", mediaEvent: "/media-event", end: "/end" } as const;
+export const roomRoutes = { connect: "/connect", mediaEvent: "/media-event", end: "/end", settings: "/settings" } as const;
 
-/** Headers carrying the verified participant and the meeting's settings into the room on `connect`. */
+/**
+ * Headers carrying the verified participant and the meeting's settings into the room on `connect`. Settings
+ * are optional: a live room already has them (answered with `roomSettingsRequiredStatus` when it has not).
+ */
 export const verifiedParticipantHeader = "x-verified-participant";
 export const meetingSettingsHeader = "x-meeting-settings";
 

@@ -3,7 +3,7 @@ import { verifyJoinToken } from "../../auth/join-token.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
 import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
-import { forwardConnect } from "../../meeting-room/shell/meeting-room-client.ts";
+import { forwardConnect, settingsRequired } from "../../meeting-room/shell/meeting-room-client.ts";
 import { cfLocationFields, type LocationHint } from "../../../protocol/location-hint.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
@@ -32,13 +32,20 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   // A refused token throws JoinTokenError (invalid_join_token / join_token_expired), rendered by the problem handler.
   const claims = await verifyJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), token, { issuer: config.JOIN_TOKEN_ISSUER });
   if (claims.meetingId !== c.req.valid("param").id) throw new ApiError("invalid_join_token", "The token is for another meeting");
-  // The tenant comes from the verified token, so a token can only ever open its own tenant's meeting.
+  const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
+  // The tenant comes from the verified token, and the room's name includes it, so a token can only ever open its
+  // own tenant's meeting. A live room knows its meeting (settings, ended, deleted): it answers without Postgres.
+  // The room's refusal (anything but 101) is thrown as a MeetingRoomRefusal and answered as a problem, never relayed.
+  if (upgrade) {
+    const live = await forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims);
+    if (live !== settingsRequired) return live;
+  }
+  // The room was never configured (nobody joined yet), or this is no upgrade: the meeting as Postgres has it.
   const meeting = await findMeeting(c.get("db"), claims.tenantId, claims.meetingId);
   if (!meeting) throw new ApiError("not_found", "No meeting with this id");
   if (!acceptsParticipants(meeting.status)) throw new ApiError("meeting_ended");
-  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
-  // The room's refusal (anything but 101) is thrown as a MeetingRoomRefusal and answered as a problem, never relayed.
-  return forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims, {
+  if (!upgrade) throw new ApiError("upgrade_required");
+  const connected = await forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims, {
     title: meeting.title,
     sfuThreshold: readConfig(c.env).SFU_SWITCH_THRESHOLD,
     locationHint: locationHintOf(c.req.raw),
@@ -46,6 +53,9 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     maxParticipants: meeting.maxParticipants,
     scheduledEndAt: meeting.scheduledEndAt?.toISOString() ?? null,
   });
+  // Only a connect without settings is answered `settingsRequired`.
+  if (connected === settingsRequired) throw new ApiError("internal_error");
+  return connected;
 });
 
 /** The parts of Cloudflare's request.cf that say where a client is (absent under some local runtimes). */

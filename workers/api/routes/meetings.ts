@@ -26,7 +26,9 @@ import { mergeSchedule, refuseUpdate } from "../../meetings/meeting-lifecycle.ts
 import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
 import { requestFingerprint } from "../../meetings/request-fingerprint.ts";
 import type { MeetingId } from "../../../protocol/ids.ts";
-import { endMeetingRoom } from "../../meeting-room/shell/meeting-room-client.ts";
+import { readConfig } from "../../env.ts";
+import { endMeetingRoom, updateMeetingRoom } from "../../meeting-room/shell/meeting-room-client.ts";
+import { meetingDeletedReason } from "../../../protocol/room-contract.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 const security = [{ apiKey: [] }];
@@ -156,6 +158,14 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     const updated = await updateMeeting(db, tenantId, id, { ...rest, ...schedule });
     // Nothing updated: it was ended or deleted between the read and the write.
     if (!updated) throw new ApiError((await findMeeting(db, tenantId, id)) ? "meeting_ended" : "not_found");
+    // A live room is authoritative for its settings (connects read no Postgres), so the edit must reach it.
+    await updateMeetingRoom(c.env.MEETING_ROOM, tenantId, id, {
+      title: updated.title,
+      sfuThreshold: readConfig(c.env).SFU_SWITCH_THRESHOLD,
+      waitingRoom: updated.waitingRoom,
+      maxParticipants: updated.maxParticipants,
+      scheduledEndAt: updated.scheduledEndAt?.toISOString() ?? null,
+    });
     return c.json(meetingView(updated), 200);
   })
   .openapi(endMeetingRoute, async (c) => {
@@ -170,7 +180,7 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     const tenantId = c.get("tenantId");
     const id = c.req.valid("param").id;
     if (!(await deleteMeeting(c.get("db"), tenantId, id))) throw new ApiError("not_found", "No meeting with this id");
-    await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, "deleted");
+    await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, meetingDeletedReason);
     return c.body(null, 204);
   });
 

@@ -6,10 +6,11 @@ import { applyMediaEvent } from "./media-presence.ts";
 import { nextMediaCheckAt } from "./media-mode.ts";
 import { afterJoin, checkMediaOnTick, onGrants, onPlaced, onPlacementFailed, onProbed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
-import { configure } from "./room-configuration.ts";
+import { configure, updateSettings } from "./room-configuration.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
 import { rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import { closeCodes } from "../../../protocol/close-codes.ts";
+import { meetingDeletedReason } from "../../../protocol/room-contract.ts";
 import { RoomTransition, type RoomEffect } from "./room-transition.ts";
 import { admit as admitFromLobby, arrive, depart, lobby, pruneDeniedTokens } from "./waiting-room.ts";
 
@@ -20,19 +21,24 @@ export interface RoomResult {
   nextAlarmAt: number | null;
 }
 
-const afterEnd = new Set<RoomEvent["kind"]>(["tick", "chat_persisted", "chat_dead_lettered", "configure"]);
+const afterEnd = new Set<RoomEvent["kind"]>(["tick", "chat_persisted", "chat_dead_lettered", "configure", "settings_changed"]);
 
 /** The meeting's state machine: one event in, the new state and the effects out. Pure. */
 export function reduce(state: RoomState, event: RoomEvent, now: number): RoomResult {
   const t = new RoomTransition(state, now);
   // An ended room still ticks, settles its outbox and takes in settings; it answers nothing else but a hello (closed).
   if (state.endedReason && !afterEnd.has(event.kind)) {
+    // A meeting deleted after it ended is gone, not just ended: later connects are refused as not found.
+    if (event.kind === "end" && event.reason === meetingDeletedReason) t.state = { ...t.state, endedReason: meetingDeletedReason };
     if (event.kind === "hello")
       t.effect({ kind: "close", identity: event.participant.identity, code: closeCodes.ended, reason: "meeting ended" });
   } else {
     switch (event.kind) {
       case "configure":
         t.state = configure(t.state, event);
+        break;
+      case "settings_changed":
+        t.state = updateSettings(t.state, event.settings);
         break;
       case "hello":
         onHello(t, event.participant, event.frame.resumeFromSeq, event.iceServers, event.frame.protocolVersion);

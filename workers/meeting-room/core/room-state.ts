@@ -6,7 +6,7 @@ import { createChatLog, type ChatLogState } from "./chat-log.ts";
 import { createFrameLog, type FrameLog } from "./frame-log.ts";
 import type { MediaRoomEvent } from "../../../protocol/media-events.ts";
 import type { LocationHint } from "../../../protocol/location-hint.ts";
-import type { MeetingRoomSettings } from "../../../protocol/room-contract.ts";
+import type { MeetingRoomSettings, MeetingSettingsUpdate } from "../../../protocol/room-contract.ts";
 import { emptyMediaPresence, type MediaPresence } from "./media-presence.ts";
 import type { MediaMode, SfuGrant } from "./media-mode.ts";
 import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";
@@ -21,7 +21,7 @@ export interface Member extends RosterEntry {
 }
 
 export interface RoomSettings {
-  /** The meeting's title, refreshed from Postgres on every connect (it can be edited through the API). */
+  /** The meeting's title: read from Postgres by the first connect, then kept current by the API's edits. */
   title: string;
   waitingRoom: boolean;
   maxParticipants: number;
@@ -79,6 +79,8 @@ export interface IceServer {
 export type RoomEvent =
   /** On every connect: the owning tenant (from the verified token) and the meeting's settings as the Worker last read them. */
   | { kind: "configure"; meetingId: string; tenantId: string; settings: MeetingRoomSettings }
+  /** An API edit of the meeting reaching a live room (a room nobody joined yet reads them on its first connect). */
+  | { kind: "settings_changed"; settings: MeetingSettingsUpdate }
   | { kind: "hello"; participant: Participant; frame: Extract<ClientFrame, { type: "hello" }>; iceServers: IceServer[] }
   | { kind: "frame"; identity: string; frame: Exclude<ClientFrame, { type: "hello" }>; iceServers?: IceServer[] }
   | { kind: "disconnected"; identity: string; clean: boolean }

@@ -2,11 +2,13 @@ import type { MeetingId, TenantId } from "../../../protocol/ids.ts";
 import {
   meetingSettingsHeader,
   roomRoutes,
+  roomSettingsRequiredStatus,
   RoomRouteError,
   verifiedParticipantHeader,
   type EndMeetingRequest,
   type MediaRoomEvent,
   type MeetingRoomSettings,
+  type MeetingSettingsUpdate,
   type VerifiedParticipant,
 } from "../../../protocol/room-contract.ts";
 
@@ -47,17 +49,28 @@ export async function readRoomRefusal(route: keyof typeof roomRoutes, response: 
   return new MeetingRoomRefusal(route, response.status, parsed.success ? parsed.data : undefined);
 }
 
+/** The room has never been configured: connect again with the meeting's settings (read from Postgres). */
+export const settingsRequired = Symbol("settingsRequired");
+
+/**
+ * Opens the participant's WebSocket in the meeting's room. Without `settings` the room answers from what it
+ * knows (it is authoritative while live), or `settingsRequired` when it was never configured.
+ */
 export async function forwardConnect(
   namespace: DurableObjectNamespace,
   request: Request,
   claims: VerifiedParticipant,
-  settings: MeetingRoomSettings,
-): Promise<Response> {
+  settings?: MeetingRoomSettings,
+): Promise<Response | typeof settingsRequired> {
   const headers = new Headers(request.headers);
   headers.set(verifiedParticipantHeader, JSON.stringify(claims));
-  headers.set(meetingSettingsHeader, JSON.stringify(settings satisfies MeetingRoomSettings));
+  if (settings) headers.set(meetingSettingsHeader, JSON.stringify(settings satisfies MeetingRoomSettings));
   const stub = meetingRoomStub(namespace, claims.tenantId, claims.meetingId);
   const upgraded = await stub.fetch(new Request(`https://meeting-room${roomRoutes.connect}`, { headers }));
+  if (!settings && upgraded.status === roomSettingsRequiredStatus) {
+    await upgraded.body?.cancel();
+    return settingsRequired;
+  }
   // Anything but an accepted WebSocket is a refusal, whatever its status says.
   if (upgraded.status !== 101 || !upgraded.webSocket) throw await readRoomRefusal("connect", upgraded);
   // A stub's response has immutable headers; re-wrap so response middleware (request id, security headers) can add theirs.
@@ -73,6 +86,18 @@ export async function endMeetingRoom(
   const stub = meetingRoomStub(namespace, tenantId, meetingId);
   const response = await stub.fetch(`https://meeting-room${roomRoutes.end}`, { method: "POST", body: JSON.stringify({ reason } satisfies EndMeetingRequest) });
   if (!response.ok) throw await readRoomRefusal("end", response);
+}
+
+/** Hands an API edit of the meeting to its room; a room nobody joined yet ignores it (its first connect reads Postgres). */
+export async function updateMeetingRoom(
+  namespace: DurableObjectNamespace,
+  tenantId: TenantId,
+  meetingId: MeetingId,
+  settings: MeetingSettingsUpdate,
+): Promise<void> {
+  const stub = meetingRoomStub(namespace, tenantId, meetingId);
+  const response = await stub.fetch(`https://meeting-room${roomRoutes.settings}`, { method: "POST", body: JSON.stringify(settings) });
+  if (!response.ok) throw await readRoomRefusal("settings", response);
 }
 
 /** Hands a verified media event (from LiveKit's webhook) to the meeting's room. */

@@ -4,7 +4,7 @@ import { openDatabase } from "../../db/database.ts";
 import { readConfig, type Env } from "../../env.ts";
 import { logEvent } from "../../observability/log.ts";
 import { planAlarm } from "../core/alarm-plan.ts";
-import { roomBornOf } from "../core/room-configuration.ts";
+import { connectRefusal, roomBornOf } from "../core/room-configuration.ts";
 import { reduce } from "../core/room-reducer.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
@@ -13,7 +13,7 @@ import { guard, ignore } from "./guard.ts";
 import { turnIceServers, type IceServerIssuer } from "./ice-servers.ts";
 import { RoomEffects } from "./room-effects.ts";
 import { createRoomMedia } from "./room-media.ts";
-import { readRoomRoute, roomRouteError } from "./room-routes.ts";
+import { readRoomRoute, roomRouteError, roomSettingsRequired } from "./room-routes.ts";
 import { RoomSockets } from "./room-sockets.ts";
 import { RoomStore } from "./room-store.ts";
 import { S3ObjectStore } from "./s3-object-store.ts";
@@ -74,7 +74,11 @@ export class MeetingRoom extends DurableObject<Env> {
           return Response.json(route.answer);
         }
         const { claims, settings } = route;
-        await this.dispatch({ kind: "configure", meetingId: claims.meetingId, tenantId: claims.tenantId, settings });
+        // Live, the room is authoritative for its meeting's settings: the Worker sends none and reads no Postgres.
+        if (!settings && !this.state) return roomSettingsRequired();
+        if (settings) await this.dispatch({ kind: "configure", meetingId: claims.meetingId, tenantId: claims.tenantId, settings });
+        const refusal = this.state && connectRefusal(this.state);
+        if (refusal) return roomRouteError(refusal, refusal === "not_found" ? "No meeting with this id" : "The meeting has ended");
         return this.sockets.accept(claims, closeCodes.replaced);
       },
       () => roomRouteError("internal_error", "the room failed on this request"),

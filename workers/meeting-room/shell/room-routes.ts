@@ -3,8 +3,10 @@ import {
   EndMeetingRequest,
   MediaRoomEvent,
   MeetingRoomSettings,
+  MeetingSettingsUpdate,
   meetingSettingsHeader,
   roomRoutes,
+  roomSettingsRequiredStatus,
   VerifiedParticipant,
   verifiedParticipantHeader,
   type RoomRouteError,
@@ -14,12 +16,18 @@ import type { RoomEvent } from "../core/room-state.ts";
 
 /** A request on one of the room's internal routes (protocol/room-contract.ts), checked against the contract. */
 export type RoomRoute =
-  | { kind: "connect"; claims: VerifiedParticipant; settings: MeetingRoomSettings }
+  /** Without settings when the Worker expects the room to be live already (it is authoritative for them then). */
+  | { kind: "connect"; claims: VerifiedParticipant; settings: MeetingRoomSettings | undefined }
   | { kind: "event"; event: RoomEvent; answer: Record<string, boolean> };
 
 /** The room's refusal: JSON `RoomRouteError` with the status of its code; the Worker turns it into problem+json. */
 export function roomRouteError(code: ErrorCode, detail: string): Response {
   return Response.json({ code, detail } satisfies RoomRouteError, { status: errorCatalog[code].status });
+}
+
+/** A connect without settings to a room never configured: the Worker reads them from Postgres and asks again. */
+export function roomSettingsRequired(): Response {
+  return Response.json({ settingsRequired: true }, { status: roomSettingsRequiredStatus });
 }
 
 /** Reads a route, or answers the refusal (unknown route, wrong method, no upgrade, a payload breaking the contract). */
@@ -31,7 +39,9 @@ export async function readRoomRoute(request: Request): Promise<RoomRoute | Respo
         return roomRouteError("upgrade_required", "connect is a WebSocket upgrade");
       const claims = parseJson(VerifiedParticipant, request.headers.get(verifiedParticipantHeader), verifiedParticipantHeader);
       if (claims instanceof Response) return claims;
-      const settings = parseJson(MeetingRoomSettings, request.headers.get(meetingSettingsHeader), meetingSettingsHeader);
+      const header = request.headers.get(meetingSettingsHeader);
+      if (header === null) return { kind: "connect", claims, settings: undefined };
+      const settings = parseJson(MeetingRoomSettings, header, meetingSettingsHeader);
       if (settings instanceof Response) return settings;
       return { kind: "connect", claims, settings };
     }
@@ -42,6 +52,10 @@ export async function readRoomRoute(request: Request): Promise<RoomRoute | Respo
     case roomRoutes.end: {
       const body = await readBody(request, EndMeetingRequest);
       return body instanceof Response ? body : { kind: "event", event: { kind: "end", reason: body.reason }, answer: { ended: true } };
+    }
+    case roomRoutes.settings: {
+      const settings = await readBody(request, MeetingSettingsUpdate);
+      return settings instanceof Response ? settings : { kind: "event", event: { kind: "settings_changed", settings }, answer: { updated: true } };
     }
     default:
       return roomRouteError("route_not_found", "no such room route");

@@ -77,3 +77,16 @@ describe("room sockets coalesce what one turn sends to a socket", () => {
     expect(sockets[0]!.sent.map((t) => JSON.parse(t).seq)).toEqual([1, 2]);
   });
 });
+
+describe("room sockets keep batches bounded", () => {
+  it("frames past 64 KiB queued for one socket go out as more than one message, still in seq order", () => {
+    const { sockets, roomSockets, endTurn } = room(["a"]);
+    const big = "x".repeat(30_000);
+    for (let seq = 1; seq <= 5; seq++) roomSockets.deliver({ kind: "all" }, pong(seq, big));
+    endTurn();
+    const [a] = sockets;
+    expect(a!.sent.length).toBeGreaterThan(1);
+    expect(Math.max(...a!.sent.map((t) => t.length))).toBeLessThan(70_000);
+    expect(a!.frames().map((f) => f.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+});

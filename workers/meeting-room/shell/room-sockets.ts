@@ -31,7 +31,7 @@ export type FlushScheduler = (flush: () => void) => void;
 export class RoomSockets {
   private readonly memory = new WeakMap<WebSocket, SocketMemory>();
   /** Serialised frames per socket, in seq order, waiting for the end of the turn. */
-  private readonly queued = new Map<WebSocket, string[]>();
+  private readonly queued = new Map<WebSocket, Queued>();
   private flushPending = false;
 
   constructor(
@@ -92,27 +92,42 @@ export class RoomSockets {
   /** Sends everything queued: per socket one message, a batch when the turn produced several frames for it. */
   flush(): void {
     this.flushPending = false;
-    for (const [socket, texts] of this.queued) sendText(socket, asMessage(texts));
+    for (const [socket, { texts }] of this.queued) sendText(socket, asMessage(texts));
     this.queued.clear();
   }
 
   private enqueue(socket: WebSocket, text: string): void {
-    const texts = this.queued.get(socket);
-    if (texts) texts.push(text);
-    else this.queued.set(socket, [text]);
+    let queue = this.queued.get(socket);
+    if (queue && queue.chars + text.length > maxBatchChars) {
+      // Keep each message about as large as one frame at most: send what is queued now, in order.
+      sendText(socket, asMessage(queue.texts));
+      queue = undefined;
+    }
+    if (queue) {
+      queue.texts.push(text);
+      queue.chars += text.length;
+    } else this.queued.set(socket, { texts: [text], chars: text.length });
     if (this.flushPending) return;
     this.flushPending = true;
     this.scheduleFlush(() => this.flush());
   }
 
   private closeSocket(socket: WebSocket, code: number, reason: string): void {
-    const texts = this.queued.get(socket);
-    if (texts) {
+    const queue = this.queued.get(socket);
+    if (queue) {
       this.queued.delete(socket);
-      sendText(socket, asMessage(texts));
+      sendText(socket, asMessage(queue.texts));
     }
     closeQuietly(socket, code, reason);
   }
+}
+
+/** A batch never grows past this (frames are at most 64 KiB each), so a message stays about as large as one frame. */
+const maxBatchChars = 64 * 1024;
+
+interface Queued {
+  texts: string[];
+  chars: number;
 }
 
 /** The frames are already JSON: a batch is spliced from their text, never parsed and serialised again. */
