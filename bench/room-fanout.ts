@@ -2,36 +2,47 @@ import WebSocket from "ws";
 import { databaseUrl, host, loadOrCreateSecrets, ports, workerVars } from "../scripts/lib/local-config.ts";
 import { provisionTenant } from "../scripts/lib/dev-tenant.ts";
 import { workerUrl } from "../scripts/services/worker.ts";
+import { startFanoutCeiling } from "./fanout-ceiling.ts";
 import { runBounded, summarize, type LatencySummary } from "./latency-stats.ts";
 import { SocketIoRoomClient, startSocketIoBaseline } from "./socketio-baseline.ts";
 
 /**
  * Chat fan-out in one meeting: N WebSocket clients each send chat at a fixed rate, every client receives every
- * message. Ours is the MeetingRoom DO under local workerd; the baseline is a Socket.IO server with the Redis
- * adapter on the real Redis (socketio-baseline-server.ts), a child process so each system has its own process.
- * The load generator (this process: every client, every JSON parse) shares the same 2 cores with the system
- * under test, so both sets of figures include that contention; the ratio is the fair part, not the absolutes.
+ * message. Three systems on the same 2 cores, one after the other: ours (the MeetingRoom DO under local workerd),
+ * the runtime's ceiling (a minimal DO in the same workerd build that only rebroadcasts each message to its
+ * hibernated sockets, bench/fanout-ceiling/), and a Socket.IO server with the Redis adapter on the real Redis
+ * (socketio-baseline-server.ts). Each is swept over bounded offered rates; its saturation rate is the highest
+ * offered deliveries/s at which p99 < 100 ms and nothing is lost. Run twice: clients offering permessage-deflate
+ * the way Chromium does (ws' default offer, `permessage-deflate; client_max_window_bits`) and clients offering none.
+ * The load generator (this process: every client, every JSON parse) shares the cores with the system under test,
+ * so the ratios are the fair part, not the absolutes.
  */
 
 export interface FanoutOptions {
   clients: number;
-  /** Per client; the room allows 5 burst / 2 per s, so 1/s never trips the limiter. */
-  messagesPerSecond: number;
+  /** Per-client chat rates swept, in order (the room allows 5 burst / 2 per s, so ≤ 2/s never trips the limiter). */
+  ratesPerClient: number[];
   warmupSeconds: number;
   measureSeconds: number;
   /** How long to wait after the last send for deliveries still in flight. */
   drainMs: number;
+  /** Joins of the burst: all clients, this many at a time. */
   joinConcurrency: number;
+  /** Joins one at a time into an empty room, before the burst. */
+  quietJoins: number;
 }
 
 export const defaultFanoutOptions: FanoutOptions = {
   clients: 200,
-  messagesPerSecond: 1,
-  warmupSeconds: 2,
-  measureSeconds: 10,
-  drainMs: 5_000,
-  joinConcurrency: 8,
+  ratesPerClient: [0.5, 1, 1.5, 2],
+  warmupSeconds: 1,
+  measureSeconds: 4,
+  drainMs: 3_000,
+  joinConcurrency: 50,
+  quietJoins: 20,
 };
+
+const p99LimitMs = 100;
 
 /** What the workload needs from a participant, whichever system it is connected to. */
 interface FanoutClient {
@@ -42,38 +53,47 @@ interface FanoutClient {
 }
 type JoinClient = (index: number, onChat: (body: string) => void) => Promise<FanoutClient>;
 
-interface FanoutResult {
-  joins: LatencySummary;
-  delivery: LatencySummary;
-  expected: number;
-  refusals: number;
-}
-
 type BenchFrame = { type: string; message?: { body: string }; frames?: BenchFrame[] };
 
-/** A DO participant over plain `ws` (no per-frame zod parse, so the client costs the same as socket.io-client's). */
-class DoRoomClient implements FanoutClient {
+/** A participant over plain `ws` (no per-frame zod parse, so the client costs the same as socket.io-client's). */
+class WsRoomClient implements FanoutClient {
   refusals = 0;
 
-  private constructor(readonly socket: WebSocket) {}
+  private constructor(
+    readonly socket: WebSocket,
+    private readonly chatFrame: (clientMessageId: string, body: string) => string,
+  ) {}
 
-  /** Opens, sends hello and resolves on `welcome` (the first roster frame). */
-  static join(connectUrl: string, onChat: (body: string) => void, timeoutMs = 15_000): Promise<DoRoomClient> {
-    const socket = new WebSocket(connectUrl, { perMessageDeflate: false });
-    const client = new DoRoomClient(socket);
-    return new Promise<DoRoomClient>((resolve, reject) => {
+  /**
+   * Opens, sends `hello` (if the system speaks our protocol) and resolves on `welcome`. A busy room batches the
+   * frames queued for a socket into one `batch` message, which is unwrapped here.
+   */
+  static join(
+    url: string,
+    options: { deflate: boolean; hello: boolean; chatFrame: (clientMessageId: string, body: string) => string },
+    onChat: (body: string) => void,
+    timeoutMs = 15_000,
+  ): Promise<WsRoomClient> {
+    const socket = new WebSocket(url, { perMessageDeflate: options.deflate });
+    const client = new WsRoomClient(socket, options.chatFrame);
+    return new Promise<WsRoomClient>((resolve, reject) => {
       const fail = (error: Error) => {
         clearTimeout(timer);
         socket.terminate();
         reject(error);
       };
+      const welcomed = () => {
+        clearTimeout(timer);
+        socket.removeAllListeners("close").removeAllListeners("error");
+        socket.on("error", () => {});
+        resolve(client);
+      };
       const timer = setTimeout(() => fail(new Error("no welcome in time")), timeoutMs);
-      socket.once("open", () => socket.send(JSON.stringify({ id: "hello", type: "hello", protocolVersion: 1 })));
+      if (options.hello) socket.once("open", () => socket.send(JSON.stringify({ id: "hello", type: "hello", protocolVersion: 1 })));
       socket.once("error", fail);
       socket.once("close", (code) => fail(new Error(`closed with ${code} before welcome`)));
       socket.on("message", (data) => {
         const message = JSON.parse(String(data)) as BenchFrame;
-        // A busy room sends the frames queued for a socket as one `batch` message.
         for (const frame of message.type === "batch" ? message.frames! : [message]) {
           if (frame.type === "chat_message") onChat(frame.message!.body);
           else if (frame.type === "error") client.refusals++;
@@ -81,17 +101,11 @@ class DoRoomClient implements FanoutClient {
           else if (frame.type === "waiting_room") fail(new Error("bench meeting put the client in the waiting room"));
         }
       });
-      const welcomed = () => {
-        clearTimeout(timer);
-        socket.removeAllListeners("close").removeAllListeners("error");
-        socket.on("error", () => {});
-        resolve(client);
-      };
     });
   }
 
   sendChat(clientMessageId: string, body: string): void {
-    this.socket.send(JSON.stringify({ id: clientMessageId.slice(0, 64), type: "chat_send", clientMessageId, body, attachments: [] }));
+    this.socket.send(this.chatFrame(clientMessageId, body));
   }
 
   close(timeoutMs = 2000): Promise<void> {
@@ -110,6 +124,11 @@ class DoRoomClient implements FanoutClient {
   }
 }
 
+const ourChat = (clientMessageId: string, body: string) =>
+  JSON.stringify({ id: clientMessageId.slice(0, 64), type: "chat_send", clientMessageId, body, attachments: [] });
+/** The ceiling rebroadcasts what it gets as is, so clients send it the frame they expect to receive. */
+const ceilingChat = (_clientMessageId: string, body: string) => JSON.stringify({ seq: 1, type: "chat_message", message: { body } });
+
 /** Stands in for a client whose join failed, so cleanup can treat every slot alike. */
 class FailedJoin implements FanoutClient {
   readonly refusals = 0;
@@ -118,78 +137,108 @@ class FailedJoin implements FanoutClient {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-/** The Worker's default `JOIN_TOKEN_ISSUER` (workers/env.ts); local .dev.vars leaves it unset. */
-const defaultJoinTokenIssuer = "edge-meetings";
-const endTimeoutMs = 3000;
+
+interface StepResult {
+  offeredPerSecond: number;
+  delivery: LatencySummary;
+  expected: number;
+  refusals: number;
+  ok: boolean;
+}
+interface SweepResult {
+  quietJoins: LatencySummary;
+  burstJoins: LatencySummary;
+  steps: StepResult[];
+  /** Highest offered deliveries/s that passed (0 when none did). */
+  saturation: number;
+}
+
+/** Joins `count` clients `concurrency` at a time; a failed join is rethrown once every join has settled. */
+async function joinAll(join: JoinClient, first: number, count: number, concurrency: number, onChat: (body: string) => void) {
+  const clients: FanoutClient[] = [];
+  let failure: unknown;
+  const joined = await runBounded(count, concurrency, async (i) => {
+    clients[i] = await join(first + i, onChat).catch((error: unknown) => {
+      failure ??= error;
+      return new FailedJoin();
+    });
+  });
+  return { clients, summary: summarize(joined.samples, joined.wallMs), failure };
+}
 
 /**
- * Joins every client, then each sends `warm` then `measure` messages spread evenly over the second (client i
- * offset by i/N of a period), each body "<phase> <send time> <client>". Only measured messages are counted.
+ * Quiet joins (one at a time, then they leave), then all clients join in a burst and stay for the sweep: each
+ * step sends `warm` then `measure` messages per client spread evenly over the period (client i offset by i/N),
+ * each body "m<step> <send time> <client>"; only the step's measured messages count. The sweep stops at the
+ * first step that fails: the system is saturated, and its backlog would spoil the next step anyway.
  */
-async function runFanout(join: JoinClient, options: FanoutOptions, beforeClose?: () => Promise<void>): Promise<FanoutResult> {
-  const { clients: n, messagesPerSecond, warmupSeconds, measureSeconds, drainMs, joinConcurrency } = options;
-  const latencies: number[] = [];
+async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () => Promise<void>): Promise<SweepResult> {
+  const { clients: n, ratesPerClient, warmupSeconds, measureSeconds, drainMs } = options;
+  let measuring = "";
+  let latencies: number[] = [];
   let lastReceivedAt = 0;
   const onChat = (body: string) => {
-    if (!body.startsWith("m ")) return;
+    if (!measuring || !body.startsWith(measuring)) return;
     const now = performance.now();
     latencies.push(now - Number(body.split(" ", 2)[1]));
     lastReceivedAt = now;
   };
 
-  const clients: FanoutClient[] = [];
+  const quiet = await joinAll(join, n, options.quietJoins, 1, () => {});
+  await Promise.all(quiet.clients.map((client) => client.close()));
+  if (quiet.failure) throw quiet.failure;
+
+  const burst = await joinAll(join, 0, n, options.joinConcurrency, onChat);
   const timers = new Set<NodeJS.Timeout>();
+  const steps: StepResult[] = [];
   try {
-    // A failed join is rethrown only once every join has settled, so no socket opens after the cleanup below.
-    let joinFailure: unknown;
-    const joined = await runBounded(n, joinConcurrency, async (i) => {
-      clients[i] = await join(i, onChat).catch((error: unknown) => {
-        joinFailure ??= error;
-        return new FailedJoin();
+    if (burst.failure) throw burst.failure;
+    for (const [step, rate] of ratesPerClient.entries()) {
+      const periodMs = 1000 / rate;
+      const warm = Math.round(warmupSeconds * rate);
+      const total = warm + Math.round(measureSeconds * rate);
+      const refusalsBefore = burst.clients.reduce((sum, c) => sum + c.refusals, 0);
+      latencies = [];
+      lastReceivedAt = 0;
+      measuring = `m${step} `;
+      const startAt = performance.now() + 100;
+      const measureFrom = startAt + warm * periodMs;
+      let sendsLeft = n * total;
+      await new Promise<void>((allSent) => {
+        burst.clients.forEach((client, i) => {
+          const schedule = (k: number) => {
+            const timer = setTimeout(
+              () => {
+                timers.delete(timer);
+                const phase = k < warm ? `w${step}` : `m${step}`;
+                client.sendChat(`bench-${step}-${i}-${k}`, `${phase} ${performance.now().toFixed(3)} ${i}`);
+                if (k + 1 < total) schedule(k + 1);
+                if (--sendsLeft === 0) allSent();
+              },
+              Math.max(0, startAt + (i / n) * periodMs + k * periodMs - performance.now()),
+            );
+            timers.add(timer);
+          };
+          schedule(0);
+        });
       });
-    });
-    if (joinFailure) throw joinFailure;
-
-    const periodMs = 1000 / messagesPerSecond;
-    const warm = Math.round(warmupSeconds * messagesPerSecond);
-    const total = warm + Math.round(measureSeconds * messagesPerSecond);
-    const startAt = performance.now() + 100;
-    const measureFrom = startAt + warm * periodMs;
-    let sendsLeft = n * total;
-    await new Promise<void>((allSent) => {
-      clients.forEach((client, i) => {
-        const schedule = (k: number) => {
-          const timer = setTimeout(
-            () => {
-              timers.delete(timer);
-              const phase = k < warm ? "w" : "m";
-              client.sendChat(`bench-${i}-${k}`, `${phase} ${performance.now().toFixed(3)} ${i}`);
-              if (k + 1 < total) schedule(k + 1);
-              if (--sendsLeft === 0) allSent();
-            },
-            Math.max(0, startAt + (i / n) * periodMs + k * periodMs - performance.now()),
-          );
-          timers.add(timer);
-        };
-        schedule(0);
-      });
-    });
-
-    const expected = n * (total - warm) * n;
-    const drainUntil = performance.now() + drainMs;
-    while (latencies.length < expected && performance.now() < drainUntil) await sleep(20);
-    const wallMs = Math.max(1, (lastReceivedAt || performance.now()) - measureFrom);
-    return {
-      joins: summarize(joined.samples, joined.wallMs),
-      delivery: summarize(latencies, wallMs),
-      expected,
-      refusals: clients.reduce((sum, c) => sum + c.refusals, 0),
-    };
+      const expected = n * (total - warm) * n;
+      const drainUntil = performance.now() + drainMs;
+      while (latencies.length < expected && performance.now() < drainUntil) await sleep(20);
+      const delivery = summarize(latencies, Math.max(1, (lastReceivedAt || performance.now()) - measureFrom));
+      const refusals = burst.clients.reduce((sum, c) => sum + c.refusals, 0) - refusalsBefore;
+      const ok = delivery.count === expected && refusals === 0 && delivery.p99 < p99LimitMs;
+      steps.push({ offeredPerSecond: n * rate * n, delivery, expected, refusals, ok });
+      if (!ok) break;
+    }
   } finally {
+    measuring = "";
     for (const timer of timers) clearTimeout(timer);
     await beforeClose?.().catch(() => undefined);
-    await Promise.all(clients.map((client) => client?.close()));
+    await Promise.all(burst.clients.map((client) => client?.close()));
   }
+  const passed = steps.filter((s, i) => s.ok && steps.slice(0, i).every((earlier) => earlier.ok));
+  return { quietJoins: quiet.summary, burstJoins: burst.summary, steps, saturation: passed.at(-1)?.offeredPerSecond ?? 0 };
 }
 
 async function postJson<T>(path: string, apiKey: string, body: unknown, signal?: AbortSignal): Promise<T> {
@@ -204,71 +253,90 @@ async function postJson<T>(path: string, apiKey: string, body: unknown, signal?:
 }
 
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
-const row = (name: string, r: FanoutResult) =>
-  `${name.padEnd(38)} ${r.delivery.perSecond.toFixed(0).padStart(7)}/s ${((r.delivery.count / r.expected) * 100).toFixed(1).padStart(6)}%` +
-  `  p50 ${ms(r.delivery.p50)}  p99 ${ms(r.delivery.p99)}  join p50 ${ms(r.joins.p50)}  p95 ${ms(r.joins.p95)}  refused ${r.refusals}`;
+const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
+const stepRow = (s: StepResult) =>
+  `    offered ${String(s.offeredPerSecond).padStart(6)}/s  delivered ${s.delivery.perSecond.toFixed(0).padStart(6)}/s ` +
+  `${((s.delivery.count / s.expected) * 100).toFixed(1).padStart(6)}%  p50 ${ms(s.delivery.p50)}  p99 ${ms(s.delivery.p99)}  refused ${s.refusals}  ${s.ok ? "ok" : "SATURATED"}`;
 
 export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOptions): Promise<void> {
   const secrets = await loadOrCreateSecrets();
   const tenant = await provisionTenant(databaseUrl(secrets), "bench room fan-out");
-  const meeting = await postJson<{ id: string }>("/v1/meetings", tenant.apiKey, {
-    title: "bench fan-out",
-    maxParticipants: options.clients,
-  });
+  /** The Worker's default `JOIN_TOKEN_ISSUER` (workers/env.ts); local .dev.vars leaves it unset. */
+  const issuer = workerVars(secrets).JOIN_TOKEN_ISSUER ?? "edge-meetings";
+  const seats = options.clients + options.quietJoins;
 
-  // Tokens are minted before either run, outside the join timing; both systems verify the same tokens.
-  const tokens: { token: string; connectUrl: string }[] = [];
-  const minted = await runBounded(options.clients, options.joinConcurrency, async (i) => {
-    tokens[i] = await postJson(`/v1/meetings/${meeting.id}/tokens`, tenant.apiKey, {
-      identity: `bench-${i}`,
-      role: "participant",
-      ttlSeconds: 600,
+  /** A fresh meeting and tokens per run of ours: ending the meeting is how a run closes every socket at once. */
+  const ourMeeting = async () => {
+    const meeting = await postJson<{ id: string }>("/v1/meetings", tenant.apiKey, { title: "bench fan-out", maxParticipants: seats });
+    const tokens: { token: string; connectUrl: string }[] = [];
+    await runBounded(seats, 16, async (i) => {
+      tokens[i] = await postJson(`/v1/meetings/${meeting.id}/tokens`, tenant.apiKey, { identity: `bench-${i}`, role: "participant", ttlSeconds: 900 });
     });
-  });
+    // Bounded, because the end request queues behind any chat frames the room has not handled yet.
+    const end = () => postJson(`/v1/meetings/${meeting.id}/end`, tenant.apiKey, {}, AbortSignal.timeout(3000)).then(() => undefined);
+    return { tokens, end };
+  };
 
-  // The baseline runs first: a room that fell behind keeps working through its queue after the run, and that
-  // must not share the cores with the baseline's measurement.
-  const baseline = await startSocketIoBaseline({
-    signingKeys: JSON.stringify(secrets.joinTokenSigningKeys),
-    issuer: workerVars(secrets).JOIN_TOKEN_ISSUER ?? defaultJoinTokenIssuer,
-    redisHost: host,
-    redisPort: ports.redis,
-  });
-  let base: FanoutResult;
+  const results: Array<{ system: string; deflate: boolean; result: SweepResult }> = [];
+  const ceiling = await startFanoutCeiling();
   try {
-    base = await runFanout((i, onChat) => SocketIoRoomClient.join(baseline.url, tokens[i]!.token, onChat), options);
-  } finally {
-    await baseline.stop();
-  }
-
-  // Ending the meeting closes every socket in one room event rather than N leaves each broadcast to everyone
-  // left; bounded, because the end request queues behind any chat frames the room has not handled yet.
-  const endMeeting = () =>
-    postJson(`/v1/meetings/${meeting.id}/end`, tenant.apiKey, {}, AbortSignal.timeout(endTimeoutMs)).then(() => undefined);
-  const ours = await runFanout((i, onChat) => DoRoomClient.join(tokens[i]!.connectUrl, onChat), options, endMeeting);
-
-  const mint = summarize(minted.samples, minted.wallMs);
-  const { clients, messagesPerSecond, warmupSeconds, measureSeconds } = options;
-  console.log(
-    `\nChat fan-out in one meeting (${clients} WebSocket clients on loopback, each ${messagesPerSecond} msg/s for ${measureSeconds} s after ${warmupSeconds} s warm-up;` +
-      ` load generator shares the 2 cores)`,
-  );
-  console.log(`${"".padEnd(38)} delivered  of sent×N   latency (send → receive)        join (open → roster)`);
-  console.log(row("baseline: Socket.IO + Redis adapter", base));
-  console.log(row("ours: MeetingRoom DO via workerd", ours));
-  for (const [name, r] of [
-    ["baseline", base],
-    ["ours", ours],
-  ] as const) {
-    if (r.delivery.count < r.expected) {
-      console.log(
-        `${name} fell behind: ${r.delivery.count} of ${r.expected} deliveries within ${options.drainMs} ms of the last send; its latency is queueing time`,
-      );
+    for (const deflate of [true, false]) {
+      // The baseline runs first: a room that fell behind keeps working through its queue after its run.
+      const baseline = await startSocketIoBaseline({ signingKeys: JSON.stringify(secrets.joinTokenSigningKeys), issuer, redisHost: host, redisPort: ports.redis });
+      try {
+        const { tokens } = await ourMeeting();
+        results.push({
+          system: "Socket.IO + Redis adapter",
+          deflate,
+          result: await sweep((i, onChat) => SocketIoRoomClient.join(baseline.url, tokens[i]!.token, onChat), options),
+        });
+      } finally {
+        await baseline.stop();
+      }
+      const room = `run-${Date.now()}-${deflate}`;
+      results.push({
+        system: "minimal DO (runtime ceiling)",
+        deflate,
+        result: await sweep((_i, onChat) => WsRoomClient.join(ceiling.url(room), { deflate, hello: false, chatFrame: ceilingChat }, onChat), options),
+      });
+      const ours = await ourMeeting();
+      results.push({
+        system: "ours: MeetingRoom DO",
+        deflate,
+        result: await sweep(
+          (i, onChat) => WsRoomClient.join(ours.tokens[i]!.connectUrl, { deflate, hello: true, chatFrame: ourChat }, onChat),
+          options,
+          ours.end,
+        ),
+      });
     }
+  } finally {
+    await ceiling.stop();
   }
-  console.log(`token mint (POST /v1/meetings/{id}/tokens, before the joins): p50 ${ms(mint.p50)}  p95 ${ms(mint.p95)}`);
+
+  const { clients, measureSeconds, warmupSeconds, ratesPerClient } = options;
   console.log(
-    `ratio (ours / baseline): throughput ${(ours.delivery.perSecond / base.delivery.perSecond).toFixed(2)}x,` +
-      ` p50 latency ${(ours.delivery.p50 / base.delivery.p50).toFixed(2)}x, join p50 ${(ours.joins.p50 / base.joins.p50).toFixed(2)}x`,
+    `\nChat fan-out in one meeting: ${clients} WebSocket clients on loopback, swept over ${ratesPerClient.join(", ")} msg/s per client` +
+      ` (${warmupSeconds} s warm-up, ${measureSeconds} s measured each); saturation = highest offered deliveries/s with p99 < ${p99LimitMs} ms and none lost.` +
+      ` The load generator shares the 2 cores.`,
   );
+  for (const { system, deflate, result } of results) {
+    console.log(
+      `${system} (clients ${deflate ? "offer permessage-deflate" : "offer no compression"}): saturation ${result.saturation}/s;` +
+        ` join quiet p50 ${ms(result.quietJoins.p50)} p95 ${ms(result.quietJoins.p95)}; burst (${options.joinConcurrency} at a time) p50 ${ms(result.burstJoins.p50)} p95 ${ms(result.burstJoins.p95)}`,
+    );
+    for (const step of result.steps) console.log(stepRow(step));
+  }
+  for (const deflate of [true, false]) {
+    const of = (system: string) => results.find((r) => r.deflate === deflate && r.system.startsWith(system))!.result;
+    const [ours, base, ceilingResult] = [of("ours"), of("Socket.IO"), of("minimal DO")];
+    const at1 = ours.steps.find((s) => s.offeredPerSecond === clients * clients);
+    console.log(
+      `ratios, clients ${deflate ? "offering deflate" : "without compression"}: saturation ours/Socket.IO ${ratio(ours.saturation, base.saturation)} (target ≥ 2),` +
+        ` ours/minimal DO ${ratio(ours.saturation, ceilingResult.saturation)} (target ≥ 0.8);` +
+        ` join ours/Socket.IO quiet p50 ${ratio(ours.quietJoins.p50, base.quietJoins.p50)} (≤ 1.5) p95 ${ratio(ours.quietJoins.p95, base.quietJoins.p95)} (≤ 2),` +
+        ` burst p50 ${ratio(ours.burstJoins.p50, base.burstJoins.p50)} p95 ${ratio(ours.burstJoins.p95, base.burstJoins.p95)};` +
+        ` ours at ${clients} × 1 msg/s: ${at1 ? `p99 ${ms(at1.delivery.p99)}, lost ${at1.expected - at1.delivery.count}` : "not reached"}`,
+    );
+  }
 }

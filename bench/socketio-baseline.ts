@@ -58,7 +58,8 @@ export class SocketIoRoomClient {
       transports: ["websocket"],
       forceNew: true,
       reconnection: false,
-      // No compression, as with our ws clients: the server (engine.io default) declines permessage-deflate.
+      // The client offers permessage-deflate (engine.io-client's default, as a browser does); the server declines
+      // it (engine.io's default), so the baseline runs uncompressed whatever the bench's clients offer.
       auth: { token },
     });
     const client = new SocketIoRoomClient(socket);
