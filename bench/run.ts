@@ -5,11 +5,13 @@ import { benchMediaTokens } from "./media-tokens.ts";
 import { benchPlacement } from "./placement.ts";
 import { benchSfuSwitch } from "./sfu-switch.ts";
 import { benchRoomFanout } from "./room-fanout.ts";
+import { benchRoomMemory } from "./room-memory.ts";
 
 // npm run bench: brings up the stack (reusing running services), then prints each benchmark with its baseline.
 await servicesUp(await loadOrCreateSecrets());
 await benchApiReadPath();
 await benchRoomFanout();
+await benchRoomMemory();
 await benchPlacement();
 await benchMediaTokens();
 await benchSfuSwitch();
