@@ -15,9 +15,12 @@ describe("the room's alarm plan", () => {
     expect(planAlarm({ roomDueAt: 5_000, outboxDueAt: null, current: 5_000 })).toEqual({ kind: "keep" });
   });
 
-  it("moves the alarm when the room's deadline moves and no retry is pending", () => {
-    expect(planAlarm({ roomDueAt: 9_000, outboxDueAt: null, current: 5_000 })).toEqual({ kind: "set", at: 9_000 });
+  it("moves the alarm earlier when the room's deadline comes sooner", () => {
     expect(planAlarm({ roomDueAt: 1_000, outboxDueAt: null, current: 5_000 })).toEqual({ kind: "set", at: 1_000 });
+  });
+
+  it("keeps an earlier alarm when the deadline moves later: a chatting room does not rewrite it on every frame", () => {
+    expect(planAlarm({ roomDueAt: 9_000, outboxDueAt: null, current: 5_000 })).toEqual({ kind: "keep" });
   });
 
   it("keeps an earlier alarm while a retry is pending, so a busy room does not rewrite it on every frame", () => {

@@ -16,9 +16,10 @@ export interface AlarmInputs {
 export function planAlarm({ roomDueAt, outboxDueAt, current }: AlarmInputs): AlarmPlan {
   const due = roomDueAt === null ? outboxDueAt : outboxDueAt === null ? roomDueAt : Math.min(roomDueAt, outboxDueAt);
   if (due === current) return { kind: "keep" };
-  // An earlier alarm serves a pending retry too (the flush runs on every alarm): a busy room moving its
-  // fallback retry later on every frame would rewrite the alarm on every frame.
-  if (outboxDueAt !== null && current != null && due !== null && current <= due) return { kind: "keep" };
+  // An earlier alarm serves a later deadline too: it ticks, finds nothing due and sets the next one. Without
+  // this a busy room would rewrite the alarm on every frame (each frame moves its sender's heartbeat deadline,
+  // and a pending outbox its fallback retry), one storage write per frame for nothing.
+  if (current != null && due !== null && current <= due) return { kind: "keep" };
   if (due === null) return current === null ? { kind: "keep" } : { kind: "delete" };
   return { kind: "set", at: due };
 }
