@@ -34,7 +34,7 @@ export interface FanoutOptions {
 
 export const defaultFanoutOptions: FanoutOptions = {
   clients: 200,
-  ratesPerClient: [0.5, 1, 1.5, 2],
+  ratesPerClient: [0.25, 0.5, 1, 1.5, 2],
   warmupSeconds: 1,
   measureSeconds: 4,
   drainMs: 3_000,

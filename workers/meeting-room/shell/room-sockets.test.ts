@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { framesOf, serverMessageSchema, type ServerFrame } from "../../../protocol/server-frames.ts";
-import { RoomSockets } from "./room-sockets.ts";
+import { coalesceWindowMs, RoomSockets } from "./room-sockets.ts";
 
 /** A socket that records what was sent and whether it was closed, tagged with its identity. */
 class FakeSocket {
@@ -26,9 +26,18 @@ function room(identities: string[]) {
   const sockets = identities.map((identity) => new FakeSocket(identity));
   const ctx = { getWebSockets: (tag?: string) => sockets.filter((s) => tag === undefined || s.identity === tag) };
   const turns: Array<() => void> = [];
-  const roomSockets = new RoomSockets(ctx as unknown as DurableObjectState, (flush) => turns.push(flush));
+  const delays: number[] = [];
+  const clock = { now: 1_000 };
+  const roomSockets = new RoomSockets(
+    ctx as unknown as DurableObjectState,
+    (flush, delayMs) => {
+      turns.push(flush);
+      delays.push(delayMs);
+    },
+    () => clock.now,
+  );
   const endTurn = () => turns.splice(0).forEach((flush) => flush());
-  return { sockets, roomSockets, endTurn, turnsScheduled: () => turns.length };
+  return { sockets, roomSockets, endTurn, turnsScheduled: () => turns.length, delays, clock };
 }
 
 const pong = (seq: number, ref = `r${seq}`): ServerFrame => ({ type: "pong", seq, ref });
@@ -88,5 +97,19 @@ describe("room sockets keep batches bounded", () => {
     expect(a!.sent.length).toBeGreaterThan(1);
     expect(Math.max(...a!.sent.map((t) => t.length))).toBeLessThan(70_000);
     expect(a!.frames().map((f) => f.seq)).toEqual([1, 2, 3, 4, 5]);
+  });
+});
+
+describe("room sockets coalesce across events only under load", () => {
+  it("a quiet room flushes at the end of the turn; a flush soon after another waits out the rest of the window", () => {
+    const { roomSockets, endTurn, delays, clock } = room(["a"]);
+    roomSockets.deliver({ kind: "all" }, pong(1));
+    endTurn();
+    clock.now += 3;
+    roomSockets.deliver({ kind: "all" }, pong(2));
+    endTurn();
+    clock.now += coalesceWindowMs + 1;
+    roomSockets.deliver({ kind: "all" }, pong(3));
+    expect(delays).toEqual([0, coalesceWindowMs - 3, 0]);
   });
 });

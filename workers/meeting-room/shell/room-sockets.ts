@@ -20,8 +20,15 @@ export interface SocketMemory {
 
 type BareError = Omit<Extract<ServerFrame, { type: "error" }>, "seq">;
 
-/** Runs `flush` once the room's current turn is over; the shell passes the runtime's timer. */
-export type FlushScheduler = (flush: () => void) => void;
+/** Runs `flush` after `delayMs` (0: once the room's current turn is over); the runtime's timer by default. */
+export type FlushScheduler = (flush: () => void, delayMs: number) => void;
+
+/**
+ * A socket flushed less than this long ago waits out the rest before the next flush: under load the frames of
+ * several events go out as one message (one send, one compression); a quiet room (last flush longer ago) sends
+ * at the end of the turn, as before. Bounds the latency coalescing can add.
+ */
+export const coalesceWindowMs = 10;
 
 /**
  * The room's hibernating WebSockets, tagged by identity: accepting, addressing and closing them. Frames are
@@ -33,10 +40,12 @@ export class RoomSockets {
   /** Serialised frames per socket, in seq order, waiting for the end of the turn. */
   private readonly queued = new Map<WebSocket, Queued>();
   private flushPending = false;
+  private lastFlushAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ctx: DurableObjectState,
-    private readonly scheduleFlush: FlushScheduler = (flush) => setTimeout(flush, 0),
+    private readonly scheduleFlush: FlushScheduler = (flush, delayMs) => setTimeout(flush, delayMs),
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** One socket per identity: a second connection (new tab, reconnect racing the old close) replaces the first. */
@@ -92,6 +101,7 @@ export class RoomSockets {
   /** Sends everything queued: per socket one message, a batch when the turn produced several frames for it. */
   flush(): void {
     this.flushPending = false;
+    this.lastFlushAt = this.now();
     for (const [socket, { texts }] of this.queued) sendText(socket, asMessage(texts));
     this.queued.clear();
   }
@@ -109,7 +119,8 @@ export class RoomSockets {
     } else this.queued.set(socket, { texts: [text], chars: text.length });
     if (this.flushPending) return;
     this.flushPending = true;
-    this.scheduleFlush(() => this.flush());
+    const sinceLast = this.now() - this.lastFlushAt;
+    this.scheduleFlush(() => this.flush(), sinceLast >= coalesceWindowMs ? 0 : coalesceWindowMs - sinceLast);
   }
 
   private closeSocket(socket: WebSocket, code: number, reason: string): void {
