@@ -36,7 +36,9 @@ function room(identities: string[]) {
     },
     () => clock.now,
   );
-  const endTurn = () => turns.splice(0).forEach((flush) => flush());
+  const endTurn = () => {
+    for (const flush of turns.splice(0)) flush();
+  };
   return { sockets, roomSockets, endTurn, turnsScheduled: () => turns.length, delays, clock };
 }
 
