@@ -9,6 +9,7 @@ node_modules/.bin/tsc --noEmit -p tsconfig.json
 # The pure core type-checks with no runtime globals; the page with DOM types only.
 node_modules/.bin/tsc --noEmit -p tsconfig.pure.json
 node_modules/.bin/tsc --noEmit -p web/tsconfig.json
-# Layers and cycles (.dependency-cruiser.cjs).
+# Lint and formatting (biome.json), then layers and cycles (.dependency-cruiser.cjs).
+node_modules/.bin/biome ci .
 node_modules/.bin/depcruise --config .dependency-cruiser.cjs protocol schema media-fleet workers functions web/src scripts bench test
 exec node_modules/.bin/vitest run "$@"
