@@ -10,19 +10,31 @@
  *   web/                           protocol, itself
  * and no cycles anywhere. docs/architecture.md draws the same picture.
  */
-const runtimePackages = "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|ws$)";
+const runtimePackages =
+  "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|ws$)";
 const pure = "^(protocol|workers/meeting-room/core)/|^media-fleet/(?!livekit/)";
 
 module.exports = {
   forbidden: [
-    { name: "no-cycles", severity: "error", comment: "A cycle makes two modules one; break it with a third.", from: {}, to: { circular: true } },
+    {
+      name: "no-cycles",
+      severity: "error",
+      comment: "A cycle makes two modules one; break it with a third.",
+      from: {},
+      to: { circular: true },
+    },
     {
       name: "protocol-imports-nothing-of-ours",
       severity: "error",
       from: { path: "^protocol/" },
       to: { path: "^(workers|media-fleet|schema|functions|web|scripts|bench|test)/" },
     },
-    { name: "schema-only-protocol", severity: "error", from: { path: "^schema/" }, to: { path: "^(workers|media-fleet|functions|web|scripts|bench|test)/" } },
+    {
+      name: "schema-only-protocol",
+      severity: "error",
+      from: { path: "^schema/" },
+      to: { path: "^(workers|media-fleet|functions|web|scripts|bench|test)/" },
+    },
     {
       name: "media-fleet-never-imports-workers",
       severity: "error",
@@ -50,7 +62,12 @@ module.exports = {
       from: { path: pure, pathNot: "\\.test\\.ts$" },
       to: { dependencyTypes: ["npm", "npm-dev", "core", "unknown", "undetermined"], path: runtimePackages },
     },
-    { name: "web-only-protocol", severity: "error", from: { path: "^web/" }, to: { path: "^(workers|media-fleet|schema|functions|scripts|bench|test)/" } },
+    {
+      name: "web-only-protocol",
+      severity: "error",
+      from: { path: "^web/" },
+      to: { path: "^(workers|media-fleet|schema|functions|scripts|bench|test)/" },
+    },
     {
       name: "functions-stay-off-the-edge",
       severity: "error",
@@ -70,7 +87,11 @@ module.exports = {
     exclude: { path: "^(node_modules|\\.cache|\\.data|\\.wrangler|dist)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
-    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".js", ".mjs", ".cjs", ".json"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".mjs", ".cjs", ".json"],
+    },
     moduleSystems: ["es6", "cjs"],
   },
 };

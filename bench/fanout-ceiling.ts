@@ -21,9 +21,28 @@ export async function startFanoutCeiling(timeoutMs = 90_000): Promise<FanoutCeil
   const persistTo = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-ceiling-"));
   const child = spawn(
     path.join(repoRoot, "node_modules/.bin/wrangler"),
-    ["dev", "-c", "bench/fanout-ceiling/wrangler.toml", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspectorPort),
-      "--persist-to", persistTo, "--log-level", "warn", "--show-interactive-dev-session=false"],
-    { cwd: repoRoot, detached: true, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" } },
+    [
+      "dev",
+      "-c",
+      "bench/fanout-ceiling/wrangler.toml",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspectorPort),
+      "--persist-to",
+      persistTo,
+      "--log-level",
+      "warn",
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: repoRoot,
+      detached: true,
+      stdio: "ignore",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
+    },
   );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid) {
@@ -38,7 +57,10 @@ export async function startFanoutCeiling(timeoutMs = 90_000): Promise<FanoutCeil
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`fan-out ceiling worker exited with ${child.exitCode}`);
-    const answered = await fetch(`http://127.0.0.1:${port}/`).then(() => true, () => false);
+    const answered = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => true,
+      () => false,
+    );
     if (answered) break;
     if (Date.now() > deadline) {
       await stop();

@@ -28,7 +28,12 @@ export interface MediaTokensBenchOptions {
   joinTokens: number;
 }
 
-export const defaultMediaTokensBenchOptions: MediaTokensBenchOptions = { es256Ops: 3_000, hs256Ops: 10_000, warmupOps: 500, joinTokens: 1_000 };
+export const defaultMediaTokensBenchOptions: MediaTokensBenchOptions = {
+  es256Ops: 3_000,
+  hs256Ops: 10_000,
+  warmupOps: 500,
+  joinTokens: 1_000,
+};
 
 /** The Worker's default `JOIN_TOKEN_ISSUER` (workers/env.ts). */
 const issuer = "edge-meetings";
@@ -102,7 +107,8 @@ export async function benchMediaTokens(options: MediaTokensBenchOptions = defaul
     });
     const verified = await sfuVerifier.verify(token);
     // A token the SFU would read as someone else, or for another room, would make the figures meaningless.
-    if (verified.sub !== claims.identity || verified.video?.room !== room) throw new Error("LiveKit token does not carry the join token's identity and room");
+    if (verified.sub !== claims.identity || verified.video?.room !== room)
+      throw new Error("LiveKit token does not carry the join token's identity and room");
     return token;
   };
 
@@ -116,7 +122,8 @@ export async function benchMediaTokens(options: MediaTokensBenchOptions = defaul
     at.addGrant({ roomJoin: true, room, canPublish: true, canSubscribe: true });
     const token = await at.toJwt();
     const verified = await sfuVerifier.verify(token);
-    if (verified.sub !== claims.identity || verified.video?.room !== room) throw new Error("SDK token does not carry the identity and room");
+    if (verified.sub !== claims.identity || verified.video?.room !== room)
+      throw new Error("SDK token does not carry the identity and room");
     return token;
   };
 

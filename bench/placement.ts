@@ -39,16 +39,37 @@ const regions: [id: string, continent: Continent, latitude: number, longitude: n
 
 /** Where the simulated clients are: [country, continent, latitude, longitude]; each hint jitters one of them. */
 const cities: [string, Continent, number, number][] = [
-  ["US", "NA", 40.7, -74.0], ["US", "NA", 34.1, -118.2], ["US", "NA", 41.9, -87.6], ["US", "NA", 29.8, -95.4],
-  ["CA", "NA", 43.7, -79.4], ["MX", "NA", 19.4, -99.1], ["BR", "SA", -23.6, -46.6], ["AR", "SA", -34.6, -58.4],
-  ["CO", "SA", 4.7, -74.1], ["GB", "EU", 51.5, -0.1], ["FR", "EU", 48.9, 2.4], ["DE", "EU", 52.5, 13.4],
-  ["ES", "EU", 40.4, -3.7], ["IT", "EU", 45.5, 9.2], ["PL", "EU", 52.2, 21.0], ["SE", "EU", 59.3, 18.1],
-  ["TR", "AS", 41.0, 29.0], ["AE", "AS", 25.2, 55.3], ["IN", "AS", 19.1, 72.9], ["IN", "AS", 28.6, 77.2],
-  ["SG", "AS", 1.35, 103.8], ["ID", "AS", -6.2, 106.8], ["JP", "AS", 35.7, 139.7], ["KR", "AS", 37.6, 127.0],
-  ["AU", "OC", -33.9, 151.2], ["NZ", "OC", -36.8, 174.8], ["ZA", "AF", -26.2, 28.0], ["NG", "AF", 6.5, 3.4],
-  ["EG", "AF", 30.0, 31.2], ["KE", "AF", -1.3, 36.8],
+  ["US", "NA", 40.7, -74.0],
+  ["US", "NA", 34.1, -118.2],
+  ["US", "NA", 41.9, -87.6],
+  ["US", "NA", 29.8, -95.4],
+  ["CA", "NA", 43.7, -79.4],
+  ["MX", "NA", 19.4, -99.1],
+  ["BR", "SA", -23.6, -46.6],
+  ["AR", "SA", -34.6, -58.4],
+  ["CO", "SA", 4.7, -74.1],
+  ["GB", "EU", 51.5, -0.1],
+  ["FR", "EU", 48.9, 2.4],
+  ["DE", "EU", 52.5, 13.4],
+  ["ES", "EU", 40.4, -3.7],
+  ["IT", "EU", 45.5, 9.2],
+  ["PL", "EU", 52.2, 21.0],
+  ["SE", "EU", 59.3, 18.1],
+  ["TR", "AS", 41.0, 29.0],
+  ["AE", "AS", 25.2, 55.3],
+  ["IN", "AS", 19.1, 72.9],
+  ["IN", "AS", 28.6, 77.2],
+  ["SG", "AS", 1.35, 103.8],
+  ["ID", "AS", -6.2, 106.8],
+  ["JP", "AS", 35.7, 139.7],
+  ["KR", "AS", 37.6, 127.0],
+  ["AU", "OC", -33.9, 151.2],
+  ["NZ", "OC", -36.8, 174.8],
+  ["ZA", "AF", -26.2, 28.0],
+  ["NG", "AF", 6.5, 3.4],
+  ["EG", "AF", 30.0, 31.2],
+  ["KE", "AF", -1.3, 36.8],
 ];
-
 
 function syntheticFleet(nodes: number): FleetConfig {
   const result = parseFleetConfig({
@@ -96,7 +117,13 @@ function syntheticHints(count: number, next: () => number): LocationHint[] {
   return Array.from({ length: count }, () => {
     const [country, continent, latitude, longitude] = cities[Math.floor(next() * cities.length)]!;
     // Cloudflare sends coordinates as strings.
-    return { country, continent, latitude: (latitude + (next() - 0.5) * 4).toFixed(4), longitude: (longitude + (next() - 0.5) * 4).toFixed(4), colo: "XXX" };
+    return {
+      country,
+      continent,
+      latitude: (latitude + (next() - 0.5) * 4).toFixed(4),
+      longitude: (longitude + (next() - 0.5) * 4).toFixed(4),
+      colo: "XXX",
+    };
   });
 }
 
@@ -108,7 +135,12 @@ function naivePlacement(fleet: FleetConfig, statuses: Map<NodeId, NodeStatus>, h
     for (const node of region.nodes) {
       const s = statuses.get(node.id);
       if (!s || !s.healthy || s.draining || !(s.statsAgeMs <= 10_000)) continue;
-      if (s.participants + expected > node.capacity.maxParticipants || s.rooms + 1 > (node.capacity.maxRooms ?? Infinity) || !(s.cpu < 0.85)) continue;
+      if (
+        s.participants + expected > node.capacity.maxParticipants ||
+        s.rooms + 1 > (node.capacity.maxRooms ?? Infinity) ||
+        !(s.cpu < 0.85)
+      )
+        continue;
       const score = 0.5 * ((s.participants + expected) / node.capacity.maxParticipants) + 0.5 * s.cpu;
       candidates.push({ node, km: greatCircleKm(client, region.location!), score });
     }

@@ -270,7 +270,11 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
     const meeting = await postJson<{ id: string }>("/v1/meetings", tenant.apiKey, { title: "bench fan-out", maxParticipants: seats });
     const tokens: { token: string; connectUrl: string }[] = [];
     await runBounded(seats, 16, async (i) => {
-      tokens[i] = await postJson(`/v1/meetings/${meeting.id}/tokens`, tenant.apiKey, { identity: `bench-${i}`, role: "participant", ttlSeconds: 900 });
+      tokens[i] = await postJson(`/v1/meetings/${meeting.id}/tokens`, tenant.apiKey, {
+        identity: `bench-${i}`,
+        role: "participant",
+        ttlSeconds: 900,
+      });
     });
     // Bounded, because the end request queues behind any chat frames the room has not handled yet.
     const end = () => postJson(`/v1/meetings/${meeting.id}/end`, tenant.apiKey, {}, AbortSignal.timeout(3000)).then(() => undefined);
@@ -282,7 +286,12 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
   try {
     for (const deflate of [true, false]) {
       // The baseline runs first: a room that fell behind keeps working through its queue after its run.
-      const baseline = await startSocketIoBaseline({ signingKeys: JSON.stringify(secrets.joinTokenSigningKeys), issuer, redisHost: host, redisPort: ports.redis });
+      const baseline = await startSocketIoBaseline({
+        signingKeys: JSON.stringify(secrets.joinTokenSigningKeys),
+        issuer,
+        redisHost: host,
+        redisPort: ports.redis,
+      });
       try {
         const { tokens } = await ourMeeting();
         results.push({
@@ -297,7 +306,10 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
       results.push({
         system: "minimal DO (runtime ceiling)",
         deflate,
-        result: await sweep((_i, onChat) => WsRoomClient.join(ceiling.url(room), { deflate, hello: false, chatFrame: ceilingChat }, onChat), options),
+        result: await sweep(
+          (_i, onChat) => WsRoomClient.join(ceiling.url(room), { deflate, hello: false, chatFrame: ceilingChat }, onChat),
+          options,
+        ),
       });
       const ours = await ourMeeting();
       results.push({

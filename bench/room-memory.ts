@@ -67,12 +67,20 @@ export async function benchRoomMemory(options: MemoryOptions = defaultMemoryOpti
   const secrets = await loadOrCreateSecrets();
   const tenant = await provisionTenant(databaseUrl(secrets), "bench room memory");
   const meetings = await Promise.all(
-    Array.from({ length: m }, () => postJson<{ id: string }>("/v1/meetings", tenant.apiKey, { title: "bench memory", maxParticipants: per })),
+    Array.from({ length: m }, () =>
+      postJson<{ id: string }>("/v1/meetings", tenant.apiKey, { title: "bench memory", maxParticipants: per }),
+    ),
   );
   const urls: string[] = [];
   await runBounded(m * per, 16, async (i) => {
     const meeting = meetings[i % m]!;
-    urls[i] = (await postJson<{ connectUrl: string }>(`/v1/meetings/${meeting.id}/tokens`, tenant.apiKey, { identity: `idle-${i}`, role: "participant", ttlSeconds: 900 })).connectUrl;
+    urls[i] = (
+      await postJson<{ connectUrl: string }>(`/v1/meetings/${meeting.id}/tokens`, tenant.apiKey, {
+        identity: `idle-${i}`,
+        role: "participant",
+        ttlSeconds: 900,
+      })
+    ).connectUrl;
   });
   const pid = workerdPid();
   const before = residentBytes(pid);

@@ -21,7 +21,11 @@ const video = { width: 160, height: 120, fps: 10 };
 type SfuJoin = Extract<ServerFrame, { type: "sfu_join" }>;
 
 async function postJson<T>(path: string, apiKey: string, body: unknown): Promise<T> {
-  const response = await fetch(`${workerUrl}${path}`, { method: "POST", headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+  const response = await fetch(`${workerUrl}${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${apiKey}`, "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
   if (!response.ok) throw new Error(`POST ${path} answered ${response.status}`);
   return (await response.json()) as T;
 }
@@ -33,7 +37,10 @@ async function everyoneReceiving(credentials: Array<{ identity: string; url: str
   await Promise.all(
     bots.map((bot, i) =>
       bot.waitUntil(
-        () => credentials.every((other, j) => i === j || (bot.from(other.identity).videoFrames > 0 && bot.from(other.identity).audioFrames > 0)),
+        () =>
+          credentials.every(
+            (other, j) => i === j || (bot.from(other.identity).videoFrames > 0 && bot.from(other.identity).audioFrames > 0),
+          ),
         30_000,
         `${credentials[i]!.identity} receiving everyone`,
       ),
@@ -45,7 +52,15 @@ async function everyoneReceiving(credentials: Array<{ identity: string; url: str
 async function ourSwitch(apiKey: string): Promise<number> {
   const meeting = await postJson<{ id: string }>("/v1/meetings", apiKey, { title: "bench sfu switch" });
   const urls: string[] = [];
-  for (let i = 0; i < participants; i++) urls.push((await postJson<{ connectUrl: string }>(`/v1/meetings/${meeting.id}/tokens`, apiKey, { identity: `p${i}`, role: i ? "participant" : "host" })).connectUrl);
+  for (let i = 0; i < participants; i++)
+    urls.push(
+      (
+        await postJson<{ connectUrl: string }>(`/v1/meetings/${meeting.id}/tokens`, apiKey, {
+          identity: `p${i}`,
+          role: i ? "participant" : "host",
+        })
+      ).connectUrl,
+    );
   const clients: RoomClient[] = [];
   for (const url of urls.slice(0, -1)) clients.push(await RoomClient.join(url));
   const started = performance.now();
@@ -91,8 +106,12 @@ export async function benchSfuSwitch(): Promise<void> {
   const o = summarize(ours, 0);
   const b = summarize(baseline, 0);
   const ms = (v: number) => `${v.toFixed(0).padStart(6)} ms`;
-  console.log(`\nPeer to peer → SFU: ${participants} participants (rtc-node bots, ${video.width}x${video.height}@${video.fps} + audio), ${rounds} rounds each`);
-  console.log(`baseline: bots join LiveKit directly with ready tokens   p50 ${ms(b.p50)}  max ${ms(Math.max(...baseline))}  (first connect → all receiving all)`);
+  console.log(
+    `\nPeer to peer → SFU: ${participants} participants (rtc-node bots, ${video.width}x${video.height}@${video.fps} + audio), ${rounds} rounds each`,
+  );
+  console.log(
+    `baseline: bots join LiveKit directly with ready tokens   p50 ${ms(b.p50)}  max ${ms(Math.max(...baseline))}  (first connect → all receiving all)`,
+  );
   console.log(`ours: 5th hello → placement → sfu_join → all receiving   p50 ${ms(o.p50)}  max ${ms(Math.max(...ours))}`);
   console.log(`ratio (ours / baseline): p50 ${(o.p50 / b.p50).toFixed(2)}x`);
 }

@@ -34,7 +34,9 @@ export async function startSocketIoBaseline(options: Omit<BaselineStart, "type">
   const reply = await Promise.race([
     once(child, "message").then(([message]) => message as BaselineReply),
     exited.then(([code]): BaselineReply => ({ type: "failed", message: `exited with ${code}` })),
-    new Promise<BaselineReply>((resolve) => (timer = setTimeout(() => resolve({ type: "failed", message: "not ready in time" }), timeoutMs))),
+    new Promise<BaselineReply>(
+      (resolve) => (timer = setTimeout(() => resolve({ type: "failed", message: "not ready in time" }), timeoutMs)),
+    ),
   ]);
   clearTimeout(timer);
   if (reply.type !== "ready") {

@@ -16,7 +16,11 @@ export const mediaFleetErrorCodes = [
 export type MediaFleetErrorCode = (typeof mediaFleetErrorCodes)[number];
 
 /** The codes a "does not exist" answer can mean, told apart by what was asked for. */
-export const notFoundCodes = ["room_not_found", "participant_not_found", "track_not_found"] as const satisfies readonly MediaFleetErrorCode[];
+export const notFoundCodes = [
+  "room_not_found",
+  "participant_not_found",
+  "track_not_found",
+] as const satisfies readonly MediaFleetErrorCode[];
 export type NotFoundCode = (typeof notFoundCodes)[number];
 
 /** Every failure of a `MediaFleet` call; `message` is for logs (tokens redacted), `code` is for decisions. */

@@ -95,7 +95,9 @@ describe("parseFleetConfig", () => {
 
   it("rejects an empty fleet and a region without nodes", () => {
     expect(issuesOf(parseFleetConfig({ regions: [] }))).toEqual(["regions: the fleet needs at least one region"]);
-    expect(issuesOf(parseFleetConfig({ regions: [region("us-east", [])] }))).toEqual(["regions[0].nodes: a region needs at least one node"]);
+    expect(issuesOf(parseFleetConfig({ regions: [region("us-east", [])] }))).toEqual([
+      "regions[0].nodes: a region needs at least one node",
+    ]);
   });
 
   it.each([null, "fleet", 42, [], {}])("rejects %j as a fleet", (raw) => {
@@ -167,7 +169,14 @@ describe("fleetConfigFromEnv", () => {
     expect(fleet.regions).toHaveLength(1);
     expect(fleet.regions[0]!.id).toBe("local");
     expect(fleet.regions[0]!.nodes).toEqual([
-      expect.objectContaining({ id: "local-1", regionId: "local", url: livekitEnv.LIVEKIT_URL, apiKey: "devkey", apiSecret: secret, kind: "self-hosted" }),
+      expect.objectContaining({
+        id: "local-1",
+        regionId: "local",
+        url: livekitEnv.LIVEKIT_URL,
+        apiKey: "devkey",
+        apiSecret: secret,
+        kind: "self-hosted",
+      }),
     ]);
   });
 
@@ -178,14 +187,18 @@ describe("fleetConfigFromEnv", () => {
   });
 
   it("names the missing variables, and only them", () => {
-    expect(issuesOf(fleetConfigFromEnv({ LIVEKIT_API_SECRET: secret }))).toEqual(["set MEDIA_FLEET_CONFIG, or LIVEKIT_URL, LIVEKIT_API_KEY"]);
+    expect(issuesOf(fleetConfigFromEnv({ LIVEKIT_API_SECRET: secret }))).toEqual([
+      "set MEDIA_FLEET_CONFIG, or LIVEKIT_URL, LIVEKIT_API_KEY",
+    ]);
   });
 
   it("reports a bad LIVEKIT_URL or LIVEKIT_REGION by variable name", () => {
     expect(issuesOf(fleetConfigFromEnv({ ...livekitEnv, LIVEKIT_URL: "localhost:7880" }))).toEqual([
       "LIVEKIT_URL: must be an http, https, ws or wss URL",
     ]);
-    expect(issuesOf(fleetConfigFromEnv({ ...livekitEnv, LIVEKIT_REGION: "EU West" })).every((i) => i.startsWith("LIVEKIT_REGION: "))).toBe(true);
+    expect(issuesOf(fleetConfigFromEnv({ ...livekitEnv, LIVEKIT_REGION: "EU West" })).every((i) => i.startsWith("LIVEKIT_REGION: "))).toBe(
+      true,
+    );
   });
 
   it("prefers MEDIA_FLEET_CONFIG over the LIVEKIT_* variables", () => {
@@ -215,7 +228,9 @@ describe("redactFleet", () => {
     expect(redacted.regions[1]).toEqual({
       id: "eu-west",
       location: { continent: "EU", latitude: 53.3, longitude: -6.3 },
-      nodes: [{ id: "euw-1", url: "https://euw-1.example.net:7880", apiKey: "key-euw-1", kind: "cloud", capacity: { maxParticipants: 500 } }],
+      nodes: [
+        { id: "euw-1", url: "https://euw-1.example.net:7880", apiKey: "key-euw-1", kind: "cloud", capacity: { maxParticipants: 500 } },
+      ],
     });
   });
 

@@ -1,12 +1,10 @@
 import { z } from "zod";
 import { NodeId, RegionId } from "../protocol/ids.ts";
 
-
 /**
  * The media fleet as configured: regions, each holding LiveKit nodes. Pure: validated from JSON or from the
  * single-node LIVEKIT_* variables, never throws, and never echoes a secret in an issue.
  */
-
 
 /** Continent codes as Cloudflare reports them in `request.cf.continent`. */
 export const continents = ["AF", "AN", "AS", "EU", "NA", "OC", "SA"] as const;
@@ -105,7 +103,8 @@ export const fleetConfigSchema = z
     const regionSeen = new Set<string>();
     const nodeSeen = new Map<string, string>();
     fleet.regions.forEach((region, r) => {
-      if (regionSeen.has(region.id)) ctx.addIssue({ code: "custom", path: ["regions", r, "id"], message: `duplicate region id "${region.id}"` });
+      if (regionSeen.has(region.id))
+        ctx.addIssue({ code: "custom", path: ["regions", r, "id"], message: `duplicate region id "${region.id}"` });
       regionSeen.add(region.id);
       if (fleet.regions.length > 1 && !region.location) {
         ctx.addIssue({ code: "custom", path: ["regions", r, "location"], message: "is required when the fleet has more than one region" });
@@ -113,7 +112,11 @@ export const fleetConfigSchema = z
       region.nodes.forEach((node, n) => {
         const first = nodeSeen.get(node.id);
         if (first !== undefined) {
-          ctx.addIssue({ code: "custom", path: ["regions", r, "nodes", n, "id"], message: `duplicate node id "${node.id}" (first in region "${first}")` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["regions", r, "nodes", n, "id"],
+            message: `duplicate node id "${node.id}" (first in region "${first}")`,
+          });
         } else nodeSeen.set(node.id, region.id);
       });
     });
@@ -212,7 +215,11 @@ export function fleetNodes(fleet: FleetConfig): FleetNode[] {
 }
 
 export interface RedactedFleet {
-  regions: { id: string; location?: RegionLocation; nodes: { id: string; url: string; apiKey: string; kind: NodeKind; capacity: NodeCapacity; clusterRegion?: string }[] }[];
+  regions: {
+    id: string;
+    location?: RegionLocation;
+    nodes: { id: string; url: string; apiKey: string; kind: NodeKind; capacity: NodeCapacity; clusterRegion?: string }[];
+  }[];
 }
 
 /** The fleet as it may be logged: everything but the API secrets. */

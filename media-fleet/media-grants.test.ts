@@ -30,7 +30,10 @@ describe("media grants per role", () => {
   });
 
   it("a participant publishes every source by default, or only the policy's participant sources", () => {
-    expect(grantFor("participant", closed)).toMatchObject({ canPublish: true, canPublishSources: ["camera", "microphone", "screen_share"] });
+    expect(grantFor("participant", closed)).toMatchObject({
+      canPublish: true,
+      canPublishSources: ["camera", "microphone", "screen_share"],
+    });
     expect(grantFor("participant", { guestsCanPublish: false, participantSources: ["microphone", "camera"] })).toMatchObject({
       canPublish: true,
       canPublishSources: ["camera", "microphone"],

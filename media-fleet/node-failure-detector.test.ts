@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { defaultFailurePolicy, nextProbeAt, observeProbe, observeTrouble, probeAsked, watchNode, type NodeWatch } from "./node-failure-detector.ts";
+import {
+  defaultFailurePolicy,
+  nextProbeAt,
+  observeProbe,
+  observeTrouble,
+  probeAsked,
+  watchNode,
+  type NodeWatch,
+} from "./node-failure-detector.ts";
 
 const { probeIntervalMs, recheckMs, reportTtlMs } = defaultFailurePolicy;
 

@@ -4,7 +4,15 @@ import { parseFleetConfig, type FleetConfig } from "./fleet-config.ts";
 import type { NodeId } from "../protocol/ids.ts";
 import type { LocationHint } from "../protocol/location-hint.ts";
 import { rankRegions } from "./region-distance.ts";
-import { defaultPlacementPolicy, placementPolicyFor, replaceAfterFailure, selectNode, type NodeStatus, type Placement, type PlacementPolicy } from "./node-selection.ts";
+import {
+  defaultPlacementPolicy,
+  placementPolicyFor,
+  replaceAfterFailure,
+  selectNode,
+  type NodeStatus,
+  type Placement,
+  type PlacementPolicy,
+} from "./node-selection.ts";
 
 const node = (id: string, maxParticipants = 100, maxRooms?: number) => ({
   id,
@@ -24,7 +32,11 @@ function buildFleet(raw: unknown): FleetConfig {
 /** Listed out of id order on purpose: ties must go to the smaller id, not to the first listed. */
 const fleet = buildFleet({
   regions: [
-    { id: "us-east", location: { continent: "NA", latitude: 39, longitude: -77.5 }, nodes: [node("use-b"), node("use-a"), node("use-c", 100, 2)] },
+    {
+      id: "us-east",
+      location: { continent: "NA", latitude: 39, longitude: -77.5 },
+      nodes: [node("use-b"), node("use-a"), node("use-c", 100, 2)],
+    },
     { id: "eu-west", location: { continent: "EU", latitude: 53.3, longitude: -6.3 }, nodes: [node("euw-b"), node("euw-a")] },
     { id: "ap-south", location: { continent: "AS", latitude: 19.1, longitude: 72.9 }, nodes: [node("aps-big", 200), node("aps-a")] },
   ],
@@ -47,14 +59,21 @@ const statuses = (changes: Record<string, Partial<NodeStatus> | undefined> = {})
 const full = { participants: 100 };
 const down = { healthy: false };
 
-const place = (s: Map<NodeId, NodeStatus>, hint: LocationHint | undefined = london, expectedParticipants = 1, extra: { current?: string } = {}, policy?: PlacementPolicy) =>
-  selectNode(fleet, s, { hint, expectedParticipants, ...(extra.current ? { current: { nodeId: id(extra.current) } } : {}) }, policy);
+const place = (
+  s: Map<NodeId, NodeStatus>,
+  hint: LocationHint | undefined = london,
+  expectedParticipants = 1,
+  extra: { current?: string } = {},
+  policy?: PlacementPolicy,
+) => selectNode(fleet, s, { hint, expectedParticipants, ...(extra.current ? { current: { nodeId: id(extra.current) } } : {}) }, policy);
 
 const placed = (regionId: string, nodeId: string, reason: string): Placement => ({ ok: true, regionId, nodeId, reason }) as Placement;
 
 describe("selectNode: nearest region, least-loaded node", () => {
   it("places a London meeting in eu-west on its least-loaded node", () => {
-    expect(place(statuses({ "euw-a": { participants: 30, cpu: 0.3 }, "euw-b": { participants: 10, cpu: 0.1 } }))).toEqual(placed("eu-west", "euw-b", "nearest"));
+    expect(place(statuses({ "euw-a": { participants: 30, cpu: 0.3 }, "euw-b": { participants: 10, cpu: 0.1 } }))).toEqual(
+      placed("eu-west", "euw-b", "nearest"),
+    );
   });
 
   it("weighs participant utilisation and cpu together", () => {
@@ -89,8 +108,12 @@ describe("selectNode: nearest region, least-loaded node", () => {
 
 describe("selectNode: which nodes may take a meeting", () => {
   it("fills a node exactly to capacity but not past it", () => {
-    expect(place(statuses({ "euw-a": { participants: 90 }, "euw-b": { participants: 95 } }), london, 10)).toMatchObject({ nodeId: "euw-a" });
-    expect(place(statuses({ "euw-a": { participants: 91 }, "euw-b": { participants: 90 } }), london, 10)).toMatchObject({ nodeId: "euw-b" });
+    expect(place(statuses({ "euw-a": { participants: 90 }, "euw-b": { participants: 95 } }), london, 10)).toMatchObject({
+      nodeId: "euw-a",
+    });
+    expect(place(statuses({ "euw-a": { participants: 91 }, "euw-b": { participants: 90 } }), london, 10)).toMatchObject({
+      nodeId: "euw-b",
+    });
   });
 
   it("skips a node at or above the cpu threshold", () => {
@@ -118,7 +141,10 @@ describe("selectNode: which nodes may take a meeting", () => {
 
   it("follows a stricter policy when given one", () => {
     const policy = { cpuThreshold: 0.5, staleAfterMs: 2000, participantWeight: 0.5 };
-    expect(place(statuses({ "euw-a": { cpu: 0.5 }, "euw-b": { statsAgeMs: 2001 } }), london, 1, {}, policy)).toMatchObject({ regionId: "us-east", reason: "spillover" });
+    expect(place(statuses({ "euw-a": { cpu: 0.5 }, "euw-b": { statsAgeMs: 2001 } }), london, 1, {}, policy)).toMatchObject({
+      regionId: "us-east",
+      reason: "spillover",
+    });
   });
 });
 
@@ -128,7 +154,13 @@ describe("selectNode: spillover", () => {
   });
 
   it("spills when the nearest region is down, and keeps going until a region has room", () => {
-    const s = statuses({ "euw-a": down, "euw-b": { draining: true }, "use-a": full, "use-b": { cpu: 0.9 }, "use-c": { statsAgeMs: 60_000 } });
+    const s = statuses({
+      "euw-a": down,
+      "euw-b": { draining: true },
+      "use-a": full,
+      "use-b": { cpu: 0.9 },
+      "use-c": { statsAgeMs: 60_000 },
+    });
     expect(place(s)).toEqual(placed("ap-south", "aps-big", "spillover"));
   });
 
@@ -139,14 +171,34 @@ describe("selectNode: spillover", () => {
 
 describe("selectNode: refusals", () => {
   it("refuses with no_healthy_node when every node is down, draining, stale or silent", () => {
-    const s = statuses({ "use-a": down, "use-b": { draining: true }, "use-c": { statsAgeMs: 30_000 }, "euw-a": undefined, "euw-b": down, "aps-a": down, "aps-big": down });
+    const s = statuses({
+      "use-a": down,
+      "use-b": { draining: true },
+      "use-c": { statsAgeMs: 30_000 },
+      "euw-a": undefined,
+      "euw-b": down,
+      "aps-a": down,
+      "aps-big": down,
+    });
     expect(place(s)).toEqual({ ok: false, code: "no_healthy_node", message: "every media node is unhealthy, draining or has stale stats" });
     expect(place(new Map())).toMatchObject({ ok: false, code: "no_healthy_node" });
   });
 
   it("refuses with fleet_full when healthy nodes exist but none has room", () => {
-    const s = statuses({ "use-a": full, "use-b": { cpu: 0.95 }, "use-c": { rooms: 2 }, "euw-a": down, "euw-b": { participants: 99 }, "aps-a": full, "aps-big": { participants: 199 } });
-    expect(place(s, london, 2)).toEqual({ ok: false, code: "fleet_full", message: "no healthy media node has room for 2 more participant(s)" });
+    const s = statuses({
+      "use-a": full,
+      "use-b": { cpu: 0.95 },
+      "use-c": { rooms: 2 },
+      "euw-a": down,
+      "euw-b": { participants: 99 },
+      "aps-a": full,
+      "aps-big": { participants: 199 },
+    });
+    expect(place(s, london, 2)).toEqual({
+      ok: false,
+      code: "fleet_full",
+      message: "no healthy media node has room for 2 more participant(s)",
+    });
   });
 
   it("refuses a meeting larger than any node", () => {
@@ -157,11 +209,15 @@ describe("selectNode: refusals", () => {
 
 describe("selectNode: stickiness", () => {
   it("keeps a meeting on its node even when a nearer or emptier one exists", () => {
-    expect(place(statuses({ "aps-a": { participants: 80, cpu: 0.7 } }), london, 1, { current: "aps-a" })).toEqual(placed("ap-south", "aps-a", "sticky"));
+    expect(place(statuses({ "aps-a": { participants: 80, cpu: 0.7 } }), london, 1, { current: "aps-a" })).toEqual(
+      placed("ap-south", "aps-a", "sticky"),
+    );
   });
 
   it("keeps a meeting on a node past its headroom: moving it would drop every call", () => {
-    expect(place(statuses({ "euw-b": { participants: 100, rooms: 50, cpu: 0.97 } }), london, 20, { current: "euw-b" })).toEqual(placed("eu-west", "euw-b", "sticky"));
+    expect(place(statuses({ "euw-b": { participants: 100, rooms: 50, cpu: 0.97 } }), london, 20, { current: "euw-b" })).toEqual(
+      placed("eu-west", "euw-b", "sticky"),
+    );
   });
 
   it.each([
@@ -214,10 +270,12 @@ describe("selectNode agrees with a naive reference", () => {
   /** Filter every node, sort all by (region rank, score, id), take the first: the rules, written the slow way. */
   function reference(s: Map<NodeId, NodeStatus>, hint: LocationHint, expected: number): Placement {
     const rank = rankRegions(fleet.regions, hint).regionIds;
-    const fit = fleet.regions.flatMap((r) => r.nodes).filter((n) => {
-      const st = s.get(n.id);
-      return st && st.healthy && !st.draining && st.statsAgeMs <= 10_000;
-    });
+    const fit = fleet.regions
+      .flatMap((r) => r.nodes)
+      .filter((n) => {
+        const st = s.get(n.id);
+        return st && st.healthy && !st.draining && st.statsAgeMs <= 10_000;
+      });
     if (!fit.length) return { ok: false, code: "no_healthy_node", message: "" };
     const room = fit
       .filter((n) => {
@@ -247,12 +305,17 @@ describe("selectNode agrees with a naive reference", () => {
 
   it("on random fleets of statuses", () => {
     fc.assert(
-      fc.property(fc.array(fc.option(status, { nil: undefined }), { minLength: allNodes.length, maxLength: allNodes.length }), hint, fc.integer({ min: 1, max: 120 }), (list, h, expected) => {
-        const s = new Map(allNodes.flatMap((n, i): [NodeId, NodeStatus][] => (list[i] ? [[n, list[i]]] : [])));
-        const ours = selectNode(fleet, s, { hint: h, expectedParticipants: expected });
-        const ref = reference(s, h, expected);
-        expect(ours.ok ? ours : { ok: false, code: ours.code }).toEqual(ref.ok ? ref : { ok: false, code: ref.code });
-      }),
+      fc.property(
+        fc.array(fc.option(status, { nil: undefined }), { minLength: allNodes.length, maxLength: allNodes.length }),
+        hint,
+        fc.integer({ min: 1, max: 120 }),
+        (list, h, expected) => {
+          const s = new Map(allNodes.flatMap((n, i): [NodeId, NodeStatus][] => (list[i] ? [[n, list[i]]] : [])));
+          const ours = selectNode(fleet, s, { hint: h, expectedParticipants: expected });
+          const ref = reference(s, h, expected);
+          expect(ours.ok ? ours : { ok: false, code: ours.code }).toEqual(ref.ok ? ref : { ok: false, code: ref.code });
+        },
+      ),
       { numRuns: 2000 },
     );
   });

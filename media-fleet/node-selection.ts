@@ -84,7 +84,11 @@ function indexOf(fleet: FleetConfig): FleetIndex {
     [...region.nodes]
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .map((fleetNode: FleetNode) => {
-        const node = { id: fleetNode.id, maxParticipants: fleetNode.capacity.maxParticipants, maxRooms: fleetNode.capacity.maxRooms ?? Infinity };
+        const node = {
+          id: fleetNode.id,
+          maxParticipants: fleetNode.capacity.maxParticipants,
+          maxRooms: fleetNode.capacity.maxRooms ?? Infinity,
+        };
         nodeById.set(node.id, { node, regionIndex });
         return node;
       }),

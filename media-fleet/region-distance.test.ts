@@ -26,7 +26,9 @@ const ids = (hint: LocationHint | undefined, within: readonly FleetRegion[] = re
 const first = (hint: LocationHint | undefined) => ids(hint)[0];
 /** The expected order computed the slow way: haversine to every region, sorted. */
 const byHaversine = (latitude: number, longitude: number) =>
-  [...regions].sort((a, b) => greatCircleKm({ latitude, longitude }, a.location!) - greatCircleKm({ latitude, longitude }, b.location!)).map((r) => r.id);
+  [...regions]
+    .sort((a, b) => greatCircleKm({ latitude, longitude }, a.location!) - greatCircleKm({ latitude, longitude }, b.location!))
+    .map((r) => r.id);
 
 describe("greatCircleKm", () => {
   it("measures London to New York at about 5,570 km", () => {
@@ -95,7 +97,9 @@ describe("rankRegions from a country or continent", () => {
   it("ranks every region on the client's continent before any nearer-looking one elsewhere", () => {
     // From Europe's centre, Istanbul (Asia) is nearer than Lisbon; the continent still wins.
     const within = [at("tr-ist", "AS", 41.0, 29.0), at("eu-lis", "EU", 38.7, -9.1)];
-    expect(greatCircleKm({ latitude: 50, longitude: 10 }, within[0]!.location!)).toBeLessThan(greatCircleKm({ latitude: 50, longitude: 10 }, within[1]!.location!));
+    expect(greatCircleKm({ latitude: 50, longitude: 10 }, within[0]!.location!)).toBeLessThan(
+      greatCircleKm({ latitude: 50, longitude: 10 }, within[1]!.location!),
+    );
     expect(ids({ continent: "eu" }, within)).toEqual(["eu-lis", "tr-ist"]);
   });
 
@@ -140,7 +144,12 @@ describe("rankRegions without a usable location", () => {
   });
 
   it("ranks regions with no location after every located one, in configuration order", () => {
-    const within = [{ id: "b-unplaced" as RegionId, nodes: [] }, at("us-east", "NA", 39, -77.5), { id: "a-unplaced" as RegionId, nodes: [] }, at("eu-west", "EU", 53.3, -6.3)];
+    const within = [
+      { id: "b-unplaced" as RegionId, nodes: [] },
+      at("us-east", "NA", 39, -77.5),
+      { id: "a-unplaced" as RegionId, nodes: [] },
+      at("eu-west", "EU", 53.3, -6.3),
+    ];
     expect(ids({ latitude: 51.5, longitude: -0.1 }, within)).toEqual(["eu-west", "us-east", "b-unplaced", "a-unplaced"]);
   });
 

@@ -7,7 +7,6 @@ import type { RegionId } from "../protocol/ids.ts";
  * nearest first. Precision hardly matters (regions are hundreds of km apart); determinism does.
  */
 
-
 export interface GeoPoint {
   latitude: number;
   longitude: number;
@@ -48,16 +47,52 @@ export const continentCentroids: Record<Continent, GeoPoint> = {
  * rounded. Any other country falls back to the continent Cloudflare reports with it.
  */
 const countryTable: Record<string, string> = {
-  US: "NA,39,-97", CA: "NA,46,-79", MX: "NA,21,-100",
-  BR: "SA,-17,-47", AR: "SA,-34,-62", CL: "SA,-33,-71", CO: "SA,5,-74", PE: "SA,-11,-76",
-  GB: "EU,53,-2", IE: "EU,53,-8", FR: "EU,47,2", DE: "EU,51,10", NL: "EU,52,5", ES: "EU,40,-4",
-  PT: "EU,39,-8", IT: "EU,43,12", SE: "EU,60,16", FI: "EU,62,25", PL: "EU,52,19", UA: "EU,49,31",
-  RU: "EU,56,40", TR: "AS,39,33",
-  IL: "AS,32,35", AE: "AS,25,55", SA: "AS,24,45", IN: "AS,21,78", PK: "AS,29,70", BD: "AS,24,90",
-  CN: "AS,32,112", HK: "AS,22,114", TW: "AS,24,121", JP: "AS,36,138", KR: "AS,37,127",
-  SG: "AS,1,104", MY: "AS,3,102", ID: "AS,-6,107", TH: "AS,14,101", VN: "AS,16,107", PH: "AS,13,122",
-  AU: "OC,-31,147", NZ: "OC,-40,174",
-  ZA: "AF,-28,27", NG: "AF,8,6", EG: "AF,29,31", KE: "AF,-1,37", MA: "AF,33,-7",
+  US: "NA,39,-97",
+  CA: "NA,46,-79",
+  MX: "NA,21,-100",
+  BR: "SA,-17,-47",
+  AR: "SA,-34,-62",
+  CL: "SA,-33,-71",
+  CO: "SA,5,-74",
+  PE: "SA,-11,-76",
+  GB: "EU,53,-2",
+  IE: "EU,53,-8",
+  FR: "EU,47,2",
+  DE: "EU,51,10",
+  NL: "EU,52,5",
+  ES: "EU,40,-4",
+  PT: "EU,39,-8",
+  IT: "EU,43,12",
+  SE: "EU,60,16",
+  FI: "EU,62,25",
+  PL: "EU,52,19",
+  UA: "EU,49,31",
+  RU: "EU,56,40",
+  TR: "AS,39,33",
+  IL: "AS,32,35",
+  AE: "AS,25,55",
+  SA: "AS,24,45",
+  IN: "AS,21,78",
+  PK: "AS,29,70",
+  BD: "AS,24,90",
+  CN: "AS,32,112",
+  HK: "AS,22,114",
+  TW: "AS,24,121",
+  JP: "AS,36,138",
+  KR: "AS,37,127",
+  SG: "AS,1,104",
+  MY: "AS,3,102",
+  ID: "AS,-6,107",
+  TH: "AS,14,101",
+  VN: "AS,16,107",
+  PH: "AS,13,122",
+  AU: "OC,-31,147",
+  NZ: "OC,-40,174",
+  ZA: "AF,-28,27",
+  NG: "AF,8,6",
+  EG: "AF,29,31",
+  KE: "AF,-1,37",
+  MA: "AF,33,-7",
 };
 
 const continentSet: ReadonlySet<string> = new Set(continents);
@@ -91,7 +126,9 @@ export function resolveHint(hint: LocationHint | undefined): ResolvedHint {
   const latitude = coordinate(hint.latitude, 90);
   const longitude = coordinate(hint.longitude, 180);
   if (latitude !== undefined && longitude !== undefined) {
-    return continent ? { point: { latitude, longitude }, continent, basis: "coordinates" } : { point: { latitude, longitude }, basis: "coordinates" };
+    return continent
+      ? { point: { latitude, longitude }, continent, basis: "coordinates" }
+      : { point: { latitude, longitude }, basis: "coordinates" };
   }
   if (fromCountry) return { point: fromCountry.point, continent: fromCountry.continent, basis: "country" };
   if (continent) return { point: continentCentroids[continent], continent, basis: "continent" };
@@ -158,7 +195,10 @@ export function createRegionRanker(regions: readonly FleetRegion[]): RegionRanke
 }
 
 /** One-off convenience: region ids nearest first. Build a ranker instead when ranking repeatedly. */
-export function rankRegions(regions: readonly FleetRegion[], hint: LocationHint | undefined): { regionIds: RegionId[]; basis: RankingBasis } {
+export function rankRegions(
+  regions: readonly FleetRegion[],
+  hint: LocationHint | undefined,
+): { regionIds: RegionId[]; basis: RankingBasis } {
   const { order, basis } = createRegionRanker(regions).rank(hint);
   return { regionIds: order.map((i) => regions[i]!.id), basis };
 }

@@ -6,19 +6,35 @@ const tenantId = "0b0c5f0e-3d0a-4c1e-9a49-9d7f1f2b3c4d";
 const meetingId = "7e1f4a2b-9c3d-4e5f-8a6b-1c2d3e4f5a6b";
 const now = Date.parse("2026-11-24T12:00:00Z");
 const room = { name: meetingMediaRoom(tenantId, meetingId), sid: "RM_1" };
-const event = (overrides: Partial<LiveKitWebhook>): LiveKitWebhook => ({ id: "EV_1", event: "room_started", createdAt: now / 1000 - 1, room, ...overrides });
+const event = (overrides: Partial<LiveKitWebhook>): LiveKitWebhook => ({
+  id: "EV_1",
+  event: "room_started",
+  createdAt: now / 1000 - 1,
+  room,
+  ...overrides,
+});
 
 describe("meeting media room names", () => {
   it("round-trip, and anything else on the fleet is not a meeting", () => {
     expect(meetingOfMediaRoom(room.name)).toEqual({ tenantId, meetingId });
-    for (const name of ["test-room", `${tenantId}:${meetingId}:x`, `${tenantId}:nope`, `:${meetingId}`, ""]) expect(meetingOfMediaRoom(name)).toBeUndefined();
+    for (const name of ["test-room", `${tenantId}:${meetingId}:x`, `${tenantId}:nope`, `:${meetingId}`, ""])
+      expect(meetingOfMediaRoom(name)).toBeUndefined();
   });
 });
 
 describe("routeWebhook", () => {
   it("room start and finish tell the meeting whether its SFU room is up", () => {
-    expect(routeWebhook(event({}), now)).toMatchObject({ ok: true, tenantId, meetingId, roomEvent: { kind: "sfu_room", active: true }, usage: null });
-    expect(routeWebhook(event({ event: "room_finished" }), now)).toMatchObject({ ok: true, roomEvent: { kind: "sfu_room", active: false } });
+    expect(routeWebhook(event({}), now)).toMatchObject({
+      ok: true,
+      tenantId,
+      meetingId,
+      roomEvent: { kind: "sfu_room", active: true },
+      usage: null,
+    });
+    expect(routeWebhook(event({ event: "room_finished" }), now)).toMatchObject({
+      ok: true,
+      roomEvent: { kind: "sfu_room", active: false },
+    });
   });
 
   it("a participant leaving bills its seconds on the SFU once, keyed by its session", () => {
@@ -29,9 +45,14 @@ describe("routeWebhook", () => {
       roomEvent: { kind: "sfu_participant", identity: "ana", connected: false },
       usage: { kind: "sfu_participant_seconds", quantity: 300, sourceId: "livekit:RM_1:PA_9" },
     });
-    expect(routeWebhook(event({ event: "participant_connection_aborted", participant }), now)).toMatchObject({ usage: { sourceId: "livekit:RM_1:PA_9" } });
+    expect(routeWebhook(event({ event: "participant_connection_aborted", participant }), now)).toMatchObject({
+      usage: { sourceId: "livekit:RM_1:PA_9" },
+    });
     expect(routeWebhook(event({ event: "participant_joined", participant }), now)).toMatchObject({
-      roomEvent: { connected: true, session: { roomSid: "RM_1", participantSid: "PA_9", joinedAt: new Date(participant.joinedAt * 1000).toISOString() } },
+      roomEvent: {
+        connected: true,
+        session: { roomSid: "RM_1", participantSid: "PA_9", joinedAt: new Date(participant.joinedAt * 1000).toISOString() },
+      },
       usage: null,
     });
   });
@@ -52,7 +73,10 @@ describe("routeWebhook", () => {
     expect(routeWebhook(event({ createdAt: (now + 120_000) / 1000 }), now)).toMatchObject({ ok: false, code: "stale" });
     expect(routeWebhook(event({ createdAt: Number.NaN }), now)).toMatchObject({ ok: false, code: "stale" });
     expect(routeWebhook(event({ event: "participant_left" }), now)).toMatchObject({ ok: false, code: "incomplete" });
-    expect(routeWebhook(event({ event: "track_published", participant: { identity: "a", sid: "p", joinedAt: 0 } }), now)).toMatchObject({ ok: false, code: "incomplete" });
+    expect(routeWebhook(event({ event: "track_published", participant: { identity: "a", sid: "p", joinedAt: 0 } }), now)).toMatchObject({
+      ok: false,
+      code: "incomplete",
+    });
   });
 
   it("events about other rooms on the fleet are not ours, and unknown kinds are acknowledged without effect", () => {

@@ -17,7 +17,6 @@ export interface LiveKitWebhook {
   egress?: { egressId: string; status: string } | undefined;
 }
 
-
 /** The usage record of an SFU session, keyed so the webhook and the room's own close-out can't both bill it. */
 export function sfuSessionUsage(session: SfuSession, endedAtMs: number): UsageEntry {
   const joinedMs = Date.parse(session.joinedAt);
@@ -54,7 +53,12 @@ export function routeWebhook(event: LiveKitWebhook, now: number): WebhookRoute {
   const meeting = event.room ? meetingOfMediaRoom(event.room.name) : undefined;
   if (!meeting) return { ok: false, code: "not_ours", message: "the event is not about a meeting's media room" };
   const at = new Date(createdAtMs).toISOString();
-  const routed = (roomEvent: MediaRoomEvent | null, usage: UsageEntry | null = null): WebhookRoute => ({ ok: true, ...meeting, roomEvent, usage });
+  const routed = (roomEvent: MediaRoomEvent | null, usage: UsageEntry | null = null): WebhookRoute => ({
+    ok: true,
+    ...meeting,
+    roomEvent,
+    usage,
+  });
   const incomplete = (what: string): WebhookRoute => ({ ok: false, code: "incomplete", message: `${event.event} without ${what}` });
 
   switch (event.event) {

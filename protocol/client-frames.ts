@@ -12,7 +12,13 @@ const frameId = z.string().min(1).max(64);
 const identity = z.string().min(1).max(128);
 const base = { id: frameId };
 
-const sessionDescription = z.object({ kind: z.enum(["offer", "answer"]), sdp: z.string().min(1).max(32 * 1024) });
+const sessionDescription = z.object({
+  kind: z.enum(["offer", "answer"]),
+  sdp: z
+    .string()
+    .min(1)
+    .max(32 * 1024),
+});
 const iceCandidate = z.object({
   kind: z.literal("ice"),
   candidate: z.object({
@@ -44,7 +50,16 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("ping") }),
   /** The client's connection to the media server is failing (reconnecting): the room checks the node. */
   z.object({ ...base, type: z.literal("media_trouble") }),
-  z.object({ ...base, type: z.literal("signal"), to: identity, payload: z.discriminatedUnion("kind", [sessionDescription.extend({ kind: z.literal("offer") }), sessionDescription.extend({ kind: z.literal("answer") }), iceCandidate]) }),
+  z.object({
+    ...base,
+    type: z.literal("signal"),
+    to: identity,
+    payload: z.discriminatedUnion("kind", [
+      sessionDescription.extend({ kind: z.literal("offer") }),
+      sessionDescription.extend({ kind: z.literal("answer") }),
+      iceCandidate,
+    ]),
+  }),
   z.object({
     ...base,
     type: z.literal("presence"),
@@ -53,21 +68,40 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     handRaised: z.boolean().optional(),
     connectionQuality: z.enum(["excellent", "good", "poor", "lost"]).optional(),
   }),
-  z.object({
-    ...base,
-    type: z.literal("chat_send"),
-    clientMessageId: storableLine().min(8).max(64),
-    body: storableText().max(8000),
-    attachments: z.array(attachmentRef).max(5).default([]),
-  }).refine((frame) => frame.body.trim().length > 0 || frame.attachments.length > 0, {
-    message: "a message needs text or an attachment",
-    path: ["body"],
-  }),
+  z
+    .object({
+      ...base,
+      type: z.literal("chat_send"),
+      clientMessageId: storableLine().min(8).max(64),
+      body: storableText().max(8000),
+      attachments: z.array(attachmentRef).max(5).default([]),
+    })
+    .refine((frame) => frame.body.trim().length > 0 || frame.attachments.length > 0, {
+      message: "a message needs text or an attachment",
+      path: ["body"],
+    }),
   z.object({ ...base, type: z.literal("chat_edit"), messageSeq: z.number().int().min(1), body: storableText().min(1).max(8000) }),
   z.object({ ...base, type: z.literal("chat_delete"), messageSeq: z.number().int().min(1) }),
-  z.object({ ...base, type: z.literal("chat_react"), messageSeq: z.number().int().min(1), emoji: storableLine().min(1).max(16), on: z.boolean() }),
-  z.object({ ...base, type: z.literal("chat_history"), beforeSeq: z.number().int().min(1).optional(), limit: z.number().int().min(1).max(100).default(50) }),
-  z.object({ ...base, type: z.literal("attachment_upload"), name: storableLine().min(1).max(256), contentType: z.string().min(1).max(128), sizeBytes: z.number().int().min(1) }),
+  z.object({
+    ...base,
+    type: z.literal("chat_react"),
+    messageSeq: z.number().int().min(1),
+    emoji: storableLine().min(1).max(16),
+    on: z.boolean(),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("chat_history"),
+    beforeSeq: z.number().int().min(1).optional(),
+    limit: z.number().int().min(1).max(100).default(50),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("attachment_upload"),
+    name: storableLine().min(1).max(256),
+    contentType: z.string().min(1).max(128),
+    sizeBytes: z.number().int().min(1),
+  }),
   z.object({ ...base, type: z.literal("attachment_download"), objectKey: storableLine().min(1).max(512) }),
   z.object({ ...base, type: z.literal("mute"), target: identity, track: z.enum(["audio", "video"]) }),
   z.object({ ...base, type: z.literal("mute_all"), track: z.enum(["audio", "video"]) }),

@@ -55,7 +55,10 @@ describe("valid frames", () => {
 
   it("fills defaults the client may leave out", () => {
     expect(decode({ id: "f1", type: "chat_history" })).toEqual({ ok: true, frame: { id: "f1", type: "chat_history", limit: 50 } });
-    expect(decode({ id: "f1", type: "chat_send", clientMessageId: "c0ffee-0001", body: "hi" })).toMatchObject({ ok: true, frame: { attachments: [] } });
+    expect(decode({ id: "f1", type: "chat_send", clientMessageId: "c0ffee-0001", body: "hi" })).toMatchObject({
+      ok: true,
+      frame: { attachments: [] },
+    });
   });
 
   it("drops keys the protocol does not know, so they never reach the room", () => {
@@ -63,7 +66,12 @@ describe("valid frames", () => {
   });
 
   it("decodes an ICE candidate, including the end-of-candidates marker", () => {
-    const frame = { id: "f1", type: "signal", to: "bob", payload: { kind: "ice", candidate: { candidate: "", sdpMid: null, sdpMLineIndex: null } } };
+    const frame = {
+      id: "f1",
+      type: "signal",
+      to: "bob",
+      payload: { kind: "ice", candidate: { candidate: "", sdpMid: null, sdpMLineIndex: null } },
+    };
     expect(decode(frame)).toEqual({ ok: true, frame });
   });
 
@@ -103,7 +111,12 @@ describe("malformed_frame", () => {
 
 describe("unknown_frame_type", () => {
   it("refuses an unknown type and echoes the frame id", () => {
-    expect(refusal({ id: "f9", type: "teleport" })).toEqual({ ok: false, code: "unknown_frame_type", message: 'unknown frame type "teleport"', ref: "f9" });
+    expect(refusal({ id: "f9", type: "teleport" })).toEqual({
+      ok: false,
+      code: "unknown_frame_type",
+      message: 'unknown frame type "teleport"',
+      ref: "f9",
+    });
   });
 
   it.each([
@@ -153,7 +166,10 @@ describe("invalid_frame", () => {
   });
 
   it.each([
-    ["a private JWK member (d)", { ...validFrames.e2ee_publish_key, publicKey: { ...validFrames.e2ee_publish_key.publicKey, d: "secret" } }],
+    [
+      "a private JWK member (d)",
+      { ...validFrames.e2ee_publish_key, publicKey: { ...validFrames.e2ee_publish_key.publicKey, d: "secret" } },
+    ],
     ["a non-integer seq", { ...validFrames.chat_edit, messageSeq: 1.5 }],
     ["seq 0", { ...validFrames.chat_delete, messageSeq: 0 }],
     ["an overflowing number", '{"id":"f1","type":"hello","protocolVersion":1e400}'],
@@ -171,7 +187,10 @@ describe("invalid_frame", () => {
 
 describe("empty chat messages", () => {
   it("refuses a chat_send with neither body nor attachments", () => {
-    expect(refusal({ id: "f1", type: "chat_send", clientMessageId: "c0ffee-0001", body: "  " })).toMatchObject({ code: "invalid_frame", ref: "f1" });
+    expect(refusal({ id: "f1", type: "chat_send", clientMessageId: "c0ffee-0001", body: "  " })).toMatchObject({
+      code: "invalid_frame",
+      ref: "f1",
+    });
   });
 });
 
@@ -203,7 +222,10 @@ describe("hostile input", () => {
   it("survives deeply nested JSON", () => {
     const depth = 30_000;
     expect(decodeClientFrame("[".repeat(depth) + "]".repeat(depth))).toMatchObject({ ok: false, code: "malformed_frame" });
-    expect(decodeClientFrame(`{"id":"f1","type":"ping","x":${"[".repeat(depth)}${"]".repeat(depth)}}`)).toEqual({ ok: true, frame: validFrames.ping });
+    expect(decodeClientFrame(`{"id":"f1","type":"ping","x":${"[".repeat(depth)}${"]".repeat(depth)}}`)).toEqual({
+      ok: true,
+      frame: validFrames.ping,
+    });
   });
 });
 

@@ -4,9 +4,7 @@ import { utf8Length } from "./utf8-length.ts";
 
 const maxErrorMessageLength = 200;
 
-export type DecodedFrame =
-  | { ok: true; frame: ClientFrame }
-  | { ok: false; code: RoomErrorCode; message: string; ref?: string };
+export type DecodedFrame = { ok: true; frame: ClientFrame } | { ok: false; code: RoomErrorCode; message: string; ref?: string };
 
 /**
  * Turns raw WebSocket data into a typed frame or a typed refusal. Never throws: the DO answers every
@@ -14,7 +12,12 @@ export type DecodedFrame =
  */
 export function decodeClientFrame(data: string | ArrayBuffer): DecodedFrame {
   // UTF-16 length bounds the UTF-8 size from both sides, so most frames are sized without counting.
-  const size = typeof data !== "string" ? data.byteLength : data.length > maxFrameBytes || data.length * 3 <= maxFrameBytes ? data.length : utf8Length(data);
+  const size =
+    typeof data !== "string"
+      ? data.byteLength
+      : data.length > maxFrameBytes || data.length * 3 <= maxFrameBytes
+        ? data.length
+        : utf8Length(data);
   if (size > maxFrameBytes) return { ok: false, code: "frame_too_large", message: `frames are limited to ${maxFrameBytes} bytes` };
   if (typeof data !== "string") return { ok: false, code: "malformed_frame", message: "frames are JSON text, not binary" };
 
@@ -38,7 +41,12 @@ export function decodeClientFrame(data: string | ArrayBuffer): DecodedFrame {
     const where = issue?.path.length ? issue.path.join(".") : "frame";
     // zod quotes unrecognized keys verbatim: bound the echo so a bad frame can't inflate what the room stores and sends.
     const message = `${where}: ${issue?.message ?? "invalid"}`;
-    return { ok: false, code: "invalid_frame", message: message.length > maxErrorMessageLength ? `${message.slice(0, maxErrorMessageLength)}…` : message, ...(ref ? { ref } : {}) };
+    return {
+      ok: false,
+      code: "invalid_frame",
+      message: message.length > maxErrorMessageLength ? `${message.slice(0, maxErrorMessageLength)}…` : message,
+      ...(ref ? { ref } : {}),
+    };
   }
   return { ok: true, frame: parsed.data };
 }

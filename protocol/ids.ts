@@ -24,13 +24,19 @@ export type MediaRoomName = z.infer<typeof MediaRoomName>;
 /** A fleet region ("us-east"): the unit placement ranks and capacity is decided for. */
 export const RegionId = z
   .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, "must be 1-64 lowercase letters, digits or '-', starting and ending with a letter or digit")
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/,
+    "must be 1-64 lowercase letters, digits or '-', starting and ending with a letter or digit",
+  )
   .brand("RegionId");
 export type RegionId = z.infer<typeof RegionId>;
 
 /** One SFU node (a LiveKit node, or a LiveKit Cloud project). */
 export const NodeId = z
   .string()
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._:-]{0,126}[A-Za-z0-9])?$/, "must be 1-128 letters, digits, '.', '_', ':' or '-', starting and ending with a letter or digit")
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9._:-]{0,126}[A-Za-z0-9])?$/,
+    "must be 1-128 letters, digits, '.', '_', ':' or '-', starting and ending with a letter or digit",
+  )
   .brand("NodeId");
 export type NodeId = z.infer<typeof NodeId>;

@@ -10,8 +10,21 @@ export type SfuSession = z.infer<typeof SfuSession>;
  */
 export const MediaRoomEvent = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sfu_room"), active: z.boolean(), at: z.string() }),
-  z.object({ kind: z.literal("sfu_participant"), identity: z.string().max(128), connected: z.boolean(), at: z.string(), session: SfuSession.optional() }),
-  z.object({ kind: z.literal("sfu_track"), identity: z.string().max(128), trackSid: z.string(), source: z.string().max(32), published: z.boolean(), at: z.string() }),
+  z.object({
+    kind: z.literal("sfu_participant"),
+    identity: z.string().max(128),
+    connected: z.boolean(),
+    at: z.string(),
+    session: SfuSession.optional(),
+  }),
+  z.object({
+    kind: z.literal("sfu_track"),
+    identity: z.string().max(128),
+    trackSid: z.string(),
+    source: z.string().max(32),
+    published: z.boolean(),
+    at: z.string(),
+  }),
   z.object({ kind: z.literal("egress"), egressId: z.string().max(128), status: z.string().max(64), at: z.string() }),
 ]);
 export type MediaRoomEvent = z.infer<typeof MediaRoomEvent>;

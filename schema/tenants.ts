@@ -47,8 +47,5 @@ export const users = pgTable(
     email: text("email"),
     createdAt: createdAt(),
   },
-  (t) => [
-    unique("users_tenant_id_id_uq").on(t.tenantId, t.id),
-    uniqueIndex("users_tenant_external_id_uq").on(t.tenantId, t.externalId),
-  ],
+  (t) => [unique("users_tenant_id_id_uq").on(t.tenantId, t.id), uniqueIndex("users_tenant_external_id_uq").on(t.tenantId, t.externalId)],
 );

@@ -32,7 +32,8 @@ const columns: [string, (s: RegionSummary) => string][] = [
 ];
 const rows = summariseSimulation(result).map((summary) => columns.map(([, cell]) => cell(summary)));
 const widths = columns.map(([title], i) => Math.max(title.length, ...rows.map((row) => row[i]!.length)));
-const line = (cells: string[]) => `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(" | ")} |`;
+const line = (cells: string[]) =>
+  `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join(" | ")} |`;
 console.log(line(columns.map(([title]) => title)));
 console.log(`|${widths.map((w, i) => (i === 0 ? `:${"-".repeat(w + 1)}` : `${"-".repeat(w + 1)}:`)).join("|")}|`);
 for (const row of rows) console.log(line(row));

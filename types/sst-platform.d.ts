@@ -12,10 +12,7 @@ declare global {
     home: "aws" | "cloudflare" | "local";
     removal?: "remove" | "retain" | "retain-all";
   }
-  function $config(config: {
-    app(input?: SstAppInput): SstAppConfig;
-    run(): Promise<Record<string, unknown> | void>;
-  }): unknown;
+  function $config(config: { app(input?: SstAppInput): SstAppConfig; run(): Promise<Record<string, unknown> | void> }): unknown;
   namespace sst.aws {
     class Bucket {
       constructor(name: string, args?: { access?: "public" | "cloudfront"; cors?: boolean });

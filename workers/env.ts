@@ -50,7 +50,12 @@ export const configSchema = z.object({
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   JOIN_TOKEN_ISSUER: z.string().min(1).default("edge-meetings"),
   SFU_SWITCH_THRESHOLD: z.coerce.number().int().min(2).max(1000).default(5),
-  MAX_BODY_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(10 * 1024 * 1024)
+    .default(64 * 1024),
 });
 
 export type Config = z.infer<typeof configSchema>;

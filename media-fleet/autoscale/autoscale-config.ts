@@ -62,7 +62,9 @@ export const defaultAutoscaleConfig: AutoscaleConfig = {
   sampleMaxAgeMs: 3 * minute,
 };
 
-export type AutoscaleConfigOverrides = { [K in keyof AutoscaleConfig]?: AutoscaleConfig[K] extends number ? number : Partial<AutoscaleConfig[K]> };
+export type AutoscaleConfigOverrides = {
+  [K in keyof AutoscaleConfig]?: AutoscaleConfig[K] extends number ? number : Partial<AutoscaleConfig[K]>;
+};
 
 /** Defaults with overrides, checked once at start-up so a bad threshold can't make the policy flap. */
 export function defineAutoscaleConfig(overrides: AutoscaleConfigOverrides = {}): AutoscaleConfig {
@@ -88,18 +90,47 @@ function validate(c: AutoscaleConfig): void {
   const check = (ok: boolean, what: string) => {
     if (!ok) throw new RangeError(`autoscale config: ${what}`);
   };
-  check(c.cpu.scaleInBelow < target && target < c.cpu.scaleOutAbove && c.cpu.scaleOutAbove <= c.cpu.emergencyAbove && c.cpu.emergencyAbove <= 1, "cpu needs scaleInBelow < targetUtilisation < scaleOutAbove <= emergencyAbove <= 1");
+  check(
+    c.cpu.scaleInBelow < target && target < c.cpu.scaleOutAbove && c.cpu.scaleOutAbove <= c.cpu.emergencyAbove && c.cpu.emergencyAbove <= 1,
+    "cpu needs scaleInBelow < targetUtilisation < scaleOutAbove <= emergencyAbove <= 1",
+  );
   check(c.cpu.scaleInBelow > 0, "cpu.scaleInBelow must be positive");
   const perNodeTarget = connectionsPerNode * target;
-  check(c.connections.scaleInBelowPerNode < perNodeTarget && perNodeTarget < c.connections.scaleOutAbovePerNode && c.connections.scaleOutAbovePerNode <= c.connections.emergencyAbovePerNode, "connections need scaleInBelowPerNode < connectionsPerNode × target < scaleOutAbovePerNode <= emergencyAbovePerNode");
-  check(c.latency.scaleInBelowMs < c.latency.scaleOutAboveMs && c.latency.scaleOutAboveMs <= c.latency.emergencyAboveMs, "latency needs scaleInBelowMs < scaleOutAboveMs <= emergencyAboveMs");
-  check(c.capacity.scaleInUtilisation < target && target < c.capacity.scaleOutUtilisation && connectionsPerNode > 0, "capacity needs scaleInUtilisation < targetUtilisation < scaleOutUtilisation");
-  check(Number.isInteger(c.predictive.bucketMs) && c.predictive.bucketMs > 0 && 86_400_000 % c.predictive.bucketMs === 0, "predictive.bucketMs must divide a day");
+  check(
+    c.connections.scaleInBelowPerNode < perNodeTarget &&
+      perNodeTarget < c.connections.scaleOutAbovePerNode &&
+      c.connections.scaleOutAbovePerNode <= c.connections.emergencyAbovePerNode,
+    "connections need scaleInBelowPerNode < connectionsPerNode × target < scaleOutAbovePerNode <= emergencyAbovePerNode",
+  );
+  check(
+    c.latency.scaleInBelowMs < c.latency.scaleOutAboveMs && c.latency.scaleOutAboveMs <= c.latency.emergencyAboveMs,
+    "latency needs scaleInBelowMs < scaleOutAboveMs <= emergencyAboveMs",
+  );
+  check(
+    c.capacity.scaleInUtilisation < target && target < c.capacity.scaleOutUtilisation && connectionsPerNode > 0,
+    "capacity needs scaleInUtilisation < targetUtilisation < scaleOutUtilisation",
+  );
+  check(
+    Number.isInteger(c.predictive.bucketMs) && c.predictive.bucketMs > 0 && 86_400_000 % c.predictive.bucketMs === 0,
+    "predictive.bucketMs must divide a day",
+  );
   check(c.predictive.learningRate > 0 && c.predictive.learningRate <= 1, "predictive.learningRate must be in (0, 1]");
-  check(c.predictive.leadMs > 0 && c.predictive.scaleInLookaheadMs >= c.predictive.leadMs, "predictive needs 0 < leadMs <= scaleInLookaheadMs");
-  check(c.sustain.scaleOutEvaluations >= 1 && c.sustain.scaleInEvaluations >= c.sustain.scaleOutEvaluations, "sustain: scale-in must wait at least as many evaluations as scale-out");
-  check(c.cooldown.emergencyScaleOutMs <= c.cooldown.scaleOutMs && c.cooldown.scaleOutMs < c.cooldown.scaleInMs, "cooldown needs emergencyScaleOutMs <= scaleOutMs < scaleInMs");
-  check(Number.isInteger(c.nodes.min) && c.nodes.min >= 1 && c.nodes.min <= c.nodes.max && c.nodes.maxScaleInStep >= 1, "nodes need 1 <= min <= max and maxScaleInStep >= 1");
+  check(
+    c.predictive.leadMs > 0 && c.predictive.scaleInLookaheadMs >= c.predictive.leadMs,
+    "predictive needs 0 < leadMs <= scaleInLookaheadMs",
+  );
+  check(
+    c.sustain.scaleOutEvaluations >= 1 && c.sustain.scaleInEvaluations >= c.sustain.scaleOutEvaluations,
+    "sustain: scale-in must wait at least as many evaluations as scale-out",
+  );
+  check(
+    c.cooldown.emergencyScaleOutMs <= c.cooldown.scaleOutMs && c.cooldown.scaleOutMs < c.cooldown.scaleInMs,
+    "cooldown needs emergencyScaleOutMs <= scaleOutMs < scaleInMs",
+  );
+  check(
+    Number.isInteger(c.nodes.min) && c.nodes.min >= 1 && c.nodes.min <= c.nodes.max && c.nodes.maxScaleInStep >= 1,
+    "nodes need 1 <= min <= max and maxScaleInStep >= 1",
+  );
   for (const regionId of Object.keys(c.regionNodes)) {
     const { min, max } = nodeBounds(c, RegionId.parse(regionId));
     check(Number.isInteger(min) && min >= 1 && min <= max, `regionNodes.${regionId} needs 1 <= min <= max`);

@@ -29,14 +29,19 @@ const calm: Load = { cpu: 0.2, connections: 200, p95: 40 };
 function samplesAt(at: number, loads: Load[]): MetricSamples {
   const samples: MetricSamples = { nodes: [], regions: [] };
   for (const { regionId = east, ready = 4, pending = 0, cpu = 0.55, connections = 500, p95 = 80, demand } of loads) {
-    for (let i = 0; i < ready; i++) samples.nodes.push({ at, regionId, nodeId: `${regionId}-${i}` as NodeId, cpu, connections, p95LatencyMs: p95 });
+    for (let i = 0; i < ready; i++)
+      samples.nodes.push({ at, regionId, nodeId: `${regionId}-${i}` as NodeId, cpu, connections, p95LatencyMs: p95 });
     samples.regions.push({ at, regionId, demandConnections: demand ?? ready * connections, readyNodes: ready, pendingNodes: pending });
   }
   return samples;
 }
 
 /** Evaluates once a minute with a fleet that does not react (the inventory is whatever `load` says). */
-function run(minutes: number, load: (m: number) => Load | Load[], options: { state?: AutoscaleState; start?: number; config?: AutoscaleConfig } = {}) {
+function run(
+  minutes: number,
+  load: (m: number) => Load | Load[],
+  options: { state?: AutoscaleState; start?: number; config?: AutoscaleConfig } = {},
+) {
   let state = options.state ?? initialAutoscaleState;
   const start = options.start ?? t0;
   const decisions: ScalingDecision[] = [];
@@ -53,7 +58,16 @@ function run(minutes: number, load: (m: number) => Load | Load[], options: { sta
  * A fleet that carries decisions out: new nodes serve after `bootMinutes`; the region's load (in cores)
  * spreads evenly over ready nodes; each node and the demand reading get noise of ±`noise`.
  */
-function closedLoop(options: { minutes: number; load: (at: number) => number; nodes: number; noise?: number; seed?: number; start?: number; state?: AutoscaleState; serialise?: boolean }) {
+function closedLoop(options: {
+  minutes: number;
+  load: (at: number) => number;
+  nodes: number;
+  noise?: number;
+  seed?: number;
+  start?: number;
+  state?: AutoscaleState;
+  serialise?: boolean;
+}) {
   const { minutes, load, noise = 0, start = t0 } = options;
   const random = seededRandom(options.seed ?? 1);
   let state = options.state ?? initialAutoscaleState;
@@ -84,7 +98,8 @@ function closedLoop(options: { minutes: number; load: (at: number) => number; no
 }
 
 /** How often consecutive decisions change direction: a flapping policy alternates. */
-const directionChanges = (decisions: ScalingDecision[]) => decisions.filter((d, i) => i > 0 && d.action !== decisions[i - 1]!.action).length;
+const directionChanges = (decisions: ScalingDecision[]) =>
+  decisions.filter((d, i) => i > 0 && d.action !== decisions[i - 1]!.action).length;
 
 describe("each rule drives a decision on its own input", () => {
   it.each([
@@ -137,7 +152,15 @@ describe("sustain windows", () => {
 
   it("an emergency acts on the first evaluation", () => {
     const { decisions } = run(1, () => ({ cpu: 0.97 }));
-    expect(decisions).toEqual([{ regionId: east, action: "scale_out", count: 3, at: t0, reasons: expect.arrayContaining(["emergency: acted without waiting for the sustain window"]) }]);
+    expect(decisions).toEqual([
+      {
+        regionId: east,
+        action: "scale_out",
+        count: 3,
+        at: t0,
+        reasons: expect.arrayContaining(["emergency: acted without waiting for the sustain window"]),
+      },
+    ]);
     expect(decisions[0]!.reasons[0]).toContain("(emergency > 90%)");
   });
 
@@ -175,12 +198,19 @@ describe("hysteresis", () => {
   it("signals wandering anywhere inside the bands never act", () => {
     const random = seededRandom(7);
     const between = (low: number, high: number) => low + (high - low) * random();
-    const { decisions } = run(6 * 60, () => ({ cpu: between(0.41, 0.69), connections: Math.round(between(401, 999)), p95: between(61, 99), demand: Math.round(4 * between(401, 699)) }));
+    const { decisions } = run(6 * 60, () => ({
+      cpu: between(0.41, 0.69),
+      connections: Math.round(between(401, 999)),
+      p95: between(61, 99),
+      demand: Math.round(4 * between(401, 699)),
+    }));
     expect(decisions).toEqual([]);
   });
 
   it("cpu under 40% does not scale in when the remaining nodes would run over 60%", () => {
-    expect(run(120, () => ({ ...calm, cpu: 0.35, ready: 2 }), { config: defineAutoscaleConfig({ nodes: { min: 1 } }) }).decisions).toEqual([]);
+    expect(run(120, () => ({ ...calm, cpu: 0.35, ready: 2 }), { config: defineAutoscaleConfig({ nodes: { min: 1 } }) }).decisions).toEqual(
+      [],
+    );
   });
 });
 
@@ -211,10 +241,16 @@ describe("never flaps", () => {
 
   it("for any steady load and noise up to ±15%, decisions never change direction", () => {
     fc.assert(
-      fc.property(fc.double({ min: 0.5, max: 15, noNaN: true }), fc.integer({ min: 2, max: 30 }), fc.double({ min: 0, max: 0.15, noNaN: true }), fc.integer(), (load, nodes, noise, seed) => {
-        const { decisions } = closedLoop({ minutes: 6 * 60, nodes, load: () => load, noise, seed });
-        return directionChanges(decisions) === 0;
-      }),
+      fc.property(
+        fc.double({ min: 0.5, max: 15, noNaN: true }),
+        fc.integer({ min: 2, max: 30 }),
+        fc.double({ min: 0, max: 0.15, noNaN: true }),
+        fc.integer(),
+        (load, nodes, noise, seed) => {
+          const { decisions } = closedLoop({ minutes: 6 * 60, nodes, load: () => load, noise, seed });
+          return directionChanges(decisions) === 0;
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -222,7 +258,9 @@ describe("never flaps", () => {
 
 describe("node bounds", () => {
   it("tops a region up to its minimum at once", () => {
-    expect(run(1, () => ({ ready: 1 })).decisions).toEqual([{ regionId: east, action: "scale_out", count: 1, at: t0, reasons: ["min_nodes: 1 nodes < minimum 2"] }]);
+    expect(run(1, () => ({ ready: 1 })).decisions).toEqual([
+      { regionId: east, action: "scale_out", count: 1, at: t0, reasons: ["min_nodes: 1 nodes < minimum 2"] },
+    ]);
   });
 
   it("honours a per-region minimum", () => {
@@ -246,7 +284,9 @@ describe("node bounds", () => {
 
   it("sheds nodes above a lowered maximum", () => {
     const config = defineAutoscaleConfig({ nodes: { max: 6 } });
-    expect(run(1, () => ({ ready: 8 }), { config }).decisions).toEqual([{ regionId: east, action: "scale_in", count: 2, at: t0, reasons: ["max_nodes: 8 nodes > maximum 6"] }]);
+    expect(run(1, () => ({ ready: 8 }), { config }).decisions).toEqual([
+      { regionId: east, action: "scale_in", count: 2, at: t0, reasons: ["max_nodes: 8 nodes > maximum 6"] },
+    ]);
   });
 });
 
@@ -277,7 +317,9 @@ describe("(4) predictive scaling", () => {
     expect(first.at).toBeLessThan(peakStart(1));
     // Ahead of the ramp itself: when it acted, demand was still at its overnight level.
     expect(load(first.at)).toBe(1);
-    expect(secondDay.filter((d) => d.action === "scale_out" && d.at < peakStart(1)).every((d) => d.reasons[0]!.startsWith("predictive:"))).toBe(true);
+    expect(
+      secondDay.filter((d) => d.action === "scale_out" && d.at < peakStart(1)).every((d) => d.reasons[0]!.startsWith("predictive:")),
+    ).toBe(true);
     expect(minutesOver70(twoDays.cpuByMinute.slice(24 * 60))).toBe(0);
   });
 

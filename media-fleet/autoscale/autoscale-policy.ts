@@ -32,7 +32,12 @@ export interface DecideResult {
   decisions: ScalingDecision[];
 }
 
-export function decide(state: AutoscaleState, samples: MetricSamples, now: number, config: AutoscaleConfig = defaultAutoscaleConfig): DecideResult {
+export function decide(
+  state: AutoscaleState,
+  samples: MetricSamples,
+  now: number,
+  config: AutoscaleConfig = defaultAutoscaleConfig,
+): DecideResult {
   if (state.lastEvaluatedAt !== null && now <= state.lastEvaluatedAt) return { state, decisions: [] };
   const { bucketMs, learningRate } = config.predictive;
   const regions = { ...state.regions };
@@ -53,7 +58,8 @@ export function decide(state: AutoscaleState, samples: MetricSamples, now: numbe
   }
   // "Sustained" means consecutive evaluations: a region missing from this one starts its windows over.
   for (const [regionId, region] of Object.entries(regions) as [RegionId, RegionAutoscaleState][]) {
-    if (!evaluated.has(regionId) && (region.outStreak || region.inStreak)) regions[regionId] = { ...region, outStreak: null, inStreak: null };
+    if (!evaluated.has(regionId) && (region.outStreak || region.inStreak))
+      regions[regionId] = { ...region, outStreak: null, inStreak: null };
   }
   return { state: { lastEvaluatedAt: now, regions }, decisions };
 }
@@ -96,7 +102,9 @@ function evaluateRegion(region: RegionAutoscaleState, snapshot: RegionSnapshot, 
     // An emergency sizes on the current reading; otherwise on what the whole window agreed on.
     const wanted = emergency ? need : streak.nodes;
     const count = Math.min(wanted, headroom);
-    const why = emergency ? "emergency: acted without waiting for the sustain window" : `sustained for ${streak.evaluations} evaluations over ${minutes(now - streak.since)}`;
+    const why = emergency
+      ? "emergency: acted without waiting for the sustain window"
+      : `sustained for ${streak.evaluations} evaluations over ${minutes(now - streak.since)}`;
     return act("scale_out", count, [...outs.map((v) => v.reason), why, ...(count < wanted ? [`max_nodes: capped at ${max}`] : [])]);
   }
 
@@ -108,8 +116,12 @@ function evaluateRegion(region: RegionAutoscaleState, snapshot: RegionSnapshot, 
   const streak = extendStreak(region.inStreak, now, removable);
   const lastAction = Math.max(region.lastScaleOutAt ?? -Infinity, region.lastScaleInAt ?? -Infinity);
   const sustained = streak.evaluations >= sustain.scaleInEvaluations && now - streak.since >= sustain.scaleInMinMs;
-  if (!sustained || now - lastAction < cooldown.scaleInMs) return { region: { ...region, outStreak: null, inStreak: streak }, decision: null };
-  return act("scale_in", streak.nodes, [...ins.map((v) => v.reason), `sustained for ${streak.evaluations} evaluations over ${minutes(now - streak.since)}`]);
+  if (!sustained || now - lastAction < cooldown.scaleInMs)
+    return { region: { ...region, outStreak: null, inStreak: streak }, decision: null };
+  return act("scale_in", streak.nodes, [
+    ...ins.map((v) => v.reason),
+    `sustained for ${streak.evaluations} evaluations over ${minutes(now - streak.since)}`,
+  ]);
 }
 
 const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} min`;

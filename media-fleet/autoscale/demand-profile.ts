@@ -64,7 +64,13 @@ export function learnDemand(profile: DemandProfile, at: number, demand: number, 
  * The highest learned demand over [fromMs, toMs], using only buckets seen on at least `minDays` finished days;
  * null when none qualifies (the profile is still learning).
  */
-export function forecastDemand(profile: DemandProfile, fromMs: number, toMs: number, learningRate: number, minDays: number): DemandForecast | null {
+export function forecastDemand(
+  profile: DemandProfile,
+  fromMs: number,
+  toMs: number,
+  learningRate: number,
+  minDays: number,
+): DemandForecast | null {
   let best: DemandForecast | null = null;
   const first = Math.floor(fromMs / profile.bucketMs) * profile.bucketMs;
   for (let start = first; start <= toMs; start += profile.bucketMs) {

@@ -13,7 +13,10 @@ const issues = (value: unknown) => {
 
 describe("metric samples at the boundary", () => {
   it("accepts a well-formed batch and drops fields it does not know", () => {
-    expect(parseMetricSamples({ nodes: [{ ...node, secret: "x" }], regions: [region] })).toEqual({ ok: true, samples: { nodes: [node], regions: [region] } });
+    expect(parseMetricSamples({ nodes: [{ ...node, secret: "x" }], regions: [region] })).toEqual({
+      ok: true,
+      samples: { nodes: [node], regions: [region] },
+    });
   });
 
   it("accepts an empty batch", () => {

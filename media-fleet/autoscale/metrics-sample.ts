@@ -1,14 +1,11 @@
 import { z } from "zod";
 import { NodeId, RegionId } from "../../protocol/ids.ts";
 
-
 /**
  * What the autoscaler sees of the fleet: one sample per SFU node (its own load) and one per region (the
  * inventory and how many users that region should serve). Metrics arrive from outside (LiveKit node stats,
  * a metrics pipeline), so they are validated here once; the policy trusts the types.
  */
-
-
 
 // Epoch milliseconds; an integer so bucket and cooldown arithmetic is exact.
 const epochMs = z.number().int().positive().max(8.64e15);

@@ -27,7 +27,14 @@ describe("timeline SVG", () => {
 
   it("has a title, a legend and one panel per region with 24 h of axis", () => {
     expect(svg).toContain("<title>LiveKit SFU fleet autoscaling: simulated day 2030-01-07 (UTC)</title>");
-    for (const label of ["demand (connections)", "capacity (ready nodes × 1000)", "scale-out (predictive)", "scale-out (reactive)", "scale-in"]) expect(svg).toContain(`>${label}</text>`);
+    for (const label of [
+      "demand (connections)",
+      "capacity (ready nodes × 1000)",
+      "scale-out (predictive)",
+      "scale-out (reactive)",
+      "scale-in",
+    ])
+      expect(svg).toContain(`>${label}</text>`);
     for (const id of ["us-east", "eu-west", "ap-south"]) expect(svg).toContain(`<g id="region-${id}">`);
     expect(svg.match(/>00:00<\/text>/g)).toHaveLength(3);
     expect(svg.match(/>24:00<\/text>/g)).toHaveLength(3);

@@ -32,7 +32,8 @@ const colours = {
 
 const n = (value: number) => (Math.round(value * 10) / 10).toString();
 const escapeXml = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-const hhmm = (ms: number) => `${String(Math.floor(ms / 3_600_000)).padStart(2, "0")}:${String(Math.floor((ms % 3_600_000) / 60_000)).padStart(2, "0")}`;
+const hhmm = (ms: number) =>
+  `${String(Math.floor(ms / 3_600_000)).padStart(2, "0")}:${String(Math.floor((ms % 3_600_000) / 60_000)).padStart(2, "0")}`;
 
 /** A round axis maximum and step: 1, 2 or 5 × 10^k, about five gridlines. */
 function niceScale(max: number): { max: number; step: number } {
@@ -87,7 +88,18 @@ function legend(): string {
 
 function marker(action: ScalingDecision["action"], x: number, y: number, hollow: boolean): string {
   const colour = action === "scale_out" ? colours.out : colours.in;
-  const points = action === "scale_out" ? [[x, y - 6], [x - 5, y + 4], [x + 5, y + 4]] : [[x, y + 6], [x - 5, y - 4], [x + 5, y - 4]];
+  const points =
+    action === "scale_out"
+      ? [
+          [x, y - 6],
+          [x - 5, y + 4],
+          [x + 5, y + 4],
+        ]
+      : [
+          [x, y + 6],
+          [x - 5, y - 4],
+          [x + 5, y - 4],
+        ];
   const fill = hollow ? "#fff" : colour;
   return `<polygon points="${points.map(([px, py]) => `${n(px!)},${n(py!)}`).join(" ")}" fill="${fill}" stroke="${colour}" stroke-width="1.4"/>`;
 }
@@ -104,15 +116,21 @@ function panel(result: SimulationResult, timeline: RegionTimeline, y0: number): 
   const cpuBottom = cpuTop + cpuHeight;
   const yCpu = (share: number) => cpuBottom - share * cpuHeight;
   const offset = spec.utcOffsetHours;
-  const zone = `UTC${offset < 0 ? "−" : "+"}${hhmm(Math.abs(offset) * 3_600_000).replace(/^0/, "").replace(/:00$/, "")}`;
+  const zone = `UTC${offset < 0 ? "−" : "+"}${hhmm(Math.abs(offset) * 3_600_000)
+    .replace(/^0/, "")
+    .replace(/:00$/, "")}`;
   const out: string[] = [];
 
-  out.push(`<text x="${left}" y="${y0 + 10}" font-size="13" font-weight="bold">${escapeXml(timeline.regionId)} <tspan font-weight="normal" fill="#666">(${zone})</tspan></text>`);
+  out.push(
+    `<text x="${left}" y="${y0 + 10}" font-size="13" font-weight="bold">${escapeXml(timeline.regionId)} <tspan font-weight="normal" fill="#666">(${zone})</tspan></text>`,
+  );
 
   // Local business hours, shaded (may wrap past midnight UTC).
   const businessStart = ((((9 - offset) % 24) + 24) % 24) * 3_600_000;
   for (const [from, to] of wrap(businessStart, businessStart + 8 * 3_600_000)) {
-    out.push(`<rect x="${n(x(result.dayStart + from))}" y="${loadTop}" width="${n(x(result.dayStart + to) - x(result.dayStart + from))}" height="${loadHeight}" fill="${colours.business}"/>`);
+    out.push(
+      `<rect x="${n(x(result.dayStart + from))}" y="${loadTop}" width="${n(x(result.dayStart + to) - x(result.dayStart + from))}" height="${loadHeight}" fill="${colours.business}"/>`,
+    );
   }
   const spike = result.flashSpike;
   if (spike && spike.regionId === timeline.regionId) {
@@ -127,11 +145,26 @@ function panel(result: SimulationResult, timeline: RegionTimeline, y0: number): 
     out.push(`<line x1="${left}" y1="${n(yLoad(v))}" x2="${left + plotWidth}" y2="${n(yLoad(v))}" stroke="#e3e3e3"/>`);
     out.push(`<text x="${left - 6}" y="${n(yLoad(v) + 4)}" text-anchor="end">${v.toLocaleString("en-US")}</text>`);
   }
-  for (const share of [0.4, 0.7]) out.push(`<line x1="${left}" y1="${n(yCpu(share))}" x2="${left + plotWidth}" y2="${n(yCpu(share))}" stroke="#c9a640" stroke-dasharray="3 3"/>`);
-  out.push(`<rect x="${left}" y="${n(yCpu(0.7))}" width="${plotWidth}" height="${n(yCpu(0.4) - yCpu(0.7))}" fill="${colours.band}" opacity="0.6"/>`);
-  for (const [share, label] of [[0, "0%"], [0.4, "40%"], [0.7, "70%"], [1, "100%"]] as const) out.push(`<text x="${left - 6}" y="${n(yCpu(share) + 4)}" text-anchor="end" font-size="10">${label}</text>`);
-  out.push(`<text x="16" y="${n((loadTop + loadBottom) / 2)}" text-anchor="middle" transform="rotate(-90 16 ${n((loadTop + loadBottom) / 2)})" fill="#444">connections</text>`);
-  out.push(`<text x="16" y="${n((cpuTop + cpuBottom) / 2)}" text-anchor="middle" transform="rotate(-90 16 ${n((cpuTop + cpuBottom) / 2)})" fill="#444">mean cpu</text>`);
+  for (const share of [0.4, 0.7])
+    out.push(
+      `<line x1="${left}" y1="${n(yCpu(share))}" x2="${left + plotWidth}" y2="${n(yCpu(share))}" stroke="#c9a640" stroke-dasharray="3 3"/>`,
+    );
+  out.push(
+    `<rect x="${left}" y="${n(yCpu(0.7))}" width="${plotWidth}" height="${n(yCpu(0.4) - yCpu(0.7))}" fill="${colours.band}" opacity="0.6"/>`,
+  );
+  for (const [share, label] of [
+    [0, "0%"],
+    [0.4, "40%"],
+    [0.7, "70%"],
+    [1, "100%"],
+  ] as const)
+    out.push(`<text x="${left - 6}" y="${n(yCpu(share) + 4)}" text-anchor="end" font-size="10">${label}</text>`);
+  out.push(
+    `<text x="16" y="${n((loadTop + loadBottom) / 2)}" text-anchor="middle" transform="rotate(-90 16 ${n((loadTop + loadBottom) / 2)})" fill="#444">connections</text>`,
+  );
+  out.push(
+    `<text x="16" y="${n((cpuTop + cpuBottom) / 2)}" text-anchor="middle" transform="rotate(-90 16 ${n((cpuTop + cpuBottom) / 2)})" fill="#444">mean cpu</text>`,
+  );
   for (let hour = 0; hour <= 24; hour += 3) {
     const hx = n(x(result.dayStart + hour * 3_600_000));
     out.push(`<line x1="${hx}" y1="${loadTop}" x2="${hx}" y2="${cpuBottom + 4}" stroke="#efefef"/>`);
@@ -142,18 +175,48 @@ function panel(result: SimulationResult, timeline: RegionTimeline, y0: number): 
 
   // Series.
   const end = result.dayStart + dayMs;
-  out.push(stepPath(points.map((p) => [p.at, (p.readyNodes + p.pendingNodes) * perNode]), end, x, yLoad, `stroke="${colours.booting}" stroke-width="2" stroke-dasharray="4 3"`));
-  out.push(stepPath(points.map((p) => [p.at, p.readyNodes * perNode * result.config.capacity.scaleOutUtilisation]), end, x, yLoad, `stroke="${colours.threshold}" stroke-width="1" stroke-dasharray="2 3"`));
-  out.push(stepPath(points.map((p) => [p.at, p.readyNodes * perNode]), end, x, yLoad, `stroke="${colours.capacity}" stroke-width="2"`));
-  out.push(`<polyline fill="none" stroke="${colours.demand}" stroke-width="1.4" points="${points.map((p) => `${n(x(p.at))},${n(yLoad(p.demand))}`).join(" ")}"/>`);
-  out.push(`<polyline fill="none" stroke="${colours.cpu}" stroke-width="1" points="${points.map((p) => `${n(x(p.at))},${n(yCpu(p.meanCpu))}`).join(" ")}"/>`);
+  out.push(
+    stepPath(
+      points.map((p) => [p.at, (p.readyNodes + p.pendingNodes) * perNode]),
+      end,
+      x,
+      yLoad,
+      `stroke="${colours.booting}" stroke-width="2" stroke-dasharray="4 3"`,
+    ),
+  );
+  out.push(
+    stepPath(
+      points.map((p) => [p.at, p.readyNodes * perNode * result.config.capacity.scaleOutUtilisation]),
+      end,
+      x,
+      yLoad,
+      `stroke="${colours.threshold}" stroke-width="1" stroke-dasharray="2 3"`,
+    ),
+  );
+  out.push(
+    stepPath(
+      points.map((p) => [p.at, p.readyNodes * perNode]),
+      end,
+      x,
+      yLoad,
+      `stroke="${colours.capacity}" stroke-width="2"`,
+    ),
+  );
+  out.push(
+    `<polyline fill="none" stroke="${colours.demand}" stroke-width="1.4" points="${points.map((p) => `${n(x(p.at))},${n(yLoad(p.demand))}`).join(" ")}"/>`,
+  );
+  out.push(
+    `<polyline fill="none" stroke="${colours.cpu}" stroke-width="1" points="${points.map((p) => `${n(x(p.at))},${n(yCpu(p.meanCpu))}`).join(" ")}"/>`,
+  );
 
   // Decisions: above the capacity line for a scale-out, below it for a scale-in.
   for (const decision of decisions) {
     const capacity = (points.find((p) => p.at === decision.at)?.readyNodes ?? 0) * perNode;
     const my = decision.action === "scale_out" ? yLoad(capacity) - 9 : yLoad(capacity) + 9;
     const label = `${hhmm(decision.at - result.dayStart)} ${decision.action} ${decision.count}: ${decision.reasons.join("; ")}`;
-    out.push(`<g><title>${escapeXml(label)}</title>${marker(decision.action, x(decision.at), Math.max(loadTop + 6, Math.min(loadBottom - 6, my)), decision.action === "scale_out" && isPredictive(decision))}</g>`);
+    out.push(
+      `<g><title>${escapeXml(label)}</title>${marker(decision.action, x(decision.at), Math.max(loadTop + 6, Math.min(loadBottom - 6, my)), decision.action === "scale_out" && isPredictive(decision))}</g>`,
+    );
   }
   return `<g id="region-${escapeXml(timeline.regionId)}">\n${out.join("\n")}\n</g>`;
 }
@@ -173,5 +236,10 @@ function stepPath(series: [number, number][], end: number, x: (at: number) => nu
 
 /** [from, to) within one day, split in two if it runs past midnight. */
 function wrap(from: number, to: number): [number, number][] {
-  return to <= dayMs ? [[from, to]] : [[from, dayMs], [0, to - dayMs]];
+  return to <= dayMs
+    ? [[from, to]]
+    : [
+        [from, dayMs],
+        [0, to - dayMs],
+      ];
 }

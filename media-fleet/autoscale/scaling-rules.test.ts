@@ -4,7 +4,16 @@ import { defaultAutoscaleConfig } from "./autoscale-config.ts";
 import type { DemandForecast } from "./demand-profile.ts";
 import type { RegionId } from "../../protocol/ids.ts";
 import type { RegionSnapshot } from "./region-snapshot.ts";
-import { connectionsRule, cpuRule, evaluateRules, geographicRule, latencyRule, predictiveRule, type RuleInput, type RuleVerdict } from "./scaling-rules.ts";
+import {
+  connectionsRule,
+  cpuRule,
+  evaluateRules,
+  geographicRule,
+  latencyRule,
+  predictiveRule,
+  type RuleInput,
+  type RuleVerdict,
+} from "./scaling-rules.ts";
 
 const east = "us-east" as RegionId;
 const at = (h: number) => Date.UTC(2030, 0, 7) + h * 3_600_000;
@@ -20,7 +29,10 @@ const neutral: RegionSnapshot = {
   connectionsPerNode: 500,
   meanP95LatencyMs: 80,
 };
-const input = (change: Partial<RegionSnapshot> = {}, forecast: { scaleOut?: DemandForecast; scaleIn?: DemandForecast } = {}): RuleInput => ({
+const input = (
+  change: Partial<RegionSnapshot> = {},
+  forecast: { scaleOut?: DemandForecast; scaleIn?: DemandForecast } = {},
+): RuleInput => ({
   snapshot: { ...neutral, ...change },
   config: defaultAutoscaleConfig,
   forecast: { scaleOut: forecast.scaleOut ?? null, scaleIn: forecast.scaleIn ?? null },
@@ -29,11 +41,21 @@ const kinds = (verdicts: RuleVerdict[]) => Object.fromEntries(verdicts.map((v) =
 
 describe("inside the band", () => {
   it("no rule wants anything when every signal is between its thresholds", () => {
-    expect(kinds(evaluateRules(input()))).toEqual({ cpu: "hold", connections: "hold", latency: "hold", predictive: "allow_scale_in", geographic: "hold" });
+    expect(kinds(evaluateRules(input()))).toEqual({
+      cpu: "hold",
+      connections: "hold",
+      latency: "hold",
+      predictive: "allow_scale_in",
+      geographic: "hold",
+    });
   });
 
   it("the predictive rule has no say until it has learned a day", () => {
-    expect(predictiveRule(input())).toMatchObject({ kind: "allow_scale_in", removable: Infinity, reason: "predictive: no learned profile yet" });
+    expect(predictiveRule(input())).toMatchObject({
+      kind: "allow_scale_in",
+      removable: Infinity,
+      reason: "predictive: no learned profile yet",
+    });
   });
 });
 
@@ -53,15 +75,25 @@ describe("(1) cpu", () => {
   });
 
   it("counts booting nodes: no second request for capacity already on its way", () => {
-    expect(cpuRule(input({ meanCpu: 0.78, pendingNodes: 2 }))).toMatchObject({ kind: "hold", reason: expect.stringContaining("covered by 2 booting") });
+    expect(cpuRule(input({ meanCpu: 0.78, pendingNodes: 2 }))).toMatchObject({
+      kind: "hold",
+      reason: expect.stringContaining("covered by 2 booting"),
+    });
   });
 
   it("allows a scale-in below 40% only as far as the rest stays at or under 60%", () => {
-    expect(cpuRule(input({ meanCpu: 0.3 }))).toMatchObject({ kind: "allow_scale_in", removable: 2, reason: "cpu: mean 30% < 40%; 2 nodes would run at 60% <= 60%" });
+    expect(cpuRule(input({ meanCpu: 0.3 }))).toMatchObject({
+      kind: "allow_scale_in",
+      removable: 2,
+      reason: "cpu: mean 30% < 40%; 2 nodes would run at 60% <= 60%",
+    });
   });
 
   it("holds below 40% when removing a node would push the rest over 60%", () => {
-    expect(cpuRule(input({ meanCpu: 0.38, readyNodes: 2 }))).toMatchObject({ kind: "hold", reason: expect.stringContaining("1 node would run at 76%") });
+    expect(cpuRule(input({ meanCpu: 0.38, readyNodes: 2 }))).toMatchObject({
+      kind: "hold",
+      reason: expect.stringContaining("1 node would run at 76%"),
+    });
   });
 
   it("holds when no node reported", () => {
@@ -90,7 +122,13 @@ describe("(2) connections", () => {
 
 describe("(3) latency", () => {
   it("adds one node when p95 is over 100 ms", () => {
-    expect(latencyRule(input({ meanP95LatencyMs: 130 }))).toEqual({ rule: "latency", kind: "scale_out", nodes: 1, emergency: false, reason: "latency: mean p95 130 ms > 100 ms; +1 node" });
+    expect(latencyRule(input({ meanP95LatencyMs: 130 }))).toEqual({
+      rule: "latency",
+      kind: "scale_out",
+      nodes: 1,
+      emergency: false,
+      reason: "latency: mean p95 130 ms > 100 ms; +1 node",
+    });
   });
 
   it("flags an emergency over 250 ms", () => {
@@ -131,7 +169,12 @@ describe("(4) predictive", () => {
 describe("(5) geographic", () => {
   it("scales out on the region's own demand, including users spilled elsewhere, that its nodes don't see", () => {
     const verdict = geographicRule(input({ demandConnections: 3600 }));
-    expect(verdict).toMatchObject({ kind: "scale_out", nodes: 2, emergency: false, reason: "geographic: us-east demand per node 900 > 700 on 4 ready nodes; 6 nodes bring it to 600" });
+    expect(verdict).toMatchObject({
+      kind: "scale_out",
+      nodes: 2,
+      emergency: false,
+      reason: "geographic: us-east demand per node 900 > 700 on 4 ready nodes; 6 nodes bring it to 600",
+    });
     // The node-reported signals of the same region are calm.
     expect(kinds(evaluateRules(input({ demandConnections: 3600 })))).toMatchObject({ cpu: "hold", connections: "hold", latency: "hold" });
   });

@@ -61,13 +61,29 @@ function utilisationVerdict(s: UtilisationSignal, snapshot: RegionSnapshot): Rul
     const figure = `${rule}: ${label} ${f(s.perNode)} > ${f(s.outAbove)} on ${ready} ready node${ready === 1 ? "" : "s"}`;
     if (nodes <= 0) return { rule, kind: "hold", reason: `${figure}, covered by ${pending} booting` };
     const emergency = s.perNode > s.emergencyAbove;
-    return { rule, kind: "scale_out", nodes, emergency, reason: `${figure}${emergency ? ` (emergency > ${f(s.emergencyAbove)})` : ""}; ${nodeCount(wanted)} bring it to ${f(load / wanted)}` };
+    return {
+      rule,
+      kind: "scale_out",
+      nodes,
+      emergency,
+      reason: `${figure}${emergency ? ` (emergency > ${f(s.emergencyAbove)})` : ""}; ${nodeCount(wanted)} bring it to ${f(load / wanted)}`,
+    };
   }
   if (s.perNode < s.inBelow) {
     const removable = ready - wanted;
     const figure = `${rule}: ${label} ${f(s.perNode)} < ${f(s.inBelow)}`;
-    if (removable <= 0) return { rule, kind: "hold", reason: `${figure} but ${nodeCount(ready - 1)} would run at ${f(load / Math.max(1, ready - 1))} > ${f(s.target)}` };
-    return { rule, kind: "allow_scale_in", removable, reason: `${figure}; ${nodeCount(wanted)} would run at ${f(load / wanted)} <= ${f(s.target)}` };
+    if (removable <= 0)
+      return {
+        rule,
+        kind: "hold",
+        reason: `${figure} but ${nodeCount(ready - 1)} would run at ${f(load / Math.max(1, ready - 1))} > ${f(s.target)}`,
+      };
+    return {
+      rule,
+      kind: "allow_scale_in",
+      removable,
+      reason: `${figure}; ${nodeCount(wanted)} would run at ${f(load / wanted)} <= ${f(s.target)}`,
+    };
   }
   return { rule, kind: "hold", reason: `${rule}: ${label} ${f(s.perNode)} within ${f(s.inBelow)}..${f(s.outAbove)}` };
 }
@@ -75,7 +91,16 @@ function utilisationVerdict(s: UtilisationSignal, snapshot: RegionSnapshot): Rul
 /** (1) CPU: mean CPU of the region's nodes above 70% scales out; below 40% allows a scale-in. */
 export const cpuRule: ScalingRule = ({ snapshot, config: { cpu, capacity } }) =>
   utilisationVerdict(
-    { rule: "cpu", label: "mean", format: pct, perNode: snapshot.meanCpu, outAbove: cpu.scaleOutAbove, inBelow: cpu.scaleInBelow, target: capacity.targetUtilisation, emergencyAbove: cpu.emergencyAbove },
+    {
+      rule: "cpu",
+      label: "mean",
+      format: pct,
+      perNode: snapshot.meanCpu,
+      outAbove: cpu.scaleOutAbove,
+      inBelow: cpu.scaleInBelow,
+      target: capacity.targetUtilisation,
+      emergencyAbove: cpu.emergencyAbove,
+    },
     snapshot,
   );
 
@@ -105,11 +130,19 @@ export const latencyRule: ScalingRule = ({ snapshot, config: { latency } }) => {
   if (p95 === null || snapshot.readyNodes === 0) return { rule, kind: "hold", reason: "latency: no p95 measured" };
   const figure = `latency: mean p95 ${Math.round(p95)} ms`;
   if (p95 > latency.scaleOutAboveMs) {
-    if (snapshot.pendingNodes > 0) return { rule, kind: "hold", reason: `${figure} > ${latency.scaleOutAboveMs} ms, covered by ${snapshot.pendingNodes} booting` };
+    if (snapshot.pendingNodes > 0)
+      return { rule, kind: "hold", reason: `${figure} > ${latency.scaleOutAboveMs} ms, covered by ${snapshot.pendingNodes} booting` };
     const emergency = p95 > latency.emergencyAboveMs;
-    return { rule, kind: "scale_out", nodes: 1, emergency, reason: `${figure} > ${latency.scaleOutAboveMs} ms${emergency ? ` (emergency > ${latency.emergencyAboveMs} ms)` : ""}; +1 node` };
+    return {
+      rule,
+      kind: "scale_out",
+      nodes: 1,
+      emergency,
+      reason: `${figure} > ${latency.scaleOutAboveMs} ms${emergency ? ` (emergency > ${latency.emergencyAboveMs} ms)` : ""}; +1 node`,
+    };
   }
-  if (p95 < latency.scaleInBelowMs) return { rule, kind: "allow_scale_in", removable: Infinity, reason: `${figure} < ${latency.scaleInBelowMs} ms` };
+  if (p95 < latency.scaleInBelowMs)
+    return { rule, kind: "allow_scale_in", removable: Infinity, reason: `${figure} < ${latency.scaleInBelowMs} ms` };
   return { rule, kind: "hold", reason: `${figure} within ${latency.scaleInBelowMs}..${latency.scaleOutAboveMs} ms` };
 };
 
@@ -137,8 +170,18 @@ export const predictiveRule: ScalingRule = ({ snapshot, config: { capacity }, fo
   }
   const later = forecast.scaleIn ?? ahead;
   const wanted = nodesFor(later.peak, perNodeTarget);
-  if (ready - wanted <= 0) return { rule, kind: "hold", reason: `predictive: forecast ${count(later.peak)} connections at ${utc(later.peakAt)} needs ${nodeCount(wanted)}` };
-  return { rule, kind: "allow_scale_in", removable: ready - wanted, reason: `predictive: forecast peak ${count(later.peak)} connections at ${utc(later.peakAt)} fits ${nodeCount(wanted)}` };
+  if (ready - wanted <= 0)
+    return {
+      rule,
+      kind: "hold",
+      reason: `predictive: forecast ${count(later.peak)} connections at ${utc(later.peakAt)} needs ${nodeCount(wanted)}`,
+    };
+  return {
+    rule,
+    kind: "allow_scale_in",
+    removable: ready - wanted,
+    reason: `predictive: forecast peak ${count(later.peak)} connections at ${utc(later.peakAt)} fits ${nodeCount(wanted)}`,
+  };
 };
 
 /**

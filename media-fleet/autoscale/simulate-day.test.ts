@@ -28,7 +28,9 @@ describe("simulated day", () => {
 
   it("meets every regular business-day peak with capacity added ahead of it by the predictive rule", () => {
     for (const timeline of result.regions) {
-      const regular = timeline.points.filter((p) => p.at < spikeStart || p.at >= spikeEnd + 15 * minute || timeline.regionId !== spike.regionId);
+      const regular = timeline.points.filter(
+        (p) => p.at < spikeStart || p.at >= spikeEnd + 15 * minute || timeline.regionId !== spike.regionId,
+      );
       expect(regular.filter((p) => p.meanCpu > 0.7)).toEqual([]);
       const outs = timeline.decisions.filter((d) => d.action === "scale_out" && (d.at < spikeStart || d.at > spikeEnd));
       expect(outs.length).toBeGreaterThan(3);
@@ -51,7 +53,8 @@ describe("simulated day", () => {
     for (const { decisions } of result.regions) {
       decisions.forEach((d, i) => {
         const previous = decisions[i - 1];
-        if (previous?.action === "scale_out" && d.action === "scale_in") expect(d.at - previous.at).toBeGreaterThanOrEqual(result.config.cooldown.scaleInMs);
+        if (previous?.action === "scale_out" && d.action === "scale_in")
+          expect(d.at - previous.at).toBeGreaterThanOrEqual(result.config.cooldown.scaleInMs);
       });
       // Up in the morning, down in the evening; ap-south adds up and down again for its spike.
       expect(decisions.filter((d, i) => i > 0 && d.action !== decisions[i - 1]!.action).length).toBeLessThanOrEqual(3);

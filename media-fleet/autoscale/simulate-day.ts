@@ -44,7 +44,14 @@ export const defaultSimulationOptions: SimulationOptions = {
     { regionId: region("ap-south"), utcOffsetHours: 5.5, baseConnections: 250, peakConnections: 5000 },
   ],
   // A live event in ap-south in its evening, which no past day predicts.
-  flashSpike: { regionId: region("ap-south"), startMs: 13 * 60 * minute, rampMs: 4 * minute, holdMs: 35 * minute, decayMs: 10 * minute, extraConnections: 4500 },
+  flashSpike: {
+    regionId: region("ap-south"),
+    startMs: 13 * 60 * minute,
+    rampMs: 4 * minute,
+    holdMs: 35 * minute,
+    decayMs: 10 * minute,
+    extraConnections: 4500,
+  },
   config: defaultAutoscaleConfig,
 };
 
@@ -110,7 +117,9 @@ export function simulateDay(overrides: Partial<SimulationOptions> = {}): Simulat
   for (let day = -options.learningDays; day <= 0; day++) {
     const start = options.dayStart + day * dayMs;
     const recorded = day === 0;
-    const series = options.regions.map((spec, i) => regionDemandSeries(spec, options.seed * 31 + (day + 100) * 7 + i, recorded ? options.flashSpike : null));
+    const series = options.regions.map((spec, i) =>
+      regionDemandSeries(spec, options.seed * 31 + (day + 100) * 7 + i, recorded ? options.flashSpike : null),
+    );
     for (let at = start; at < start + dayMs; at += stepMs) {
       const nodeSamples: NodeMetricSample[] = [];
       const regionSamples: RegionDemandSample[] = [];
@@ -125,9 +134,30 @@ export function simulateDay(overrides: Partial<SimulationOptions> = {}): Simulat
           return { nodeId: node.id, connections, ...nodeLoad(connections, random) };
         });
         for (const node of nodes) nodeSamples.push({ at, regionId: spec.regionId, ...node });
-        regionSamples.push({ at, regionId: spec.regionId, demandConnections: demand, readyNodes: ready.length, pendingNodes: fleet.length - ready.length });
+        regionSamples.push({
+          at,
+          regionId: spec.regionId,
+          demandConnections: demand,
+          readyNodes: ready.length,
+          pendingNodes: fleet.length - ready.length,
+        });
         const mean = (pick: (n: NodePoint) => number) => (nodes.length ? nodes.reduce((sum, n) => sum + pick(n), 0) / nodes.length : 0);
-        points.set(spec.regionId, { at, demand, served, readyNodes: ready.length, pendingNodes: fleet.length - ready.length, meanCpu: round(mean((n) => n.cpu), 3), meanP95LatencyMs: round(mean((n) => n.p95LatencyMs), 1), nodes });
+        points.set(spec.regionId, {
+          at,
+          demand,
+          served,
+          readyNodes: ready.length,
+          pendingNodes: fleet.length - ready.length,
+          meanCpu: round(
+            mean((n) => n.cpu),
+            3,
+          ),
+          meanP95LatencyMs: round(
+            mean((n) => n.p95LatencyMs),
+            1,
+          ),
+          nodes,
+        });
       });
 
       const result = decide(state, { nodes: nodeSamples, regions: regionSamples }, at, config);
@@ -135,7 +165,12 @@ export function simulateDay(overrides: Partial<SimulationOptions> = {}): Simulat
       for (const decision of result.decisions) {
         const fleet = fleets.get(decision.regionId)!;
         if (decision.action === "scale_out") {
-          for (let k = 0; k < decision.count; k++) fleet.push({ id: NodeId.parse(`${decision.regionId}-${nextNode++}`), readyAt: at + nodeBootMs, skew: 1 + 0.06 * symmetric(random) });
+          for (let k = 0; k < decision.count; k++)
+            fleet.push({
+              id: NodeId.parse(`${decision.regionId}-${nextNode++}`),
+              readyAt: at + nodeBootMs,
+              skew: 1 + 0.06 * symmetric(random),
+            });
         } else {
           // Drain the newest nodes first (booting ones before serving ones).
           fleet.sort((a, b) => a.readyAt - b.readyAt).splice(Math.max(0, fleet.length - decision.count));

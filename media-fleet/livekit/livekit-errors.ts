@@ -57,10 +57,15 @@ export function toMediaFleetError(error: unknown, operation: string, notFound: N
   if (error instanceof ServerError) {
     const code = serverErrorCode(error, notFound);
     // No `cause`: the ServerError holds the raw server message, which may echo our token.
-    return new MediaFleetError(code, `livekit ${operation}: ${code} (${error.status} ${error.code ?? error.name}: ${redact(error.message)})`);
+    return new MediaFleetError(
+      code,
+      `livekit ${operation}: ${code} (${error.status} ${error.code ?? error.name}: ${redact(error.message)})`,
+    );
   }
   if (isNetworkError(error)) {
-    return new MediaFleetError("node_unreachable", `livekit ${operation}: node unreachable (${(error as Error).message})`, { cause: error });
+    return new MediaFleetError("node_unreachable", `livekit ${operation}: node unreachable (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   return new MediaFleetError("sfu_error", `livekit ${operation}: unexpected failure`, { cause: error });
 }

@@ -32,7 +32,12 @@ async function getParticipant(rooms: RoomServiceTransport, room: MediaRoomName, 
 }
 
 /** Mutes one track already known to be published; explains a failure by what has gone since. */
-async function muteKnownTrack(rooms: RoomServiceTransport, room: MediaRoomName, identity: ParticipantIdentity, track: MediaTrack): Promise<MediaTrack> {
+async function muteKnownTrack(
+  rooms: RoomServiceTransport,
+  room: MediaRoomName,
+  identity: ParticipantIdentity,
+  track: MediaTrack,
+): Promise<MediaTrack> {
   if (track.muted) return track;
   try {
     const muted = await livekitCall("mute track", () => rooms.mutePublishedTrack(room, identity, track.sid, true), "track_not_found");
@@ -49,14 +54,24 @@ async function muteKnownTrack(rooms: RoomServiceTransport, room: MediaRoomName, 
   }
 }
 
-export async function muteTrack(rooms: RoomServiceTransport, room: MediaRoomName, identity: ParticipantIdentity, trackSid: string): Promise<MediaTrack> {
+export async function muteTrack(
+  rooms: RoomServiceTransport,
+  room: MediaRoomName,
+  identity: ParticipantIdentity,
+  trackSid: string,
+): Promise<MediaTrack> {
   const participant = await getParticipant(rooms, room, identity);
   const track = participant.tracks.find((candidate) => candidate.sid === trackSid);
   if (!track) throw new MediaFleetError("track_not_found", `livekit mute track: ${identity} publishes no track ${trackSid}`);
   return muteKnownTrack(rooms, room, identity, track);
 }
 
-export async function muteParticipant(rooms: RoomServiceTransport, room: MediaRoomName, identity: ParticipantIdentity, kind: TrackKind): Promise<MediaTrack[]> {
+export async function muteParticipant(
+  rooms: RoomServiceTransport,
+  room: MediaRoomName,
+  identity: ParticipantIdentity,
+  kind: TrackKind,
+): Promise<MediaTrack[]> {
   const participant = await getParticipant(rooms, room, identity);
   const muted: MediaTrack[] = [];
   for (const track of participant.tracks) {
@@ -78,7 +93,9 @@ export async function muteAll(
   const pending = (await listParticipants(rooms, room)).flatMap((participant) =>
     except.has(participant.identity)
       ? []
-      : participant.tracks.filter((track) => track.kind === options.kind && !track.muted).map((track) => ({ identity: participant.identity, track })),
+      : participant.tracks
+          .filter((track) => track.kind === options.kind && !track.muted)
+          .map((track) => ({ identity: participant.identity, track })),
   );
   const muted: { identity: ParticipantIdentity; track: MediaTrack }[] = [];
   const failures: unknown[] = [];

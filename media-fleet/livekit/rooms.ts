@@ -1,4 +1,12 @@
-import { ParticipantInfo_State, type ParticipantInfo, type Room, type RoomServiceClient, type TrackInfo, TrackSource, TrackType } from "livekit-server-sdk";
+import {
+  ParticipantInfo_State,
+  type ParticipantInfo,
+  type Room,
+  type RoomServiceClient,
+  type TrackInfo,
+  TrackSource,
+  TrackType,
+} from "livekit-server-sdk";
 import { ParticipantIdentity } from "../../protocol/ids.ts";
 import { MediaFleetError } from "../errors.ts";
 import {
@@ -17,7 +25,14 @@ import { livekitCall } from "./livekit-errors.ts";
 /** The part of LiveKit's room service this adapter uses: a real `RoomServiceClient`, or a stand-in in tests. */
 export type RoomServiceTransport = Pick<
   RoomServiceClient,
-  "createRoom" | "listRooms" | "deleteRoom" | "updateRoomMetadata" | "listParticipants" | "getParticipant" | "removeParticipant" | "mutePublishedTrack"
+  | "createRoom"
+  | "listRooms"
+  | "deleteRoom"
+  | "updateRoomMetadata"
+  | "listParticipants"
+  | "getParticipant"
+  | "removeParticipant"
+  | "mutePublishedTrack"
 >;
 
 const sourceNames: Record<TrackSource, TrackSourceName> = {

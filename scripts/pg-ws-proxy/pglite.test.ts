@@ -49,8 +49,7 @@ describe("Neon Pool through the proxy to a PGlite socket server", () => {
     const first = events.length;
     await Promise.all([1, 2].map((i) => pool.query("select $1::int, pg_sleep(0.02)", [i])));
     await pool.end();
-    const closedByTerminate = () =>
-      events.slice(first).filter((e) => e.event === "tunnel_closed" && e.by === "terminate").length;
+    const closedByTerminate = () => events.slice(first).filter((e) => e.event === "tunnel_closed" && e.by === "terminate").length;
     await expect.poll(closedByTerminate, { timeout: 2_000 }).toBe(connections);
     expect(connections).toBe(2);
   });

@@ -74,9 +74,9 @@ describe("decideTunnel", () => {
     expect(decideTunnel(fromDriver("/v2"), allow)).toMatchObject({ ok: false, code: "missing_address" });
     expect(decideTunnel({ url: undefined, origin: undefined }, allow)).toMatchObject({ code: "missing_address" });
     expect(decideTunnel(fromDriver("/v2?address=nonsense"), allow)).toMatchObject({ code: "malformed_address" });
-    expect(
-      decideTunnel(fromDriver("/v2?address=127.0.0.1:54329&address=127.0.0.1:5432"), allow),
-    ).toMatchObject({ code: "malformed_address" });
+    expect(decideTunnel(fromDriver("/v2?address=127.0.0.1:54329&address=127.0.0.1:5432"), allow)).toMatchObject({
+      code: "malformed_address",
+    });
   });
 
   it("refuses any request from a browser page, even to an allowed target", () => {

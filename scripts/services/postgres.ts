@@ -13,9 +13,7 @@ import type { LocalService } from "./local-service.ts";
  * Postgres for local runs, reached the way a Worker reaches Neon: Neon driver → WebSocket → our proxy
  * (scripts/pg-ws-proxy) → TCP. The engine is a real Postgres from Debian's packages when installed, else PGlite.
  */
-export type PostgresEngine =
-  | { kind: "debian"; version: number; binDir: string }
-  | { kind: "pglite"; why: string };
+export type PostgresEngine = { kind: "debian"; version: number; binDir: string } | { kind: "pglite"; why: string };
 
 const debianRoot = "/usr/lib/postgresql";
 const pgDataDir = path.join(dataDir, "postgres");
@@ -86,11 +84,16 @@ async function upDebian(engine: Extract<PostgresEngine, { kind: "debian" }>, sec
   fs.mkdirSync(socketDir, { recursive: true, mode: 0o700 });
   if (asRoot()) await run("chown", ["postgres:postgres", socketDir]);
   const [command, args] = asPostgresUser(path.join(binDir, "postgres"), [
-    "-D", pgDataDir,
-    "-p", String(ports.postgres),
-    "-c", `listen_addresses=${host}`,
-    "-c", `unix_socket_directories=${socketDir}`,
-    "-c", "unix_socket_permissions=0700",
+    "-D",
+    pgDataDir,
+    "-p",
+    String(ports.postgres),
+    "-c",
+    `listen_addresses=${host}`,
+    "-c",
+    `unix_socket_directories=${socketDir}`,
+    "-c",
+    "unix_socket_permissions=0700",
   ]);
   startDaemon({ name: "postgres", command, args });
   await waitUntil("postgres", () => isReady(binDir));
@@ -115,7 +118,8 @@ async function ensureCluster(engine: Extract<PostgresEngine, { kind: "debian" }>
   fs.mkdirSync(scratch, { recursive: true, mode: 0o700 });
   if (asRoot()) await run("chown", ["postgres:postgres", scratch]);
   const [command, args] = asPostgresUser(path.join(engine.binDir, "initdb"), [
-    "-D", scratch,
+    "-D",
+    scratch,
     "--encoding=UTF8",
     "--locale=C",
     // Unix socket: the OS user that owns the cluster, through a 0700 directory. TCP: passwords, hashed.
@@ -134,7 +138,15 @@ async function ensureCluster(engine: Extract<PostgresEngine, { kind: "debian" }>
 async function isReady(binDir: string): Promise<boolean> {
   // As the cluster's owner, so the probe's own login succeeds and leaves no "authentication failed" in the log.
   const [command, args] = asPostgresUser(path.join(binDir, "pg_isready"), [
-    "-q", "-h", socketDir, "-p", String(ports.postgres), "-U", superuser(), "-d", "postgres",
+    "-q",
+    "-h",
+    socketDir,
+    "-p",
+    String(ports.postgres),
+    "-U",
+    superuser(),
+    "-d",
+    "postgres",
   ]);
   try {
     await run(command, args);
@@ -156,14 +168,22 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_user')
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'app_db') \\gexec
 `;
   const [command, args] = asPostgresUser(path.join(binDir, "psql"), [
-    "-X", "-q",
-    "-v", "ON_ERROR_STOP=1",
-    "-v", `app_user=${database.user}`,
-    "-v", `app_db=${database.name}`,
-    "-h", socketDir,
-    "-p", String(ports.postgres),
-    "-d", "postgres",
-    "-f", "-",
+    "-X",
+    "-q",
+    "-v",
+    "ON_ERROR_STOP=1",
+    "-v",
+    `app_user=${database.user}`,
+    "-v",
+    `app_db=${database.name}`,
+    "-h",
+    socketDir,
+    "-p",
+    String(ports.postgres),
+    "-d",
+    "postgres",
+    "-f",
+    "-",
   ]);
   await new Promise<void>((resolve, reject) => {
     const child = execFile(

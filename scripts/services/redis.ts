@@ -40,13 +40,20 @@ async function startRedis() {
     command: "/usr/bin/redis-server",
     // No config file: everything is explicit here, so the Debian defaults in /etc/redis never apply.
     args: [
-      "--bind", host,
-      "--port", String(ports.redis),
-      "--dir", redisDataDir,
-      "--appendonly", "yes",
-      "--daemonize", "no",
-      "--supervised", "no",
-      "--protected-mode", "yes",
+      "--bind",
+      host,
+      "--port",
+      String(ports.redis),
+      "--dir",
+      redisDataDir,
+      "--appendonly",
+      "yes",
+      "--daemonize",
+      "no",
+      "--supervised",
+      "no",
+      "--protected-mode",
+      "yes",
     ],
   });
   await waitUntil(redisDaemon, () => redisAnswersPing(ports.redis));

@@ -7,9 +7,29 @@ import { commandName, type RedisCommand } from "./redis-command.ts";
  */
 const blocking = ["blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "wait", "waitaof"];
 const connectionState = [
-  "select", "multi", "exec", "discard", "watch", "unwatch", "quit", "reset", "hello", "auth", "client",
-  "subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe",
-  "monitor", "sync", "psync", "replconf", "readonly", "readwrite",
+  "select",
+  "multi",
+  "exec",
+  "discard",
+  "watch",
+  "unwatch",
+  "quit",
+  "reset",
+  "hello",
+  "auth",
+  "client",
+  "subscribe",
+  "psubscribe",
+  "ssubscribe",
+  "unsubscribe",
+  "punsubscribe",
+  "sunsubscribe",
+  "monitor",
+  "sync",
+  "psync",
+  "replconf",
+  "readonly",
+  "readwrite",
 ];
 const refused = new Set([...blocking, ...connectionState]);
 

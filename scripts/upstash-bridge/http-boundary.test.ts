@@ -46,7 +46,7 @@ describe("authentication", () => {
 
 describe("bad bodies", () => {
   it.each([
-    ["malformed JSON", "/", "[\"SET\", \"k\""],
+    ["malformed JSON", "/", '["SET", "k"'],
     ["an object instead of a command", "/", '{"command":"GET"}'],
     ["an empty command", "/", "[]"],
     ["a nested array argument", "/", '["SET", "k", ["v"]]'],

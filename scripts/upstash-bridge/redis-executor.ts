@@ -62,15 +62,14 @@ export class RedisExecutor implements CommandExecutor {
       const refused = refusal(command);
       return refused ? { ok: false, error: refused } : undefined;
     });
-    const sent = commands.flatMap((command, index) =>
-      outcomes[index] ? [] : [{ index, rewritten: this.#scripts.rewrite(command) }],
-    );
+    const sent = commands.flatMap((command, index) => (outcomes[index] ? [] : [{ index, rewritten: this.#scripts.rewrite(command) }]));
     if (sent.length) {
       const pipeline = this.#redis.pipeline();
       for (const { rewritten } of sent) (pipeline as unknown as Pipeline).sendCommand(toIoredis(rewritten.command));
-      const replies = (await pipeline.exec().catch((error: unknown) => {
-        throw new RedisUnavailable(error);
-      })) ?? [];
+      const replies =
+        (await pipeline.exec().catch((error: unknown) => {
+          throw new RedisUnavailable(error);
+        })) ?? [];
       sent.forEach(({ index, rewritten }, position) => {
         const [error, reply] = replies[position] ?? [new Error("missing pipeline reply")];
         outcomes[index] = settle(rewritten, error, reply);

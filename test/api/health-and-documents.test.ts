@@ -34,7 +34,14 @@ describe("public documents and health", () => {
     };
     expect(doc.openapi).toBe("3.1.0");
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(["/v1/meetings", "/v1/meetings/{id}", "/v1/meetings/{id}/end", "/v1/meetings/{id}/tokens", "/v1/meetings/{id}/connect", "/healthz"]),
+      expect.arrayContaining([
+        "/v1/meetings",
+        "/v1/meetings/{id}",
+        "/v1/meetings/{id}/end",
+        "/v1/meetings/{id}/tokens",
+        "/v1/meetings/{id}/connect",
+        "/healthz",
+      ]),
     );
     expect(doc.paths["/v1/meetings"]?.post?.security).toEqual([{ apiKey: [] }]);
     expect(doc.components.schemas).toHaveProperty("CreateMeeting");

@@ -111,7 +111,12 @@ describe("the meeting room behind a verified token", () => {
     const meeting = await createMeeting(key);
     const { connectUrl } = await mintToken(key, meeting.id, { identity: "erin", role: "host" });
     const client = await RoomClient.join(connectUrl);
-    expect(client.frames[0]).toMatchObject({ type: "welcome", protocolVersion: 1, meetingId: meeting.id, self: { identity: "erin", role: "host" } });
+    expect(client.frames[0]).toMatchObject({
+      type: "welcome",
+      protocolVersion: 1,
+      meetingId: meeting.id,
+      self: { identity: "erin", role: "host" },
+    });
     await api(`/v1/meetings/${meeting.id}/end`, { key, method: "POST" });
     expect((await client.waitClosed()).code).toBe(4000);
     expect(client.frames.at(-1)).toMatchObject({ type: "meeting_ended", reason: "ended_by_api" });

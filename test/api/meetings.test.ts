@@ -92,11 +92,7 @@ describe("meetings API against workerd and Postgres", () => {
     const again = (await (await api(`/v1/meetings/${meeting.id}/end`, { key, method: "POST" })).json()) as { endedAt: string };
     expect(again.endedAt).toBe(ended.endedAt);
     await expectProblem(await api(`/v1/meetings/${meeting.id}`, { key, method: "PATCH", body: { title: "x" } }), 409, "meeting_ended");
-    await expectProblem(
-      await api(`/v1/meetings/${meeting.id}/tokens`, { key, body: { identity: "bob" } }),
-      409,
-      "meeting_ended",
-    );
+    await expectProblem(await api(`/v1/meetings/${meeting.id}/tokens`, { key, body: { identity: "bob" } }), 409, "meeting_ended");
   });
 
   it("deletes a meeting: it disappears from reads and lists, and a second delete is 404", async () => {
@@ -110,10 +106,16 @@ describe("meetings API against workerd and Postgres", () => {
 
   it("mints a join token whose claims match the request", async () => {
     const meeting = await createMeeting(key);
-    const response = await api(`/v1/meetings/${meeting.id}/tokens`, { key, body: { identity: "carol", name: "Carol", role: "cohost", ttlSeconds: 120 } });
+    const response = await api(`/v1/meetings/${meeting.id}/tokens`, {
+      key,
+      body: { identity: "carol", name: "Carol", role: "cohost", ttlSeconds: 120 },
+    });
     expect(response.status).toBe(201);
     const { token, expiresAt, connectUrl } = (await response.json()) as { token: string; expiresAt: string; connectUrl: string };
-    const [header, payload] = token.split(".").slice(0, 2).map((part) => JSON.parse(Buffer.from(part!, "base64url").toString()));
+    const [header, payload] = token
+      .split(".")
+      .slice(0, 2)
+      .map((part) => JSON.parse(Buffer.from(part!, "base64url").toString()));
     expect(header).toMatchObject({ alg: "ES256", typ: "JWT" });
     expect(payload).toMatchObject({ sub: "carol", name: "Carol", role: "cohost", mid: meeting.id, aud: "meeting-join" });
     expect(payload.exp - payload.iat).toBe(120);

@@ -24,7 +24,9 @@ describe("malformed and oversized requests", () => {
       socket.on("error", () => {}); // EPIPE/ECONNRESET after the server has answered
       socket.on("close", () => resolve(received));
       setTimeout(() => reject(new Error("no answer")), 10_000).unref();
-      socket.write(`POST /v1/meetings HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
+      socket.write(
+        `POST /v1/meetings HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
+      );
       const chunk = `{"title":"${"y".repeat(16 * 1024)}`;
       let sent = 0;
       const pump = () => {
@@ -47,7 +49,11 @@ describe("malformed and oversized requests", () => {
   });
 
   it("refuses a body that is not declared as JSON", async () => {
-    const response = await api("/v1/meetings", { key, rawBody: "title=x", headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const response = await api("/v1/meetings", {
+      key,
+      rawBody: "title=x",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     await expectProblem(response, 415, "unsupported_media_type");
   });
 
@@ -82,7 +88,11 @@ describe("malformed and oversized requests", () => {
       await api(`/v1/meetings/${meeting.id}`, { key, method: "PATCH", body });
     }
     await api(`/v1/meetings/${meeting.id}`, { key, method: "PATCH", rawBody: "{", headers: { "content-type": "application/json" } });
-    const read = (await (await api(`/v1/meetings/${meeting.id}`, { key })).json()) as { title: string; updatedAt: string; createdAt: string };
+    const read = (await (await api(`/v1/meetings/${meeting.id}`, { key })).json()) as {
+      title: string;
+      updatedAt: string;
+      createdAt: string;
+    };
     expect(read.title).toBe("Keep me");
     expect(read.updatedAt).toBe(read.createdAt);
   });

@@ -92,7 +92,8 @@ class Page {
 }
 
 /** Every page with media receives video from every other (more than a few frames on its current connection). */
-const allReceiving = (pages: Page[]) => pages.every((page) => pages.every((other) => other === page || (page.bot?.from(other.who).videoFrames ?? 0) > 5));
+const allReceiving = (pages: Page[]) =>
+  pages.every((page) => pages.every((other) => other === page || (page.bot?.from(other.who).videoFrames ?? 0) > 5));
 
 async function meetingOnTheSfu(reportsTrouble: boolean) {
   const { apiKey } = await newTenant("media-failover");
@@ -148,7 +149,11 @@ async function killAndRecover(reportsTrouble: boolean) {
   // The room learns who is on the new node from its webhooks: the same three, nobody from the dead node.
   const lastJoin = Math.max(...clients.map((c) => c.frames.findLastIndex((f) => f.type === "sfu_join")));
   await clients[0]!.next(
-    (f) => f.type === "media_state" && f.sfuActive && withMedia.every((i) => `p${i}` in f.onSfu) && Object.keys(f.onSfu).length === withMedia.length,
+    (f) =>
+      f.type === "media_state" &&
+      f.sfuActive &&
+      withMedia.every((i) => `p${i}` in f.onSfu) &&
+      Object.keys(f.onSfu).length === withMedia.length,
     10_000,
     lastJoin,
   );

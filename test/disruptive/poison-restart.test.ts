@@ -16,7 +16,6 @@ afterAll(async () => {
   await workerService.up(await loadOrCreateSecrets()); // leave the stack as the other suites expect it
 });
 
-
 describe("a refused chat message across a Worker restart", () => {
   it("is retried where it left off after the restart, dead-lettered once, and never holds back the messages around it", async () => {
     const refusal = await refuseInPostgres("chat_messages", "body");

@@ -81,10 +81,13 @@ const sample = async ({ host, guest, hostId, guestId }: Call): Promise<Sample> =
 /** Waits for the first decoded video frame on both sides, then samples twice, `windowMs` apart. */
 async function measureFlow(call: Call): Promise<{ before: Sample; after: Sample }> {
   await expect
-    .poll(async () => {
-      const now = await sample(call);
-      return Math.min(now.host.video.framesDecoded, now.guest.video.framesDecoded);
-    }, { timeout: stepMs, interval: 250 })
+    .poll(
+      async () => {
+        const now = await sample(call);
+        return Math.min(now.host.video.framesDecoded, now.guest.video.framesDecoded);
+      },
+      { timeout: stepMs, interval: 250 },
+    )
     .toBeGreaterThan(0);
   const before = await sample(call);
   await new Promise((resolve) => setTimeout(resolve, windowMs));
@@ -97,7 +100,9 @@ function expectBothWays({ before, after }: { before: Sample; after: Sample }): v
     expect(now.connectionState, `${side} peer connection`).toBe("connected");
     expect(now.audio.bytesReceived - was.audio.bytesReceived, `${side}: audio bytes in ${windowMs} ms`).toBeGreaterThan(floor.audioBytes);
     expect(now.video.bytesReceived - was.video.bytesReceived, `${side}: video bytes in ${windowMs} ms`).toBeGreaterThan(floor.videoBytes);
-    expect(now.video.framesDecoded - was.video.framesDecoded, `${side}: frames decoded in ${windowMs} ms`).toBeGreaterThanOrEqual(floor.framesDecoded);
+    expect(now.video.framesDecoded - was.video.framesDecoded, `${side}: frames decoded in ${windowMs} ms`).toBeGreaterThanOrEqual(
+      floor.framesDecoded,
+    );
   }
 }
 
@@ -132,11 +137,16 @@ describe("meeting page in headless Chromium", () => {
     const flow = await measureFlow(call);
     expectBothWays(flow);
     const { host, guest } = flow.after;
-    for (const [side, stats] of [["host", host], ["guest", guest]] as const) {
+    for (const [side, stats] of [
+      ["host", host],
+      ["guest", guest],
+    ] as const) {
       const local = stats.selectedPair?.local;
       // iceTransportPolicy "relay": the only local candidates are allocations on our coturn, on its relay ports.
       expect(local, `${side} selected local candidate`).toMatchObject({ candidateType: "relay", address: loopback });
-      expect(local?.url, `${side} TURN server`).toMatch(new RegExp(`^turn:${loopback.replaceAll(".", "\\.")}:${ports.turn}\\?transport=(udp|tcp)$`));
+      expect(local?.url, `${side} TURN server`).toMatch(
+        new RegExp(`^turn:${loopback.replaceAll(".", "\\.")}:${ports.turn}\\?transport=(udp|tcp)$`),
+      );
       expect(local?.port, `${side} relay port`).toBeGreaterThanOrEqual(ports.turnRelayMin);
       expect(local?.port, `${side} relay port`).toBeLessThanOrEqual(ports.turnRelayMax);
       expect(stats.selectedPair?.bytesReceived, `${side} bytes on the relayed pair`).toBeGreaterThan(floor.videoBytes);

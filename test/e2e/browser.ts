@@ -105,7 +105,11 @@ async function readMediaStats(remote: string): Promise<MediaStats | null> {
     audio: { bytesReceived: sum("audio", "bytesReceived") },
     video: { bytesReceived: sum("video", "bytesReceived"), framesDecoded: sum("video", "framesDecoded") },
     selectedPair: pair
-      ? { bytesReceived: Number(pair.bytesReceived) || 0, local: candidate(pair.localCandidateId), remote: candidate(pair.remoteCandidateId) }
+      ? {
+          bytesReceived: Number(pair.bytesReceived) || 0,
+          local: candidate(pair.localCandidateId),
+          remote: candidate(pair.remoteCandidateId),
+        }
       : null,
   };
 }
@@ -201,7 +205,9 @@ export class MeetingPage {
   async leave(timeout: number): Promise<void> {
     if (!(await this.state()).connected) return;
     await this.page.getByTestId("leave-button").click({ timeout });
-    await this.page.waitForFunction(() => (globalThis as unknown as PageGlobals).__meeting?.peerConnections().size === 0, null, { timeout });
+    await this.page.waitForFunction(() => (globalThis as unknown as PageGlobals).__meeting?.peerConnections().size === 0, null, {
+      timeout,
+    });
   }
 
   /** The page's peer connections (states, gathered and received candidates) and recent console warnings. */

@@ -76,7 +76,9 @@ function layersOf(track: TrackInfo): { quality: number; width: number; height: n
 }
 
 describe("meeting page: peer to peer → SFU at the fifth participant", () => {
-  it("both tabs move to the SFU, publish simulcast, and receive each other and a bot there", { timeout: testTimeout }, async ({ annotate }) => {
+  it("both tabs move to the SFU, publish simulcast, and receive each other and a bot there", { timeout: testTimeout }, async ({
+    annotate,
+  }) => {
     // 1. Two tabs in a P2P call.
     context = await browser.newContext();
     const [host, guest] = [new MeetingPage(await context.newPage()), new MeetingPage(await context.newPage())];
@@ -93,8 +95,12 @@ describe("meeting page: peer to peer → SFU at the fifth participant", () => {
     await sleep(windowMs);
     const p2pAfter = await p2pFrames();
     for (const i of [0, 1] as const) {
-      expect(p2pAfter[i].video.bytesReceived - p2pBefore[i].video.bytesReceived, `P2P video bytes into tab ${i}`).toBeGreaterThan(floor.tabVideoBytes);
-      expect(p2pAfter[i].video.framesDecoded - p2pBefore[i].video.framesDecoded, `P2P frames into tab ${i}`).toBeGreaterThanOrEqual(floor.frames);
+      expect(p2pAfter[i].video.bytesReceived - p2pBefore[i].video.bytesReceived, `P2P video bytes into tab ${i}`).toBeGreaterThan(
+        floor.tabVideoBytes,
+      );
+      expect(p2pAfter[i].video.framesDecoded - p2pBefore[i].video.framesDecoded, `P2P frames into tab ${i}`).toBeGreaterThanOrEqual(
+        floor.frames,
+      );
     }
 
     // 2. Three more participants; the fifth triggers the switch. Each takes its credentials to a LiveKit bot:
@@ -113,11 +119,16 @@ describe("meeting page: peer to peer → SFU at the fifth participant", () => {
     const decoding = ([toHost, toGuest]: Record<string, SfuInbound>[], hostFrom: string, guestFrom: string) =>
       Math.min(from(toHost, hostFrom).video.framesDecoded, from(toGuest, guestFrom).video.framesDecoded) > 0;
     let tabsAt: number | undefined;
-    const allArriving = until("both tabs decoding the other tab's and the bot's video over the SFU", sfuMedia, (inbound) => {
-      const tabs = decoding(inbound, guestId, hostId);
-      if (tabs) tabsAt ??= performance.now();
-      return tabs && decoding(inbound, botIds[0]!, botIds[0]!);
-    }, 25_000).then(() => performance.now());
+    const allArriving = until(
+      "both tabs decoding the other tab's and the bot's video over the SFU",
+      sfuMedia,
+      (inbound) => {
+        const tabs = decoding(inbound, guestId, hostId);
+        if (tabs) tabsAt ??= performance.now();
+        return tabs && decoding(inbound, botIds[0]!, botIds[0]!);
+      },
+      25_000,
+    ).then(() => performance.now());
     allArriving.catch(() => undefined); // awaited below; a failure of the bots' setup must not leave it unhandled
 
     const joins = await Promise.all(clients.map((client) => client.next<SfuJoin>((frame) => frame.type === "sfu_join", stepMs)));
@@ -126,7 +137,9 @@ describe("meeting page: peer to peer → SFU at the fifth participant", () => {
     const [camBot] = bots as [LiveKitBot, ...LiveKitBot[]];
     await Promise.all([camBot.publishVideo({ width: 160, height: 120, fps: 15 }), ...bots.map((bot) => bot.publishAudio())]);
     const allAt = await allArriving.catch(async (error: unknown) => {
-      throw new Error(`SFU media did not reach both tabs:\nhost ${await host.diagnosis()}\nguest ${await guest.diagnosis()}`, { cause: error });
+      throw new Error(`SFU media did not reach both tabs:\nhost ${await host.diagnosis()}\nguest ${await guest.diagnosis()}`, {
+        cause: error,
+      });
     });
     for (const page of [host, guest]) {
       const state = await page.state();
@@ -135,15 +148,23 @@ describe("meeting page: peer to peer → SFU at the fifth participant", () => {
     }
     const [before, after] = [await sfuMedia(), await sleep(windowMs).then(sfuMedia)];
     const grew: string[] = [];
-    for (const [side, index, other] of [["host", 0, guestId], ["guest", 1, hostId]] as const) {
+    for (const [side, index, other] of [
+      ["host", 0, guestId],
+      ["guest", 1, hostId],
+    ] as const) {
       for (const source of [other, camBot.identity]) {
         const [was, now] = [from(before[index], source), from(after[index], source)];
         const [videoBytes, frames] = [now.video.bytesReceived - was.video.bytesReceived, now.video.framesDecoded - was.video.framesDecoded];
-        expect(videoBytes, `${side}: SFU video bytes from ${source} in ${windowMs} ms`).toBeGreaterThan(source === other ? floor.tabVideoBytes : floor.botVideoBytes);
+        expect(videoBytes, `${side}: SFU video bytes from ${source} in ${windowMs} ms`).toBeGreaterThan(
+          source === other ? floor.tabVideoBytes : floor.botVideoBytes,
+        );
         expect(frames, `${side}: frames from ${source} in ${windowMs} ms`).toBeGreaterThanOrEqual(floor.frames);
         const audioBytes = now.audio.bytesReceived - was.audio.bytesReceived;
-        if (source === other) expect(audioBytes, `${side}: SFU audio bytes from the other tab in ${windowMs} ms`).toBeGreaterThan(floor.tabAudioBytes);
-        grew.push(`${side} ← ${source}: video +${videoBytes} B, +${frames} frames at ${now.video.frameWidth}x${now.video.frameHeight}; audio +${audioBytes} B`);
+        if (source === other)
+          expect(audioBytes, `${side}: SFU audio bytes from the other tab in ${windowMs} ms`).toBeGreaterThan(floor.tabAudioBytes);
+        grew.push(
+          `${side} ← ${source}: video +${videoBytes} B, +${frames} frames at ${now.video.frameWidth}x${now.video.frameHeight}; audio +${audioBytes} B`,
+        );
       }
     }
 
@@ -160,7 +181,9 @@ describe("meeting page: peer to peer → SFU at the fifth participant", () => {
       const camera = participant.tracks.find((track) => track.type === TrackType.VIDEO && track.source === TrackSource.CAMERA);
       expect(camera, `${identity}'s camera on the SFU`).toBeDefined();
       const layers = layersOf(camera!);
-      published.push(`${identity} ${camera!.width}x${camera!.height} simulcast=${camera!.simulcast}: ${layers.map((l) => `q${l.quality} ${l.width}x${l.height} ${Math.round(l.bitrate / 1000)} kbps`).join(", ")}`);
+      published.push(
+        `${identity} ${camera!.width}x${camera!.height} simulcast=${camera!.simulcast}: ${layers.map((l) => `q${l.quality} ${l.width}x${l.height} ${Math.round(l.bitrate / 1000)} kbps`).join(", ")}`,
+      );
       expect(layers.length, `${identity}'s simulcast layers`).toBeGreaterThanOrEqual(2);
       expect(layers.map((l) => l.height).sort((a, b) => a - b)[0], "lowest layer is the 240p rung").toBe(240);
     }

@@ -13,7 +13,9 @@ const layered = ["protocol", "schema", "media-fleet", "workers", "web"];
 async function cruise(tree: string): Promise<{ ok: boolean; output: string }> {
   const depcruise = join(repo, "node_modules/.bin/depcruise");
   try {
-    const { stdout } = await run(depcruise, ["--config", ".dependency-cruiser.cjs", ...layered.map((d) => (d === "web" ? "web/src" : d))], { cwd: tree });
+    const { stdout } = await run(depcruise, ["--config", ".dependency-cruiser.cjs", ...layered.map((d) => (d === "web" ? "web/src" : d))], {
+      cwd: tree,
+    });
     return { ok: true, output: stdout };
   } catch (error) {
     return { ok: false, output: String((error as { stdout?: string }).stdout ?? error) };
@@ -41,10 +43,30 @@ describe("the import rules the build enforces", () => {
   });
 
   it.each([
-    ["the pure room core reaching into its shell", "workers/meeting-room/core/chat-log.ts", 'import "../shell/meeting-room.ts";', "room-core-is-pure"],
-    ["the pure core importing a runtime", "workers/meeting-room/core/frame-log.ts", 'import "cloudflare:workers";', "pure-modules-import-no-runtime"],
-    ["media-fleet importing workers/", "media-fleet/node-selection.ts", 'import "../workers/db/database.ts";', "media-fleet-never-imports-workers"],
-    ["the protocol importing anything of ours", "protocol/ids.ts", 'import "../media-fleet/fleet-config.ts";', "protocol-imports-nothing-of-ours"],
+    [
+      "the pure room core reaching into its shell",
+      "workers/meeting-room/core/chat-log.ts",
+      'import "../shell/meeting-room.ts";',
+      "room-core-is-pure",
+    ],
+    [
+      "the pure core importing a runtime",
+      "workers/meeting-room/core/frame-log.ts",
+      'import "cloudflare:workers";',
+      "pure-modules-import-no-runtime",
+    ],
+    [
+      "media-fleet importing workers/",
+      "media-fleet/node-selection.ts",
+      'import "../workers/db/database.ts";',
+      "media-fleet-never-imports-workers",
+    ],
+    [
+      "the protocol importing anything of ours",
+      "protocol/ids.ts",
+      'import "../media-fleet/fleet-config.ts";',
+      "protocol-imports-nothing-of-ours",
+    ],
     ["the page importing the Worker", "web/src/room-view.ts", 'import "../../workers/env.ts";', "web-only-protocol"],
     ["a cycle", "workers/meeting-room/core/membership.ts", 'import "./room-reducer.ts";', "no-cycles"],
   ])("fail on %s", async (_what, file, line, rule) => {

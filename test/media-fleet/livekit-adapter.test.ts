@@ -41,7 +41,13 @@ async function join(
   role: MediaRole,
   options: { policy?: MediaPolicy; subscribe?: boolean } = {},
 ): Promise<LiveKitBot> {
-  const access = await fleet.mintAccessToken({ room, identity: identity(who), name: who, role, policy: options.policy ?? guestsMayNotPublish });
+  const access = await fleet.mintAccessToken({
+    room,
+    identity: identity(who),
+    name: who,
+    role,
+    policy: options.policy ?? guestsMayNotPublish,
+  });
   const bot = await LiveKitBot.connect(access.url, access.token, { subscribe: options.subscribe ?? true });
   bots.add(bot);
   return bot;
@@ -159,33 +165,32 @@ describe("tokens per role", () => {
     );
   });
 
-  it(
-    "a guest may publish only what the policy allows: the node refuses the rest and nothing of it reaches the host",
-    async () => {
-      const barred = await join(room, "barred-guest", "guest", { policy: guestsMayNotPublish, subscribe: false });
-      const micOnly = await join(room, "mic-guest", "guest", { policy: { guestsCanPublish: true, guestSources: ["microphone"] }, subscribe: false });
-      await micOnly.publishAudio();
-      // The node drops a publish it does not permit without answering; the client gives up after 10 s.
-      const [barredMic, micOnlyCamera] = await Promise.allSettled([
-        barred.publishAudio({ timeoutMs: 15_000 }),
-        micOnly.publishVideo({ timeoutMs: 15_000 }),
-      ]);
-      for (const refused of [barredMic, micOnlyCamera]) {
-        expect(refused.status).toBe("rejected");
-        expect(String((refused as PromiseRejectedResult).reason)).toMatch(/no response received from the server/);
-      }
+  it("a guest may publish only what the policy allows: the node refuses the rest and nothing of it reaches the host", async () => {
+    const barred = await join(room, "barred-guest", "guest", { policy: guestsMayNotPublish, subscribe: false });
+    const micOnly = await join(room, "mic-guest", "guest", {
+      policy: { guestsCanPublish: true, guestSources: ["microphone"] },
+      subscribe: false,
+    });
+    await micOnly.publishAudio();
+    // The node drops a publish it does not permit without answering; the client gives up after 10 s.
+    const [barredMic, micOnlyCamera] = await Promise.allSettled([
+      barred.publishAudio({ timeoutMs: 15_000 }),
+      micOnly.publishVideo({ timeoutMs: 15_000 }),
+    ]);
+    for (const refused of [barredMic, micOnlyCamera]) {
+      expect(refused.status).toBe("rejected");
+      expect(String((refused as PromiseRejectedResult).reason)).toMatch(/no response received from the server/);
+    }
 
-      const participants = await fleet.listParticipants(room);
-      expect(participants.find((p) => p.identity === "barred-guest")!.tracks).toEqual([]);
-      expect(participants.find((p) => p.identity === "mic-guest")!.tracks.map((t) => t.source)).toEqual(["microphone"]);
-      expect(host.from("mic-guest").audibleAudioFrames).toBeGreaterThan(0);
-      expect(host.from("barred-guest")).toMatchObject({ audioFrames: 0, videoFrames: 0 });
-      expect(host.from("mic-guest").videoFrames).toBe(0);
-      expect(host.tracksPublished.filter((t) => t.identity === "barred-guest")).toEqual([]);
-      expect(host.tracksPublished.filter((t) => t.identity === "mic-guest").map((t) => t.kind)).toEqual(["audio"]);
-    },
-    30_000,
-  );
+    const participants = await fleet.listParticipants(room);
+    expect(participants.find((p) => p.identity === "barred-guest")!.tracks).toEqual([]);
+    expect(participants.find((p) => p.identity === "mic-guest")!.tracks.map((t) => t.source)).toEqual(["microphone"]);
+    expect(host.from("mic-guest").audibleAudioFrames).toBeGreaterThan(0);
+    expect(host.from("barred-guest")).toMatchObject({ audioFrames: 0, videoFrames: 0 });
+    expect(host.from("mic-guest").videoFrames).toBe(0);
+    expect(host.tracksPublished.filter((t) => t.identity === "barred-guest")).toEqual([]);
+    expect(host.tracksPublished.filter((t) => t.identity === "mic-guest").map((t) => t.kind)).toEqual(["audio"]);
+  }, 30_000);
 
   it("a recorder receives the meeting but is invisible to the participants", async () => {
     const recorder = await join(room, "recorder", "recorder");
@@ -211,7 +216,8 @@ describe("tokens per role", () => {
       .sign(new TextEncoder().encode(node.apiSecret));
 
     const impostor = createLiveKitNodeClient({ ...node, apiSecret: crypto.randomBytes(32).toString("base64url") });
-    const forged = (await impostor.mintAccessToken({ room, identity: identity("mallory"), role: "host", policy: guestsMayNotPublish })).token;
+    const forged = (await impostor.mintAccessToken({ room, identity: identity("mallory"), role: "host", policy: guestsMayNotPublish }))
+      .token;
 
     const genuine = (await fleet.mintAccessToken({ room, identity: identity("eve"), role: "guest", policy: guestsMayNotPublish })).token;
     const [header, payload, signature] = genuine.split(".");
@@ -251,9 +257,7 @@ describe("moderation", () => {
     ]);
     await Promise.all([host.publishAudio(), host.publishVideo(), cohost.publishAudio(), participant.publishAudio()]);
     await listener.waitUntil(
-      () =>
-        listener.from("host").videoFrames > 10 &&
-        ["host", "cohost", "pat"].every((who) => listener.from(who).audibleAudioFrames > 20),
+      () => listener.from("host").videoFrames > 10 && ["host", "cohost", "pat"].every((who) => listener.from(who).audibleAudioFrames > 20),
       10_000,
       "everyone's media",
     );
@@ -331,7 +335,14 @@ describe("node failures", () => {
     const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
     const failing = { mutePublishedTrack: () => Promise.reject(new ServerError("Internal", `boom for ${token}`, 500, "internal")) };
     const stub = {
-      getParticipant: async () => ({ identity: "host", sid: "PA_1", name: "host", state: 2, permission: undefined, tracks: [{ sid: "TR_1", type: 0, source: 2, muted: false }] }),
+      getParticipant: async () => ({
+        identity: "host",
+        sid: "PA_1",
+        name: "host",
+        state: 2,
+        permission: undefined,
+        tracks: [{ sid: "TR_1", type: 0, source: 2, muted: false }],
+      }),
       ...failing,
     } as unknown as RoomServiceTransport;
     const error = await new LiveKitNodeClient(node, stub).muteTrack(roomFor("stub"), identity("host"), "TR_1").catch((e: unknown) => e);

@@ -70,7 +70,13 @@ describe("LiveKit webhooks", () => {
     const room = meetingMediaRoom(tenant.tenantId, meetingId);
     await fleet.createRoom(room, { emptyTimeoutSeconds: 30, maxParticipants: 10, metadata: "{}" });
     cleanup.push(() => fleet.closeRoom(room));
-    const access = await fleet.mintAccessToken({ room, identity: "ana" as ParticipantIdentity, name: "Ana", role: "host", policy: { guestsCanPublish: true } });
+    const access = await fleet.mintAccessToken({
+      room,
+      identity: "ana" as ParticipantIdentity,
+      name: "Ana",
+      role: "host",
+      policy: { guestsCanPublish: true },
+    });
     const ana = await LiveKitBot.connect(access.url, access.token, { subscribe: false });
     await ana.publishAudio();
     await ana.publishVideo({ width: 160, height: 120, fps: 10 });
@@ -84,10 +90,20 @@ describe("LiveKit webhooks", () => {
     await host.next<MediaState>((f) => f.type === "media_state" && !("ana" in f.onSfu), 15_000);
     const usage = async () =>
       withDatabase((db) =>
-        db.select().from(usageRecords).where(and(eq(usageRecords.tenantId, tenant.tenantId), eq(usageRecords.meetingId, meetingId), eq(usageRecords.kind, "sfu_participant_seconds"))),
+        db
+          .select()
+          .from(usageRecords)
+          .where(
+            and(
+              eq(usageRecords.tenantId, tenant.tenantId),
+              eq(usageRecords.meetingId, meetingId),
+              eq(usageRecords.kind, "sfu_participant_seconds"),
+            ),
+          ),
       );
     let rows = await usage();
-    for (const deadline = Date.now() + 10_000; rows.length === 0 && Date.now() < deadline; rows = await usage()) await new Promise((r) => setTimeout(r, 200));
+    for (const deadline = Date.now() + 10_000; rows.length === 0 && Date.now() < deadline; rows = await usage())
+      await new Promise((r) => setTimeout(r, 200));
     expect(rows).toHaveLength(1);
     expect(rows[0]!.sourceId).toMatch(/^livekit:RM_\w+:PA_\w+$/);
     expect(rows[0]!.quantity).toBeGreaterThanOrEqual(0);

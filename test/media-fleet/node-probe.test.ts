@@ -29,7 +29,9 @@ describe("probing a LiveKit node", () => {
     expect(serving).toMatchObject({ healthy: true });
     expect(serving.error).toBeUndefined();
     expect(await probeNode(`http://${host}:${await closedPort()}`)).toMatchObject({ healthy: false, error: "unreachable (ECONNREFUSED)" });
-    const impostor = new RoomServiceClient(livekitNodeA.url, secrets.livekitApiKey, crypto.randomBytes(32).toString("base64url"), { failover: false });
+    const impostor = new RoomServiceClient(livekitNodeA.url, secrets.livekitApiKey, crypto.randomBytes(32).toString("base64url"), {
+      failover: false,
+    });
     expect(await probeNode(livekitNodeA.url, { rooms: impostor })).toMatchObject({ healthy: false, error: "room service: unauthorized" });
   });
 

@@ -34,7 +34,9 @@ describe("peer to peer → SFU switch through the meeting room", () => {
     const meeting = await createMeeting(apiKey, { title: "Growing meeting" });
     const connectUrls = [];
     for (let i = 0; i < threshold; i++) {
-      connectUrls.push((await mintToken(apiKey, meeting.id, { identity: `p${i}`, name: `P${i}`, role: i === 0 ? "host" : "participant" })).connectUrl);
+      connectUrls.push(
+        (await mintToken(apiKey, meeting.id, { identity: `p${i}`, name: `P${i}`, role: i === 0 ? "host" : "participant" })).connectUrl,
+      );
     }
     for (const url of connectUrls.slice(0, threshold - 1)) clients.push(await RoomClient.join(url));
     expect(clients.every((c) => c.ofType("welcome")[0]?.mediaMode === "p2p")).toBe(true);
@@ -54,18 +56,26 @@ describe("peer to peer → SFU switch through the meeting room", () => {
     const [a, b] = [3, 4].map((i) => joins[i]!);
     bots.push(await LiveKitBot.connect(a!.url, a!.token), await LiveKitBot.connect(b!.url, b!.token));
     const [botA, botB] = bots as [LiveKitBot, LiveKitBot];
-    await Promise.all([botA.publishAudio(), botA.publishVideo({ width: 160, height: 120, fps: 15 }), botB.publishAudio(), botB.publishVideo({ width: 160, height: 120, fps: 15 })]);
+    await Promise.all([
+      botA.publishAudio(),
+      botA.publishVideo({ width: 160, height: 120, fps: 15 }),
+      botB.publishAudio(),
+      botB.publishVideo({ width: 160, height: 120, fps: 15 }),
+    ]);
     await botA.waitUntil(() => botA.from("p4").videoFrames > 10 && botA.from("p4").audioFrames > 20, 15_000, "p3 receiving p4");
     await botB.waitUntil(() => botB.from("p3").videoFrames > 10 && botB.from("p3").audioFrames > 20, 15_000, "p4 receiving p3");
     const mediaAfterMs = Date.now() - fifthJoinAt;
-    console.log(`[sfu-switch] 5th join → everyone holds SFU credentials: ${credentialsAfterMs} ms; → media received both ways: ${mediaAfterMs} ms`);
+    console.log(
+      `[sfu-switch] 5th join → everyone holds SFU credentials: ${credentialsAfterMs} ms; → media received both ways: ${mediaAfterMs} ms`,
+    );
 
     // The SFU room is the meeting's, named for the tenant and meeting; muting in the room mutes on the SFU.
     const mediaRoom = meetingMediaRoom(tenantId, meeting.id);
     const host = clients[0]!;
     host.send({ type: "mute", target: "p3", track: "audio" });
     const mutedOnSfu = async () => (await rooms.getParticipant(mediaRoom, "p3")).tracks.some((t) => t.source === 2 && t.muted);
-    for (const deadline = Date.now() + 10_000; !(await mutedOnSfu()) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 200));
+    for (const deadline = Date.now() + 10_000; !(await mutedOnSfu()) && Date.now() < deadline; )
+      await new Promise((r) => setTimeout(r, 200));
     expect(await mutedOnSfu()).toBe(true);
     expect(host.ofType("error")).toEqual([]);
 

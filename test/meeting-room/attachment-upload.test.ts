@@ -22,19 +22,33 @@ describe("chat attachments through presigned S3 uploads and downloads", () => {
   it("hands out a tenant-scoped upload URL that accepts exactly the validated file and nothing else", async () => {
     const alice = await RoomClient.join(connectUrl);
     const bytes = new TextEncoder().encode("x".repeat(2048));
-    const ref = alice.send({ type: "attachment_upload", name: "../../notes v1.txt", contentType: "text/plain", sizeBytes: bytes.byteLength });
+    const ref = alice.send({
+      type: "attachment_upload",
+      name: "../../notes v1.txt",
+      contentType: "text/plain",
+      sizeBytes: bytes.byteLength,
+    });
     const upload = await alice.next<Upload>((f) => f.type === "attachment_upload" && f.ref === ref);
     expect(upload.objectKey).toMatch(new RegExp(`^${tenantId}/${meetingId}/attachments/[0-9a-f-]{36}/\\.\\._\\.\\._notes_v1\\.txt$`));
     expect(new Date(upload.expiresAt).getTime()).toBeGreaterThan(Date.now());
 
     const wrongType = await fetch(upload.uploadUrl, { method: "PUT", headers: { "content-type": "image/png" }, body: bytes });
     expect(wrongType.status).toBe(403);
-    const wrongSize = await fetch(upload.uploadUrl, { method: "PUT", headers: { "content-type": "text/plain" }, body: bytes.slice(0, 100) });
+    const wrongSize = await fetch(upload.uploadUrl, {
+      method: "PUT",
+      headers: { "content-type": "text/plain" },
+      body: bytes.slice(0, 100),
+    });
     expect(wrongSize.status).toBe(403);
     const ok = await fetch(upload.uploadUrl, { method: "PUT", headers: { "content-type": "text/plain" }, body: bytes });
     expect(ok.status).toBe(200);
 
-    alice.send({ type: "chat_send", clientMessageId: "with-file-1", body: "see attached", attachments: [{ objectKey: upload.objectKey, name: "notes.txt", contentType: "text/plain", sizeBytes: bytes.byteLength }] });
+    alice.send({
+      type: "chat_send",
+      clientMessageId: "with-file-1",
+      body: "see attached",
+      attachments: [{ objectKey: upload.objectKey, name: "notes.txt", contentType: "text/plain", sizeBytes: bytes.byteLength }],
+    });
     const message = await alice.next((f) => f.type === "chat_message" && f.message.clientMessageId === "with-file-1");
     expect(message.type === "chat_message" && message.message.attachments[0]?.objectKey).toBe(upload.objectKey);
 
@@ -68,7 +82,12 @@ describe("chat attachments through presigned S3 uploads and downloads", () => {
     for (const objectKey of [upload.objectKey, spoofedMeeting, `${tenantId}/${meetingId}/attachments/../../${upload.objectKey}`]) {
       const ref = alice.send({ type: "attachment_download", objectKey });
       expect(await alice.next((f) => f.type === "error" && f.ref === ref)).toMatchObject({ code: "not_found" });
-      const cite = alice.send({ type: "chat_send", clientMessageId: `steal-${crypto.randomUUID().slice(0, 8)}`, body: "look", attachments: [{ objectKey, name: "x.txt", contentType: "text/plain", sizeBytes: 4 }] });
+      const cite = alice.send({
+        type: "chat_send",
+        clientMessageId: `steal-${crypto.randomUUID().slice(0, 8)}`,
+        body: "look",
+        attachments: [{ objectKey, name: "x.txt", contentType: "text/plain", sizeBytes: 4 }],
+      });
       const answer = await alice.next((f) => (f.type === "error" && f.ref === cite) || f.type === "chat_message");
       expect(answer).toMatchObject({ type: "error", code: "attachment_rejected" });
       await new Promise((resolve) => setTimeout(resolve, 1000)); // both frames draw on the 2/s chat budget

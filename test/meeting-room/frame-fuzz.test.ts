@@ -61,14 +61,19 @@ class ProbeSocket {
   }
 
   /** The first frame at or after `from` that matches; throws on timeout or when the server closed the socket. */
-  async waitFor(match: (frame: ServerFrame) => boolean, from = 0, timeoutMs = answerTimeoutMs): Promise<{ frame: ServerFrame; index: number }> {
+  async waitFor(
+    match: (frame: ServerFrame) => boolean,
+    from = 0,
+    timeoutMs = answerTimeoutMs,
+  ): Promise<{ frame: ServerFrame; index: number }> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const index = this.frames.findIndex((frame, i) => i >= from && match(frame));
       if (index >= 0) return { frame: this.frames[index]!, index };
       if (this.closedBy) throw new Error(`server closed the socket (${this.closedBy.code} ${this.closedBy.reason})`);
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeoutMs} ms; last: ${JSON.stringify(this.frames.slice(-3)).slice(0, 400)}`);
+      if (left <= 0)
+        throw new Error(`no matching frame within ${timeoutMs} ms; last: ${JSON.stringify(this.frames.slice(-3)).slice(0, 400)}`);
       await new Promise<void>((resolve) => {
         const wake = () => (this.waiters.delete(wake), clearTimeout(timer), resolve());
         const timer = setTimeout(wake, left);
@@ -224,9 +229,12 @@ class Barrage {
       await retryUntil(async (attempt) => {
         const clientMessageId = `after-fuzz-${attempt}`;
         sender.send(JSON.stringify({ id: clientMessageId, type: "chat_send", clientMessageId, body: "still here" }));
-        const sent = (f: ServerFrame) => (f.type === "error" && f.ref === clientMessageId) || (f.type === "chat_message" && f.message.clientMessageId === clientMessageId);
+        const sent = (f: ServerFrame) =>
+          (f.type === "error" && f.ref === clientMessageId) || (f.type === "chat_message" && f.message.clientMessageId === clientMessageId);
         if ((await sender.waitFor(sent, sender.cursor)).frame.type === "error") return false;
-        await late.waitFor((f) => f.type === "chat_message" && f.message.clientMessageId === clientMessageId && f.message.body === "still here");
+        await late.waitFor(
+          (f) => f.type === "chat_message" && f.message.clientMessageId === clientMessageId && f.message.body === "still here",
+        );
         return true;
       });
       for (const socket of [...lane.fuzzers, lane.observer, late]) socket.close();
@@ -259,9 +267,20 @@ const samples = {
   hello: { id: "s-hello", type: "hello", protocolVersion: 1, resumeFromSeq: 1 },
   ping: { id: "s-ping", type: "ping" },
   media_trouble: { id: "s-trouble", type: "media_trouble" },
-  signal: { id: "s-signal", type: "signal", to: "observer", payload: { kind: "ice", candidate: { candidate: "candidate:1 1 udp 1 10.0.0.1 9 typ host", sdpMid: "0", sdpMLineIndex: 0 } } },
+  signal: {
+    id: "s-signal",
+    type: "signal",
+    to: "observer",
+    payload: { kind: "ice", candidate: { candidate: "candidate:1 1 udp 1 10.0.0.1 9 typ host", sdpMid: "0", sdpMLineIndex: 0 } },
+  },
   presence: { id: "s-presence", type: "presence", audioMuted: true, handRaised: false, connectionQuality: "good" },
-  chat_send: { id: "s-chat", type: "chat_send", clientMessageId: "fuzz-msg-0001", body: "hi", attachments: [{ objectKey: "t/m/a.png", name: "a.png", contentType: "image/png", sizeBytes: 10 }] },
+  chat_send: {
+    id: "s-chat",
+    type: "chat_send",
+    clientMessageId: "fuzz-msg-0001",
+    body: "hi",
+    attachments: [{ objectKey: "t/m/a.png", name: "a.png", contentType: "image/png", sizeBytes: 10 }],
+  },
   chat_edit: { id: "s-edit", type: "chat_edit", messageSeq: 1, body: "edited" },
   chat_delete: { id: "s-delete", type: "chat_delete", messageSeq: 1 },
   chat_react: { id: "s-react", type: "chat_react", messageSeq: 1, emoji: "👍", on: true },
@@ -293,7 +312,9 @@ function pathsOf(value: Json, prefix: (string | number)[] = []): (string | numbe
 const kindOf = (value: Json) => (value === null ? "null" : Array.isArray(value) ? "array" : typeof value);
 /** A value of another JSON kind than `current`, for "wrong type" mutations. */
 const otherKind = (current: Json, candidate: Json): Json =>
-  kindOf(candidate) !== kindOf(current) ? candidate : ({ string: 42, number: "42", boolean: "true", null: {}, object: [], array: {} } as Record<string, Json>)[kindOf(current)]!;
+  kindOf(candidate) !== kindOf(current)
+    ? candidate
+    : ({ string: 42, number: "42", boolean: "true", null: {}, object: [], array: {} } as Record<string, Json>)[kindOf(current)]!;
 /** Over the protocol's limits for whichever field it lands on: ids 64, targets 128, names 256, body 8000, sdp 32 KiB. */
 const oversizedLengths = [65, 129, 257, 4097, 8001, 32 * 1024 + 1];
 const oversizedNumbers = [-1, 0, 0.5, 2 ** 53 + 2, 1e308, -(2 ** 31)];
@@ -302,7 +323,12 @@ const mutation = fc.oneof(
   fc.record({ kind: fc.constant("missing" as const), at: fc.nat() }),
   fc.record({ kind: fc.constant("wrong_type" as const), at: fc.nat(), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json> }),
   fc.record({ kind: fc.constant("oversized" as const), at: fc.nat(), pick: fc.nat() }),
-  fc.record({ kind: fc.constant("extra_field" as const), at: fc.nat(), key: fc.string({ maxLength: 12 }), value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json> }),
+  fc.record({
+    kind: fc.constant("extra_field" as const),
+    at: fc.nat(),
+    key: fc.string({ maxLength: 12 }),
+    value: fc.jsonValue({ maxDepth: 2 }) as fc.Arbitrary<Json>,
+  }),
 );
 
 type Mutation = typeof mutation extends fc.Arbitrary<infer M> ? M : never;
@@ -311,7 +337,10 @@ function mutate(sample: Json, m: Mutation): Json {
   const frame = structuredClone(sample) as Record<string, Json>;
   const paths = pathsOf(frame);
   const path = paths[m.at % paths.length]!;
-  const parent = path.slice(0, -1).reduce<Json>((node, key) => (node as Record<string | number, Json>)[key]!, frame) as Record<string | number, Json>;
+  const parent = path.slice(0, -1).reduce<Json>((node, key) => (node as Record<string | number, Json>)[key]!, frame) as Record<
+    string | number,
+    Json
+  >;
   const key = path.at(-1)!;
   const current = parent[key]!;
   switch (m.kind) {
@@ -326,7 +355,8 @@ function mutate(sample: Json, m: Mutation): Json {
       if (typeof current === "string") parent[key] = current + "x".repeat(oversizedLengths[m.pick % oversizedLengths.length]!);
       else if (typeof current === "number") parent[key] = oversizedNumbers[m.pick % oversizedNumbers.length]!;
       else if (Array.isArray(current)) parent[key] = Array.from({ length: 6 + (m.pick % 5) }, () => current[0] ?? null);
-      else if (current && typeof current === "object") parent[key] = { ...current, ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i])) };
+      else if (current && typeof current === "object")
+        parent[key] = { ...current, ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`k${i}`, i])) };
       else parent[key] = "x".repeat(oversizedLengths[m.pick % oversizedLengths.length]!);
       break;
     case "extra_field": {
@@ -338,12 +368,30 @@ function mutate(sample: Json, m: Mutation): Json {
   return frame;
 }
 
-const anyId = fc.oneof(fc.string({ minLength: 1, maxLength: 64 }), fc.constant(""), fc.string({ minLength: 65, maxLength: 80 }), fc.integer(), fc.constant(null));
-const anyType = fc.oneof(fc.constantFrom(...clientFrameTypes), fc.constantFrom("welcome", "error", "PING", "__proto__"), fc.string({ maxLength: 20 }), fc.jsonValue({ maxDepth: 1 }));
-const fieldName = fc.oneof(fc.constantFrom("to", "payload", "body", "target", "track", "locked", "messageSeq", "publicKey", "clientMessageId", "protocolVersion"), fc.string({ maxLength: 10 }));
+const anyId = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 64 }),
+  fc.constant(""),
+  fc.string({ minLength: 65, maxLength: 80 }),
+  fc.integer(),
+  fc.constant(null),
+);
+const anyType = fc.oneof(
+  fc.constantFrom(...clientFrameTypes),
+  fc.constantFrom("welcome", "error", "PING", "__proto__"),
+  fc.string({ maxLength: 20 }),
+  fc.jsonValue({ maxDepth: 1 }),
+);
+const fieldName = fc.oneof(
+  fc.constantFrom("to", "payload", "body", "target", "track", "locked", "messageSeq", "publicKey", "clientMessageId", "protocolVersion"),
+  fc.string({ maxLength: 10 }),
+);
 /** Objects shaped like frames: an id and a type of every sort, plus random fields under real and made-up names. */
 const frameShaped = fc
-  .tuple(fc.option(anyId, { nil: undefined }), fc.option(anyType, { nil: undefined }), fc.dictionary(fieldName, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }))
+  .tuple(
+    fc.option(anyId, { nil: undefined }),
+    fc.option(anyType, { nil: undefined }),
+    fc.dictionary(fieldName, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }),
+  )
   .map(([id, type, rest]) => ({ ...rest, ...(id !== undefined ? { id } : {}), ...(type !== undefined ? { type } : {}) }));
 
 const randomText: fc.Arbitrary<Outgoing> = fc
@@ -351,11 +399,15 @@ const randomText: fc.Arbitrary<Outgoing> = fc
     fc.string({ unit: "binary", maxLength: 200 }),
     fc.string({ unit: "grapheme", maxLength: 200 }),
     // Almost-JSON: a JSON document cut short and with a few characters spliced in.
-    fc.tuple(fc.json({ maxDepth: 3 }), fc.nat(), fc.string({ maxLength: 3 })).map(([json, at, junk]) => json.slice(0, at % (json.length + 1)) + junk),
+    fc
+      .tuple(fc.json({ maxDepth: 3 }), fc.nat(), fc.string({ maxLength: 3 }))
+      .map(([json, at, junk]) => json.slice(0, at % (json.length + 1)) + junk),
   )
   .map((text) => ({ text }));
 
-const randomJson: fc.Arbitrary<Outgoing> = fc.oneof(fc.jsonValue({ maxDepth: 4 }), frameShaped).map((value) => ({ text: JSON.stringify(value) }));
+const randomJson: fc.Arbitrary<Outgoing> = fc
+  .oneof(fc.jsonValue({ maxDepth: 4 }), frameShaped)
+  .map((value) => ({ text: JSON.stringify(value) }));
 
 const mutatedFrame: fc.Arbitrary<Outgoing> = fc
   .tuple(fc.constantFrom(...(Object.values(samples) as Json[])), mutation)
@@ -375,7 +427,9 @@ function paddedPing(bytes: number, fill: string): string {
 const binaryOrHuge: fc.Arbitrary<Outgoing> = fc.oneof(
   fc.uint8Array({ maxLength: 1024 }).map((bytes) => ({ bytes })),
   fc.constantFrom(...Object.values(samples)).map((sample) => ({ bytes: new TextEncoder().encode(JSON.stringify(sample)) })),
-  fc.tuple(fc.integer({ min: 1, max: 64 }), fc.constantFrom("x", "é", "€", "😀")).map(([over, fill]) => ({ text: paddedPing(maxFrameBytes + over, fill) })),
+  fc
+    .tuple(fc.integer({ min: 1, max: 64 }), fc.constantFrom("x", "é", "€", "😀"))
+    .map(([over, fill]) => ({ text: paddedPing(maxFrameBytes + over, fill) })),
   fc.integer({ min: 1, max: 64 }).map((over) => ({ bytes: new Uint8Array(maxFrameBytes + over).fill(0x7b) })),
   // The boundary itself: a frame of exactly 64 KiB is valid and answered with pong.
   fc.constantFrom("x", "é").map((fill) => ({ text: paddedPing(maxFrameBytes, fill) })),
@@ -445,7 +499,11 @@ describe("MeetingRoom findings from the fuzzing", () => {
     const { id: meetingId } = await createMeeting(key, { title: "fuzz finding: state size", waitingRoom: false });
     const victim = await join(key, meetingId, "victim");
     const { connectUrl } = await mintToken(key, meetingId, { identity: "attacker", role: "guest" });
-    const echoed = JSON.stringify({ id: "echo", type: "e2ee_publish_key", publicKey: { kty: "EC", crv: "P-256", x: "eA", ["k".repeat(60_000)]: 1 } });
+    const echoed = JSON.stringify({
+      id: "echo",
+      type: "e2ee_publish_key",
+      publicKey: { kty: "EC", crv: "P-256", x: "eA", ["k".repeat(60_000)]: 1 },
+    });
     const codes: Record<string, number> = {};
     for (let round = 0; round < 10; round++) {
       const attacker = await ProbeSocket.connect(connectUrl);

@@ -75,7 +75,9 @@ describe("a live room knows what the API changed", () => {
 
   it("a meeting nobody joined yet is read from Postgres on the first connect: an edit before it counts", async () => {
     const meeting = await createMeeting(key, { title: "Never joined" });
-    expect((await api(`/v1/meetings/${meeting.id}`, { method: "PATCH", key, body: { title: "Edited before anyone came" } })).status).toBe(200);
+    expect((await api(`/v1/meetings/${meeting.id}`, { method: "PATCH", key, body: { title: "Edited before anyone came" } })).status).toBe(
+      200,
+    );
     const host = await RoomClient.join((await mintToken(key, meeting.id)).connectUrl);
     expect(host.ofType("welcome")[0]?.title).toBe("Edited before anyone came");
     host.close();

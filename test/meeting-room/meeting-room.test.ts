@@ -44,7 +44,12 @@ describe("MeetingRoom Durable Object under workerd", () => {
     expect(new Set(seen(bob)).size).toBe(6);
     expect(seen(bob)).toEqual([...seen(bob)].sort((a, b) => a - b));
     // The resend is acknowledged to alice with the original body, never broadcast again.
-    expect(alice.ofType("chat_message").filter((f) => f.message.clientMessageId === "alice-msg-0").map((f) => f.message.body)).toEqual(["hello 0", "hello 0"]);
+    expect(
+      alice
+        .ofType("chat_message")
+        .filter((f) => f.message.clientMessageId === "alice-msg-0")
+        .map((f) => f.message.body),
+    ).toEqual(["hello 0", "hello 0"]);
     bob.send({ type: "chat_history", limit: 10 });
     const history = await bob.next<Extract<ServerFrame, { type: "chat_history" }>>((f) => f.type === "chat_history");
     expect(history.messages).toHaveLength(6);
@@ -71,7 +76,12 @@ describe("MeetingRoom Durable Object under workerd", () => {
     a.sendRaw(JSON.stringify({ id: "big", type: "ping", pad: "x".repeat(70 * 1024) }));
     await a.next((f) => f.type === "error" && f.code === "frame_too_large");
     const codes = a.ofType("error").map((f) => [f.code, f.ref]);
-    expect(codes).toEqual([["malformed_frame", undefined], ["unknown_frame_type", "u1"], ["invalid_frame", "v1"], ["frame_too_large", undefined]]);
+    expect(codes).toEqual([
+      ["malformed_frame", undefined],
+      ["unknown_frame_type", "u1"],
+      ["invalid_frame", "v1"],
+      ["frame_too_large", undefined],
+    ]);
     const ping = a.send({ type: "ping" });
     expect(await a.next((f) => f.type === "pong")).toMatchObject({ ref: ping });
     expect(a.closed).toBeUndefined();

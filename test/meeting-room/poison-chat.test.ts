@@ -16,7 +16,6 @@ afterAll(async () => {
   await refusal.remove();
 });
 
-
 async function deadLetterCount(): Promise<number> {
   const health = (await (await api("/healthz")).json()) as { outbox: { deadLetters: number | null } };
   return health.outbox.deadLetters ?? -1;

@@ -11,19 +11,29 @@ beforeAll(async () => {
   ({ apiKey: key, tenantId } = await newTenant("room-records"));
 });
 
-
 describe("what the meeting room writes to Postgres", () => {
   it("records joins and leaves (they feed billing) and marks the meeting live", async () => {
     const meeting = await createMeeting(key);
-    const join = async (identity: string, role: "host" | "participant") => RoomClient.join((await mintToken(key, meeting.id, { identity, role, name: identity })).connectUrl);
+    const join = async (identity: string, role: "host" | "participant") =>
+      RoomClient.join((await mintToken(key, meeting.id, { identity, role, name: identity })).connectUrl);
     const alice = await join("alice", "host");
     const bob = await join("bob", "participant");
     bob.close();
     const rows = await poll(
-      () => withDatabase((db) => db.select().from(participants).where(and(eq(participants.tenantId, tenantId), eq(participants.meetingId, meeting.id))).orderBy(asc(participants.joinedAt))),
+      () =>
+        withDatabase((db) =>
+          db
+            .select()
+            .from(participants)
+            .where(and(eq(participants.tenantId, tenantId), eq(participants.meetingId, meeting.id)))
+            .orderBy(asc(participants.joinedAt)),
+        ),
       (r) => r.length === 2 && r.some((p) => p.identity === "bob" && p.leftAt !== null),
     );
-    expect(rows.map((r) => [r.identity, r.role, r.displayName])).toEqual([["alice", "host", "alice"], ["bob", "participant", "bob"]]);
+    expect(rows.map((r) => [r.identity, r.role, r.displayName])).toEqual([
+      ["alice", "host", "alice"],
+      ["bob", "participant", "bob"],
+    ]);
     const bobRow = rows.find((r) => r.identity === "bob")!;
     expect(bobRow.leaveReason).toBe("left");
     expect(bobRow.leftAt!.getTime()).toBeGreaterThanOrEqual(bobRow.joinedAt.getTime());
@@ -44,7 +54,14 @@ describe("what the meeting room writes to Postgres", () => {
     alice.send({ type: "chat_delete", messageSeq: 1 });
     await alice.next((f) => f.type === "chat_updated" && f.message.deleted);
     const rows = await poll(
-      () => withDatabase((db) => db.select().from(chatMessages).where(and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.meetingId, meeting.id))).orderBy(asc(chatMessages.seq))),
+      () =>
+        withDatabase((db) =>
+          db
+            .select()
+            .from(chatMessages)
+            .where(and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.meetingId, meeting.id)))
+            .orderBy(asc(chatMessages.seq)),
+        ),
       (r) => r.length === 2 && r[1]?.body === "second" && r[0]?.deletedAt !== null,
     );
     expect(rows.map((r) => [r.seq, r.clientMessageId, r.senderIdentity, r.body, r.deletedAt !== null])).toEqual([

@@ -16,8 +16,14 @@ describe("the room's alarm ends a scheduled meeting", () => {
     let status: string | undefined;
     let sessions: { peakParticipants: number }[] = [];
     while (Date.now() < deadline) {
-      status = (await withDatabase((db) => db.select({ status: meetings.status }).from(meetings).where(eq(meetings.id, meeting.id))))[0]?.status;
-      sessions = await withDatabase((db) => db.select().from(meetingSessions).where(and(eq(meetingSessions.tenantId, tenantId), eq(meetingSessions.meetingId, meeting.id))));
+      status = (await withDatabase((db) => db.select({ status: meetings.status }).from(meetings).where(eq(meetings.id, meeting.id))))[0]
+        ?.status;
+      sessions = await withDatabase((db) =>
+        db
+          .select()
+          .from(meetingSessions)
+          .where(and(eq(meetingSessions.tenantId, tenantId), eq(meetingSessions.meetingId, meeting.id))),
+      );
       if (status === "ended" && sessions.length) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -122,9 +122,7 @@ describe("local S3 (versitygw)", () => {
       const { ETag } = await s3.send(new UploadPartCommand({ Bucket, Key: key, UploadId, PartNumber, Body }));
       uploaded.push({ ETag, PartNumber });
     }
-    await s3.send(
-      new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: uploaded } }),
-    );
+    await s3.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId, MultipartUpload: { Parts: uploaded } }));
 
     const whole = Buffer.concat(parts);
     const head = await s3.send(new HeadObjectCommand({ Bucket, Key: key }));

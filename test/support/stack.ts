@@ -40,7 +40,12 @@ export async function api(path: string, call: ApiCall = {}): Promise<Response> {
     headers.set("content-type", "application/json");
     body = JSON.stringify(call.body);
   }
-  return fetch(`${workerUrl}${path}`, { method: call.method ?? (body ? "POST" : "GET"), headers, body, ...(body instanceof ReadableStream ? { duplex: "half" } : {}) } as RequestInit);
+  return fetch(`${workerUrl}${path}`, {
+    method: call.method ?? (body ? "POST" : "GET"),
+    headers,
+    body,
+    ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+  } as RequestInit);
 }
 
 export interface Problem {

@@ -152,9 +152,7 @@ export class TurnClient {
 
   /** Lets `peer` send to our relayed address; TURN drops peer traffic without a permission. */
   async createPermission(peer: TransportAddress): Promise<StunError | undefined> {
-    const { message } = await this.authenticated(MessageType.CreatePermissionRequest, [
-      encodeXorAddress(Attr.XorPeerAddress, peer),
-    ]);
+    const { message } = await this.authenticated(MessageType.CreatePermissionRequest, [encodeXorAddress(Attr.XorPeerAddress, peer)]);
     return isErrorResponse(message) ? decodeErrorCode(message) : undefined;
   }
 
@@ -218,11 +216,7 @@ export class TurnClient {
     }
   }
 
-  private request(
-    message: Omit<StunMessage, "transactionId">,
-    integrityKey?: Buffer,
-    timeoutMs = requestTimeoutMs,
-  ): Promise<Received> {
+  private request(message: Omit<StunMessage, "transactionId">, integrityKey?: Buffer, timeoutMs = requestTimeoutMs): Promise<Received> {
     const transactionId = newTransactionId();
     const datagram = encodeStunMessage({ ...message, transactionId }, integrityKey);
     const id = transactionId.toString("hex");

@@ -56,7 +56,8 @@ export class ApiClient {
     const payload: unknown = await response.json().catch(() => null);
     if (!response.ok) {
       const problem = problemSchema.safeParse(payload);
-      if (problem.success) throw new ApiProblem(response.status, problem.data.code, problem.data.detail ?? problem.data.title ?? problem.data.code);
+      if (problem.success)
+        throw new ApiProblem(response.status, problem.data.code, problem.data.detail ?? problem.data.title ?? problem.data.code);
       throw new ApiProblem(response.status, "unexpected_response", `HTTP ${response.status}`);
     }
     const parsed = schema.safeParse(payload);

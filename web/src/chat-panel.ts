@@ -17,7 +17,11 @@ const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute:
 export class ChatPanel {
   private readonly list = h("ol", { class: "chat-messages", testid: "chat-messages", attrs: { "aria-live": "polite" } });
   private readonly earlier = h("button", { class: "link-button", testid: "chat-earlier", attrs: { type: "button" } }, ["Earlier messages"]);
-  private readonly input = h("textarea", { class: "chat-input", testid: "chat-input", attrs: { rows: 2, maxlength: 8000, placeholder: "Message everyone" } });
+  private readonly input = h("textarea", {
+    class: "chat-input",
+    testid: "chat-input",
+    attrs: { rows: 2, maxlength: 8000, placeholder: "Message everyone" },
+  });
   private rendered: readonly ChatMessage[] | null = null;
   readonly element: HTMLElement;
 
@@ -46,7 +50,10 @@ export class ChatPanel {
     if (view.chat === this.rendered) return;
     this.rendered = view.chat;
     const atBottom = this.list.scrollHeight - this.list.scrollTop - this.list.clientHeight < 40;
-    setChildren(this.list, view.chat.map((message) => renderMessage(view, message)));
+    setChildren(
+      this.list,
+      view.chat.map((message) => renderMessage(view, message)),
+    );
     if (atBottom) this.list.scrollTop = this.list.scrollHeight;
   }
 
@@ -59,12 +66,20 @@ export class ChatPanel {
 
 function renderMessage(view: RoomView, message: ChatMessage): HTMLLIElement {
   const own = message.sender === view.self?.identity;
-  return h("li", { class: `chat-message${own ? " own" : ""}`, testid: "chat-message", attrs: { "data-seq": message.seq, "data-sender": message.sender } }, [
-    h("div", { class: "chat-meta" }, [
-      h("strong", {}, [own ? "You" : nameOf(view, message.sender)]),
-      h("time", { attrs: { datetime: message.sentAt } }, [timeFormat.format(new Date(message.sentAt))]),
-      message.editedAt && !message.deleted ? h("span", { class: "muted" }, ["edited"]) : null,
-    ]),
-    message.deleted ? h("p", { class: "chat-body muted" }, ["Message deleted"]) : h("p", { class: "chat-body" }, [message.body]),
-  ]);
+  return h(
+    "li",
+    {
+      class: `chat-message${own ? " own" : ""}`,
+      testid: "chat-message",
+      attrs: { "data-seq": message.seq, "data-sender": message.sender },
+    },
+    [
+      h("div", { class: "chat-meta" }, [
+        h("strong", {}, [own ? "You" : nameOf(view, message.sender)]),
+        h("time", { attrs: { datetime: message.sentAt } }, [timeFormat.format(new Date(message.sentAt))]),
+        message.editedAt && !message.deleted ? h("span", { class: "muted" }, ["edited"]) : null,
+      ]),
+      message.deleted ? h("p", { class: "chat-body muted" }, ["Message deleted"]) : h("p", { class: "chat-body" }, [message.body]),
+    ],
+  );
 }

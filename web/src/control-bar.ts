@@ -34,7 +34,13 @@ export class ControlBar {
 
   render(view: RoomView, local: LocalPresence, devices: { audio: boolean; video: boolean }): void {
     this.set(this.mic, local.audioMuted ? "micOff" : "mic", local.audioMuted ? "Unmute" : "Mute", local.audioMuted, !devices.audio);
-    this.set(this.camera, local.videoMuted ? "cameraOff" : "camera", local.videoMuted ? "Start video" : "Stop video", local.videoMuted, !devices.video);
+    this.set(
+      this.camera,
+      local.videoMuted ? "cameraOff" : "camera",
+      local.videoMuted ? "Start video" : "Stop video",
+      local.videoMuted,
+      !devices.video,
+    );
     this.set(this.hand, "hand", local.handRaised ? "Lower hand" : "Raise hand", local.handRaised);
     this.set(this.lock, view.locked ? "lock" : "unlock", view.locked ? "Unlock" : "Lock", view.locked);
     this.set(this.leave, "leave", "Leave", false);

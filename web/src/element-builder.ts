@@ -12,7 +12,11 @@ export interface ElementProps extends Handlers {
   attrs?: Record<string, string | number | boolean | undefined>;
 }
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: ElementProps = {}, children: Child[] = []): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: ElementProps = {},
+  children: Child[] = [],
+): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
   if (props.class) element.className = props.class;
   if (props.testid) element.dataset["testid"] = props.testid;

@@ -8,7 +8,15 @@ describe("inbound media summary", () => {
       { type: "transport", bytesReceived: 99_999 },
     ];
     const video = [
-      { type: "inbound-rtp", kind: "video", bytesReceived: 40_000, framesReceived: 60, framesDecoded: 58, frameWidth: 427, frameHeight: 240 },
+      {
+        type: "inbound-rtp",
+        kind: "video",
+        bytesReceived: 40_000,
+        framesReceived: 60,
+        framesDecoded: 58,
+        frameWidth: 427,
+        frameHeight: 240,
+      },
       { type: "codec", kind: "video", mimeType: "video/VP8" },
       { type: "outbound-rtp", kind: "video", bytesSent: 12_345 },
     ];

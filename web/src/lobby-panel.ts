@@ -23,8 +23,26 @@ export class LobbyPanel {
           h("span", { class: "roster-name" }, [entry.name ?? entry.identity]),
           h("span", { class: "muted" }, [`waiting since ${new Date(entry.waitingSince).toLocaleTimeString()}`]),
           h("span", { class: "lobby-actions" }, [
-            h("button", { class: "button small primary", testid: "admit-button", attrs: { type: "button", "data-identity": entry.identity }, onclick: () => this.actions.admit(entry.identity) }, ["Admit"]),
-            h("button", { class: "button small secondary", testid: "deny-button", attrs: { type: "button", "data-identity": entry.identity }, onclick: () => this.actions.deny(entry.identity) }, ["Deny"]),
+            h(
+              "button",
+              {
+                class: "button small primary",
+                testid: "admit-button",
+                attrs: { type: "button", "data-identity": entry.identity },
+                onclick: () => this.actions.admit(entry.identity),
+              },
+              ["Admit"],
+            ),
+            h(
+              "button",
+              {
+                class: "button small secondary",
+                testid: "deny-button",
+                attrs: { type: "button", "data-identity": entry.identity },
+                onclick: () => this.actions.deny(entry.identity),
+              },
+              ["Deny"],
+            ),
           ]),
         ]),
       ),

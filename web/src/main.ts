@@ -62,7 +62,12 @@ function showStart(): void {
   root.replaceChildren(form.element);
 }
 
-async function run(setBusy: (busy: boolean) => void, apiKey: string, displayName: string, action: (api: ApiClient) => Promise<void>): Promise<void> {
+async function run(
+  setBusy: (busy: boolean) => void,
+  apiKey: string,
+  displayName: string,
+  action: (api: ApiClient) => Promise<void>,
+): Promise<void> {
   demoStorage.setApiKey(apiKey);
   demoStorage.setDisplayName(displayName);
   setBusy(true);
@@ -77,10 +82,7 @@ async function run(setBusy: (busy: boolean) => void, apiKey: string, displayName
 
 async function enter(api: ApiClient, meetingId: string, title: string, role: JoinRole, displayName: string): Promise<void> {
   const identity = demoStorage.identity();
-  const [token, acquired] = await Promise.all([
-    api.mintJoinToken(meetingId, { identity, name: displayName, role }),
-    LocalMedia.acquire(),
-  ]);
+  const [token, acquired] = await Promise.all([api.mintJoinToken(meetingId, { identity, name: displayName, role }), LocalMedia.acquire()]);
   if (acquired.error) showToast(acquired.error);
   const session = new MeetingSession({
     api,

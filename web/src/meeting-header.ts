@@ -15,7 +15,17 @@ export class MeetingHeader {
     this.title.textContent = title;
     this.link.value = joinLink;
     this.link.addEventListener("focus", () => this.link.select());
-    const copy = h("button", { class: "button small secondary", testid: "copy-link-button", title: "Copy join link", attrs: { type: "button" }, onclick: () => void this.copy() }, [icon("copy"), "Copy link"]);
+    const copy = h(
+      "button",
+      {
+        class: "button small secondary",
+        testid: "copy-link-button",
+        title: "Copy join link",
+        attrs: { type: "button" },
+        onclick: () => void this.copy(),
+      },
+      [icon("copy"), "Copy link"],
+    );
     this.element = h("header", { class: "meeting-header" }, [
       h("div", { class: "title-row" }, [this.title, this.lock, this.status]),
       h("div", { class: "link-row" }, [this.link, copy]),
@@ -33,7 +43,13 @@ export class MeetingHeader {
   }
 
   setStatus(status: ConnectionStatus | { kind: "waiting" }): void {
-    const labels = { connecting: "Connecting…", open: "Connected", reconnecting: "Reconnecting…", closed: "Disconnected", waiting: "In the waiting room" };
+    const labels = {
+      connecting: "Connecting…",
+      open: "Connected",
+      reconnecting: "Reconnecting…",
+      closed: "Disconnected",
+      waiting: "In the waiting room",
+    };
     this.status.textContent = labels[status.kind];
     this.status.dataset["state"] = status.kind;
   }

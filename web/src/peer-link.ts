@@ -64,9 +64,11 @@ export class PeerLink {
   }
 
   receive(payload: SignalPayload): void {
-    this.pending = this.pending.then(() => this.handle(payload)).catch((error: unknown) => {
-      console.warn(`[peer ${this.options.remote}] signal failed:`, error);
-    });
+    this.pending = this.pending
+      .then(() => this.handle(payload))
+      .catch((error: unknown) => {
+        console.warn(`[peer ${this.options.remote}] signal failed:`, error);
+      });
   }
 
   close(): void {

@@ -47,7 +47,9 @@ const replay = (frames: ServerFrame[], from: RoomView = initialRoomView) => fram
 
 describe("room view", () => {
   it("a welcome puts us in the meeting with its roster, lobby, chat and ICE servers", () => {
-    const view = replay([welcome({ lobby: [{ identity: "eve", waitingSince: "2026-11-24T10:00:00.000Z" }], recentChat: [message(1, "hi")] })]);
+    const view = replay([
+      welcome({ lobby: [{ identity: "eve", waitingSince: "2026-11-24T10:00:00.000Z" }], recentChat: [message(1, "hi")] }),
+    ]);
     expect(view.phase).toBe("in_meeting");
     expect(view.roster.map((entry) => entry.identity)).toEqual(["ada"]);
     expect(view.lobby).toHaveLength(1);
@@ -61,7 +63,11 @@ describe("room view", () => {
       welcome(),
       { seq: 2, type: "participant_joined", participant: person("cy", "participant", "2026-11-24T10:02:00.000Z") },
       { seq: 3, type: "participant_joined", participant: person("bob", "participant", "2026-11-24T10:01:00.000Z") },
-      { seq: 4, type: "participant_updated", participant: { ...person("bob", "participant", "2026-11-24T10:01:00.000Z"), handRaised: true } },
+      {
+        seq: 4,
+        type: "participant_updated",
+        participant: { ...person("bob", "participant", "2026-11-24T10:01:00.000Z"), handRaised: true },
+      },
       { seq: 5, type: "participant_left", identity: "cy", reason: "left" },
     ]);
     expect(view.roster.map((entry) => entry.identity)).toEqual(["ada", "bob"]);
@@ -71,7 +77,10 @@ describe("room view", () => {
   });
 
   it("an update to ourselves changes our role, so host controls follow a demotion", () => {
-    const view = replay([welcome({ self: person("ada", "cohost"), roster: [person("ada", "cohost")] }), { seq: 2, type: "participant_updated", participant: person("ada", "participant") }]);
+    const view = replay([
+      welcome({ self: person("ada", "cohost"), roster: [person("ada", "cohost")] }),
+      { seq: 2, type: "participant_updated", participant: person("ada", "participant") },
+    ]);
     expect(view.self?.role).toBe("participant");
     expect(isModerator(view)).toBe(false);
   });
@@ -100,7 +109,12 @@ describe("room view", () => {
   it("waiting, then admitted; or denied; removal and the end say why", () => {
     expect(replay([{ seq: 1, type: "waiting_room" }]).phase).toBe("waiting");
     expect(replay([{ seq: 1, type: "waiting_room" }, welcome({ seq: 2 })]).phase).toBe("in_meeting");
-    expect(replay([{ seq: 1, type: "waiting_room" }, { seq: 2, type: "denied" }]).phase).toBe("denied");
+    expect(
+      replay([
+        { seq: 1, type: "waiting_room" },
+        { seq: 2, type: "denied" },
+      ]).phase,
+    ).toBe("denied");
     const removed = replay([welcome({ roster: [person("ada"), person("bob", "host")] }), { seq: 2, type: "removed", by: "bob" }]);
     expect([removed.phase, removed.farewell]).toEqual(["removed", "Removed by BOB"]);
     expect(replay([welcome(), { seq: 2, type: "meeting_ended", reason: "host_ended" }]).farewell).toBe("Reason: host ended");
@@ -119,7 +133,10 @@ describe("room view", () => {
   });
 
   it("SFU credentials put the view in sfu mode whatever it believed before", () => {
-    const view = replay([welcome(), { seq: 2, type: "sfu_join", url: "ws://127.0.0.1:7880", token: "t", expiresAt: "2026-11-24T11:00:00.000Z" }]);
+    const view = replay([
+      welcome(),
+      { seq: 2, type: "sfu_join", url: "ws://127.0.0.1:7880", token: "t", expiresAt: "2026-11-24T11:00:00.000Z" },
+    ]);
     expect(view.mediaMode).toBe("sfu");
   });
 

@@ -35,9 +35,23 @@ export class RosterPanel {
     const moderator = isModerator(view);
     setChildren(this.toolbar, [
       h("span", { class: "muted" }, [`${view.roster.length} in the meeting`]),
-      moderator ? h("button", { class: "button small secondary", testid: "mute-all-button", attrs: { type: "button" }, onclick: () => this.actions.muteAll("audio") }, ["Mute all"]) : null,
+      moderator
+        ? h(
+            "button",
+            {
+              class: "button small secondary",
+              testid: "mute-all-button",
+              attrs: { type: "button" },
+              onclick: () => this.actions.muteAll("audio"),
+            },
+            ["Mute all"],
+          )
+        : null,
     ]);
-    setChildren(this.list, view.roster.map((entry) => this.renderEntry(view, entry, moderator)));
+    setChildren(
+      this.list,
+      view.roster.map((entry) => this.renderEntry(view, entry, moderator)),
+    );
   }
 
   private renderEntry(view: RoomView, entry: RosterEntry, moderator: boolean): HTMLLIElement {
@@ -53,7 +67,17 @@ export class RosterPanel {
         view.spotlight === entry.identity ? icon("star", "Spotlight") : null,
       ]),
       actionable
-        ? h("button", { class: "icon-button menu-toggle", testid: "participant-menu-button", title: "Host actions", attrs: { type: "button", "aria-expanded": this.openMenu === entry.identity }, onclick: () => this.toggleMenu(entry.identity) }, [icon("more")])
+        ? h(
+            "button",
+            {
+              class: "icon-button menu-toggle",
+              testid: "participant-menu-button",
+              title: "Host actions",
+              attrs: { type: "button", "aria-expanded": this.openMenu === entry.identity },
+              onclick: () => this.toggleMenu(entry.identity),
+            },
+            [icon("more")],
+          )
         : null,
       actionable && this.openMenu === entry.identity ? this.renderMenu(view, entry) : null,
     ]);
@@ -61,15 +85,29 @@ export class RosterPanel {
 
   private renderMenu(view: RoomView, entry: RosterEntry): HTMLElement {
     const item = (label: string, testid: string, run: () => void, disabled = false) =>
-      h("button", { class: "menu-item", testid, attrs: { type: "button", role: "menuitem", disabled }, onclick: () => { this.toggleMenu(null); run(); } }, [label]);
+      h(
+        "button",
+        {
+          class: "menu-item",
+          testid,
+          attrs: { type: "button", role: "menuitem", disabled },
+          onclick: () => {
+            this.toggleMenu(null);
+            run();
+          },
+        },
+        [label],
+      );
     const spotlit = view.spotlight === entry.identity;
     return h("div", { class: "roster-menu", attrs: { role: "menu" } }, [
       item("Mute microphone", "mute-audio-action", () => this.actions.mute(entry.identity, "audio"), entry.audioMuted),
       item("Turn off camera", "mute-video-action", () => this.actions.mute(entry.identity, "video"), entry.videoMuted),
       item(spotlit ? "Remove spotlight" : "Spotlight", "spotlight-action", () => this.actions.spotlight(spotlit ? null : entry.identity)),
-      entry.role === "host" ? null
-        : entry.role === "cohost" ? item("Make participant", "set-role-action", () => this.actions.setRole(entry.identity, "participant"))
-        : item("Make cohost", "set-role-action", () => this.actions.setRole(entry.identity, "cohost")),
+      entry.role === "host"
+        ? null
+        : entry.role === "cohost"
+          ? item("Make participant", "set-role-action", () => this.actions.setRole(entry.identity, "participant"))
+          : item("Make cohost", "set-role-action", () => this.actions.setRole(entry.identity, "cohost")),
       item("Remove from meeting", "remove-action", () => this.actions.remove(entry.identity)),
     ]);
   }

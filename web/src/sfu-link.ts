@@ -100,9 +100,12 @@ export class SfuLink {
    */
   private retryLater(url: string, token: string, generation: number): void {
     if (this.closed || this.retries >= maxRetries) return;
-    setTimeout(() => {
-      if (!this.closed && generation === this.generation && token === this.token) this.start(url, token);
-    }, reconnectDelayMs(this.retries++));
+    setTimeout(
+      () => {
+        if (!this.closed && generation === this.generation && token === this.token) this.start(url, token);
+      },
+      reconnectDelayMs(this.retries++),
+    );
   }
 
   /** Leaves the media server for good (the meeting went back to peer to peer, or we left it). */
@@ -118,7 +121,9 @@ export class SfuLink {
   setMuted(kind: TrackKind, muted: boolean): void {
     const source = kind === "audio" ? Track.Source.Microphone : Track.Source.Camera;
     const publication = this.room?.localParticipant.getTrackPublication(source) as LocalTrackPublication | undefined;
-    void (muted ? publication?.mute() : publication?.unmute())?.catch((error: unknown) => console.warn(`[sfu] ${kind} mute failed:`, error));
+    void (muted ? publication?.mute() : publication?.unmute())?.catch((error: unknown) =>
+      console.warn(`[sfu] ${kind} mute failed:`, error),
+    );
   }
 
   /**

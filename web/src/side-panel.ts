@@ -14,7 +14,11 @@ export class SidePanel {
     const panels = h("div", { class: "tab-bodies" });
     for (const name of Object.keys(labels) as TabName[]) {
       const badge = h("span", { class: "tab-badge" });
-      const button = h("button", { class: "tab", testid: `tab-${name}`, attrs: { type: "button", role: "tab" }, onclick: () => this.select(name) }, [labels[name], badge]);
+      const button = h(
+        "button",
+        { class: "tab", testid: `tab-${name}`, attrs: { type: "button", role: "tab" }, onclick: () => this.select(name) },
+        [labels[name], badge],
+      );
       const body = h("div", { class: "tab-body", attrs: { role: "tabpanel" } }, [bodies[name]]);
       tabList.append(button);
       panels.append(body);

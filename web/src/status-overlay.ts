@@ -11,7 +11,11 @@ export class StatusOverlay {
         options.state === "waiting" ? h("div", { class: "spinner", attrs: { "aria-hidden": "true" } }) : null,
         h("h2", {}, [options.title]),
         h("p", { class: "muted" }, [options.detail]),
-        options.action ? h("button", { class: "button primary", testid: "overlay-action", attrs: { type: "button" }, onclick: options.action.run }, [options.action.label]) : null,
+        options.action
+          ? h("button", { class: "button primary", testid: "overlay-action", attrs: { type: "button" }, onclick: options.action.run }, [
+              options.action.label,
+            ])
+          : null,
       ]),
     ]);
     this.element.hidden = false;

@@ -33,7 +33,15 @@ export function exposeTestHooks(hooks: MeetingTestHooks): void {
 }
 
 export const idleTestHooks: MeetingTestHooks = {
-  state: () => ({ connected: false, identity: null, roster: [], lastSeq: 0, phase: "idle", mediaMode: "p2p", sfu: { status: "idle", url: null } }),
+  state: () => ({
+    connected: false,
+    identity: null,
+    roster: [],
+    lastSeq: 0,
+    phase: "idle",
+    mediaMode: "p2p",
+    sfu: { status: "idle", url: null },
+  }),
   peerConnections: () => new Map(),
   sfuInbound: async () => ({}),
 };

@@ -97,9 +97,11 @@ export class VideoGrid {
     tile.element.dataset["audioMuted"] = String(state.audioMuted);
     tile.element.dataset["handRaised"] = String(state.handRaised);
     tile.badges.replaceChildren(
-      ...[state.handRaised ? icon("hand", "Hand raised") : null, state.audioMuted ? icon("micOff", "Muted") : null, spotlit ? icon("star", "Spotlight") : null].filter(
-        (badge): badge is HTMLSpanElement => badge !== null,
-      ),
+      ...[
+        state.handRaised ? icon("hand", "Hand raised") : null,
+        state.audioMuted ? icon("micOff", "Muted") : null,
+        spotlit ? icon("star", "Spotlight") : null,
+      ].filter((badge): badge is HTMLSpanElement => badge !== null),
     );
   }
 }

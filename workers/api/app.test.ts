@@ -21,7 +21,11 @@ const env = {
 /** Runs one request and settles whatever it handed to waitUntil, so nothing outlives the test. */
 async function request(path: string, init?: RequestInit) {
   const waited: Promise<unknown>[] = [];
-  const ctx = { waitUntil: (p: Promise<unknown>) => void waited.push(p), passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+  const ctx = {
+    waitUntil: (p: Promise<unknown>) => void waited.push(p),
+    passThroughOnException() {},
+    props: {},
+  } as unknown as ExecutionContext;
   const res = await createApp().request(path, init, env, ctx);
   await Promise.all(waited);
   return res;

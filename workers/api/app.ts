@@ -29,7 +29,10 @@ export function createApp() {
 
   app.use("/healthz", withDatabase);
   app.use("/v1/*", limitBodySize, requireJsonBody, withDatabase);
-  app.use("/v1/*", except((c) => keylessV1Path.test(c.req.path), requireApiKey));
+  app.use(
+    "/v1/*",
+    except((c) => keylessV1Path.test(c.req.path), requireApiKey),
+  );
 
   app.route("/", jwksRoutes);
   app.route("/", healthRoutes);

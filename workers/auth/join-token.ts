@@ -56,11 +56,7 @@ export async function mintJoinToken(keys: SigningKeys, input: MintJoinToken): Pr
 }
 
 /** Verifies signature (ES256 only: `none` and HS* are refused), issuer, audience, expiry and claim shapes. */
-export async function verifyJoinToken(
-  keys: SigningKeys,
-  token: string,
-  options: { issuer: string; now?: Date },
-): Promise<JoinTokenClaims> {
+export async function verifyJoinToken(keys: SigningKeys, token: string, options: { issuer: string; now?: Date }): Promise<JoinTokenClaims> {
   let payload: unknown;
   try {
     ({ payload } = await jwtVerify(token, keys.verifier, {

@@ -12,7 +12,8 @@ describe("isDatabaseUnavailable", () => {
   });
 
   it("connection-class and shutdown SQLSTATEs are unavailability", () => {
-    for (const state of ["08006", "08001", "57P01", "57P03", "53300"]) expect(isDatabaseUnavailable(failedQuery(withSqlState(state)))).toBe(true);
+    for (const state of ["08006", "08001", "57P01", "57P03", "53300"])
+      expect(isDatabaseUnavailable(failedQuery(withSqlState(state)))).toBe(true);
   });
 
   it("a query the server rejected is a bug, not an outage", () => {

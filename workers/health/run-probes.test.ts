@@ -113,10 +113,12 @@ describe("runProbes", () => {
     const started: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const probe = (name: string): Probe => async () => {
-      started.push(name);
-      await gate;
-    };
+    const probe =
+      (name: string): Probe =>
+      async () => {
+        started.push(name);
+        await gate;
+      };
     const running = runProbes({ a: probe("a"), b: probe("b"), c: probe("c") }, { timeoutMs: 1_000 });
     await Promise.resolve();
     expect(started).toEqual(["a", "b", "c"]);

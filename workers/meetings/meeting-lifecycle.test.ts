@@ -102,8 +102,14 @@ describe("mergeSchedule", () => {
   });
 
   it("accepts any end once the start is cleared, and any start once the end is cleared", () => {
-    expect(mergeSchedule(stored, { scheduledStartAt: null, scheduledEndAt: nine })).toEqual({ scheduledStartAt: null, scheduledEndAt: nine });
-    expect(mergeSchedule(stored, { scheduledStartAt: eleven, scheduledEndAt: null })).toEqual({ scheduledStartAt: eleven, scheduledEndAt: null });
+    expect(mergeSchedule(stored, { scheduledStartAt: null, scheduledEndAt: nine })).toEqual({
+      scheduledStartAt: null,
+      scheduledEndAt: nine,
+    });
+    expect(mergeSchedule(stored, { scheduledStartAt: eleven, scheduledEndAt: null })).toEqual({
+      scheduledStartAt: eleven,
+      scheduledEndAt: null,
+    });
   });
 
   it("does not modify the stored schedule", () => {

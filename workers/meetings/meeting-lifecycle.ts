@@ -9,7 +9,6 @@ export interface Schedule {
   scheduledEndAt: Date | null;
 }
 
-
 export function refuseUpdate(status: MeetingStatus): "meeting_ended" | undefined {
   return status === "ended" ? "meeting_ended" : undefined;
 }

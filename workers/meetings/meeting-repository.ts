@@ -12,8 +12,7 @@ export type NewMeeting = Pick<
 >;
 export type MeetingPatch = Partial<NewMeeting>;
 
-const live = (tenantId: TenantId, id: MeetingId) =>
-  and(eq(meetings.tenantId, tenantId), eq(meetings.id, id), isNull(meetings.deletedAt));
+const live = (tenantId: TenantId, id: MeetingId) => and(eq(meetings.tenantId, tenantId), eq(meetings.id, id), isNull(meetings.deletedAt));
 
 export async function insertMeeting(
   db: QueryDatabase,
@@ -100,7 +99,12 @@ export async function endMeeting(db: QueryDatabase, tenantId: TenantId, id: Meet
 export async function deleteMeeting(db: QueryDatabase, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<boolean> {
   const deleted = await db
     .update(meetings)
-    .set({ deletedAt: now, status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
+    .set({
+      deletedAt: now,
+      status: "ended",
+      endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`,
+      updatedAt: now,
+    })
     .where(live(tenantId, id))
     .returning({ id: meetings.id });
   return deleted.length === 1;

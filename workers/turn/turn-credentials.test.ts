@@ -2,12 +2,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { TurnCredentialsError, type TurnErrorCode } from "./errors.ts";
-import {
-  issueTurnCredentials,
-  maxTurnTtlSeconds,
-  minTurnTtlSeconds,
-  type TurnCredentialsRequest,
-} from "./turn-credentials.ts";
+import { issueTurnCredentials, maxTurnTtlSeconds, minTurnTtlSeconds, type TurnCredentialsRequest } from "./turn-credentials.ts";
 
 const base: TurnCredentialsRequest = {
   secret: "north-wind-turn-secret-2024",
@@ -18,8 +13,7 @@ const base: TurnCredentialsRequest = {
 };
 
 // Reference implementation from node:crypto, independent of the WebCrypto code under test.
-const referenceCredential = (secret: string, username: string) =>
-  createHmac("sha1", secret).update(username).digest("base64");
+const referenceCredential = (secret: string, username: string) => createHmac("sha1", secret).update(username).digest("base64");
 
 async function rejection(request: TurnCredentialsRequest): Promise<TurnErrorCode> {
   const error = await issueTurnCredentials(request).then(
@@ -95,12 +89,9 @@ describe("issueTurnCredentials", () => {
   );
 
   // A ':' would let a caller-chosen id move the expiry coturn reads ("9999999999:x" as a userId).
-  it.each(["", "a:b", "9999999999:admin", "has space", "tab\there", "naïve", "x".repeat(129)])(
-    "rejects userId %j",
-    async (userId) => {
-      expect(await rejection({ ...base, userId })).toBe("invalid_turn_user_id");
-    },
-  );
+  it.each(["", "a:b", "9999999999:admin", "has space", "tab\there", "naïve", "x".repeat(129)])("rejects userId %j", async (userId) => {
+    expect(await rejection({ ...base, userId })).toBe("invalid_turn_user_id");
+  });
 
   it("rejects a secret too short to resist brute force", async () => {
     expect(await rejection({ ...base, secret: "short" })).toBe("invalid_turn_secret");

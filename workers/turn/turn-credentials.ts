@@ -76,9 +76,7 @@ function assertUserId(userId: string): void {
 
 async function hmacSha1Base64(secret: string, message: string): Promise<string> {
   const utf8 = new TextEncoder();
-  const key = await crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-1" }, false, [
-    "sign",
-  ]);
+  const key = await crypto.subtle.importKey("raw", utf8.encode(secret), { name: "HMAC", hash: "SHA-1" }, false, ["sign"]);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8.encode(message)));
   return btoa(String.fromCharCode(...mac));
 }

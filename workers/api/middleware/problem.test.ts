@@ -40,8 +40,16 @@ describe("toApiError", () => {
   });
 
   it("maps the auth area's refusals to their own codes, keeping an API key's detail", () => {
-    expect(toApiError(new ApiKeyError("invalid_api_key", "The API key is malformed"))).toMatchObject({ code: "invalid_api_key", status: 401, detail: "The API key is malformed" });
-    expect(toApiError(new JoinTokenError("join_token_expired"))).toMatchObject({ code: "join_token_expired", status: 401, detail: undefined });
+    expect(toApiError(new ApiKeyError("invalid_api_key", "The API key is malformed"))).toMatchObject({
+      code: "invalid_api_key",
+      status: 401,
+      detail: "The API key is malformed",
+    });
+    expect(toApiError(new JoinTokenError("join_token_expired"))).toMatchObject({
+      code: "join_token_expired",
+      status: 401,
+      detail: undefined,
+    });
     expect(toApiError(new JoinTokenError("invalid_join_token")).code).toBe("invalid_join_token");
   });
 

@@ -20,7 +20,13 @@ const connectRoute = createRoute({
   description: "Authenticated by the join token in `token` (browsers cannot set headers on WebSockets).",
   request: {
     params: MeetingIdParam,
-    query: z.object({ token: z.string().max(4096).optional().openapi({ param: { name: "token", in: "query" } }) }),
+    query: z.object({
+      token: z
+        .string()
+        .max(4096)
+        .optional()
+        .openapi({ param: { name: "token", in: "query" } }),
+    }),
   },
   responses: { 101: { description: "Switching protocols" }, ...problemResponses(400, 401, 404, 409, 426) },
 });

@@ -45,4 +45,3 @@ export const joinTokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
   connectUrl.searchParams.set("token", token);
   return c.json({ token, expiresAt: expiresAt.toISOString(), connectUrl: connectUrl.toString() }, 201);
 });
-

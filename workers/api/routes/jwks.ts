@@ -4,7 +4,13 @@ import { readConfig } from "../../env.ts";
 import type { AppEnv } from "../app-env.ts";
 
 const JwksSchema = z
-  .object({ keys: z.array(z.object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() }).partial()) })
+  .object({
+    keys: z.array(
+      z
+        .object({ kty: z.string(), crv: z.string(), x: z.string(), y: z.string(), kid: z.string(), alg: z.string(), use: z.string() })
+        .partial(),
+    ),
+  })
   .openapi("JWKS");
 
 const jwksRoute = createRoute({

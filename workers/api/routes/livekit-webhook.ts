@@ -41,7 +41,15 @@ livekitWebhookRoutes.post("/v1/livekit/webhook", async (c) => {
       await c
         .get("db")
         .insert(usageRecords)
-        .values({ tenantId: tenantId.data, meetingId: meetingId.data, kind, quantity, sourceId, periodStart: new Date(periodStart), periodEnd: new Date(periodEnd) })
+        .values({
+          tenantId: tenantId.data,
+          meetingId: meetingId.data,
+          kind,
+          quantity,
+          sourceId,
+          periodStart: new Date(periodStart),
+          periodEnd: new Date(periodEnd),
+        })
         .onConflictDoNothing({ target: [usageRecords.tenantId, usageRecords.kind, usageRecords.sourceId] });
     }
     if (routed.roomEvent) await forwardMediaEvent(c.env.MEETING_ROOM, tenantId.data, meetingId.data, routed.roomEvent);

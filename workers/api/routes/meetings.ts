@@ -185,7 +185,11 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   });
 
 /** 404 for a meeting that does not exist *or belongs to another tenant*: the two are indistinguishable. */
-export async function requireMeeting(db: AppEnv["Variables"]["db"], tenantId: AppEnv["Variables"]["tenantId"], id: MeetingId): Promise<MeetingRow> {
+export async function requireMeeting(
+  db: AppEnv["Variables"]["db"],
+  tenantId: AppEnv["Variables"]["tenantId"],
+  id: MeetingId,
+): Promise<MeetingRow> {
   const meeting = await findMeeting(db, tenantId, id);
   if (!meeting) throw new ApiError("not_found", "No meeting with this id");
   return meeting;

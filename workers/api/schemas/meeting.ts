@@ -22,7 +22,11 @@ const dateTime = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01
 export const MeetingIdParam = z.object({
   // Parsed into the branded id in its canonical lower case (the room's name is built from it), so routes get a
   // MeetingId without a cast and an upper-case spelling can't address a second room.
-  id: z.uuid().toLowerCase().pipe(MeetingId).openapi({ param: { name: "id", in: "path" }, example: "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1" }),
+  id: z
+    .uuid()
+    .toLowerCase()
+    .pipe(MeetingId)
+    .openapi({ param: { name: "id", in: "path" }, example: "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1" }),
 });
 
 export const CreateMeetingBody = z
@@ -35,10 +39,10 @@ export const CreateMeetingBody = z
     scheduledEndAt: dateTime.nullable().optional(),
     metadata: metadataSchema.default({}),
   })
-  .refine(
-    (m) => !m.scheduledStartAt || !m.scheduledEndAt || new Date(m.scheduledEndAt) > new Date(m.scheduledStartAt),
-    { message: "scheduledEndAt must be after scheduledStartAt", path: ["scheduledEndAt"] },
-  )
+  .refine((m) => !m.scheduledStartAt || !m.scheduledEndAt || new Date(m.scheduledEndAt) > new Date(m.scheduledStartAt), {
+    message: "scheduledEndAt must be after scheduledStartAt",
+    path: ["scheduledEndAt"],
+  })
   .openapi("CreateMeeting");
 
 export const UpdateMeetingBody = z
@@ -73,9 +77,22 @@ export const MeetingSchema = z
   .openapi("Meeting");
 
 export const ListMeetingsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25).openapi({ param: { name: "limit", in: "query" } }),
-  cursor: z.string().max(200).optional().openapi({ param: { name: "cursor", in: "query" } }),
-  status: z.enum(["scheduled", "live", "ended"]).optional().openapi({ param: { name: "status", in: "query" } }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(25)
+    .openapi({ param: { name: "limit", in: "query" } }),
+  cursor: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ param: { name: "cursor", in: "query" } }),
+  status: z
+    .enum(["scheduled", "live", "ended"])
+    .optional()
+    .openapi({ param: { name: "status", in: "query" } }),
 });
 
 export const MeetingPageSchema = z
@@ -92,5 +109,8 @@ export const IdempotencyHeader = z.object({
     .max(128)
     .regex(/^[\x21-\x7e]+$/)
     .optional()
-    .openapi({ param: { name: "idempotency-key", in: "header" }, description: "Retry-safe create: a repeat with the same key and body returns the first result" }),
+    .openapi({
+      param: { name: "idempotency-key", in: "header" },
+      description: "Retry-safe create: a repeat with the same key and body returns the first result",
+    }),
 });

@@ -64,7 +64,10 @@ describe("sequencing", () => {
   it("continues numbering after startAfterSeq and asks everyone before it for a snapshot", () => {
     const log = appendFrame(createFrameLog({ maxEntries: 10, maxAgeMs: 1000, startAfterSeq: 41 }), locked("h"), all, t0).log;
     expect(log.lastSeq).toBe(42);
-    expect(framesSince(log, "alice", 41, t0)).toEqual({ kind: "replay", frames: [{ type: "meeting_locked", locked: true, by: "h", seq: 42 }] });
+    expect(framesSince(log, "alice", 41, t0)).toEqual({
+      kind: "replay",
+      frames: [{ type: "meeting_locked", locked: true, by: "h", seq: 42 }],
+    });
     expect(framesSince(log, "alice", 40, t0)).toEqual({ kind: "snapshot_required", reason: "evicted" });
   });
 
@@ -127,7 +130,10 @@ describe("replay", () => {
 });
 
 describe("eviction by count", () => {
-  const log = build([1, 2, 3, 4, 5, 6].map((n) => [locked(String(n)), all]), { maxEntries: 3, maxAgeMs: 60_000 });
+  const log = build(
+    [1, 2, 3, 4, 5, 6].map((n) => [locked(String(n)), all]),
+    { maxEntries: 3, maxAgeMs: 60_000 },
+  );
 
   it("keeps only the newest maxEntries frames", () => {
     expect(log.entries.map((e) => e.frame.seq)).toEqual([4, 5, 6]);
@@ -188,7 +194,10 @@ describe("eviction by age", () => {
 });
 
 describe("a lying or confused lastSeq", () => {
-  const log = build([[locked("1"), all], [locked("2"), all]]);
+  const log = build([
+    [locked("1"), all],
+    [locked("2"), all],
+  ]);
 
   it("requires a snapshot when lastSeq was never issued", () => {
     expect(framesSince(log, "alice", 3, t0)).toEqual({ kind: "snapshot_required", reason: "ahead_of_log" });
@@ -230,10 +239,22 @@ describe("persisted form", () => {
     ["not an object", () => "log"],
     ["an unknown version", (v) => ({ ...v, version: 2 })],
     ["a lastSeq that does not match the entries", (v) => ({ ...v, lastSeq: v.lastSeq + 1 })],
-    ["a gap in the seqs", (v) => ({ ...v, entries: v.entries.map((e: { frame: object }, i: number) => (i === 1 ? { ...e, frame: { ...e.frame, seq: 99 } } : e)) })],
-    ["entries out of time order", (v) => ({ ...v, entries: v.entries.map((e: object, i: number) => (i === 0 ? { ...e, at: t0 + 100 } : e)) })],
+    [
+      "a gap in the seqs",
+      (v) => ({
+        ...v,
+        entries: v.entries.map((e: { frame: object }, i: number) => (i === 1 ? { ...e, frame: { ...e.frame, seq: 99 } } : e)),
+      }),
+    ],
+    [
+      "entries out of time order",
+      (v) => ({ ...v, entries: v.entries.map((e: object, i: number) => (i === 0 ? { ...e, at: t0 + 100 } : e)) }),
+    ],
     ["an unknown audience kind", (v) => ({ ...v, entries: v.entries.map((e: object) => ({ ...e, audience: { kind: "some" } })) })],
-    ["a frame that is not a server frame", (v) => ({ ...v, entries: v.entries.map((e: { frame: object }) => ({ ...e, frame: { ...e.frame, type: "bogus" } })) })],
+    [
+      "a frame that is not a server frame",
+      (v) => ({ ...v, entries: v.entries.map((e: { frame: object }) => ({ ...e, frame: { ...e.frame, type: "bogus" } })) }),
+    ],
   ])("refuses a stored log with %s", (_, corrupt) => {
     const result = frameLogFromJSON(corrupt(stored()));
     expect(result.ok).toBe(false);
@@ -248,7 +269,11 @@ describe("replay exactness (property)", () => {
     fc.subarray([...identities]).map((ids): Audience => ({ kind: "all_except", identities: ids })),
   );
   const addressed = (audience: Audience, identity: string) =>
-    audience.kind === "all" ? true : audience.kind === "only" ? audience.identities.includes(identity) : !audience.identities.includes(identity);
+    audience.kind === "all"
+      ? true
+      : audience.kind === "only"
+        ? audience.identities.includes(identity)
+        : !audience.identities.includes(identity);
 
   it("returns exactly the frames addressed to an identity after any lastSeq still in the window — no duplicates, no gaps", () => {
     fc.assert(

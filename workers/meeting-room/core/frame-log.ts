@@ -15,10 +15,7 @@ import { serverFrameSchema, type ServerFrame, type UnsequencedFrame } from "../.
  * and has stayed in it (disconnected within the grace window); the DO guarantees that, this module does not.
  */
 
-export type Audience =
-  | { kind: "all" }
-  | { kind: "only"; identities: string[] }
-  | { kind: "all_except"; identities: string[] };
+export type Audience = { kind: "all" } | { kind: "only"; identities: string[] } | { kind: "all_except"; identities: string[] };
 
 export interface FrameLogLimits {
   /** Most frames kept for replay; older ones are evicted first. */
@@ -43,9 +40,7 @@ export interface FrameLog {
   entries: readonly FrameLogEntry[];
 }
 
-export type ReplayResult =
-  | { kind: "replay"; frames: ServerFrame[] }
-  | { kind: "snapshot_required"; reason: SnapshotReason };
+export type ReplayResult = { kind: "replay"; frames: ServerFrame[] } | { kind: "snapshot_required"; reason: SnapshotReason };
 
 export type SnapshotReason =
   | "evicted" // some frame after lastSeq is gone (by count or by age)

@@ -10,7 +10,15 @@ import {
   type ParticipantRole,
 } from "./host-permissions.ts";
 
-const roster: Record<string, ParticipantRole> = { hana: "host", hugo: "host", cora: "cohost", carl: "cohost", pia: "participant", pat: "participant", gus: "guest" };
+const roster: Record<string, ParticipantRole> = {
+  hana: "host",
+  hugo: "host",
+  cora: "cohost",
+  carl: "cohost",
+  pia: "participant",
+  pat: "participant",
+  gus: "guest",
+};
 const roleOf = (identity: string) => roster[identity];
 const as = (identity: string): Actor => ({ identity, role: roster[identity]! });
 
@@ -84,7 +92,10 @@ describe.each(["pia", "gus"])("%s (participant or guest)", (identity) => {
 
 describe("nobody can be made host", () => {
   it.each(["hana", "cora"])("%s is refused set_role to host", (identity) => {
-    expect(authorize(as(identity), { action: "set_role", target: "pia", role: "host" }, roleOf)).toMatchObject({ ok: false, code: "forbidden" });
+    expect(authorize(as(identity), { action: "set_role", target: "pia", role: "host" }, roleOf)).toMatchObject({
+      ok: false,
+      code: "forbidden",
+    });
   });
 });
 
@@ -111,7 +122,10 @@ describe("acting on yourself", () => {
   });
 
   it.each(["hana", "cora"])("%s may not change their own role", (identity) => {
-    expect(authorize(as(identity), { action: "set_role", target: identity, role: "participant" }, roleOf)).toMatchObject({ ok: false, code: "forbidden" });
+    expect(authorize(as(identity), { action: "set_role", target: identity, role: "participant" }, roleOf)).toMatchObject({
+      ok: false,
+      code: "forbidden",
+    });
   });
 
   it("a cohost may spotlight themselves", () => {
@@ -156,9 +170,20 @@ describe("refusals carry a stable code and a message without internals", () => {
   it("every refusal for any actor, action and target is forbidden or not_found with a readable message", () => {
     const identities = [...Object.keys(roster), "ghost"];
     const request = fc.oneof(
-      fc.constantFrom<HostRequest>({ action: "mute_all" }, { action: "lock" }, { action: "end_meeting" }, { action: "admit" }, { action: "deny" }, { action: "chat_moderate" }),
+      fc.constantFrom<HostRequest>(
+        { action: "mute_all" },
+        { action: "lock" },
+        { action: "end_meeting" },
+        { action: "admit" },
+        { action: "deny" },
+        { action: "chat_moderate" },
+      ),
       fc.record({ action: fc.constantFrom("mute" as const, "remove" as const), target: fc.constantFrom(...identities) }),
-      fc.record({ action: fc.constant("set_role" as const), target: fc.constantFrom(...identities), role: fc.constantFrom<ParticipantRole>("host", "cohost", "participant", "guest") }),
+      fc.record({
+        action: fc.constant("set_role" as const),
+        target: fc.constantFrom(...identities),
+        role: fc.constantFrom<ParticipantRole>("host", "cohost", "participant", "guest"),
+      }),
       fc.record({ action: fc.constant("spotlight" as const), target: fc.option(fc.constantFrom(...identities), { nil: null }) }),
     );
     fc.assert(

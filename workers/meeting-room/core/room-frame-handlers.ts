@@ -54,7 +54,8 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
     }
     case "signal":
     case "e2ee_key_package": {
-      if (frame.to === identity || !t.state.members[frame.to]) return t.refuse(identity, "not_found", `${frame.to} is not in this meeting`, frame.id);
+      if (frame.to === identity || !t.state.members[frame.to])
+        return t.refuse(identity, "not_found", `${frame.to} is not in this meeting`, frame.id);
       if (frame.type === "signal") t.to(frame.to, { type: "signal", from: identity, payload: frame.payload });
       else t.to(frame.to, { type: "e2ee_key_package", from: identity, keyId: frame.keyId, ciphertext: frame.ciphertext, iv: frame.iv });
       return;
@@ -66,7 +67,12 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
     case "chat_send": {
       const foreign = frame.attachments.find((a) => !isTenantAttachment(a.objectKey, t.state.tenantId, t.state.meetingId));
       if (foreign) return t.refuse(identity, "attachment_rejected", "attachments must be uploaded to this meeting first", frame.id);
-      const result = send(t.state.chat, { sender: identity, clientMessageId: frame.clientMessageId, body: frame.body, attachments: frame.attachments }, t.state.chatSeq + 1, new Date(t.now));
+      const result = send(
+        t.state.chat,
+        { sender: identity, clientMessageId: frame.clientMessageId, body: frame.body, attachments: frame.attachments },
+        t.state.chatSeq + 1,
+        new Date(t.now),
+      );
       if (!result.ok) return t.refuse(identity, result.code, result.message, frame.id);
       t.state = { ...t.state, chat: result.state, chatSeq: result.duplicate ? t.state.chatSeq : result.message.seq };
       // A resend is acknowledged to its sender only; everyone else already has the message.
@@ -108,13 +114,23 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
       return;
     }
     case "attachment_upload": {
-      if (frame.sizeBytes > attachmentLimits.maxBytes) return t.refuse(identity, "attachment_rejected", `attachments are limited to ${attachmentLimits.maxBytes} bytes`, frame.id);
-      if (!attachmentLimits.contentTypes.test(frame.contentType)) return t.refuse(identity, "attachment_rejected", `${frame.contentType} is not an allowed attachment type`, frame.id);
-      t.effect({ kind: "presign_upload", identity, ref: frame.id, name: frame.name, contentType: frame.contentType, sizeBytes: frame.sizeBytes });
+      if (frame.sizeBytes > attachmentLimits.maxBytes)
+        return t.refuse(identity, "attachment_rejected", `attachments are limited to ${attachmentLimits.maxBytes} bytes`, frame.id);
+      if (!attachmentLimits.contentTypes.test(frame.contentType))
+        return t.refuse(identity, "attachment_rejected", `${frame.contentType} is not an allowed attachment type`, frame.id);
+      t.effect({
+        kind: "presign_upload",
+        identity,
+        ref: frame.id,
+        name: frame.name,
+        contentType: frame.contentType,
+        sizeBytes: frame.sizeBytes,
+      });
       return;
     }
     case "attachment_download":
-      if (!isTenantAttachment(frame.objectKey, t.state.tenantId, t.state.meetingId)) return t.refuse(identity, "not_found", "no such attachment in this meeting", frame.id);
+      if (!isTenantAttachment(frame.objectKey, t.state.tenantId, t.state.meetingId))
+        return t.refuse(identity, "not_found", "no such attachment in this meeting", frame.id);
       t.effect({ kind: "presign_download", identity, ref: frame.id, objectKey: frame.objectKey });
       return;
     default:
@@ -122,7 +138,10 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
   }
 }
 
-type HostFrame = Extract<Frame, { type: "mute" | "mute_all" | "remove" | "lock" | "end_meeting" | "set_role" | "spotlight" | "admit" | "deny" }>;
+type HostFrame = Extract<
+  Frame,
+  { type: "mute" | "mute_all" | "remove" | "lock" | "end_meeting" | "set_role" | "spotlight" | "admit" | "deny" }
+>;
 
 function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context: FrameContext): void {
   const request: HostRequest =
@@ -145,7 +164,10 @@ function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context:
     case "remove": {
       const target = t.state.members[frame.target]!;
       // The removed invitation can't be reused to walk back in.
-      t.state = { ...t.state, lobby: { ...t.state.lobby, deniedTokens: { ...t.state.lobby.deniedTokens, [target.tokenId]: target.tokenExpiresAt } } };
+      t.state = {
+        ...t.state,
+        lobby: { ...t.state.lobby, deniedTokens: { ...t.state.lobby.deniedTokens, [target.tokenId]: target.tokenExpiresAt } },
+      };
       t.to(frame.target, { type: "removed", by: actor.identity, ...(frame.reason ? { reason: frame.reason } : {}) });
       t.effect({ kind: "close", identity: frame.target, code: closeCodes.removed, reason: "removed by a host" });
       leave(t, frame.target, "removed");

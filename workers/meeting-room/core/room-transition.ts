@@ -23,7 +23,6 @@ export type RoomEffect =
 
 export type LeaveReason = "left" | "removed" | "timeout" | "ended";
 
-
 /**
  * One event's worth of change: holds the evolving state, stamps every outgoing frame with the meeting's
  * next sequence number (so replay on resume sees exactly what was delivered), and collects effects.

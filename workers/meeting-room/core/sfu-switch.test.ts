@@ -4,7 +4,12 @@ import { reduce } from "./room-reducer.ts";
 import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import type { RoomEffect } from "./room-transition.ts";
 
-const person = (identity: string, role: Participant["role"] = "participant"): Participant => ({ identity, role, tokenId: `t-${identity}`, tokenExpiresAt: new Date(9e12) });
+const person = (identity: string, role: Participant["role"] = "participant"): Participant => ({
+  identity,
+  role,
+  tokenId: `t-${identity}`,
+  tokenExpiresAt: new Date(9e12),
+});
 
 class Room {
   state: RoomState = createRoomState("m1", { waitingRoom: false, sfuThreshold: 3 }, "tenant");
@@ -17,7 +22,10 @@ class Room {
     for (const effect of result.effects) {
       if (effect.kind === "deliver") {
         const a = effect.audience;
-        this.frames.push({ to: a.kind === "all" ? "all" : a.kind === "only" ? a.identities : { except: a.identities }, frame: effect.frame });
+        this.frames.push({
+          to: a.kind === "all" ? "all" : a.kind === "only" ? a.identities : { except: a.identities },
+          frame: effect.frame,
+        });
       } else this.effects.push(effect);
     }
     return result;
@@ -29,7 +37,10 @@ class Room {
     return this.effects.filter((e): e is Extract<RoomEffect, { kind: K }> => e.kind === kind);
   }
   framesOf<K extends ServerFrame["type"]>(type: K) {
-    return this.frames.filter((f) => f.frame.type === type) as Array<{ to: string[] | "all" | { except: string[] }; frame: Extract<ServerFrame, { type: K }> }>;
+    return this.frames.filter((f) => f.frame.type === type) as Array<{
+      to: string[] | "all" | { except: string[] };
+      frame: Extract<ServerFrame, { type: K }>;
+    }>;
   }
 }
 
@@ -110,7 +121,12 @@ describe("peer to peer → SFU", () => {
     expect(room.effectsOf("place_media").at(-1)).toMatchObject({ excludeNodeId: "node-a", expectedParticipants: 3 });
     room.dispatch({ kind: "media_placed", nodeId: "node-b", url: "http://node-b" });
     room.dispatch({ kind: "sfu_grants", nodeId: "node-b", grants: ["host", "p2", "p3"].map((i) => grant(i, "ws://node-b")) });
-    expect(room.framesOf("sfu_join").slice(-3).map((f) => f.frame.url)).toEqual(["ws://node-b", "ws://node-b", "ws://node-b"]);
+    expect(
+      room
+        .framesOf("sfu_join")
+        .slice(-3)
+        .map((f) => f.frame.url),
+    ).toEqual(["ws://node-b", "ws://node-b", "ws://node-b"]);
     // The dead node never reported p2 leaving; the room forgets who was on it and bills p2's session there itself,
     // under the key the webhook would have used.
     expect(room.framesOf("media_state").at(-1)?.frame).toMatchObject({ sfuActive: false, onSfu: {} });
@@ -175,9 +191,11 @@ describe("peer to peer → SFU", () => {
     const room = switchedRoom();
     let answered = 0;
     for (let round = 0; round < 20; round++) {
-      for (const who of ["host", "p2", "p3"]) room.dispatch({ kind: "frame", identity: who, frame: { id: `t${round}${who}`, type: "media_trouble" } });
+      for (const who of ["host", "p2", "p3"])
+        room.dispatch({ kind: "frame", identity: who, frame: { id: `t${round}${who}`, type: "media_trouble" } });
       // The shell answers every probe asked: the node is up.
-      for (; answered < room.effectsOf("probe_media").length; answered++) room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: true });
+      for (; answered < room.effectsOf("probe_media").length; answered++)
+        room.dispatch({ kind: "media_probed", nodeId: "node-a", healthy: true });
       room.now += 500;
     }
     expect(room.effectsOf("place_media")).toHaveLength(1);

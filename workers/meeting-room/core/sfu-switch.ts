@@ -65,7 +65,12 @@ export function afterJoin(t: RoomTransition, identity: string): void {
 
 function place(t: RoomTransition, excludeNodeId?: string): void {
   t.state = { ...t.state, mediaMode: { kind: "placing", excludeNodeId } };
-  t.effect({ kind: "place_media", hint: t.state.locationHint, expectedParticipants: memberCount(t), ...(excludeNodeId ? { excludeNodeId } : {}) });
+  t.effect({
+    kind: "place_media",
+    hint: t.state.locationHint,
+    expectedParticipants: memberCount(t),
+    ...(excludeNodeId ? { excludeNodeId } : {}),
+  });
 }
 
 export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
@@ -99,7 +104,8 @@ export function onGrants(t: RoomTransition, nodeId: string, grants: readonly Sfu
   // Credentials for a node the meeting has since left are stale.
   if (mode.kind !== "sfu" || mode.nodeId !== nodeId) return;
   for (const grant of grants) {
-    if (t.state.members[grant.identity]) t.to(grant.identity, { type: "sfu_join", url: grant.url, token: grant.token, expiresAt: grant.expiresAt });
+    if (t.state.members[grant.identity])
+      t.to(grant.identity, { type: "sfu_join", url: grant.url, token: grant.token, expiresAt: grant.expiresAt });
   }
 }
 

@@ -274,8 +274,26 @@ describe("persisted form", () => {
   it.each([
     ["null", null],
     ["a missing queue", { enabled: true, locked: false, admitted: [], deniedTokens: {} }],
-    ["a lobby entry without a token", { enabled: true, locked: false, queue: [{ identity: "a", role: "guest", tokens: [], waitingSince: t0.toISOString() }], admitted: [], deniedTokens: {} }],
-    ["an unknown role", { enabled: true, locked: false, queue: [{ identity: "a", role: "owner", tokens: [{ id: "t", expiresAt: t0.toISOString() }], waitingSince: t0.toISOString() }], admitted: [], deniedTokens: {} }],
+    [
+      "a lobby entry without a token",
+      {
+        enabled: true,
+        locked: false,
+        queue: [{ identity: "a", role: "guest", tokens: [], waitingSince: t0.toISOString() }],
+        admitted: [],
+        deniedTokens: {},
+      },
+    ],
+    [
+      "an unknown role",
+      {
+        enabled: true,
+        locked: false,
+        queue: [{ identity: "a", role: "owner", tokens: [{ id: "t", expiresAt: t0.toISOString() }], waitingSince: t0.toISOString() }],
+        admitted: [],
+        deniedTokens: {},
+      },
+    ],
     ["a denial with no valid expiry", { enabled: true, locked: false, queue: [], admitted: [], deniedTokens: { t: "tomorrow" } }],
   ])("rejects a corrupt stored value: %s", (_label, stored) => {
     expect(() => parseWaitingRoomState(stored)).toThrow();
@@ -314,7 +332,12 @@ describe("invariants under any sequence of events", () => {
             }
             if (result.ok) state = result.state;
           } else if (e.kind === "arrive") {
-            const arrival = { identity: e.identity, role: e.role, tokenId: e.tokenId, tokenExpiresAt: new Date(now.getTime() + e.expiresIn * 1000) };
+            const arrival = {
+              identity: e.identity,
+              role: e.role,
+              tokenId: e.tokenId,
+              tokenExpiresAt: new Date(now.getTime() + e.expiresIn * 1000),
+            };
             const deniedBefore = isDeniedToken(pruneDeniedTokens(state, now), e.tokenId);
             const result = arrive(state, arrival, now);
             if (deniedBefore) expect(result).toMatchObject({ ok: false, code: "forbidden" });

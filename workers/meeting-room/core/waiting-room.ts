@@ -45,7 +45,6 @@ export interface Arrival {
   tokenExpiresAt: Date;
 }
 
-
 export function createWaitingRoom(options: { enabled: boolean; locked?: boolean }): WaitingRoomState {
   return { enabled: options.enabled, locked: options.locked ?? false, queue: [], admitted: [], deniedTokens: {} };
 }
@@ -141,7 +140,9 @@ export function pruneDeniedTokens(state: WaitingRoomState, now: Date): WaitingRo
 
 /** The lobby as hosts see it (the `lobby` of `welcome` and `lobby_updated`), in arrival order. */
 export function lobby(state: WaitingRoomState): Array<{ identity: string; name?: string; waitingSince: string }> {
-  return state.queue.map(({ identity, name, waitingSince }) => (name === undefined ? { identity, waitingSince } : { identity, name, waitingSince }));
+  return state.queue.map(({ identity, name, waitingSince }) =>
+    name === undefined ? { identity, waitingSince } : { identity, name, waitingSince },
+  );
 }
 
 function admitInto(state: WaitingRoomState, identity: string): WaitingRoomState {

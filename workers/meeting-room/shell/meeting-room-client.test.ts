@@ -42,9 +42,11 @@ const roomJson = (status: number, body: unknown) => () =>
 
 /** Each internal route the Worker calls, as a thunk that rejects with whatever the client throws. */
 const calls = {
-  connect: (ns: DurableObjectNamespace) => forwardConnect(ns, new Request("https://x/connect", { headers: { upgrade: "websocket" } }), claims, settings),
+  connect: (ns: DurableObjectNamespace) =>
+    forwardConnect(ns, new Request("https://x/connect", { headers: { upgrade: "websocket" } }), claims, settings),
   end: (ns: DurableObjectNamespace) => endMeetingRoom(ns, tenantId, meetingId, "ended_by_api"),
-  mediaEvent: (ns: DurableObjectNamespace) => forwardMediaEvent(ns, tenantId, meetingId, { kind: "sfu_room", active: true, at: "2030-01-01T00:00:00Z" }),
+  mediaEvent: (ns: DurableObjectNamespace) =>
+    forwardMediaEvent(ns, tenantId, meetingId, { kind: "sfu_room", active: true, at: "2030-01-01T00:00:00Z" }),
 } as const;
 
 async function thrownBy(call: Promise<unknown>): Promise<unknown> {
@@ -108,7 +110,12 @@ describe.each(Object.keys(calls) as (keyof typeof calls)[])("the room refuses %s
     const answer = await problemFor(() => call(roomAnswering(roomJson(418, { code: "meeting_ended", detail: "the host ended it" }))));
     expect(answer.status).toBe(409);
     expect(answer.type).toBe("application/problem+json");
-    expect(JSON.parse(answer.text)).toMatchObject({ code: "meeting_ended", status: 409, detail: "the host ended it", instance: "req_test" });
+    expect(JSON.parse(answer.text)).toMatchObject({
+      code: "meeting_ended",
+      status: 409,
+      detail: "the host ended it",
+      instance: "req_test",
+    });
   });
 
   it.each([
@@ -129,7 +136,10 @@ describe.each(Object.keys(calls) as (keyof typeof calls)[])("the room refuses %s
       instance: "req_test",
     });
     expect(result.text).not.toMatch(/room\.ts|locked by|TypeError/);
-    expect(JSON.parse(log.mock.calls[0]![0] as string)).toMatchObject({ event: "request_failed", error: expect.stringContaining(`refused ${route}`) });
+    expect(JSON.parse(log.mock.calls[0]![0] as string)).toMatchObject({
+      event: "request_failed",
+      error: expect.stringContaining(`refused ${route}`),
+    });
   });
 });
 

@@ -84,7 +84,10 @@ export async function endMeetingRoom(
   reason: string,
 ): Promise<void> {
   const stub = meetingRoomStub(namespace, tenantId, meetingId);
-  const response = await stub.fetch(`https://meeting-room${roomRoutes.end}`, { method: "POST", body: JSON.stringify({ reason } satisfies EndMeetingRequest) });
+  const response = await stub.fetch(`https://meeting-room${roomRoutes.end}`, {
+    method: "POST",
+    body: JSON.stringify({ reason } satisfies EndMeetingRequest),
+  });
   if (!response.ok) throw await readRoomRefusal("end", response);
 }
 
@@ -101,7 +104,12 @@ export async function updateMeetingRoom(
 }
 
 /** Hands a verified media event (from LiveKit's webhook) to the meeting's room. */
-export async function forwardMediaEvent(namespace: DurableObjectNamespace, tenantId: TenantId, meetingId: MeetingId, event: MediaRoomEvent): Promise<void> {
+export async function forwardMediaEvent(
+  namespace: DurableObjectNamespace,
+  tenantId: TenantId,
+  meetingId: MeetingId,
+  event: MediaRoomEvent,
+): Promise<void> {
   const stub = meetingRoomStub(namespace, tenantId, meetingId);
   const response = await stub.fetch(`https://meeting-room${roomRoutes.mediaEvent}`, { method: "POST", body: JSON.stringify(event) });
   if (!response.ok) throw await readRoomRefusal("mediaEvent", response);

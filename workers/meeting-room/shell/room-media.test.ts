@@ -150,14 +150,24 @@ describe("RoomMedia: placement", () => {
   it("places the meeting on the least-loaded healthy node nearest the first joiner and creates its room there", async () => {
     const fake = new FakeFleet();
     // eu-1's cluster record says it is busy; eu-2 (room list only) is idle.
-    fake.cluster = new Map([["cl-eu-1", { id: "ND_1", region: "cl-eu-1", state: "serving", numCpus: 8, updatedAt: fake.now / 1000, rooms: 30, clients: 90, cpuLoad: 0.5 }]]);
+    fake.cluster = new Map([
+      [
+        "cl-eu-1",
+        { id: "ND_1", region: "cl-eu-1", state: "serving", numCpus: 8, updatedAt: fake.now / 1000, rooms: 30, clients: 90, cpuLoad: 0.5 },
+      ],
+    ]);
     await fake.run(place());
     expect(fake.events).toEqual([{ kind: "media_placed", nodeId: "eu-2", url: "https://eu-2.example" }]);
     const [create] = fake.callsOf("createRoom");
     expect(create).toMatchObject({ node: "eu-2", args: [mediaRoom, { emptyTimeoutSeconds: 300, maxParticipants: 40 }, 5] });
     expect(JSON.parse((create!.args[1] as MediaRoomSettings).metadata)).toEqual({ meetingId });
     // The cluster record stands in for eu-1's room list: only the others are asked for their load.
-    expect(fake.callsOf("load").map((c) => c.node).sort()).toEqual(["eu-2", "us-1"]);
+    expect(
+      fake
+        .callsOf("load")
+        .map((c) => c.node)
+        .sort(),
+    ).toEqual(["eu-2", "us-1"]);
   });
 
   it("skips a node whose probe fails, spilling to the next region; with every node down the room is told why", async () => {
@@ -244,7 +254,13 @@ describe("RoomMedia: credentials", () => {
 });
 
 describe("RoomMedia: moderation", () => {
-  const mute: SfuEffect = { kind: "sfu_moderate", nodeId: "eu-1", action: { kind: "mute", identity: "bob", track: "audio" }, by: "ada", ref: "f7" };
+  const mute: SfuEffect = {
+    kind: "sfu_moderate",
+    nodeId: "eu-1",
+    action: { kind: "mute", identity: "bob", track: "audio" },
+    by: "ada",
+    ref: "f7",
+  };
 
   it("carries the host's action out on the meeting's node", async () => {
     const fake = new FakeFleet();
@@ -282,13 +298,17 @@ describe("RoomMedia: moderation", () => {
     const other = new FakeFleet();
     other.moderationError = new Error("something unexpected");
     await other.run({ ...mute, action: { kind: "close_room" } });
-    expect(other.events).toMatchObject([{ kind: "reject", message: "close room was applied in the meeting but the media server refused it (sfu_error)" }]);
+    expect(other.events).toMatchObject([
+      { kind: "reject", message: "close room was applied in the meeting but the media server refused it (sfu_error)" },
+    ]);
   });
 
   it("a refusal of the room's own action (no host to tell) is thrown to the shell, which logs it", async () => {
     const fake = new FakeFleet();
     fake.moderationError = new MediaFleetError("sfu_error", "internal");
-    await expect(fake.run({ kind: "sfu_moderate", nodeId: "eu-1", action: { kind: "close_room" }, by: "room" })).rejects.toThrow(MediaFleetError);
+    await expect(fake.run({ kind: "sfu_moderate", nodeId: "eu-1", action: { kind: "close_room" }, by: "room" })).rejects.toThrow(
+      MediaFleetError,
+    );
     expect(fake.events).toEqual([]);
   });
 });

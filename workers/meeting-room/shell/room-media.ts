@@ -16,7 +16,10 @@ import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import type { SfuEffect, SfuGrant } from "../core/media-mode.ts";
 
 /** What RoomMedia asks of one node. */
-export type NodeClient = Pick<MediaFleet, "createRoom" | "mintAccessToken" | "muteParticipant" | "removeParticipant" | "closeRoom" | "load">;
+export type NodeClient = Pick<
+  MediaFleet,
+  "createRoom" | "mintAccessToken" | "muteParticipant" | "removeParticipant" | "closeRoom" | "load"
+>;
 
 /** Everything RoomMedia talks to, passed in: production's from `createRoomMedia`, a fake fleet's in unit tests. */
 export interface RoomMediaDeps {
@@ -69,7 +72,9 @@ export class RoomMedia {
     const cluster = await this.deps.clusterStats().catch(() => undefined);
     const statuses = new Map<NodeId, NodeStatus>(
       await Promise.all(
-        fleetNodes(fleet).map(async (node) => [node.id, node.id === effect.excludeNodeId ? unhealthy : await this.nodeStatus(node, cluster)] as const),
+        fleetNodes(fleet).map(
+          async (node) => [node.id, node.id === effect.excludeNodeId ? unhealthy : await this.nodeStatus(node, cluster)] as const,
+        ),
       ),
     );
     const hint = effect.hint ?? undefined;
@@ -79,7 +84,11 @@ export class RoomMedia {
       : selectNode(fleet, statuses, request, placementPolicyFor(fleet));
     if (!placement.ok) return this.dispatch({ kind: "media_placement_failed", reason: placement.code });
     const node = nodeById(fleet, placement.nodeId)!;
-    const settings = { emptyTimeoutSeconds: 300, maxParticipants: state.settings.maxParticipants, metadata: JSON.stringify({ meetingId: state.meetingId }) };
+    const settings = {
+      emptyTimeoutSeconds: 300,
+      maxParticipants: state.settings.maxParticipants,
+      metadata: JSON.stringify({ meetingId: state.meetingId }),
+    };
     // After a node died, a self-hosted cluster still routes the room's name to it until the dead node's stats are
     // 5 s old, so creating it elsewhere fails (or hangs) for a few seconds: keep trying, briefly, with short requests.
     const failover = effect.excludeNodeId !== undefined;

@@ -55,7 +55,9 @@ export async function readRoomRoute(request: Request): Promise<RoomRoute | Respo
     }
     case roomRoutes.settings: {
       const settings = await readBody(request, MeetingSettingsUpdate);
-      return settings instanceof Response ? settings : { kind: "event", event: { kind: "settings_changed", settings }, answer: { updated: true } };
+      return settings instanceof Response
+        ? settings
+        : { kind: "event", event: { kind: "settings_changed", settings }, answer: { updated: true } };
     }
     default:
       return roomRouteError("route_not_found", "no such room route");
