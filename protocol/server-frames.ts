@@ -114,6 +114,46 @@ export type ChatMessage = z.infer<typeof chatMessageSchema>;
 export type UnsequencedFrame = ServerFrame extends infer F ? (F extends ServerFrame ? Omit<F, "seq"> : never) : never;
 
 /**
+ * How soon the room sends each frame type. `chat` frames may wait out the room's coalescing window under load;
+ * every `control` frame (joins, host controls, signalling, errors, pongs) flushes its socket's queue at the end
+ * of the turn, so a room saturated with chat cannot delay its own joins and host actions. Exhaustive: a new
+ * frame type must be classified here.
+ */
+export const frameUrgency = {
+  welcome: "control",
+  resumed: "control",
+  waiting_room: "control",
+  participant_joined: "control",
+  participant_updated: "control",
+  participant_left: "control",
+  lobby_updated: "control",
+  denied: "control",
+  signal: "control",
+  chat_message: "chat",
+  chat_updated: "chat",
+  chat_history: "chat",
+  attachment_upload: "chat",
+  attachment_download: "chat",
+  muted: "control",
+  removed: "control",
+  meeting_locked: "control",
+  spotlight: "control",
+  e2ee_key: "control",
+  e2ee_key_package: "control",
+  e2ee_rotate: "control",
+  pong: "control",
+  media_mode: "control",
+  sfu_join: "control",
+  media_state: "control",
+  meeting_ended: "control",
+  error: "control",
+} as const satisfies Record<ServerFrame["type"], "control" | "chat">;
+
+export function isControlFrame(type: ServerFrame["type"]): boolean {
+  return frameUrgency[type] === "control";
+}
+
+/**
  * One WebSocket message from the room: a single frame, or a `batch` of frames in `seq` order when the room had
  * several queued for the same socket (a busy room sends one message, and compresses once, instead of one per
  * frame). A batch is only an envelope: it has no `seq` of its own, and resume replays the frames inside it.

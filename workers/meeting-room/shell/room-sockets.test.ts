@@ -25,24 +25,59 @@ class FakeSocket {
 function room(identities: string[]) {
   const sockets = identities.map((identity) => new FakeSocket(identity));
   const ctx = { getWebSockets: (tag?: string) => sockets.filter((s) => tag === undefined || s.identity === tag) };
-  const turns: Array<() => void> = [];
+  const turns: Array<{ flush: () => void; delayMs: number }> = [];
   const delays: number[] = [];
   const clock = { now: 1_000 };
   const roomSockets = new RoomSockets(
     ctx as unknown as DurableObjectState,
     (flush, delayMs) => {
-      turns.push(flush);
+      turns.push({ flush, delayMs });
       delays.push(delayMs);
     },
     () => clock.now,
   );
+  /** Runs everything scheduled, delayed flushes included (the window has passed too). */
   const endTurn = () => {
-    for (const flush of turns.splice(0)) flush();
+    for (const { flush } of turns.splice(0)) flush();
   };
-  return { sockets, roomSockets, endTurn, turnsScheduled: () => turns.length, delays, clock };
+  /** Runs only what was scheduled for the end of the turn; flushes waiting out a window stay pending. */
+  const endTurnOnly = () => {
+    const due = turns.filter((t) => t.delayMs === 0);
+    for (const t of due) turns.splice(turns.indexOf(t), 1);
+    for (const { flush } of due) flush();
+  };
+  return { sockets, roomSockets, endTurn, endTurnOnly, turnsScheduled: () => turns.length, delays, clock };
 }
 
 const pong = (seq: number, ref = `r${seq}`): ServerFrame => ({ type: "pong", seq, ref });
+const chat = (seq: number): ServerFrame => ({
+  type: "chat_message",
+  seq,
+  message: {
+    seq,
+    clientMessageId: `c${seq}`,
+    sender: "x",
+    body: "hi",
+    attachments: [],
+    reactions: {},
+    sentAt: "2026-01-01T00:00:00Z",
+    editedAt: null,
+    deleted: false,
+  },
+});
+const joined = (seq: number, identity: string): ServerFrame => ({
+  type: "participant_joined",
+  seq,
+  participant: {
+    identity,
+    role: "guest",
+    audioMuted: false,
+    videoMuted: false,
+    handRaised: false,
+    connectionQuality: "good",
+    joinedAt: "2026-01-01T00:00:00Z",
+  },
+});
 
 describe("room sockets coalesce what one turn sends to a socket", () => {
   it("a lone frame goes out as itself at the end of the turn", () => {
@@ -105,13 +140,83 @@ describe("room sockets keep batches bounded", () => {
 describe("room sockets coalesce across events only under load", () => {
   it("a quiet room flushes at the end of the turn; a flush soon after another waits out the rest of the window", () => {
     const { roomSockets, endTurn, delays, clock } = room(["a"]);
-    roomSockets.deliver({ kind: "all" }, pong(1));
+    roomSockets.deliver({ kind: "all" }, chat(1));
     endTurn();
     clock.now += 3;
-    roomSockets.deliver({ kind: "all" }, pong(2));
+    roomSockets.deliver({ kind: "all" }, chat(2));
     endTurn();
     clock.now += coalesceWindowMs + 1;
-    roomSockets.deliver({ kind: "all" }, pong(3));
+    roomSockets.deliver({ kind: "all" }, chat(3));
     expect(delays).toEqual([0, coalesceWindowMs - 3, 0]);
+  });
+});
+
+describe("control frames go first when the room is saturated with chat", () => {
+  /** A room that just flushed, so the next flush waits out the coalescing window: the state a chat flood keeps it in. */
+  function saturated(identities: string[]) {
+    const r = room(identities);
+    r.roomSockets.deliver({ kind: "all" }, pong(1));
+    r.endTurn();
+    r.clock.now += 2;
+    for (const s of r.sockets) s.sent.length = 0;
+    return r;
+  }
+
+  it("a control frame flushes its socket's queue, chat queued before it included, at the end of the turn in seq order", () => {
+    const { sockets, roomSockets, endTurnOnly, endTurn } = saturated(["a", "b"]);
+    roomSockets.deliver({ kind: "all" }, chat(2));
+    roomSockets.deliver({ kind: "all" }, chat(3));
+    roomSockets.deliver({ kind: "only", identities: ["a"] }, joined(4, "c"));
+    roomSockets.deliver({ kind: "all" }, chat(5));
+    endTurnOnly();
+    const [a, b] = sockets;
+    expect(a!.frames().map((f) => f.seq)).toEqual([2, 3, 4, 5]);
+    expect(b!.sent).toEqual([]);
+    endTurn();
+    expect(a!.frames().map((f) => f.seq)).toEqual([2, 3, 4, 5]);
+    expect(b!.frames().map((f) => f.seq)).toEqual([2, 3, 5]);
+  });
+
+  it("chat queued after the control frame's flush waits for the window and still follows in seq order", () => {
+    const { sockets, roomSockets, endTurnOnly, endTurn } = saturated(["a"]);
+    roomSockets.deliver({ kind: "all" }, chat(2));
+    roomSockets.deliver({ kind: "all" }, joined(3, "c"));
+    endTurnOnly();
+    roomSockets.deliver({ kind: "all" }, chat(4));
+    endTurnOnly();
+    expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([2, 3]);
+    endTurn();
+    expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([2, 3, 4]);
+  });
+
+  it("a chat-only socket waits out the window", () => {
+    const { sockets, roomSockets, endTurnOnly, endTurn, delays } = saturated(["a"]);
+    roomSockets.deliver({ kind: "all" }, chat(2));
+    roomSockets.replay("a", [chat(3)]);
+    endTurnOnly();
+    expect(sockets[0]!.sent).toEqual([]);
+    expect(delays.at(-1)).toBe(coalesceWindowMs - 2);
+    endTurn();
+    expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([2, 3]);
+  });
+
+  it("a replayed control frame and a bare error count as control too", () => {
+    const { sockets, roomSockets, endTurnOnly } = saturated(["a", "b"]);
+    roomSockets.deliver({ kind: "all" }, chat(2));
+    roomSockets.replay("a", [chat(3), joined(4, "c")]);
+    roomSockets.sendBare(sockets[1] as unknown as WebSocket, { type: "error", code: "rate_limited", message: "slow down" });
+    endTurnOnly();
+    expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([2, 3, 4]);
+    expect(sockets[1]!.sent.map((t) => JSON.parse(t).type)).toEqual(["batch"]);
+  });
+
+  it("in a quiet room a control frame schedules nothing extra: one flush at the end of the turn", () => {
+    const { sockets, roomSockets, endTurnOnly, delays } = room(["a"]);
+    roomSockets.deliver({ kind: "all" }, chat(1));
+    roomSockets.deliver({ kind: "all" }, joined(2, "c"));
+    expect(delays).toEqual([0]);
+    endTurnOnly();
+    expect(sockets[0]!.sent).toHaveLength(1);
+    expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([1, 2]);
   });
 });

@@ -1,5 +1,5 @@
 import type { VerifiedParticipant } from "../../../protocol/room-contract.ts";
-import type { ServerFrame } from "../../../protocol/server-frames.ts";
+import { isControlFrame, type ServerFrame } from "../../../protocol/server-frames.ts";
 import { isAddressedTo, type Audience } from "../core/frame-log.ts";
 import type { FrameRateState } from "../core/frame-rate-limit.ts";
 
@@ -26,7 +26,8 @@ export type FlushScheduler = (flush: () => void, delayMs: number) => void;
 /**
  * A socket flushed less than this long ago waits out the rest before the next flush: under load the frames of
  * several events go out as one message (one send, one compression); a quiet room (last flush longer ago) sends
- * at the end of the turn, as before. Bounds the latency coalescing can add.
+ * at the end of the turn, as before. Bounds the latency coalescing can add. Only chat waits: a control frame
+ * (`isControlFrame`) sends its socket's whole queue at the end of the turn, so a chat flood can't delay joins.
  */
 export const coalesceWindowMs = 10;
 
@@ -40,6 +41,11 @@ export class RoomSockets {
   /** Serialised frames per socket, in seq order, waiting for the end of the turn. */
   private readonly queued = new Map<WebSocket, Queued>();
   private flushPending = false;
+  /** The pending flush runs at the end of the turn (not after the rest of a coalescing window). */
+  private flushAtEndOfTurn = false;
+  /** Sockets holding a control frame while the full flush waits out a window: they flush at the end of the turn. */
+  private readonly urgent = new Set<WebSocket>();
+  private urgentFlushPending = false;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -76,16 +82,18 @@ export class RoomSockets {
   deliver(audience: Audience, frame: ServerFrame): void {
     // Serialised once per frame, not once per recipient: a busy meeting sends each frame to everyone.
     const text = JSON.stringify(frame);
+    const control = isControlFrame(frame.type);
     const sockets =
       audience.kind === "only" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : this.ctx.getWebSockets();
     for (const socket of sockets) {
-      if (audience.kind !== "all_except" || isAddressedTo(audience, this.of(socket).attachment.identity)) this.enqueue(socket, text);
+      if (audience.kind !== "all_except" || isAddressedTo(audience, this.of(socket).attachment.identity))
+        this.enqueue(socket, text, control);
     }
   }
 
   replay(identity: string, frames: readonly ServerFrame[]): void {
-    const texts = frames.map((frame) => JSON.stringify(frame));
-    for (const socket of this.ctx.getWebSockets(identity)) for (const text of texts) this.enqueue(socket, text);
+    const texts = frames.map((frame) => ({ text: JSON.stringify(frame), control: isControlFrame(frame.type) }));
+    for (const socket of this.ctx.getWebSockets(identity)) for (const { text, control } of texts) this.enqueue(socket, text, control);
   }
 
   /** Closes after the frames already queued for the socket (a `removed` or `meeting_ended` goes out first). */
@@ -95,7 +103,7 @@ export class RoomSockets {
 
   /** Last resort when the room can't answer through its reducer: an unsequenced error frame. */
   sendBare(socket: WebSocket, frame: BareError): void {
-    this.enqueue(socket, JSON.stringify(frame));
+    this.enqueue(socket, JSON.stringify(frame), true);
   }
 
   /** Sends everything queued: per socket one message, a batch when the turn produced several frames for it. */
@@ -104,9 +112,22 @@ export class RoomSockets {
     this.lastFlushAt = this.now();
     for (const [socket, { texts }] of this.queued) sendText(socket, asMessage(texts));
     this.queued.clear();
+    this.urgent.clear();
   }
 
-  private enqueue(socket: WebSocket, text: string): void {
+  /** Sends the queues of the sockets that got a control frame during a coalescing window; the rest keep waiting. */
+  private flushUrgent(): void {
+    this.urgentFlushPending = false;
+    for (const socket of this.urgent) {
+      const queue = this.queued.get(socket);
+      if (!queue) continue;
+      this.queued.delete(socket);
+      sendText(socket, asMessage(queue.texts));
+    }
+    this.urgent.clear();
+  }
+
+  private enqueue(socket: WebSocket, text: string, control: boolean): void {
     let queue = this.queued.get(socket);
     if (queue && queue.chars + text.length > maxBatchChars) {
       // Keep each message about as large as one frame at most: send what is queued now, in order.
@@ -117,10 +138,18 @@ export class RoomSockets {
       queue.texts.push(text);
       queue.chars += text.length;
     } else this.queued.set(socket, { texts: [text], chars: text.length });
-    if (this.flushPending) return;
-    this.flushPending = true;
-    const sinceLast = this.now() - this.lastFlushAt;
-    this.scheduleFlush(() => this.flush(), sinceLast >= coalesceWindowMs ? 0 : coalesceWindowMs - sinceLast);
+    if (!this.flushPending) {
+      this.flushPending = true;
+      const sinceLast = this.now() - this.lastFlushAt;
+      this.flushAtEndOfTurn = sinceLast >= coalesceWindowMs;
+      this.scheduleFlush(() => this.flush(), this.flushAtEndOfTurn ? 0 : coalesceWindowMs - sinceLast);
+    }
+    // The whole queue goes, not just the control frame: everything queued before it has a lower seq.
+    if (!control || this.flushAtEndOfTurn) return;
+    this.urgent.add(socket);
+    if (this.urgentFlushPending) return;
+    this.urgentFlushPending = true;
+    this.scheduleFlush(() => this.flushUrgent(), 0);
   }
 
   private closeSocket(socket: WebSocket, code: number, reason: string): void {
