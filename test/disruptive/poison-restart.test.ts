@@ -1,12 +1,11 @@
-import { and, asc, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { chatMessages, outboxDeadLetters } from "../../schema/index.ts";
 import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { workerService } from "../../scripts/services/worker.ts";
 import { refuseInPostgres } from "../support/refusing-trigger.ts";
 import { RoomClient } from "../support/room-client.ts";
-import { api, createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
+import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";
 import { poll } from "../support/poll.ts";
+import { deadLettersOf, storedChat } from "../support/room-rows.ts";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -24,21 +23,8 @@ describe("a refused chat message across a Worker restart", () => {
     const { apiKey, tenantId } = await newTenant("poison-restart");
     const meeting = await createMeeting(apiKey, { title: "poison across a restart" });
     const join = async () => RoomClient.join((await mintToken(apiKey, meeting.id, { identity: "alice", role: "host" })).connectUrl);
-    const stored = () =>
-      withDatabase((db) =>
-        db
-          .select({ seq: chatMessages.seq, body: chatMessages.body })
-          .from(chatMessages)
-          .where(and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.meetingId, meeting.id)))
-          .orderBy(asc(chatMessages.seq)),
-      ).catch(() => []);
-    const letters = () =>
-      withDatabase((db) =>
-        db
-          .select()
-          .from(outboxDeadLetters)
-          .where(and(eq(outboxDeadLetters.tenantId, tenantId), eq(outboxDeadLetters.meetingId, meeting.id))),
-      );
+    const stored = () => storedChat(tenantId, meeting.id).catch(() => []);
+    const letters = () => deadLettersOf(tenantId, meeting.id);
 
     let alice = await join();
     for (const [i, body] of ["before", refusal.marker, "between"].entries()) {

@@ -1,7 +1,7 @@
-import { and, asc, eq } from "drizzle-orm";
+import { and, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/neon-serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatMessages, outboxDeadLetters, participants } from "../../schema/index.ts";
+import { participants } from "../../schema/index.ts";
 import * as schema from "../../schema/index.ts";
 import { databaseUrl, loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { createNodePool } from "../../scripts/lib/neon-node.ts";
@@ -16,6 +16,7 @@ import { chatOutboxQueue } from "../../workers/meeting-room/shell/chat-outbox.ts
 import { Outbox, type OutboxName } from "../../workers/meeting-room/shell/outbox.ts";
 import { recordOutboxQueue } from "../../workers/meeting-room/shell/record-outbox.ts";
 import { refuseInPostgres } from "../support/refusing-trigger.ts";
+import { deadLettersOf, storedChat as storedChatOf } from "../support/room-rows.ts";
 import { createMeeting, newTenant, withDatabase } from "../support/stack.ts";
 
 /** The outboxes against the real Postgres, with Postgres itself refusing one record (a trigger), and unreachable. */
@@ -69,6 +70,14 @@ function room(meetingId: string) {
     advance: (ms: number) => {
       now += ms;
     },
+    /** Alice joins as host: she is who sends the chat. */
+    seatAlice: () =>
+      dispatch({
+        kind: "hello",
+        participant: { identity: "alice", role: "host", tokenId: "t", tokenExpiresAt: new Date(Date.now() + 3_600_000) },
+        frame: { type: "hello", id: "h", protocolVersion: 1 },
+        iceServers: [],
+      }),
     send: (body: string, n: number) =>
       dispatch({
         kind: "frame",
@@ -78,33 +87,14 @@ function room(meetingId: string) {
   };
 }
 
-const storedChat = (meetingId: string) =>
-  withDatabase((db) =>
-    db
-      .select({ seq: chatMessages.seq, body: chatMessages.body })
-      .from(chatMessages)
-      .where(and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.meetingId, meetingId)))
-      .orderBy(asc(chatMessages.seq)),
-  );
-
-const deadLetters = (meetingId: string) =>
-  withDatabase((db) =>
-    db
-      .select()
-      .from(outboxDeadLetters)
-      .where(and(eq(outboxDeadLetters.tenantId, tenantId), eq(outboxDeadLetters.meetingId, meetingId))),
-  );
+const storedChat = (meetingId: string) => storedChatOf(tenantId, meetingId);
+const deadLetters = (meetingId: string) => deadLettersOf(tenantId, meetingId);
 
 describe("room outboxes against the real Postgres", () => {
   it("a chat message Postgres refuses is retried with backoff, then dead-lettered and counted; every other message arrives, in seq order", async () => {
     const meeting = await createMeeting(apiKey, { title: "poison chat" });
     const r = room(meeting.id);
-    await r.dispatch({
-      kind: "hello",
-      participant: { identity: "alice", role: "host", tokenId: "t", tokenExpiresAt: new Date(Date.now() + 3_600_000) },
-      frame: { type: "hello", id: "h", protocolVersion: 1 },
-      iceServers: [],
-    });
+    await r.seatAlice();
     const countBefore = await withDatabase(unresolvedDeadLetters);
     const outbox = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }), r.options());
     const bodies = ["one", "two", marker, "four", "five"];
@@ -191,12 +181,7 @@ describe("room outboxes against the real Postgres", () => {
   it("while the database can't be reached nothing counts against a record and nothing is dead-lettered", async () => {
     const meeting = await createMeeting(apiKey, { title: "outage" });
     const r = room(meeting.id);
-    await r.dispatch({
-      kind: "hello",
-      participant: { identity: "alice", role: "host", tokenId: "t", tokenExpiresAt: new Date(Date.now() + 3_600_000) },
-      frame: { type: "hello", id: "h", protocolVersion: 1 },
-      iceServers: [],
-    });
+    await r.seatAlice();
     await r.send("during the outage", 1);
     // Nothing listens on port 9: every connection is refused, like a proxy or Postgres that is down.
     const down = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }), r.options("127.0.0.1:9"));

@@ -1,10 +1,9 @@
-import { and, asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chatMessages, outboxDeadLetters } from "../../schema/index.ts";
 import { refuseInPostgres } from "../support/refusing-trigger.ts";
 import { RoomClient } from "../support/room-client.ts";
-import { api, createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
+import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";
 import { poll } from "../support/poll.ts";
+import { deadLettersOf, storedChat } from "../support/room-rows.ts";
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let refusal: Awaited<ReturnType<typeof refuseInPostgres>>;
@@ -35,27 +34,14 @@ describe("a chat message Postgres refuses, through the real Worker", () => {
     await alice.next((f) => f.type === "chat_message" && f.message.clientMessageId === "poison-4");
     const poisonSeq = alice.ofType("chat_message").find((f) => f.message.body === refusal.marker)!.message.seq;
 
-    const stored = () =>
-      withDatabase((db) =>
-        db
-          .select({ seq: chatMessages.seq, body: chatMessages.body })
-          .from(chatMessages)
-          .where(and(eq(chatMessages.tenantId, tenantId), eq(chatMessages.meetingId, meeting.id)))
-          .orderBy(asc(chatMessages.seq)),
-      );
+    const stored = () => storedChat(tenantId, meeting.id);
     // The good ones do not wait for the refused one's retries.
     const rows = await poll(stored, (r) => r.length === 4, 5_000);
     expect(rows.map((r) => r.body)).toEqual(["before 1", "before 2", "after 1", "after 2"]);
     expect(rows.every((r, i) => i === 0 || r.seq > rows[i - 1]!.seq)).toBe(true);
 
     const letters = await poll(
-      () =>
-        withDatabase((db) =>
-          db
-            .select()
-            .from(outboxDeadLetters)
-            .where(and(eq(outboxDeadLetters.tenantId, tenantId), eq(outboxDeadLetters.meetingId, meeting.id))),
-        ),
+      () => deadLettersOf(tenantId, meeting.id),
       (l) => l.length > 0,
       25_000,
     );
