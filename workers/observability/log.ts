@@ -9,7 +9,15 @@ export type LogEventName =
   /** A room's outbox set a record aside after Postgres kept refusing it (fields: outbox, meetingId, recordKey, attempts, errorClass). */
   | "outbox_dead_lettered"
   /** An entry read back from a room's storage failed its schema and was left out (fields: meetingId?, key). */
-  | "room_storage_corrupt";
+  | "room_storage_corrupt"
+  /** A webhook dispatcher could not be woken after its deliveries were recorded (fields: endpointId, error). */
+  | "webhook_poke_failed"
+  /** A webhook dispatcher's own work failed (fields: endpointId, where, error). */
+  | "webhook_dispatcher_error"
+  /** A delivery ran out of attempts and was dead-lettered (fields: endpointId, deliveryId, attempts). */
+  | "webhook_delivery_dead"
+  /** An endpoint was disabled (fields: endpointId, reason). */
+  | "webhook_endpoint_disabled";
 
 export function logEvent(event: LogEventName, fields: Record<string, string | number | boolean | undefined>): void {
   console.log(JSON.stringify({ event, at: new Date().toISOString(), ...fields }));

@@ -9,7 +9,7 @@ import { WebhookReplayGuard } from "../../media/webhook-replay-guard.ts";
 import { forwardMediaEvent } from "../../meeting-room/shell/meeting-room-client.ts";
 import { findMeeting } from "../../meetings/meeting-repository.ts";
 import { MeetingId, TenantId } from "../../../protocol/ids.ts";
-import { usageRecords } from "../../../schema/index.ts";
+import { writeUsage } from "../../usage/usage-writer.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 
@@ -36,22 +36,7 @@ livekitWebhookRoutes.post("/v1/livekit/webhook", async (c) => {
     if (!tenantId.success || !meetingId.success || !(await findMeeting(c.get("db"), tenantId.data, meetingId.data))) {
       return c.json({ accepted: true, ignored: "unknown_meeting" });
     }
-    if (routed.usage) {
-      const { kind, quantity, sourceId, periodStart, periodEnd } = routed.usage;
-      await c
-        .get("db")
-        .insert(usageRecords)
-        .values({
-          tenantId: tenantId.data,
-          meetingId: meetingId.data,
-          kind,
-          quantity,
-          sourceId,
-          periodStart: new Date(periodStart),
-          periodEnd: new Date(periodEnd),
-        })
-        .onConflictDoNothing({ target: [usageRecords.tenantId, usageRecords.kind, usageRecords.sourceId] });
-    }
+    if (routed.usage) await writeUsage(c.get("db"), { tenantId: tenantId.data, meetingId: meetingId.data }, routed.usage);
     if (routed.roomEvent) await forwardMediaEvent(c.env.MEETING_ROOM, tenantId.data, meetingId.data, routed.roomEvent);
     return c.json({ accepted: true });
   } catch (error) {

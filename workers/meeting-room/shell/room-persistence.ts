@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, lt, ne, sql } from "drizzle-orm";
-import { chatMessages, meetingSessions, meetings, outboxDeadLetters, participants, usageRecords } from "../../../schema/index.ts";
+import { chatMessages, meetingSessions, meetings, outboxDeadLetters, participants } from "../../../schema/index.ts";
+import { writeUsage } from "../../usage/usage-writer.ts";
 import type { Database } from "../../db/database.ts";
 import type { ChatMessage } from "../../../protocol/server-frames.ts";
 import type { StoredChatMessage } from "../core/chat-log.ts";
@@ -22,14 +23,8 @@ export async function writeRecord(db: Database, keys: RoomRecordKeys, record: Pe
       return recordLeave(db, keys, effect);
     case "record_session_end":
       return recordSessionEnd(db, keys, effect, id);
-    case "record_usage": {
-      const { kind, quantity, sourceId, periodStart, periodEnd } = effect.usage;
-      await db
-        .insert(usageRecords)
-        .values({ ...keys, kind, quantity, sourceId, periodStart: new Date(periodStart), periodEnd: new Date(periodEnd) })
-        .onConflictDoNothing({ target: [usageRecords.tenantId, usageRecords.kind, usageRecords.sourceId] });
-      return;
-    }
+    case "record_usage":
+      return writeUsage(db, keys, effect.usage);
     default:
       effect satisfies never;
   }

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { participantRoles } from "../../protocol/roles.ts";
+
+/**
+ * The events a tenant's server can receive: each type's `data` schema, versioned by `version` in the envelope.
+ * These schemas are the published contract (the OpenAPI document's `webhooks` section is generated from them);
+ * a change that is not purely additive needs a new version.
+ */
+export const webhookSchemaVersion = 1;
+
+const isoTime = z.iso.datetime({ offset: true });
+const role = z.enum(participantRoles);
+
+export const webhookEventData = {
+  "meeting.started": z.object({ startedAt: isoTime }),
+  "meeting.ended": z.object({
+    endedAt: isoTime,
+    /** `api` (ended or deleted through the API), or the room's own reason (`schedule`, `idle`, `host`). */
+    reason: z.string(),
+  }),
+  "participant.joined": z.object({ identity: z.string(), name: z.string().nullable(), role, joinedAt: isoTime }),
+  "participant.left": z.object({
+    identity: z.string(),
+    reason: z.enum(["left", "removed", "timeout", "ended", "superseded"]),
+    joinedAt: isoTime,
+    leftAt: isoTime,
+    durationSeconds: z.number().int().min(0),
+  }),
+  "participant.admitted": z.object({ identity: z.string(), by: z.string(), at: isoTime }),
+  "participant.denied": z.object({ identity: z.string(), by: z.string(), at: isoTime }),
+  "chat.message": z.object({ seq: z.number().int(), sender: z.string(), body: z.string(), sentAt: isoTime }),
+  "usage.period_closed": z.object({
+    periodStart: isoTime,
+    periodEnd: isoTime,
+    /** Per meter: quantity and amount in the tenant's currency's minor unit, as frozen at close. */
+    meters: z.array(z.object({ meter: z.string(), quantity: z.number(), billedQuantity: z.number(), amountMinor: z.number().int() })),
+    totalMinor: z.number().int(),
+    currency: z.string(),
+  }),
+  "endpoint.disabled": z.object({ endpointId: z.uuid(), url: z.string(), reason: z.enum(["gone", "failing"]), at: isoTime }),
+} as const;
+
+export type WebhookEventType = keyof typeof webhookEventData;
+export const webhookEventTypes = Object.keys(webhookEventData) as WebhookEventType[];
+export const WebhookEventTypeSchema = z.enum(webhookEventTypes as [WebhookEventType, ...WebhookEventType[]]);
+
+/** Sent only to endpoints that list them: a busy chat would otherwise flood every integration. */
+export const optInEventTypes: readonly WebhookEventType[] = ["chat.message"];
+
+export type WebhookEventDataOf<T extends WebhookEventType> = z.infer<(typeof webhookEventData)[T]>;
+
+/** One fact to report, before it is recorded. */
+export type WebhookFact = {
+  [T in WebhookEventType]: {
+    type: T;
+    data: WebhookEventDataOf<T>;
+    tenantId: string;
+    /** Null for tenant-wide events (usage, endpoints). */
+    meetingId: string | null;
+    /** Names the fact (`participant.joined:<row id>`): recording the same fact twice records one event. */
+    sourceKey: string;
+    occurredAt: Date;
+  };
+}[WebhookEventType];
+
+/** What a receiver gets as the body (and what is signed). */
+export interface WebhookEnvelope {
+  id: string;
+  type: WebhookEventType;
+  version: number;
+  timestamp: string;
+  meetingId: string | null;
+  data: Record<string, unknown>;
+}
+
+export function envelopeOf(eventId: string, fact: WebhookFact): WebhookEnvelope {
+  return {
+    id: eventId,
+    type: fact.type,
+    version: webhookSchemaVersion,
+    timestamp: fact.occurredAt.toISOString(),
+    meetingId: fact.meetingId,
+    data: fact.data as Record<string, unknown>,
+  };
+}
+
+/** Whether an endpoint with this filter receives this type: an empty filter means all but the opt-in types. */
+export function endpointWants(eventTypes: readonly string[], type: WebhookEventType): boolean {
+  return eventTypes.length === 0 ? !optInEventTypes.includes(type) : eventTypes.includes(type);
+}
