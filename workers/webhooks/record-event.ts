@@ -6,33 +6,58 @@ import { envelopeOf, optInEventTypes, type WebhookFact } from "./event-catalog.t
 export type StatementRunner = Pick<QueryDatabase, "execute">;
 
 /**
- * Records a webhook event and one delivery per enabled endpoint of the tenant that wants it, in one statement, so
- * it commits with whatever transaction the caller runs it in (the fact it reports). A fact recorded before
- * (same source key) records nothing. Returns the endpoints that got a delivery: poke their dispatchers once the
- * caller's transaction has committed (`pokeDispatchers`). An opt-in type no endpoint wants is not recorded at all.
+ * Records webhook events and one delivery per enabled endpoint of the tenant that wants each, in one statement, so
+ * they commit with whatever transaction the caller runs it in (the facts they report). A fact recorded before
+ * (same source key) records nothing; an opt-in type that no endpoint wants is not recorded at all. Events get
+ * `seq` in the order given. Returns the endpoints that got a delivery: poke their dispatchers once the caller's
+ * transaction has committed (`pokeDispatchers`).
  */
-export async function recordWebhookEvent(db: StatementRunner, fact: WebhookFact): Promise<string[]> {
-  const eventId = crypto.randomUUID();
-  const envelope = envelopeOf(eventId, fact);
-  const optIn = optInEventTypes.includes(fact.type);
-  const wants = sql`e.tenant_id = ${fact.tenantId} and e.enabled
-    and ((cardinality(e.event_types) = 0 and not ${optIn}) or ${fact.type} = any(e.event_types))`;
+export async function recordWebhookEvents(db: StatementRunner, facts: readonly WebhookFact[]): Promise<string[]> {
+  if (facts.length === 0) return [];
+  const tenantId = facts[0]!.tenantId;
+  if (facts.some((fact) => fact.tenantId !== tenantId)) throw new Error("recordWebhookEvents takes one tenant's facts at a time");
+  const rows = facts.map((fact, ordinal) => {
+    const id = crypto.randomUUID();
+    return {
+      ordinal,
+      id,
+      meeting_id: fact.meetingId,
+      type: fact.type,
+      payload: envelopeOf(id, fact),
+      source_key: fact.sourceKey,
+      occurred_at: fact.occurredAt.toISOString(),
+      opt_in: optInEventTypes.includes(fact.type),
+      lane_key: laneKeyOf(fact.meetingId),
+    };
+  });
+  const wants = sql`e.tenant_id = ${tenantId} and e.enabled
+    and ((cardinality(e.event_types) = 0 and not f.opt_in) or f.type = any(e.event_types))`;
   const result = await db.execute(sql`
-    with event as (
+    with f as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as f(
+        ordinal int, id uuid, meeting_id uuid, type text, payload jsonb, source_key text, occurred_at timestamptz,
+        opt_in boolean, lane_key text)
+    ), event as (
       insert into webhook_events (id, tenant_id, meeting_id, type, payload, source_key, occurred_at)
-      select ${eventId}, ${fact.tenantId}, ${fact.meetingId}, ${fact.type}, ${JSON.stringify(envelope)}::jsonb,
-             ${fact.sourceKey}, ${fact.occurredAt.toISOString()}::timestamptz
-      where not ${optIn} or exists (select 1 from webhook_endpoints e where ${wants})
+      select f.id, ${tenantId}, f.meeting_id, f.type, f.payload, f.source_key, f.occurred_at
+      from f
+      where not f.opt_in or exists (select 1 from webhook_endpoints e where ${wants})
+      order by f.ordinal
       on conflict (tenant_id, source_key) do nothing
       returning id, seq
     ), delivery as (
       insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key)
-      select ${fact.tenantId}, e.id, event.id, ${fact.type}, event.seq, ${fact.meetingId}, ${laneKeyOf(fact.meetingId)}
-      from event join webhook_endpoints e on ${wants}
+      select ${tenantId}, e.id, event.id, f.type, event.seq, f.meeting_id, f.lane_key
+      from event join f on f.id = event.id join webhook_endpoints e on ${wants}
       returning endpoint_id
     )
-    select endpoint_id from delivery`);
+    select distinct endpoint_id from delivery`);
   return rowsOf(result).map((row) => String(row.endpoint_id));
+}
+
+/** One fact: see `recordWebhookEvents`. */
+export function recordWebhookEvent(db: StatementRunner, fact: WebhookFact): Promise<string[]> {
+  return recordWebhookEvents(db, [fact]);
 }
 
 /** A meeting's deliveries go out in order; tenant-wide events share one lane of their own. */
