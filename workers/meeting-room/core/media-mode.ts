@@ -3,8 +3,9 @@ import { nextProbeAt, type NodeWatch } from "../../../media-fleet/node-failure-d
 
 /** The meeting's media: peer to peer, being placed on the fleet, or on an SFU node; and what the shell does for it. */
 export type MediaMode =
-  | { kind: "p2p" }
-  | { kind: "placing"; excludeNodeId?: string | undefined }
+  /** `since`: when media last became peer to peer (absent: since each member joined); bills p2p time (room-usage.ts). */
+  | { kind: "p2p"; since?: number | undefined }
+  | { kind: "placing"; excludeNodeId?: string | undefined; p2pSince?: number | undefined }
   /** `watch`: the node's probes and trouble reports (node-failure-detector.ts); absent in states stored before it. */
   | { kind: "sfu"; nodeId: string; url: string; watch?: NodeWatch | undefined };
 

@@ -1,4 +1,5 @@
 import { closeCodes } from "../../../protocol/close-codes.ts";
+import { billP2p, billP2pForAll, closeSfuSessions } from "./room-usage.ts";
 import { moderators } from "./room-state.ts";
 import { moderateOnSfu } from "./sfu-switch.ts";
 import type { LeaveReason, RoomTransition } from "./room-transition.ts";
@@ -29,6 +30,9 @@ export function leave(t: RoomTransition, identity: string, reason: LeaveReason) 
     t.emit({ type: "e2ee_rotate", reason: reason === "removed" ? "participant_removed" : "participant_left", identity }, { kind: "all" });
   }
   t.effect({ kind: "record_leave", identity, at: t.nowIso, reason });
+  // Their usage ends with the room's leave fact, whatever webhooks the SFU still sends (or never does).
+  billP2p(t, identity, gone.joinedAt);
+  closeSfuSessions(t, identity);
 }
 
 export function endMeeting(t: RoomTransition, reason: string, by = "room") {
@@ -41,6 +45,8 @@ export function endMeeting(t: RoomTransition, reason: string, by = "room") {
   for (const waiting of lobby(t.state.lobby)) {
     t.effect({ kind: "close", identity: waiting.identity, code: closeCodes.ended, reason: "meeting ended" });
   }
+  billP2pForAll(t);
+  closeSfuSessions(t);
   if (t.state.session) {
     const { startedAt, peakParticipants } = t.state.session;
     t.effect({ kind: "record_session_end", startedAt, endedAt: t.nowIso, peakParticipants, reason });

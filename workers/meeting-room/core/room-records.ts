@@ -38,7 +38,7 @@ const recordEffectSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("record_usage"),
     usage: z.object({
-      kind: z.literal("sfu_participant_seconds"),
+      kind: z.enum(["sfu_participant_seconds", "p2p_participant_seconds"]),
       quantity: z.number(),
       sourceId: z.string(),
       periodStart: z.string(),

@@ -2,7 +2,7 @@ import type { RoomErrorCode } from "../../../protocol/room-errors.ts";
 import type { ChatMessage, ServerFrame, UnsequencedFrame } from "../../../protocol/server-frames.ts";
 import { appendFrame, type Audience } from "./frame-log.ts";
 import type { SfuEffect } from "./media-mode.ts";
-import type { UsageEntry } from "../../../media-fleet/webhook-routing.ts";
+import type { RoomUsageEntry } from "./room-usage-entry.ts";
 import type { Member, RoomState } from "./room-state.ts";
 
 /** What the Durable Object must do after a state change; the reducer itself does no I/O. */
@@ -14,7 +14,7 @@ export type RoomEffect =
   | { kind: "record_join"; identity: string; role: Member["role"]; name?: string; at: string }
   | { kind: "record_leave"; identity: string; at: string; reason: LeaveReason }
   | { kind: "persist_chat" }
-  | { kind: "record_usage"; usage: UsageEntry }
+  | { kind: "record_usage"; usage: RoomUsageEntry }
   | { kind: "record_session_end"; startedAt: string; endedAt: string; peakParticipants: number; reason: string }
   | { kind: "presign_upload"; identity: string; ref: string; name: string; contentType: string; sizeBytes: number }
   | { kind: "presign_download"; identity: string; ref: string; objectKey: string }

@@ -1,6 +1,6 @@
 import { nextMediaCheckAt, type MediaMode, type SfuGrant, type SfuModeration } from "./media-mode.ts";
 import { observeProbe, observeTrouble, probeAsked, watchNode, type NodeWatch } from "../../../media-fleet/node-failure-detector.ts";
-import { sfuSessionUsage } from "../../../media-fleet/webhook-routing.ts";
+import { billP2pForAll, closeSfuSessions, p2pSince } from "./room-usage.ts";
 import type { RoomTransition } from "./room-transition.ts";
 
 /**
@@ -64,7 +64,9 @@ export function afterJoin(t: RoomTransition, identity: string): void {
 }
 
 function place(t: RoomTransition, excludeNodeId?: string): void {
-  t.state = { ...t.state, mediaMode: { kind: "placing", excludeNodeId } };
+  // Media stays peer to peer (and billed so) until the placement lands.
+  const since = p2pSince(t.state.mediaMode);
+  t.state = { ...t.state, mediaMode: { kind: "placing", excludeNodeId, ...(since !== null ? { p2pSince: since } : {}) } };
   t.effect({
     kind: "place_media",
     hint: t.state.locationHint,
@@ -77,14 +79,13 @@ export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
   // A placement that finished after the meeting ended or emptied is not used.
   if (t.state.mediaMode.kind !== "placing" || !memberCount(t)) return;
   const moved = t.state.mediaMode.excludeNodeId !== undefined;
+  if (!moved) billP2pForAll(t);
   t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url, watch: watchNode(t.now) } };
   if (!moved) t.emit({ type: "media_mode", mode: "sfu" }, { kind: "all" });
   else if (Object.keys(t.state.media.onSfu).length || t.state.media.sfuActive) {
     // A crashed node never reports its participants leaving: they are off the SFU until the new node says
     // otherwise, and the room bills their sessions on it up to now (the webhook would have used the same key).
-    for (const session of Object.values(t.state.media.sessions ?? {})) {
-      t.effect({ kind: "record_usage", usage: sfuSessionUsage(session, t.now) });
-    }
+    closeSfuSessions(t);
     t.state = { ...t.state, media: { ...t.state.media, sfuActive: false, onSfu: {}, sessions: {} } };
     t.emit({ type: "media_state", sfuActive: false, onSfu: {} }, { kind: "all" });
   }
@@ -94,8 +95,12 @@ export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
 /** No node could take the meeting: stay peer to peer; the next join tries again. */
 export function onPlacementFailed(t: RoomTransition, reason: string): void {
   if (t.state.mediaMode.kind !== "placing") return;
-  const wasOnSfu = t.state.mediaMode.excludeNodeId !== undefined;
-  t.state = { ...t.state, mediaMode: { kind: "p2p" } };
+  const { excludeNodeId, p2pSince: since } = t.state.mediaMode;
+  const wasOnSfu = excludeNodeId !== undefined;
+  // Off a dead node with nowhere to go: its sessions end now and peer-to-peer time starts; a first placement that
+  // failed never left peer to peer.
+  if (wasOnSfu) closeSfuSessions(t);
+  t.state = { ...t.state, mediaMode: wasOnSfu ? { kind: "p2p", since: t.now } : since ? { kind: "p2p", since } : { kind: "p2p" } };
   if (wasOnSfu) t.emit({ type: "media_mode", mode: "p2p", reason }, { kind: "all" });
 }
 

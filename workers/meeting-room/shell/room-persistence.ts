@@ -24,7 +24,7 @@ export async function writeRecord(db: Database, keys: RoomRecordKeys, record: Pe
     case "record_session_end":
       return recordSessionEnd(db, keys, effect, id);
     case "record_usage":
-      return writeUsage(db, keys, effect.usage);
+      return writeUsage(db, keys, effect.usage, "room");
     default:
       effect satisfies never;
   }
