@@ -15,6 +15,8 @@ import { healthRoutes } from "./routes/health.ts";
 import { joinTokenRoutes } from "./routes/join-tokens.ts";
 import { jwksRoutes } from "./routes/jwks.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
+import { usageRoutes } from "./routes/usage.ts";
+import { usageExportRoutes } from "./routes/usage-export.ts";
 
 /** /v1 routes that authenticate another way (join token) or are public documents. Everything else needs a key. */
 const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook)$/;
@@ -40,6 +42,8 @@ export function createApp() {
   app.route("/", joinTokenRoutes);
   app.route("/", connectRoutes);
   app.route("/", livekitWebhookRoutes);
+  app.route("/", usageExportRoutes);
+  app.route("/", usageRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

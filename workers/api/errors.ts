@@ -18,6 +18,7 @@ export const errorCatalog = {
   method_not_allowed: { status: 405, title: "Method not allowed" },
   meeting_ended: { status: 409, title: "Meeting has ended" },
   idempotency_conflict: { status: 409, title: "Idempotency key reused with a different request" },
+  usage_period_open: { status: 409, title: "Billing period has not ended" },
   validation_failed: { status: 400, title: "Request validation failed" },
   malformed_json: { status: 400, title: "Malformed JSON body" },
   payload_too_large: { status: 413, title: "Request body too large" },
