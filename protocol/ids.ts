@@ -13,6 +13,13 @@ export type MeetingId = z.infer<typeof MeetingId>;
 export const ApiKeyId = z.uuid().brand("ApiKeyId");
 export type ApiKeyId = z.infer<typeof ApiKeyId>;
 
+/** A tenant's webhook receiver; also names its dispatcher. */
+export const WebhookEndpointId = z.uuid().brand("WebhookEndpointId");
+export type WebhookEndpointId = z.infer<typeof WebhookEndpointId>;
+
+export const WebhookDeliveryId = z.uuid().brand("WebhookDeliveryId");
+export type WebhookDeliveryId = z.infer<typeof WebhookDeliveryId>;
+
 /** The tenant's name for one of its users in a meeting (the join token's `sub`). */
 export const ParticipantIdentity = z.string().min(1).max(128).brand("ParticipantIdentity");
 export type ParticipantIdentity = z.infer<typeof ParticipantIdentity>;

@@ -3,6 +3,8 @@ import { z } from "zod";
 /** Bindings and variables the Worker receives (wrangler.toml [vars], secrets, Durable Object bindings). */
 export interface Env {
   MEETING_ROOM: DurableObjectNamespace;
+  /** One webhook dispatcher per endpoint (workers/webhooks/webhook-dispatcher.ts). */
+  WEBHOOK_DISPATCHER: DurableObjectNamespace;
   DATABASE_URL: string;
   /** Local only: host:port of the WebSocket-to-TCP proxy standing in for Neon's. Unset in production. */
   NEON_WS_PROXY?: string;
@@ -28,6 +30,12 @@ export interface Env {
   JOIN_TOKEN_ISSUER?: string;
   MAX_BODY_BYTES?: string;
   SFU_SWITCH_THRESHOLD?: string;
+  /** Comma-separated seconds between webhook attempts; unset: the Standard Webhooks schedule. */
+  WEBHOOK_RETRY_SCHEDULE?: string;
+  /** Comma-separated private hosts webhooks may target (the local stack's loopback); unset in production. */
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS?: string;
+  /** Meetings a dispatcher sends to at once per endpoint. */
+  WEBHOOK_LANE_CONCURRENCY?: string;
 }
 
 const required = z.string().min(1);
@@ -50,6 +58,17 @@ export const configSchema = z.object({
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   JOIN_TOKEN_ISSUER: z.string().min(1).default("edge-meetings"),
   SFU_SWITCH_THRESHOLD: z.coerce.number().int().min(2).max(1000).default(5),
+  WEBHOOK_RETRY_SCHEDULE: z.string().optional(),
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: z
+    .string()
+    .optional()
+    .transform((hosts) =>
+      (hosts ?? "")
+        .split(",")
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  WEBHOOK_LANE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

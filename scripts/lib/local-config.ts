@@ -95,6 +95,9 @@ function localMediaFleet(s: LocalSecrets) {
 }
 
 /** The Worker's bindings for local runs: written to .dev.vars for `wrangler dev`. */
+/** Seconds between webhook attempts locally (production: 0, 5 s, 5 min, … 24 h). */
+export const localWebhookRetrySchedule = [0, 1, 1, 2, 2, 3, 3, 4, 4, 5];
+
 export function workerVars(s: LocalSecrets): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl(s),
@@ -116,5 +119,9 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     TURN_URLS: `turn:${host}:${ports.turn}?transport=udp,turn:${host}:${ports.turn}?transport=tcp`,
     TURN_SECRET: s.turnSecret,
     JOIN_TOKEN_SIGNING_KEYS: JSON.stringify(s.joinTokenSigningKeys),
+    // Webhook receivers run on loopback here; production allows no private target.
+    WEBHOOK_ALLOWED_PRIVATE_HOSTS: host,
+    // The Standard Webhooks schedule's ten attempts, compressed from days to seconds so tests see it whole.
+    WEBHOOK_RETRY_SCHEDULE: localWebhookRetrySchedule.join(","),
   };
 }

@@ -39,6 +39,8 @@ export const workerService: LocalService = {
         "--log-level",
         "log",
         "--show-interactive-dev-session=false",
+        // GET /__scheduled runs the cron's webhook sweep (wrangler dev runs no crons by itself).
+        "--test-scheduled",
       ],
       cwd: repoRoot,
       // No request.cf download (closed network); no telemetry.

@@ -90,13 +90,16 @@ function room(meetingId: string) {
 const storedChat = (meetingId: string) => storedChatOf(tenantId, meetingId);
 const deadLetters = (meetingId: string) => deadLettersOf(tenantId, meetingId);
 
+/** These tenants have no webhook endpoints: nothing to wake. */
+const noWebhooks = () => {};
+
 describe("room outboxes against the real Postgres", () => {
   it("a chat message Postgres refuses is retried with backoff, then dead-lettered and counted; every other message arrives, in seq order", async () => {
     const meeting = await createMeeting(apiKey, { title: "poison chat" });
     const r = room(meeting.id);
     await r.seatAlice();
     const countBefore = await withDatabase(unresolvedDeadLetters);
-    const outbox = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }), r.options());
+    const outbox = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.options());
     const bodies = ["one", "two", marker, "four", "five"];
     for (const [i, body] of bodies.entries()) await r.send(body, i + 1);
     const poisonSeq = r.state.chat.messages.find((m) => m.body === marker)!.seq;
@@ -154,7 +157,7 @@ describe("room outboxes against the real Postgres", () => {
         pending = pending.filter((p) => !done.includes(p));
       },
     };
-    const outbox = new Outbox(recordOutboxQueue(store), r.options());
+    const outbox = new Outbox(recordOutboxQueue(store, noWebhooks), r.options());
     const people = () =>
       withDatabase((db) =>
         db
@@ -184,7 +187,7 @@ describe("room outboxes against the real Postgres", () => {
     await r.seatAlice();
     await r.send("during the outage", 1);
     // Nothing listens on port 9: every connection is refused, like a proxy or Postgres that is down.
-    const down = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }), r.options("127.0.0.1:9"));
+    const down = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.options("127.0.0.1:9"));
     for (let i = 0; i < outboxRetryPolicy.maxAttempts + 2; i++) {
       await down.flush();
       r.advance(60_000);
@@ -193,7 +196,7 @@ describe("room outboxes against the real Postgres", () => {
     expect(unpersisted(r.state.chat)).toHaveLength(1);
     expect(await deadLetters(meeting.id)).toEqual([]);
     // Back up: the message goes through as if nothing happened.
-    await new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }), r.options()).flush();
+    await new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.options()).flush();
     expect((await storedChat(meeting.id)).map((m) => m.body)).toEqual(["during the outage"]);
   });
 });

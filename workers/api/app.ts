@@ -9,6 +9,7 @@ import { limitBodySize, requireJsonBody } from "./middleware/body-size.ts";
 import { withDatabase } from "./middleware/database.ts";
 import { onError, problemResponse } from "./middleware/problem.ts";
 import { validationHook } from "./middleware/validation-hook.ts";
+import { registerWebhookDocs } from "./webhook-docs.ts";
 import { connectRoutes } from "./routes/connect.ts";
 import { livekitWebhookRoutes } from "./routes/livekit-webhook.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -17,6 +18,8 @@ import { jwksRoutes } from "./routes/jwks.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { usageExportRoutes } from "./routes/usage-export.ts";
+import { webhookDeliveryRoutes } from "./routes/webhook-deliveries.ts";
+import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 
 /** /v1 routes that authenticate another way (join token) or are public documents. Everything else needs a key. */
 const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook)$/;
@@ -44,18 +47,22 @@ export function createApp() {
   app.route("/", livekitWebhookRoutes);
   app.route("/", usageExportRoutes);
   app.route("/", usageRoutes);
+  app.route("/", webhookEndpointRoutes);
+  app.route("/", webhookDeliveryRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
     scheme: "bearer",
     description: "Tenant API key (`emk_…`), created with `npm run tenant:create`",
   });
+  registerWebhookDocs(app);
   app.doc31("/v1/openapi.json", {
     openapi: "3.1.0",
     info: {
       title: "Edge Meetings API",
       version: "1.0.0",
-      description: "Meetings, join tokens and the meeting-room WebSocket. Errors are application/problem+json.",
+      description:
+        "Meetings, join tokens, the meeting-room WebSocket, webhooks (endpoints, the delivery log, and every event under `webhooks`). Errors are application/problem+json.",
     },
   });
   return app;

@@ -1,6 +1,8 @@
 import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { meetings } from "../../schema/index.ts";
-import type { QueryDatabase } from "../db/database.ts";
+import type { Database, QueryDatabase } from "../db/database.ts";
+import { meetingEndedFact } from "../webhooks/meeting-facts.ts";
+import { recordWebhookEvent } from "../webhooks/record-event.ts";
 import type { MeetingId, TenantId } from "../../protocol/ids.ts";
 import type { PageCursor } from "./page-cursor.ts";
 
@@ -86,26 +88,39 @@ export async function updateMeeting(
   return row;
 }
 
-export async function endMeeting(db: QueryDatabase, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<MeetingRow | undefined> {
-  const [row] = await db
-    .update(meetings)
-    .set({ status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`, updatedAt: now })
-    .where(live(tenantId, id))
-    .returning();
-  return row;
-}
-
-/** Soft delete: the row stays for sessions, participants and usage that reference it. */
-export async function deleteMeeting(db: QueryDatabase, tenantId: TenantId, id: MeetingId, now = new Date()): Promise<boolean> {
-  const deleted = await db
-    .update(meetings)
-    .set({
-      deletedAt: now,
-      status: "ended",
-      endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`,
-      updatedAt: now,
-    })
-    .where(live(tenantId, id))
-    .returning({ id: meetings.id });
-  return deleted.length === 1;
+/**
+ * Ends a meeting (and with `deleted`, soft-deletes it) in a transaction that also records `meeting.ended` when the
+ * meeting never went live: a meeting someone joined is reported ended by its room, after everyone's
+ * `participant.left`. Returns the row and the webhook endpoints to wake, or undefined if there is no such meeting.
+ */
+export async function endMeeting(
+  db: Database,
+  tenantId: TenantId,
+  id: MeetingId,
+  options: { deleted?: boolean; now?: Date } = {},
+): Promise<{ meeting: MeetingRow; endpointIds: string[] } | undefined> {
+  const now = options.now ?? new Date();
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select({ status: meetings.status }).from(meetings).where(live(tenantId, id)).for("update");
+    if (!before) return undefined;
+    const [meeting] = await tx
+      .update(meetings)
+      .set({
+        status: "ended",
+        endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`,
+        updatedAt: now,
+        ...(options.deleted ? { deletedAt: now } : {}),
+      })
+      .where(live(tenantId, id))
+      .returning();
+    if (!meeting) return undefined;
+    const endpointIds =
+      before.status === "scheduled"
+        ? await recordWebhookEvent(
+            tx,
+            meetingEndedFact({ tenantId, meetingId: id }, meeting.endedAt ?? now, options.deleted ? "deleted" : "api"),
+          )
+        : [];
+    return { meeting, endpointIds };
+  });
 }

@@ -160,7 +160,9 @@ export async function disableEndpoint(
     const updated = await tx
       .update(webhookEndpoints)
       .set({ enabled: false, disabledAt: at, disabledReason: reason, updatedAt: at })
-      .where(and(eq(webhookEndpoints.tenantId, endpoint.tenantId), eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.enabled, true)))
+      .where(
+        and(eq(webhookEndpoints.tenantId, endpoint.tenantId), eq(webhookEndpoints.id, endpoint.id), eq(webhookEndpoints.enabled, true)),
+      )
       .returning({ id: webhookEndpoints.id });
     if (updated.length === 0) return [];
     return recordWebhookEvent(tx, {

@@ -21,7 +21,11 @@ export async function sendDelivery(
   fetcher: typeof fetch = fetch,
 ): Promise<SendResult> {
   if (!checkTargetUrl(endpoint.url, policy).ok) {
-    return { answer: { statusCode: null, failure: "connection_failed", retryAfter: null }, latencyMs: 0, responseSnippet: "refused target" };
+    return {
+      answer: { statusCode: null, failure: "connection_failed", retryAfter: null },
+      latencyMs: 0,
+      responseSnippet: "refused target",
+    };
   }
   const headers = {
     ...signedHeaders(endpoint.secrets, delivery.eventId, delivery.body, new Date(at)),

@@ -61,7 +61,11 @@ export class WebhookDispatcher extends DurableObject<Env> {
 
   private options() {
     const config = readConfig(this.env);
-    return { schedule: parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE), laneConcurrency: config.WEBHOOK_LANE_CONCURRENCY, writeBatch: 64 };
+    return {
+      schedule: parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE),
+      laneConcurrency: config.WEBHOOK_LANE_CONCURRENCY,
+      writeBatch: 64,
+    };
   }
 
   private ports(endpointId: string): DispatchPorts {

@@ -1,5 +1,6 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { httpDatabase } from "../../db/database.ts";
+import { httpDatabase, openDatabase, type Database } from "../../db/database.ts";
 import { readConfig } from "../../env.ts";
 import type { AppEnv } from "../app-env.ts";
 
@@ -12,3 +13,17 @@ export const withDatabase = createMiddleware<AppEnv>(async (c, next) => {
   c.set("db", httpDatabase(config.DATABASE_URL, config.NEON_WS_PROXY));
   await next();
 });
+
+/**
+ * The few writes that need an interactive transaction (ending a meeting with its webhook event) take a pooled
+ * connection for the request; it is closed after the response.
+ */
+export async function inTransactionDatabase<T>(c: Context<AppEnv>, work: (db: Database) => Promise<T>): Promise<T> {
+  const config = readConfig(c.env);
+  const handle = openDatabase(config.DATABASE_URL, config.NEON_WS_PROXY);
+  try {
+    return await work(handle.db);
+  } finally {
+    c.executionCtx.waitUntil(handle.close().catch(() => {}));
+  }
+}

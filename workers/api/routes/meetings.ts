@@ -13,15 +13,7 @@ import {
   UpdateMeetingBody,
 } from "../schemas/meeting.ts";
 import { meetingView } from "./meeting-view.ts";
-import {
-  deleteMeeting,
-  endMeeting,
-  findMeeting,
-  insertMeeting,
-  listMeetings,
-  updateMeeting,
-  type MeetingRow,
-} from "../../meetings/meeting-repository.ts";
+import { endMeeting, findMeeting, insertMeeting, listMeetings, updateMeeting, type MeetingRow } from "../../meetings/meeting-repository.ts";
 import { mergeSchedule, refuseUpdate } from "../../meetings/meeting-lifecycle.ts";
 import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
 import { requestFingerprint } from "../../meetings/request-fingerprint.ts";
@@ -29,6 +21,8 @@ import type { MeetingId } from "../../../protocol/ids.ts";
 import { readConfig } from "../../env.ts";
 import { endMeetingRoom, updateMeetingRoom } from "../../meeting-room/shell/meeting-room-client.ts";
 import { meetingDeletedReason } from "../../../protocol/room-contract.ts";
+import { inTransactionDatabase } from "../middleware/database.ts";
+import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 const security = [{ apiKey: [] }];
@@ -171,15 +165,18 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   .openapi(endMeetingRoute, async (c) => {
     const tenantId = c.get("tenantId");
     const id = c.req.valid("param").id;
-    const ended = await endMeeting(c.get("db"), tenantId, id);
+    const ended = await inTransactionDatabase(c, (db) => endMeeting(db, tenantId, id));
     if (!ended) throw new ApiError("not_found", "No meeting with this id");
+    c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, ended.endpointIds));
     await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, "ended_by_api");
-    return c.json(meetingView(ended), 200);
+    return c.json(meetingView(ended.meeting), 200);
   })
   .openapi(deleteMeetingRoute, async (c) => {
     const tenantId = c.get("tenantId");
     const id = c.req.valid("param").id;
-    if (!(await deleteMeeting(c.get("db"), tenantId, id))) throw new ApiError("not_found", "No meeting with this id");
+    const deleted = await inTransactionDatabase(c, (db) => endMeeting(db, tenantId, id, { deleted: true }));
+    if (!deleted) throw new ApiError("not_found", "No meeting with this id");
+    c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, deleted.endpointIds));
     await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, meetingDeletedReason);
     return c.body(null, 204);
   });

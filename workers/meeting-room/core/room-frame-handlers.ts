@@ -4,7 +4,7 @@ import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts
 import { authorize, canModerateChat, muteAllTargets, type Actor, type HostRequest } from "./host-permissions.ts";
 import type { Member } from "./room-state.ts";
 import { closeCodes } from "../../../protocol/close-codes.ts";
-import { RoomTransition } from "./room-transition.ts";
+import type { RoomTransition } from "./room-transition.ts";
 import { moderateOnSfu, onMediaTrouble } from "./sfu-switch.ts";
 import { deny, setLocked } from "./waiting-room.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
@@ -190,12 +190,14 @@ function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context:
       return;
     case "admit":
       if (!context.admit(frame.target)) t.refuse(actor.identity, "not_found", `${frame.target} is not waiting`, frame.id);
+      else t.effect({ kind: "record_lobby_decision", identity: frame.target, decision: "admitted", by: actor.identity, at: t.nowIso });
       return;
     case "deny": {
       const decision = deny(t.state.lobby, frame.target);
       if (!decision.ok) return t.refuse(actor.identity, decision.code, decision.message, frame.id);
       t.state = { ...t.state, lobby: decision.state };
       t.to(frame.target, { type: "denied" });
+      t.effect({ kind: "record_lobby_decision", identity: frame.target, decision: "denied", by: actor.identity, at: t.nowIso });
       t.effect({ kind: "close", identity: frame.target, code: closeCodes.denied, reason: "denied by a host" });
       notifyLobby(t);
       return;

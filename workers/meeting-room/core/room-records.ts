@@ -7,10 +7,17 @@ import type { RoomEffect } from "./room-transition.ts";
  * effects, the store keeps each as a `record:<n>` entry in the same transaction as the state change, and the
  * record outbox writes them in order.
  */
-export type RoomRecordEffect = Extract<RoomEffect, { kind: "record_join" | "record_leave" | "record_session_end" | "record_usage" }>;
+export type RoomRecordEffect = Extract<
+  RoomEffect,
+  { kind: "record_join" | "record_leave" | "record_session_end" | "record_usage" | "record_lobby_decision" }
+>;
 
 export const isRecordEffect = (effect: RoomEffect): effect is RoomRecordEffect =>
-  effect.kind === "record_join" || effect.kind === "record_leave" || effect.kind === "record_session_end" || effect.kind === "record_usage";
+  effect.kind === "record_join" ||
+  effect.kind === "record_leave" ||
+  effect.kind === "record_session_end" ||
+  effect.kind === "record_usage" ||
+  effect.kind === "record_lobby_decision";
 
 export interface PendingRecord {
   /** Its `record:<n>` storage key: the outbox's order. */
@@ -21,6 +28,13 @@ export interface PendingRecord {
 }
 
 const recordEffectSchema = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("record_lobby_decision"),
+    identity: z.string(),
+    decision: z.enum(["admitted", "denied"]),
+    by: z.string(),
+    at: z.string(),
+  }),
   z.object({ kind: z.literal("record_join"), identity: z.string(), role: ParticipantRole, name: z.string().optional(), at: z.string() }),
   z.object({
     kind: z.literal("record_leave"),

@@ -13,6 +13,8 @@ export type RoomEffect =
   | { kind: "close"; identity: string; code: number; reason: string }
   | { kind: "record_join"; identity: string; role: Member["role"]; name?: string; at: string }
   | { kind: "record_leave"; identity: string; at: string; reason: LeaveReason }
+  /** A host let someone in from the waiting room or turned them away (reported to the tenant's webhooks). */
+  | { kind: "record_lobby_decision"; identity: string; decision: "admitted" | "denied"; by: string; at: string }
   | { kind: "persist_chat" }
   | { kind: "record_usage"; usage: RoomUsageEntry }
   | { kind: "record_session_end"; startedAt: string; endedAt: string; peakParticipants: number; reason: string }

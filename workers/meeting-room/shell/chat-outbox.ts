@@ -9,10 +9,13 @@ import { flushChat } from "./room-persistence.ts";
  * room's own state. Rows are upserted by seq, each independent of the others, so messages pass one that is
  * backing off; a written or dead-lettered message is settled through the reducer (it may then leave the window).
  */
-export function chatOutboxQueue(room: {
-  state: () => RoomState | undefined;
-  dispatch: (event: RoomEvent) => Promise<void>;
-}): OutboxQueue<StoredChatMessage> {
+export function chatOutboxQueue(
+  room: {
+    state: () => RoomState | undefined;
+    dispatch: (event: RoomEvent) => Promise<void>;
+  },
+  pokeWebhooks: (endpointIds: string[]) => void,
+): OutboxQueue<StoredChatMessage> {
   const versions = (messages: readonly StoredChatMessage[]) => messages.map((m) => ({ seq: m.seq, revision: m.revision }));
   return {
     name: "chat",
@@ -24,7 +27,7 @@ export function chatOutboxQueue(room: {
     },
     keyOf: (message) => roomKeys.chat(message.seq),
     deadLetterKey: (message) => `chat:${message.seq}@${message.revision}`,
-    write: (db, keys, messages) => flushChat(db, keys, messages),
+    write: async (db, keys, messages) => pokeWebhooks(await flushChat(db, keys, messages)),
     settle: async (written, deadLettered) => {
       if (written.length) await room.dispatch({ kind: "chat_persisted", flushed: versions(written) });
       if (deadLettered.length) await room.dispatch({ kind: "chat_dead_lettered", messages: versions(deadLettered) });

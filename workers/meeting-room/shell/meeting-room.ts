@@ -17,6 +17,7 @@ import { readRoomRoute, roomRouteError, roomSettingsRequired } from "./room-rout
 import { RoomSockets } from "./room-sockets.ts";
 import { RoomStore } from "./room-store.ts";
 import { S3ObjectStore } from "./s3-object-store.ts";
+import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 
 /**
  * One Durable Object per meeting: a thin shell around the pure reducer (core/room-reducer.ts). Each runtime
@@ -45,6 +46,7 @@ export class MeetingRoom extends DurableObject<Env> {
         openDatabase: () => openDatabase(env.DATABASE_URL, env.NEON_WS_PROXY),
         objects: new S3ObjectStore(() => readConfig(env)),
         media: createRoomMedia(env, dispatch),
+        pokeWebhooks: (endpointIds) => ctx.waitUntil(pokeDispatchers(env.WEBHOOK_DISPATCHER, endpointIds)),
       },
       {
         state: () => this.state,

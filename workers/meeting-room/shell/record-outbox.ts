@@ -8,7 +8,10 @@ import type { RoomStore } from "./room-store.ts";
  * state change that caused them. Written strictly in order (a leave must never overtake its join), one at a
  * time, each with the id of the row it creates so a retry inserts nothing twice.
  */
-export function recordOutboxQueue(store: Pick<RoomStore, "pendingRecords" | "completeRecords">): OutboxQueue<PendingRecord> {
+export function recordOutboxQueue(
+  store: Pick<RoomStore, "pendingRecords" | "completeRecords">,
+  pokeWebhooks: (endpointIds: string[]) => void,
+): OutboxQueue<PendingRecord> {
   return {
     name: "records",
     ordered: true,
@@ -17,7 +20,8 @@ export function recordOutboxQueue(store: Pick<RoomStore, "pendingRecords" | "com
     keyOf: (record) => record.key,
     deadLetterKey: (record) => `record:${record.id}`,
     write: async (db, keys, records) => {
-      for (const record of records) await writeRecord(db, keys, record);
+      // Each record's webhook deliveries committed with it; their dispatchers are woken once it has.
+      for (const record of records) pokeWebhooks(await writeRecord(db, keys, record));
     },
     settle: (written, deadLettered) => store.completeRecords([...written, ...deadLettered]),
   };

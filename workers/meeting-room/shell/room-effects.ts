@@ -18,6 +18,8 @@ export interface RoomClients {
   openDatabase: DatabaseOpener;
   objects: ObjectStore;
   media: { run(effect: SfuEffect, room: { tenantId: string; state: RoomState }): Promise<void> };
+  /** Wakes webhook dispatchers after the outbox committed deliveries for them. */
+  pokeWebhooks(endpointIds: string[]): void;
 }
 
 /** What the runner needs of the room: its state, its reducer, its storage, and the runtime's waitUntil. */
@@ -52,8 +54,11 @@ export class RoomEffects {
       saveRetries: (outbox: OutboxName, retries: Record<string, RetryState>) => room.store.saveRetries(outbox, retries),
       waitUntil: (work: Promise<unknown>) => room.waitUntil(work),
     };
-    this.chat = new Outbox(chatOutboxQueue(room), options);
-    this.records = new Outbox(recordOutboxQueue(room.store), options);
+    const pokeWebhooks = (endpointIds: string[]) => {
+      if (endpointIds.length) clients.pokeWebhooks(endpointIds);
+    };
+    this.chat = new Outbox(chatOutboxQueue(room, pokeWebhooks), options);
+    this.records = new Outbox(recordOutboxQueue(room.store, pokeWebhooks), options);
   }
 
   run(effect: RunnerEffect): void {
@@ -87,6 +92,7 @@ export class RoomEffects {
       case "record_leave":
       case "record_session_end":
       case "record_usage":
+      case "record_lobby_decision":
         // Already in the outbox (the store kept it with the state); this only starts the flush.
         return this.flush(this.records);
       case "persist_chat":

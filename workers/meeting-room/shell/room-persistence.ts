@@ -6,6 +6,9 @@ import type { ChatMessage } from "../../../protocol/server-frames.ts";
 import type { StoredChatMessage } from "../core/chat-log.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
 import type { PendingRecord } from "../core/room-records.ts";
+import type { WebhookFact } from "../../webhooks/event-catalog.ts";
+import { meetingEndedFact, meetingStartedFact, participantLeftFact } from "../../webhooks/meeting-facts.ts";
+import { recordWebhookEvent, recordWebhookEvents } from "../../webhooks/record-event.ts";
 
 /** Postgres side of the room: participant rows (they feed billing) and the chat outbox. Each write is idempotent. */
 export interface RoomRecordKeys {
@@ -13,8 +16,12 @@ export interface RoomRecordKeys {
   meetingId: string;
 }
 
-/** Writes one outbox record; safe to repeat, because each record carries the id of the row it creates. */
-export async function writeRecord(db: Database, keys: RoomRecordKeys, record: PendingRecord): Promise<void> {
+/**
+ * Writes one outbox record; safe to repeat, because each record carries the id of the row it creates. The webhook
+ * events a record reports are written in the same transaction (deduplicated by their source), and the endpoints
+ * they are for are returned, to be woken once it committed.
+ */
+export async function writeRecord(db: Database, keys: RoomRecordKeys, record: PendingRecord): Promise<string[]> {
   const { effect, id } = record;
   switch (effect.kind) {
     case "record_join":
@@ -24,9 +31,19 @@ export async function writeRecord(db: Database, keys: RoomRecordKeys, record: Pe
     case "record_session_end":
       return recordSessionEnd(db, keys, effect, id);
     case "record_usage":
-      return writeUsage(db, keys, effect.usage, "room");
+      await writeUsage(db, keys, effect.usage, "room");
+      return [];
+    case "record_lobby_decision":
+      return recordWebhookEvent(db, {
+        type: effect.decision === "admitted" ? "participant.admitted" : "participant.denied",
+        data: { identity: effect.identity, by: effect.by, at: effect.at },
+        ...keys,
+        sourceKey: `lobby:${id}`,
+        occurredAt: new Date(effect.at),
+      });
     default:
       effect satisfies never;
+      return [];
   }
 }
 
@@ -35,12 +52,13 @@ async function recordJoin(
   keys: RoomRecordKeys,
   join: Extract<RoomEffect, { kind: "record_join" }>,
   rowId: string,
-): Promise<void> {
-  await db.transaction(async (tx) => {
+): Promise<string[]> {
+  const at = new Date(join.at);
+  return db.transaction(async (tx) => {
     // A rejoin after a lost leave must not leave two open rows for one identity.
-    await tx
+    const superseded = await tx
       .update(participants)
-      .set({ leftAt: new Date(join.at), leaveReason: "superseded" })
+      .set({ leftAt: at, leaveReason: "superseded" })
       .where(
         and(
           eq(participants.tenantId, keys.tenantId),
@@ -49,7 +67,8 @@ async function recordJoin(
           isNull(participants.leftAt),
           ne(participants.id, rowId),
         ),
-      );
+      )
+      .returning({ id: participants.id, joinedAt: participants.joinedAt, leftAt: participants.leftAt });
     await tx
       .insert(participants)
       .values({
@@ -59,36 +78,74 @@ async function recordJoin(
         identity: join.identity,
         displayName: join.name ?? null,
         role: join.role,
-        joinedAt: new Date(join.at),
+        joinedAt: at,
       })
       .onConflictDoNothing({ target: participants.id });
-    await tx
+    const started = await tx
       .update(meetings)
-      .set({ status: "live", updatedAt: new Date(join.at) })
-      .where(and(eq(meetings.tenantId, keys.tenantId), eq(meetings.id, keys.meetingId), eq(meetings.status, "scheduled")));
+      .set({ status: "live", updatedAt: at })
+      .where(and(eq(meetings.tenantId, keys.tenantId), eq(meetings.id, keys.meetingId), eq(meetings.status, "scheduled")))
+      .returning({ id: meetings.id });
+    const facts: WebhookFact[] = [];
+    if (started.length) facts.push(meetingStartedFact(keys, at));
+    facts.push(...superseded.map((row) => participantLeftFact(keys, { ...row, identity: join.identity }, "superseded")));
+    facts.push({
+      type: "participant.joined",
+      data: { identity: join.identity, name: join.name ?? null, role: join.role, joinedAt: at.toISOString() },
+      ...keys,
+      sourceKey: `participant.joined:${rowId}`,
+      occurredAt: at,
+    });
+    return recordWebhookEvents(tx, facts);
   });
 }
 
-async function recordLeave(db: Database, keys: RoomRecordKeys, leave: Extract<RoomEffect, { kind: "record_leave" }>): Promise<void> {
-  await db
-    .update(participants)
-    .set({ leftAt: new Date(leave.at), leaveReason: leave.reason })
-    .where(
-      and(
-        eq(participants.tenantId, keys.tenantId),
-        eq(participants.meetingId, keys.meetingId),
-        eq(participants.identity, leave.identity),
-        isNull(participants.leftAt),
-      ),
+async function recordLeave(db: Database, keys: RoomRecordKeys, leave: Extract<RoomEffect, { kind: "record_leave" }>): Promise<string[]> {
+  return db.transaction(async (tx) => {
+    const left = await tx
+      .update(participants)
+      .set({ leftAt: new Date(leave.at), leaveReason: leave.reason })
+      .where(
+        and(
+          eq(participants.tenantId, keys.tenantId),
+          eq(participants.meetingId, keys.meetingId),
+          eq(participants.identity, leave.identity),
+          isNull(participants.leftAt),
+        ),
+      )
+      .returning({ id: participants.id, joinedAt: participants.joinedAt, leftAt: participants.leftAt });
+    return recordWebhookEvents(
+      tx,
+      left.map((row) => participantLeftFact(keys, { ...row, identity: leave.identity }, leave.reason)),
     );
+  });
 }
 
 /**
  * Upserts messages by their room-assigned seq, so a flush retried after a timeout (the write may have
  * landed) or after the DO restarted stores each message exactly once and keeps its latest revision.
  */
-export async function flushChat(db: Database, keys: RoomRecordKeys, messages: readonly StoredChatMessage[]): Promise<void> {
-  if (!messages.length) return;
+export async function flushChat(db: Database, keys: RoomRecordKeys, messages: readonly StoredChatMessage[]): Promise<string[]> {
+  if (!messages.length) return [];
+  return db.transaction(async (tx) => {
+    await upsertChat(tx, keys, messages);
+    // chat.message is opt-in: recorded only when an endpoint wants it, once per message (its seq), never for edits.
+    return recordWebhookEvents(
+      tx,
+      messages
+        .filter((m) => !m.deleted)
+        .map((m) => ({
+          type: "chat.message" as const,
+          data: { seq: m.seq, sender: m.sender, body: m.body, sentAt: new Date(m.sentAt).toISOString() },
+          ...keys,
+          sourceKey: `chat.message:${keys.meetingId}:${m.seq}`,
+          occurredAt: new Date(m.sentAt),
+        })),
+    );
+  });
+}
+
+async function upsertChat(db: Pick<Database, "insert">, keys: RoomRecordKeys, messages: readonly StoredChatMessage[]): Promise<void> {
   await db
     .insert(chatMessages)
     .values(
@@ -124,9 +181,9 @@ async function recordSessionEnd(
   keys: RoomRecordKeys,
   end: Extract<RoomEffect, { kind: "record_session_end" }>,
   rowId: string,
-): Promise<void> {
+): Promise<string[]> {
   const endedAt = new Date(end.endedAt);
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
     await tx
       .insert(meetingSessions)
       .values({
@@ -143,10 +200,15 @@ async function recordSessionEnd(
       .set({ status: "ended", endedAt: sql`coalesce(${meetings.endedAt}, ${endedAt.toISOString()}::timestamptz)`, updatedAt: endedAt })
       .where(and(eq(meetings.tenantId, keys.tenantId), eq(meetings.id, keys.meetingId)));
     // Anyone still marked present leaves with the meeting.
-    await tx
+    const left = await tx
       .update(participants)
       .set({ leftAt: endedAt, leaveReason: "ended" })
-      .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), isNull(participants.leftAt)));
+      .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), isNull(participants.leftAt)))
+      .returning({ id: participants.id, identity: participants.identity, joinedAt: participants.joinedAt, leftAt: participants.leftAt });
+    return recordWebhookEvents(tx, [
+      ...left.map((row) => participantLeftFact(keys, row, "ended")),
+      meetingEndedFact(keys, endedAt, end.reason),
+    ]);
   });
 }
 

@@ -1,0 +1,150 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Webhook } from "standardwebhooks";
+import { webhookEventData, type WebhookEventType } from "../../workers/webhooks/event-catalog.ts";
+import { poll } from "../support/poll.ts";
+import { RoomClient } from "../support/room-client.ts";
+import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";
+import { WebhookReceiver } from "../support/webhook-receiver.ts";
+
+let apiKey: string;
+let receiver: WebhookReceiver;
+let secret: string;
+
+async function createEndpoint(key: string, body: Record<string, unknown>) {
+  const response = await api("/v1/webhook-endpoints", { key, body });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { id: string; signingSecret: string; [k: string]: unknown };
+}
+
+beforeAll(async () => {
+  ({ apiKey } = await newTenant("webhook events"));
+  receiver = await WebhookReceiver.start();
+  ({ signingSecret: secret } = await createEndpoint(apiKey, { url: receiver.url, description: "integration" }));
+});
+
+afterAll(() => receiver.close());
+
+const ofMeeting = (meetingId: string) => receiver.events().filter((e) => e.meetingId === meetingId);
+
+describe("webhook events from a real meeting", () => {
+  it("a meeting's life reaches the receiver signed, schema-valid and in the order it happened", async () => {
+    const meeting = await createMeeting(apiKey, { title: "events" });
+    const alice = await RoomClient.join((await mintToken(apiKey, meeting.id, { identity: "alice", role: "host" })).connectUrl);
+    const bob = await RoomClient.join((await mintToken(apiKey, meeting.id, { identity: "bob", role: "guest" })).connectUrl);
+    bob.close();
+    await alice.next((f) => f.type === "participant_left" && f.identity === "bob");
+    const ended = await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" });
+    expect(ended.status).toBe(200);
+
+    const events = await poll(
+      async () => ofMeeting(meeting.id),
+      (got) => got.some((e) => e.type === "meeting.ended"),
+      15_000,
+    );
+    receiver.verifyAll(secret);
+    expect(events.map((e) => `${e.type}${e.data.identity ? `:${e.data.identity}` : ""}`)).toEqual([
+      "meeting.started",
+      "participant.joined:alice",
+      "participant.joined:bob",
+      "participant.left:bob",
+      "participant.left:alice",
+      "meeting.ended",
+    ]);
+    for (const event of events) {
+      expect(event).toMatchObject({ version: 1, meetingId: meeting.id });
+      webhookEventData[event.type as WebhookEventType].parse(event.data);
+    }
+    const left = events.find((e) => e.type === "participant.left" && e.data.identity === "bob")!;
+    expect(left.data).toMatchObject({ reason: "left" });
+    expect(left.data.durationSeconds).toBeGreaterThanOrEqual(0);
+    expect(events.find((e) => e.type === "participant.left" && e.data.identity === "alice")!.data).toMatchObject({ reason: "ended" });
+    // webhook-id is the event id, the same on every attempt.
+    for (const r of receiver.received) expect(r.headers["webhook-id"]).toBe(JSON.parse(r.body).id);
+  });
+
+  it("a meeting ended before anyone joined is reported ended once, by the API", async () => {
+    const meeting = await createMeeting(apiKey, { title: "never joined" });
+    expect((await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" })).status).toBe(200);
+    expect((await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" })).status).toBe(200);
+    const events = await poll(
+      async () => ofMeeting(meeting.id),
+      (got) => got.length > 0,
+      10_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(ofMeeting(meeting.id).map((e) => [e.type, e.data.reason])).toEqual([["meeting.ended", "api"]]);
+    expect(events[0]!.id).toBeTruthy();
+  });
+
+  it("waiting-room decisions are reported, and chat only to the endpoint that opted in", async () => {
+    const chatReceiver = await WebhookReceiver.start("/chat");
+    try {
+      const chatEndpoint = await createEndpoint(apiKey, { url: chatReceiver.url, eventTypes: ["chat.message", "participant.admitted"] });
+      const meeting = await createMeeting(apiKey, { title: "lobby", waitingRoom: true });
+      const host = await RoomClient.join((await mintToken(apiKey, meeting.id, { identity: "host", role: "host" })).connectUrl);
+      const guest = await RoomClient.join((await mintToken(apiKey, meeting.id, { identity: "guest", role: "guest" })).connectUrl);
+      const intruder = await RoomClient.join((await mintToken(apiKey, meeting.id, { identity: "intruder", role: "guest" })).connectUrl);
+      host.send({ type: "admit", target: "guest" });
+      host.send({ type: "deny", target: "intruder" });
+      await guest.next((f) => f.type === "welcome");
+      host.send({ type: "chat_send", clientMessageId: "lobby-chat-1", body: "hello hooks", attachments: [] });
+      await host.next((f) => f.type === "chat_message");
+
+      const all = await poll(
+        async () => ofMeeting(meeting.id),
+        (got) => got.some((e) => e.type === "participant.denied") && got.some((e) => e.type === "participant.admitted"),
+        15_000,
+      );
+      expect(all.find((e) => e.type === "participant.admitted")!.data).toMatchObject({ identity: "guest", by: "host" });
+      expect(all.find((e) => e.type === "participant.denied")!.data).toMatchObject({ identity: "intruder", by: "host" });
+      const chat = await poll(
+        async () => chatReceiver.events(),
+        (got) => got.some((e) => e.type === "chat.message"),
+        15_000,
+      );
+      chatReceiver.verifyAll(chatEndpoint.signingSecret);
+      expect(chat.find((e) => e.type === "chat.message")!.data).toMatchObject({ sender: "host", body: "hello hooks" });
+      // Only the types it listed: no joins, no denials.
+      expect(new Set(chatReceiver.events().map((e) => e.type))).toEqual(new Set(["chat.message", "participant.admitted"]));
+      // The endpoint with no filter gets everything but the opt-in chat.
+      expect(receiver.events().some((e) => e.type === "chat.message")).toBe(false);
+      intruder.close();
+    } finally {
+      await chatReceiver.close();
+    }
+  });
+
+  it("a rotated secret signs beside the old one during the overlap, so receivers holding either verify", async () => {
+    const rotatingReceiver = await WebhookReceiver.start("/rotating");
+    try {
+      const endpoint = await createEndpoint(apiKey, { url: rotatingReceiver.url });
+      const rotated = await api(`/v1/webhook-endpoints/${endpoint.id}/rotate-secret`, { key: apiKey, body: { overlapSeconds: 3600 } });
+      expect(rotated.status).toBe(200);
+      const { signingSecret: newSecret, previousSecretExpiresAt } = (await rotated.json()) as {
+        signingSecret: string;
+        previousSecretExpiresAt: string;
+      };
+      expect(newSecret).not.toBe(endpoint.signingSecret);
+      expect(Date.parse(previousSecretExpiresAt)).toBeGreaterThan(Date.now());
+      const meeting = await createMeeting(apiKey, { title: "rotation" });
+      await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" });
+      await poll(
+        async () => rotatingReceiver.received,
+        (got) => got.length > 0,
+        10_000,
+      );
+      const [delivery] = rotatingReceiver.received;
+      expect(delivery!.headers["webhook-signature"]!.split(" ")).toHaveLength(2);
+      rotatingReceiver.verifyAll(endpoint.signingSecret);
+      rotatingReceiver.verifyAll(newSecret);
+      expect(() => new Webhook(`whsec_${btoa("not the secret at all, 32 bytes!")}`).verify(delivery!.body, delivery!.headers)).toThrow();
+
+      // The secret is shown once: never in reads.
+      const read = await (await api(`/v1/webhook-endpoints/${endpoint.id}`, { key: apiKey })).text();
+      expect(read).not.toContain(newSecret.slice(6, 20));
+      expect(read).not.toContain("signingSecret");
+    } finally {
+      await rotatingReceiver.close();
+    }
+  });
+});
