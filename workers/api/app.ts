@@ -18,6 +18,7 @@ import { jwksRoutes } from "./routes/jwks.ts";
 import { meetingRoutes } from "./routes/meetings.ts";
 import { usageRoutes } from "./routes/usage.ts";
 import { usageExportRoutes } from "./routes/usage-export.ts";
+import { usageReconcileRoutes } from "./routes/usage-reconcile.ts";
 import { webhookDeliveryRoutes } from "./routes/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 
@@ -46,6 +47,7 @@ export function createApp() {
   app.route("/", connectRoutes);
   app.route("/", livekitWebhookRoutes);
   app.route("/", usageExportRoutes);
+  app.route("/", usageReconcileRoutes);
   app.route("/", usageRoutes);
   app.route("/", webhookEndpointRoutes);
   app.route("/", webhookDeliveryRoutes);

@@ -201,3 +201,12 @@ export async function findClosedPeriod(
     .where(and(eq(usagePeriods.tenantId, tenantId), eq(usagePeriods.period, period)));
   return row;
 }
+
+/** The tenant's meetings that are live now: the ones whose SFU sessions reconciliation compares. */
+export async function liveMeetingIds(db: QueryDatabase, tenantId: TenantId): Promise<string[]> {
+  const rows = await db
+    .select({ id: meetings.id })
+    .from(meetings)
+    .where(and(eq(meetings.tenantId, tenantId), eq(meetings.status, "live"), isNull(meetings.deletedAt)));
+  return rows.map((r) => r.id);
+}

@@ -43,3 +43,29 @@ export async function writeUsage(
     .values({ ...owner, kind, quantity, source, sourceId, periodStart, periodEnd })
     .onConflictDoNothing({ target: [usageRecords.tenantId, usageRecords.kind, usageRecords.sourceId] });
 }
+
+/** Several facts in one statement (a metering run's findings), each idempotent like `writeUsage`. */
+export async function writeUsageBatch(
+  db: Pick<QueryDatabase, "insert">,
+  facts: readonly { owner: UsageOwner; entry: UsageFact }[],
+  source: UsageSource,
+): Promise<void> {
+  if (!facts.length) return;
+  const rows = facts.map(({ owner, entry }) => {
+    const endMs = Date.parse(entry.periodEnd);
+    const periodStart = new Date(Math.min(Date.parse(entry.periodStart), endMs));
+    return {
+      ...owner,
+      kind: entry.kind,
+      quantity: recordQuantity(entry.kind, entry.quantity, periodStart.getTime(), endMs),
+      source,
+      sourceId: entry.sourceId,
+      periodStart,
+      periodEnd: new Date(endMs),
+    };
+  });
+  await db
+    .insert(usageRecords)
+    .values(rows)
+    .onConflictDoNothing({ target: [usageRecords.tenantId, usageRecords.kind, usageRecords.sourceId] });
+}
