@@ -5,16 +5,11 @@ import { poll } from "../support/poll.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";
 import { WebhookReceiver } from "../support/webhook-receiver.ts";
+import { createEndpoint } from "./support.ts";
 
 let apiKey: string;
 let receiver: WebhookReceiver;
 let secret: string;
-
-async function createEndpoint(key: string, body: Record<string, unknown>) {
-  const response = await api("/v1/webhook-endpoints", { key, body });
-  expect(response.status).toBe(201);
-  return (await response.json()) as { id: string; signingSecret: string; [k: string]: unknown };
-}
 
 beforeAll(async () => {
   ({ apiKey } = await newTenant("webhook events"));

@@ -20,6 +20,8 @@ export interface DispatchPorts {
   /** Disables the endpoint and tells the tenant's other endpoints (`endpoint.disabled`). */
   disable(endpoint: DispatchEndpoint, reason: "gone" | "failing"): Promise<void>;
   now(): number;
+  /** Resolves after `ms` (the wait for a lane's next attempt while others are in flight). */
+  sleep(ms: number): Promise<void>;
   random?(): number;
 }
 
@@ -32,60 +34,102 @@ export interface DispatchOptions {
 }
 
 /**
- * Sends an endpoint's due deliveries until none is due: lanes in parallel, each lane strictly in order, a failed head
- * holding its lane (and only its lane) until its next attempt. Returns when the dispatcher next has work (the
- * earliest waiting head), or null when nothing waits or the endpoint is disabled or gone.
+ * Sends one endpoint's due deliveries: lanes (meetings) in parallel, each lane strictly in order, a failed head
+ * holding its lane (and only its lane) until its next attempt. Lanes start as soon as they are due, whatever the
+ * others are doing, so a meeting whose receiver call hangs holds up nothing but itself. `run` returns when nothing
+ * is in flight or due: with the time the next delivery falls due (null when nothing waits, or the endpoint is
+ * disabled or gone). `poke` makes a running dispatch look for new deliveries at once.
  */
-export async function dispatchDue(ports: DispatchPorts, options: DispatchOptions): Promise<number | null> {
-  for (;;) {
-    const endpoint = await ports.loadEndpoint();
-    if (!endpoint?.enabled) return null;
-    const lanes = await ports.loadLanes(endpoint);
-    const now = ports.now();
-    const runnable = lanes.filter((lane) => lane[0]!.nextAttemptAt <= now);
-    if (runnable.length === 0) {
-      return lanes.length === 0 ? null : Math.min(...lanes.map((lane) => lane[0]!.nextAttemptAt));
-    }
-    const pass = new DispatchPass(ports, options, endpoint);
-    await pass.run(runnable);
-    if (pass.disabled) return null;
-  }
-}
-
-/** One pass over the lanes that are due: sends, settles, writes behind. */
-class DispatchPass {
-  disabled = false;
+export class EndpointDispatch {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  /** Bumped when a lane finishes (its attempts written): a lane read before that is stale and is read again. */
+  private readonly laneVersions = new Map<string, number>();
   private buffer: SettledAttempt[] = [];
   private writing: Promise<void> = Promise.resolve();
+  private disabled = false;
+  private endpoint: DispatchEndpoint | null = null;
+  private wake: () => void = () => {};
+  private woken = false;
 
   constructor(
     private readonly ports: DispatchPorts,
     private readonly options: DispatchOptions,
-    private readonly endpoint: DispatchEndpoint,
   ) {}
 
-  async run(lanes: QueuedDelivery[][]): Promise<void> {
-    const queue = [...lanes];
-    const workers = Array.from({ length: Math.min(this.options.laneConcurrency, queue.length) }, async () => {
-      for (let lane = queue.shift(); lane && !this.disabled; lane = queue.shift()) await this.runLane(lane);
-    });
+  poke(): void {
+    this.woken = true;
+    this.wake();
+  }
+
+  /** A poke came after the last read of the queue: whoever ran this must run again. */
+  get pokedSinceLastRead(): boolean {
+    return this.woken;
+  }
+
+  async run(): Promise<number | null> {
     try {
-      await Promise.all(workers);
+      for (;;) {
+        this.woken = false;
+        const endpoint = await this.ports.loadEndpoint();
+        if (!endpoint?.enabled || this.disabled) return null;
+        this.endpoint = endpoint;
+        const versions = new Map(this.laneVersions);
+        const lanes = await this.ports.loadLanes(endpoint);
+        const now = this.ports.now();
+        const idle = lanes.filter((lane) => {
+          const key = lane[0]!.laneKey;
+          return !this.inFlight.has(key) && (this.laneVersions.get(key) ?? 0) === (versions.get(key) ?? 0);
+        });
+        const due = idle.filter((lane) => lane[0]!.nextAttemptAt <= now);
+        for (const lane of due.slice(0, Math.max(0, this.options.laneConcurrency - this.inFlight.size))) this.start(endpoint, lane);
+        const nextDue = idle.length > due.length ? Math.min(...idle.filter((l) => !due.includes(l)).map((l) => l[0]!.nextAttemptAt)) : null;
+        if (this.inFlight.size === 0) {
+          if (due.length > 0 || this.woken) continue;
+          // Lanes skipped as stale were settled just now: read once more rather than sleep on them.
+          if (lanes.length > idle.length) continue;
+          return nextDue;
+        }
+        await this.untilSomethingChanges(nextDue === null ? null : nextDue - now);
+      }
     } finally {
+      await Promise.all(this.inFlight.values());
       await this.flush();
     }
   }
 
-  private async runLane(lane: readonly QueuedDelivery[]): Promise<void> {
+  /** Waits for a lane to finish, a poke, or the next due time, whichever comes first. */
+  private async untilSomethingChanges(dueInMs: number | null): Promise<void> {
+    if (this.woken) return;
+    const poked = new Promise<void>((resolve) => (this.wake = resolve));
+    const waits: Promise<unknown>[] = [...this.inFlight.values(), poked];
+    if (dueInMs !== null) waits.push(this.ports.sleep(Math.max(0, dueInMs)));
+    await Promise.race(waits);
+    this.wake = () => {};
+  }
+
+  private start(endpoint: DispatchEndpoint, lane: readonly QueuedDelivery[]): void {
+    const key = lane[0]!.laneKey;
+    const work = this.runLane(endpoint, lane).finally(async () => {
+      await this.flush();
+      this.laneVersions.set(key, (this.laneVersions.get(key) ?? 0) + 1);
+      this.inFlight.delete(key);
+    });
+    this.inFlight.set(
+      key,
+      work.catch(() => {}),
+    );
+  }
+
+  private async runLane(endpoint: DispatchEndpoint, lane: readonly QueuedDelivery[]): Promise<void> {
     for (const delivery of lane) {
       const startedAt = this.ports.now();
       if (this.disabled || delivery.nextAttemptAt > startedAt) return;
-      const sent = await this.ports.send(this.endpoint, delivery, startedAt);
+      const sent = await this.ports.send(endpoint, delivery, startedAt);
       const attempts = delivery.attempts + 1;
       const settlement = settleAttempt(
         sent.answer,
         attempts,
-        { failingSince: this.endpoint.failingSince, disableAfterSeconds: this.endpoint.disableAfterSeconds },
+        { failingSince: endpoint.failingSince, disableAfterSeconds: endpoint.disableAfterSeconds },
         this.options.schedule,
         this.ports.now(),
         this.ports.random,
@@ -99,14 +143,15 @@ class DispatchPass {
         responseSnippet: sent.responseSnippet,
         settlement,
       });
-      if (settlement.failingSince !== this.endpoint.failingSince) {
-        this.endpoint.failingSince = settlement.failingSince;
-        await this.ports.setFailingSince(this.endpoint, settlement.failingSince);
+      if (settlement.failingSince !== endpoint.failingSince) {
+        endpoint.failingSince = settlement.failingSince;
+        await this.ports.setFailingSince(endpoint, settlement.failingSince);
       }
       if (settlement.disable && !this.disabled) {
         this.disabled = true;
         await this.flush();
-        await this.ports.disable(this.endpoint, settlement.disable);
+        await this.ports.disable(endpoint, settlement.disable);
+        this.poke();
         return;
       }
       if (this.buffer.length >= this.options.writeBatch) await this.flush();
@@ -118,8 +163,12 @@ class DispatchPass {
   /** Writes what is buffered; writes run one after another so a delivery's attempts land in order. */
   private flush(): Promise<void> {
     const batch = this.buffer;
+    const endpoint = this.endpoint;
     this.buffer = [];
-    if (batch.length > 0) this.writing = this.writing.then(() => this.ports.writeSettled(this.endpoint, batch));
+    if (batch.length > 0 && endpoint) {
+      // A failed write fails this flush only; the chain goes on for the next (those deliveries are simply sent again).
+      this.writing = this.writing.catch(() => {}).then(() => this.ports.writeSettled(endpoint, batch));
+    }
     return this.writing;
   }
 }

@@ -3,7 +3,7 @@ import { httpDatabase, openDatabase } from "../db/database.ts";
 import { readConfig, type Env } from "../env.ts";
 import { describeError, logEvent } from "../observability/log.ts";
 import { WebhookEndpointId } from "../../protocol/ids.ts";
-import { dispatchDue, type DispatchPorts } from "./dispatch-run.ts";
+import { EndpointDispatch, type DispatchPorts } from "./dispatch-run.ts";
 import { disableEndpoint, loadDispatchEndpoint, loadLanes, setFailingSince, writeSettledAttempts } from "./delivery-repository.ts";
 import { pokeDispatchers } from "./dispatcher-client.ts";
 import { parseRetrySchedule } from "./retry-schedule.ts";
@@ -21,15 +21,14 @@ const retryRunMs = 5_000;
  * its own: Postgres is the queue, so a restart or eviction loses nothing and at worst repeats one send.
  */
 export class WebhookDispatcher extends DurableObject<Env> {
-  private running = false;
-  private rerun = false;
+  private running: EndpointDispatch | null = null;
 
   override async fetch(request: Request): Promise<Response> {
     const endpointId = WebhookEndpointId.safeParse(request.headers.get("x-endpoint-id"));
     if (request.method !== "POST" || !endpointId.success) return new Response(null, { status: 400 });
     try {
       if ((await this.ctx.storage.get<string>("endpointId")) !== endpointId.data) await this.ctx.storage.put("endpointId", endpointId.data);
-      if (this.running) this.rerun = true;
+      if (this.running) this.running.poke();
       else await this.ctx.storage.setAlarm(Date.now());
       return new Response(null, { status: 202 });
     } catch (error) {
@@ -41,19 +40,18 @@ export class WebhookDispatcher extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const endpointId = await this.ctx.storage.get<string>("endpointId");
     if (!endpointId) return;
-    this.running = true;
+    const dispatch = new EndpointDispatch(this.ports(endpointId), this.options());
+    this.running = dispatch;
     let next: number | null = null;
     try {
-      do {
-        this.rerun = false;
-        next = await dispatchDue(this.ports(endpointId), this.options());
-      } while (this.rerun);
+      next = await dispatch.run();
     } catch (error) {
       logEvent("webhook_dispatcher_error", { endpointId, where: "alarm", error: describeError(error) });
       next = Date.now() + retryRunMs;
     } finally {
-      this.running = false;
+      this.running = null;
     }
+    if (dispatch.pokedSinceLastRead) next = Date.now();
     // Issued before anything else can run, so a poke arriving now sets its own (earlier) alarm after this one.
     if (next === null) await this.ctx.storage.deleteAlarm();
     else await this.ctx.storage.setAlarm(next);
@@ -96,6 +94,7 @@ export class WebhookDispatcher extends DurableObject<Env> {
         }
       },
       now: Date.now,
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     };
   }
 }
