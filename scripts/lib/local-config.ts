@@ -96,7 +96,7 @@ function localMediaFleet(s: LocalSecrets) {
 
 /** The Worker's bindings for local runs: written to .dev.vars for `wrangler dev`. */
 /** Seconds between webhook attempts locally (production: 0, 5 s, 5 min, … 24 h). */
-export const localWebhookRetrySchedule = [0, 1, 1, 2, 2, 3, 3, 4, 4, 5];
+export const localWebhookRetrySchedule = [0, 1, 1, 2, 3, 4, 5, 6, 7, 8];
 
 export function workerVars(s: LocalSecrets): Record<string, string> {
   return {

@@ -25,16 +25,17 @@ export class WebhookReceiver {
     readonly url: string,
   ) {}
 
-  static async start(path = "/hooks"): Promise<WebhookReceiver> {
+  /** Listens on loopback, on `port` when given (a receiver coming back where it was). */
+  static async start(path = "/hooks", port = 0): Promise<WebhookReceiver> {
     let receiver: WebhookReceiver | undefined;
     const server = http.createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => receiver!.handle(request, Buffer.concat(chunks).toString("utf8"), response));
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    const { port } = server.address() as AddressInfo;
-    receiver = new WebhookReceiver(server, `http://127.0.0.1:${port}${path}`);
+    await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+    const bound = (server.address() as AddressInfo).port;
+    receiver = new WebhookReceiver(server, `http://127.0.0.1:${bound}${path}`);
     return receiver;
   }
 
