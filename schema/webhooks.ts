@@ -9,6 +9,7 @@ import {
   jsonb,
   pgEnum,
   pgTable,
+  smallint,
   text,
   unique,
   uniqueIndex,
@@ -100,12 +101,14 @@ export const webhookDeliveries = pgTable(
     laneKey: text("lane_key").notNull(),
     /** Set on a replay: the delivery it repeats. */
     replayOf: uuid("replay_of"),
+    /** Which of the endpoint's dispatchers sends it (workers/webhooks/lane-shards.ts): a lane always has one. */
+    shard: smallint("shard").notNull().default(0),
   },
   (t) => [
     unique("webhook_deliveries_tenant_id_id_uq").on(t.tenantId, t.id),
     uniqueIndex("webhook_deliveries_event_uq").on(t.tenantId, t.endpointId, t.eventId).where(sql`${t.replayOf} is null`),
-    index("webhook_deliveries_lane_idx")
-      .on(t.endpointId, t.laneKey, t.eventSeq)
+    index("webhook_deliveries_shard_lane_idx")
+      .on(t.endpointId, t.shard, t.laneKey, t.eventSeq)
       .where(sql`${t.status} in ('pending', 'failed')`),
     index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'failed')`),
     index("webhook_deliveries_log_idx").on(t.tenantId, t.endpointId, t.createdAt.desc(), t.id.desc()),
