@@ -6,6 +6,7 @@ import { benchPlacement } from "./placement.ts";
 import { benchSfuSwitch } from "./sfu-switch.ts";
 import { benchRoomFanout } from "./room-fanout.ts";
 import { benchRoomMemory } from "./room-memory.ts";
+import { benchUsageQueries } from "./usage-queries.ts";
 
 // npm run bench: brings up the stack (reusing running services), then prints each benchmark with its baseline.
 await servicesUp(await loadOrCreateSecrets());
@@ -15,3 +16,4 @@ await benchRoomMemory();
 await benchPlacement();
 await benchMediaTokens();
 await benchSfuSwitch();
+await benchUsageQueries();

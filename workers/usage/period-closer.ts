@@ -12,7 +12,7 @@ export interface ClosedPeriod {
   /** False when it was already closed: closing is idempotent and the first close's numbers stand. */
   created: boolean;
   /** Endpoints the `usage.period_closed` event was queued for: poke their dispatchers after the commit. */
-  endpointIds: string[];
+  endpointIds: Awaited<ReturnType<typeof recordWebhookEvent>>;
 }
 
 /**

@@ -186,7 +186,12 @@ export const usageRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     const period = name === undefined ? billingPeriodOf(new Date()) : parseBillingPeriod(name);
     if (!period) return invalid("period", "must be a month from 2000-01 to 2999-12");
     const base = { period: period.name, periodStart: period.start.toISOString(), periodEnd: period.end.toISOString() };
-    const closed = await findClosedPeriod(db, tenantId, period.name);
+    // All three at once: a closed month needs only the first, an open one the other two.
+    const [closed, totals, prices] = await Promise.all([
+      findClosedPeriod(db, tenantId, period.name),
+      rollupTotals(db, tenantId, period.start, period.end),
+      readPrices(db, tenantId),
+    ]);
     if (closed) {
       const frozen = { currency: closed.currency, lines: closed.lines as FrozenLine[], totalMinor: closed.totalMinor };
       const adjustments = adjustmentLines(frozen, await adjustmentTotals(db, tenantId, period.name));
@@ -203,7 +208,6 @@ export const usageRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
         200,
       );
     }
-    const [totals, prices] = await Promise.all([rollupTotals(db, tenantId, period.start, period.end), readPrices(db, tenantId)]);
     const invoice = priceInvoice(totals, effectivePrices(prices.defaults, prices.own));
     return c.json(
       {
