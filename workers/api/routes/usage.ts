@@ -17,6 +17,7 @@ import {
   usageSeries,
   type UsageRecordRow,
 } from "../../usage/usage-repository.ts";
+import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
@@ -241,6 +242,7 @@ export const usageRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook
     const handle = openDatabase(config.DATABASE_URL, config.NEON_WS_PROXY);
     try {
       const closed = await closeUsagePeriod(handle.db, c.get("tenantId"), period);
+      if (closed.endpointIds.length) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, closed.endpointIds));
       const { row } = closed;
       return c.json(
         {
