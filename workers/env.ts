@@ -68,7 +68,7 @@ export const configSchema = z.object({
         .map((host) => host.trim().toLowerCase())
         .filter(Boolean),
     ),
-  WEBHOOK_LANE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(32),
+  WEBHOOK_LANE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

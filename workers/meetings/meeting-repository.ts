@@ -3,6 +3,7 @@ import { meetings } from "../../schema/index.ts";
 import type { Database, QueryDatabase } from "../db/database.ts";
 import { meetingEndedFact } from "../webhooks/meeting-facts.ts";
 import { recordWebhookEvent } from "../webhooks/record-event.ts";
+import type { DispatcherAddress } from "../webhooks/lane-shards.ts";
 import type { MeetingId, TenantId } from "../../protocol/ids.ts";
 import type { PageCursor } from "./page-cursor.ts";
 
@@ -98,7 +99,7 @@ export async function endMeeting(
   tenantId: TenantId,
   id: MeetingId,
   options: { deleted?: boolean; now?: Date } = {},
-): Promise<{ meeting: MeetingRow; endpointIds: string[] } | undefined> {
+): Promise<{ meeting: MeetingRow; endpointIds: DispatcherAddress[] } | undefined> {
   const now = options.now ?? new Date();
   return db.transaction(async (tx) => {
     const [before] = await tx.select({ status: meetings.status }).from(meetings).where(live(tenantId, id)).for("update");

@@ -94,25 +94,29 @@ export async function findDelivery(
  * Queues a delivery again as a new delivery of the same event (same webhook-id, so a receiver that deduplicates
  * may drop it). It takes its event's place in its lane. Undefined if the tenant has no such delivery.
  */
-export async function replayDelivery(db: QueryDatabase, tenantId: string, id: string): Promise<DeliveryView | undefined> {
+export async function replayDelivery(
+  db: QueryDatabase,
+  tenantId: string,
+  id: string,
+): Promise<(DeliveryView & { shard: number }) | undefined> {
   const result = await db.execute(sql`
     with d as (
-      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key, replay_of)
-      select tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key, id
+      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key, shard, replay_of)
+      select tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key, shard, id
       from webhook_deliveries where tenant_id = ${tenantId} and id = ${id}
       returning *
     )
-    select ${deliveryColumns}, '[]'::jsonb as attempt_log from d`);
+    select ${deliveryColumns}, d.shard, '[]'::jsonb as attempt_log from d`);
   const [row] = rowsOf(result);
-  return row ? deliveryView(row) : undefined;
+  return row ? { ...deliveryView(row), shard: Number(row.shard) } : undefined;
 }
 
 /** Replays every dead delivery of an endpoint created since `since` (one replay each, however often asked). */
 export async function recoverSince(db: QueryDatabase, tenantId: string, endpointId: string, since: Date): Promise<number> {
   const result = await db.execute(sql`
     with replayed as (
-      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key, replay_of)
-      select d.tenant_id, d.endpoint_id, d.event_id, d.event_type, d.event_seq, d.meeting_id, d.lane_key, d.id
+      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key, shard, replay_of)
+      select d.tenant_id, d.endpoint_id, d.event_id, d.event_type, d.event_seq, d.meeting_id, d.lane_key, d.shard, d.id
       from webhook_deliveries d
       where d.tenant_id = ${tenantId} and d.endpoint_id = ${endpointId} and d.status = 'dead'
         and d.created_at >= ${since.toISOString()}::timestamptz

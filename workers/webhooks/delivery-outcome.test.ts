@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { settleAttempt, type AttemptAnswer } from "./delivery-outcome.ts";
+import { settleAttempt, type AttemptAnswer, type EndpointHealth } from "./delivery-outcome.ts";
 import { standardRetrySchedule } from "./retry-schedule.ts";
 
-const healthy = { failingSince: null, disableAfterSeconds: 3600 };
+const healthy: EndpointHealth = { failingSince: null, disableAfterSeconds: 3600 };
 const answer = (statusCode: number | null, extra: Partial<AttemptAnswer> = {}): AttemptAnswer => ({
   statusCode,
   failure: null,

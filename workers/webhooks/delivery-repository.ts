@@ -1,7 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { webhookEndpoints } from "../../schema/index.ts";
 import type { Database, QueryDatabase } from "../db/database.ts";
-import { recordWebhookEvent, rowsOf } from "./record-event.ts";
+import { dispatcherAddresses, recordWebhookEvent, rowsOf } from "./record-event.ts";
+import type { DispatcherAddress } from "./lane-shards.ts";
 import type { Settlement } from "./delivery-outcome.ts";
 import type { SigningSecrets } from "./signing.ts";
 
@@ -46,12 +47,13 @@ export async function loadDispatchEndpoint(db: QueryDatabase, endpointId: string
 }
 
 /**
- * The first `perLane` waiting deliveries of each lane (oldest fact first), for at most `maxLanes` lanes. A lane's
+ * The first `perLane` waiting deliveries of each lane of one shard (oldest fact first), for at most `maxLanes` lanes. A lane's
  * first row is its head: nothing behind it goes out before it is delivered or dead.
  */
 export async function loadLanes(
   db: QueryDatabase,
   endpoint: Pick<DispatchEndpoint, "id" | "tenantId">,
+  shard: number,
   perLane: number,
   maxLanes: number,
 ): Promise<QueuedDelivery[][]> {
@@ -61,7 +63,8 @@ export async function loadLanes(
              row_number() over (partition by d.lane_key order by d.event_seq, d.created_at) as rank,
              dense_rank() over (order by d.lane_key) as lane
       from webhook_deliveries d
-      where d.endpoint_id = ${endpoint.id} and d.tenant_id = ${endpoint.tenantId} and d.status in ('pending', 'failed')
+      where d.endpoint_id = ${endpoint.id} and d.shard = ${shard} and d.tenant_id = ${endpoint.tenantId}
+        and d.status in ('pending', 'failed')
     )
     select w.id, w.lane_key, w.event_seq, w.event_id, w.attempts,
            (extract(epoch from w.next_attempt_at) * 1000)::bigint as next_attempt_ms, e.payload::text as body
@@ -136,14 +139,14 @@ export async function setFailingSince(db: QueryDatabase, endpoint: Pick<Dispatch
     .where(and(eq(webhookEndpoints.tenantId, endpoint.tenantId), eq(webhookEndpoints.id, endpoint.id)));
 }
 
-/** Endpoints holding a delivery due by `dueBy`: what the sweep wakes. */
-export async function endpointsWithDueDeliveries(db: QueryDatabase, dueBy: Date, limit: number): Promise<string[]> {
+/** Dispatchers holding a delivery due by `dueBy`: what the sweep wakes. */
+export async function dispatchersWithDueDeliveries(db: QueryDatabase, dueBy: Date, limit: number): Promise<DispatcherAddress[]> {
   const result = await db.execute(sql`
-    select distinct d.endpoint_id from webhook_deliveries d
+    select distinct d.endpoint_id, d.shard from webhook_deliveries d
     join webhook_endpoints e on e.tenant_id = d.tenant_id and e.id = d.endpoint_id and e.enabled
     where d.status in ('pending', 'failed') and d.next_attempt_at <= ${dueBy.toISOString()}::timestamptz
     limit ${limit}`);
-  return rowsOf(result).map((row) => String(row.endpoint_id));
+  return dispatcherAddresses(result);
 }
 
 /**
@@ -155,7 +158,7 @@ export async function disableEndpoint(
   endpoint: Pick<DispatchEndpoint, "id" | "tenantId" | "url">,
   reason: "gone" | "failing",
   at: Date,
-): Promise<string[]> {
+): Promise<DispatcherAddress[]> {
   return db.transaction(async (tx) => {
     const updated = await tx
       .update(webhookEndpoints)

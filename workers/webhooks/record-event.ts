@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { QueryDatabase } from "../db/database.ts";
 import { envelopeOf, optInEventTypes, type WebhookFact } from "./event-catalog.ts";
+import { laneShard, type DispatcherAddress } from "./lane-shards.ts";
 
 /** Anything that runs a statement: the HTTP path, a pool, or a transaction (pass the transaction to join it). */
 export type StatementRunner = Pick<QueryDatabase, "execute">;
@@ -12,7 +13,7 @@ export type StatementRunner = Pick<QueryDatabase, "execute">;
  * `seq` in the order given. Returns the endpoints that got a delivery: poke their dispatchers once the caller's
  * transaction has committed (`pokeDispatchers`).
  */
-export async function recordWebhookEvents(db: StatementRunner, facts: readonly WebhookFact[]): Promise<string[]> {
+export async function recordWebhookEvents(db: StatementRunner, facts: readonly WebhookFact[]): Promise<DispatcherAddress[]> {
   if (facts.length === 0) return [];
   const tenantId = facts[0]!.tenantId;
   if (facts.some((fact) => fact.tenantId !== tenantId)) throw new Error("recordWebhookEvents takes one tenant's facts at a time");
@@ -28,6 +29,7 @@ export async function recordWebhookEvents(db: StatementRunner, facts: readonly W
       occurred_at: fact.occurredAt.toISOString(),
       opt_in: optInEventTypes.includes(fact.type),
       lane_key: laneKeyOf(fact.meetingId),
+      shard: laneShard(laneKeyOf(fact.meetingId)),
     };
   });
   const wants = sql`e.tenant_id = ${tenantId} and e.enabled
@@ -36,7 +38,7 @@ export async function recordWebhookEvents(db: StatementRunner, facts: readonly W
     with f as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as f(
         ordinal int, id uuid, meeting_id uuid, type text, payload jsonb, source_key text, occurred_at timestamptz,
-        opt_in boolean, lane_key text)
+        opt_in boolean, lane_key text, shard smallint)
     ), event as (
       insert into webhook_events (id, tenant_id, meeting_id, type, payload, source_key, occurred_at)
       select f.id, ${tenantId}, f.meeting_id, f.type, f.payload, f.source_key, f.occurred_at
@@ -46,17 +48,22 @@ export async function recordWebhookEvents(db: StatementRunner, facts: readonly W
       on conflict (tenant_id, source_key) do nothing
       returning id, seq
     ), delivery as (
-      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key)
-      select ${tenantId}, e.id, event.id, f.type, event.seq, f.meeting_id, f.lane_key
+      insert into webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, event_seq, meeting_id, lane_key, shard)
+      select ${tenantId}, e.id, event.id, f.type, event.seq, f.meeting_id, f.lane_key, f.shard
       from event join f on f.id = event.id join webhook_endpoints e on ${wants}
-      returning endpoint_id
+      returning endpoint_id, shard
     )
-    select distinct endpoint_id from delivery`);
-  return rowsOf(result).map((row) => String(row.endpoint_id));
+    select distinct endpoint_id, shard from delivery`);
+  return dispatcherAddresses(result);
+}
+
+/** The (endpoint, shard) pairs of a result, as dispatchers to wake. */
+export function dispatcherAddresses(result: unknown): DispatcherAddress[] {
+  return rowsOf(result).map((row) => ({ endpointId: String(row.endpoint_id), shard: Number(row.shard) }));
 }
 
 /** One fact: see `recordWebhookEvents`. */
-export function recordWebhookEvent(db: StatementRunner, fact: WebhookFact): Promise<string[]> {
+export function recordWebhookEvent(db: StatementRunner, fact: WebhookFact): Promise<DispatcherAddress[]> {
   return recordWebhookEvents(db, [fact]);
 }
 

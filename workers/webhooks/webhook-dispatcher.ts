@@ -6,6 +6,7 @@ import { WebhookEndpointId } from "../../protocol/ids.ts";
 import { EndpointDispatch, type DispatchPorts } from "./dispatch-run.ts";
 import { disableEndpoint, loadDispatchEndpoint, loadLanes, setFailingSince, writeSettledAttempts } from "./delivery-repository.ts";
 import { pokeDispatchers } from "./dispatcher-client.ts";
+import { dispatchShards, type DispatcherAddress } from "./lane-shards.ts";
 import { parseRetrySchedule } from "./retry-schedule.ts";
 import { sendDelivery } from "./send-delivery.ts";
 import { targetPolicyOf } from "./target-policy.ts";
@@ -14,10 +15,18 @@ import { targetPolicyOf } from "./target-policy.ts";
 const perLane = 50;
 /** After a failed run (the database unreachable), the alarm tries again this much later. */
 const retryRunMs = 5_000;
+/** While a run is going, the alarm stands this far ahead, in case the run is cut short. */
+const safetyAlarmMs = 60_000;
+
+/** Sets the alarm for the next due delivery, or clears it when nothing waits. */
+async function guardAlarm(storage: DurableObjectStorage, next: number | null): Promise<void> {
+  if (next === null) await storage.deleteAlarm();
+  else await storage.setAlarm(next);
+}
 
 /**
- * One per webhook endpoint: sends its deliveries (dispatch-run.ts decides) and sleeps on its alarm until the next
- * is due. Woken by a poke after deliveries are recorded, by its alarm, or by the sweep. Holds no delivery state of
+ * One per webhook endpoint and shard (lane-shards.ts): sends its deliveries (dispatch-run.ts decides) and sleeps on its alarm until the next
+ * is due. Woken by a poke after deliveries are recorded (it starts sending at once), by its alarm, or by the sweep. Holds no delivery state of
  * its own: Postgres is the queue, so a restart or eviction loses nothing and at worst repeats one send.
  */
 export class WebhookDispatcher extends DurableObject<Env> {
@@ -25,11 +34,16 @@ export class WebhookDispatcher extends DurableObject<Env> {
 
   override async fetch(request: Request): Promise<Response> {
     const endpointId = WebhookEndpointId.safeParse(request.headers.get("x-endpoint-id"));
-    if (request.method !== "POST" || !endpointId.success) return new Response(null, { status: 400 });
+    const shard = Number(request.headers.get("x-shard"));
+    if (request.method !== "POST" || !endpointId.success || !Number.isInteger(shard) || shard < 0 || shard >= dispatchShards) {
+      return new Response(null, { status: 400 });
+    }
     try {
-      if ((await this.ctx.storage.get<string>("endpointId")) !== endpointId.data) await this.ctx.storage.put("endpointId", endpointId.data);
+      const address: DispatcherAddress = { endpointId: endpointId.data, shard };
+      const stored = await this.ctx.storage.get<DispatcherAddress>("address");
+      if (stored?.endpointId !== address.endpointId || stored.shard !== shard) await this.ctx.storage.put("address", address);
       if (this.running) this.running.poke();
-      else await this.ctx.storage.setAlarm(Date.now());
+      else this.ctx.waitUntil(this.dispatch(address));
       return new Response(null, { status: 202 });
     } catch (error) {
       logEvent("webhook_dispatcher_error", { endpointId: endpointId.data, where: "poke", error: describeError(error) });
@@ -38,23 +52,31 @@ export class WebhookDispatcher extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const endpointId = await this.ctx.storage.get<string>("endpointId");
-    if (!endpointId) return;
-    const dispatch = new EndpointDispatch(this.ports(endpointId), this.options());
+    const address = await this.ctx.storage.get<DispatcherAddress>("address");
+    if (!address) return;
+    if (this.running) this.running.poke();
+    else await this.dispatch(address);
+  }
+
+  /**
+   * One run, started at once by a poke (no alarm round trip) or by the alarm. A safety alarm is set first, so a run
+   * cut short by an eviction is picked up again; when the run ends the alarm follows what is left.
+   */
+  private async dispatch(address: DispatcherAddress): Promise<void> {
+    const dispatch = new EndpointDispatch(this.ports(address), this.options());
     this.running = dispatch;
     let next: number | null = null;
     try {
+      await this.ctx.storage.setAlarm(Date.now() + safetyAlarmMs);
       next = await dispatch.run();
     } catch (error) {
-      logEvent("webhook_dispatcher_error", { endpointId, where: "alarm", error: describeError(error) });
+      logEvent("webhook_dispatcher_error", { endpointId: address.endpointId, where: "dispatch", error: describeError(error) });
       next = Date.now() + retryRunMs;
     } finally {
       this.running = null;
     }
     if (dispatch.pokedSinceLastRead) next = Date.now();
-    // Issued before anything else can run, so a poke arriving now sets its own (earlier) alarm after this one.
-    if (next === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(next);
+    await guardAlarm(this.ctx.storage, next);
   }
 
   private options() {
@@ -66,13 +88,13 @@ export class WebhookDispatcher extends DurableObject<Env> {
     };
   }
 
-  private ports(endpointId: string): DispatchPorts {
+  private ports({ endpointId, shard }: DispatcherAddress): DispatchPorts {
     const config = readConfig(this.env);
     const db = httpDatabase(config.DATABASE_URL, config.NEON_WS_PROXY);
     const policy = targetPolicyOf(config);
     return {
       loadEndpoint: () => loadDispatchEndpoint(db, endpointId),
-      loadLanes: (endpoint) => loadLanes(db, endpoint, perLane, config.WEBHOOK_LANE_CONCURRENCY * 4),
+      loadLanes: (endpoint) => loadLanes(db, endpoint, shard, perLane, config.WEBHOOK_LANE_CONCURRENCY * 4),
       send: (endpoint, delivery, at) => sendDelivery(endpoint, delivery, at, policy),
       writeSettled: async (endpoint, settled) => {
         await writeSettledAttempts(db, endpoint.tenantId, settled);

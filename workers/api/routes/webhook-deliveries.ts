@@ -76,6 +76,7 @@ export const webhookDeliveryRoutes = new OpenAPIHono<AppEnv>({ defaultHook: vali
     if (!endpoint.enabled) throw new ApiError("webhook_endpoint_disabled", "enable the endpoint before replaying its deliveries");
     const replay = await replayDelivery(db, tenantId, original.id);
     if (!replay) throw new ApiError("not_found", "No webhook delivery with this id");
-    c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, [replay.endpointId]));
-    return c.json(replay, 202);
+    const { shard, ...view } = replay;
+    c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, [{ endpointId: replay.endpointId, shard }]));
+    return c.json(view, 202);
   });

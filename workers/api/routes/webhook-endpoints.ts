@@ -18,6 +18,7 @@ import {
 import { readConfig } from "../../env.ts";
 import { recoverSince } from "../../webhooks/delivery-log.ts";
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
+import { allShardsOf } from "../../webhooks/lane-shards.ts";
 import { resolveOverHttps } from "../../webhooks/doh-resolver.ts";
 import {
   deleteEndpoint,
@@ -143,7 +144,7 @@ export const webhookEndpointRoutes = new OpenAPIHono<AppEnv>({ defaultHook: vali
     const updated = await updateEndpoint(c.get("db"), c.get("tenantId"), id, patch);
     if (updated === "duplicate_url") throw new ApiError("webhook_endpoint_conflict", "an endpoint with this URL exists");
     if (!updated) throw new ApiError("not_found", "No webhook endpoint with this id");
-    if (updated.enabled) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, [id]));
+    if (updated.enabled) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, allShardsOf(id)));
     return c.json(endpointView(updated), 200);
   })
   .openapi(deleteEndpointRoute, async (c) => {
@@ -156,14 +157,17 @@ export const webhookEndpointRoutes = new OpenAPIHono<AppEnv>({ defaultHook: vali
     const { overlapSeconds } = c.req.valid("json");
     const rotated = await rotateSecret(c.get("db"), c.get("tenantId"), c.req.valid("param").id, overlapSeconds);
     if (!rotated) throw new ApiError("not_found", "No webhook endpoint with this id");
-    return c.json({ signingSecret: rotated.signingSecret, previousSecretExpiresAt: rotated.previousSecretExpiresAt?.toISOString() ?? null }, 200);
+    return c.json(
+      { signingSecret: rotated.signingSecret, previousSecretExpiresAt: rotated.previousSecretExpiresAt?.toISOString() ?? null },
+      200,
+    );
   })
   .openapi(recoverRoute, async (c) => {
     const id = c.req.valid("param").id;
     const endpoint = await requireEndpoint(c.get("db"), c.get("tenantId"), id);
     if (!endpoint.enabled) throw new ApiError("webhook_endpoint_disabled", "enable the endpoint before recovering its deliveries");
     const replayed = await recoverSince(c.get("db"), c.get("tenantId"), id, new Date(c.req.valid("json").since));
-    if (replayed > 0) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, [id]));
+    if (replayed > 0) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, allShardsOf(id)));
     return c.json({ replayed }, 202);
   });
 

@@ -1,3 +1,4 @@
+import type { DispatcherAddress } from "../../webhooks/lane-shards.ts";
 import { unpersisted, type StoredChatMessage } from "../core/chat-log.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import { roomKeys } from "../core/storage-keys.ts";
@@ -14,7 +15,7 @@ export function chatOutboxQueue(
     state: () => RoomState | undefined;
     dispatch: (event: RoomEvent) => Promise<void>;
   },
-  pokeWebhooks: (endpointIds: string[]) => void,
+  pokeWebhooks: (dispatchers: DispatcherAddress[]) => void,
 ): OutboxQueue<StoredChatMessage> {
   const versions = (messages: readonly StoredChatMessage[]) => messages.map((m) => ({ seq: m.seq, revision: m.revision }));
   return {

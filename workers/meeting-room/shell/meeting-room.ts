@@ -46,7 +46,7 @@ export class MeetingRoom extends DurableObject<Env> {
         openDatabase: () => openDatabase(env.DATABASE_URL, env.NEON_WS_PROXY),
         objects: new S3ObjectStore(() => readConfig(env)),
         media: createRoomMedia(env, dispatch),
-        pokeWebhooks: (endpointIds) => ctx.waitUntil(pokeDispatchers(env.WEBHOOK_DISPATCHER, endpointIds)),
+        pokeWebhooks: (dispatchers) => ctx.waitUntil(pokeDispatchers(env.WEBHOOK_DISPATCHER, dispatchers)),
       },
       {
         state: () => this.state,

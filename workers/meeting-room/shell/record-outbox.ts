@@ -1,3 +1,4 @@
+import type { DispatcherAddress } from "../../webhooks/lane-shards.ts";
 import type { PendingRecord } from "../core/room-records.ts";
 import type { OutboxQueue } from "./outbox.ts";
 import { writeRecord } from "./room-persistence.ts";
@@ -10,7 +11,7 @@ import type { RoomStore } from "./room-store.ts";
  */
 export function recordOutboxQueue(
   store: Pick<RoomStore, "pendingRecords" | "completeRecords">,
-  pokeWebhooks: (endpointIds: string[]) => void,
+  pokeWebhooks: (dispatchers: DispatcherAddress[]) => void,
 ): OutboxQueue<PendingRecord> {
   return {
     name: "records",

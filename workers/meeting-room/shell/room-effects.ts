@@ -5,6 +5,7 @@ import type { RetryState } from "../core/outbox-policy.ts";
 import type { PendingRecord } from "../core/room-records.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
+import type { DispatcherAddress } from "../../webhooks/lane-shards.ts";
 import { chatOutboxQueue } from "./chat-outbox.ts";
 import { guard, ignore } from "./guard.ts";
 import type { ObjectStore } from "./object-store.ts";
@@ -19,7 +20,7 @@ export interface RoomClients {
   objects: ObjectStore;
   media: { run(effect: SfuEffect, room: { tenantId: string; state: RoomState }): Promise<void> };
   /** Wakes webhook dispatchers after the outbox committed deliveries for them. */
-  pokeWebhooks(endpointIds: string[]): void;
+  pokeWebhooks(dispatchers: DispatcherAddress[]): void;
 }
 
 /** What the runner needs of the room: its state, its reducer, its storage, and the runtime's waitUntil. */
@@ -54,8 +55,8 @@ export class RoomEffects {
       saveRetries: (outbox: OutboxName, retries: Record<string, RetryState>) => room.store.saveRetries(outbox, retries),
       waitUntil: (work: Promise<unknown>) => room.waitUntil(work),
     };
-    const pokeWebhooks = (endpointIds: string[]) => {
-      if (endpointIds.length) clients.pokeWebhooks(endpointIds);
+    const pokeWebhooks = (dispatchers: DispatcherAddress[]) => {
+      if (dispatchers.length) clients.pokeWebhooks(dispatchers);
     };
     this.chat = new Outbox(chatOutboxQueue(room, pokeWebhooks), options);
     this.records = new Outbox(recordOutboxQueue(room.store, pokeWebhooks), options);

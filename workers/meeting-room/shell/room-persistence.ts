@@ -9,6 +9,7 @@ import type { PendingRecord } from "../core/room-records.ts";
 import type { WebhookFact } from "../../webhooks/event-catalog.ts";
 import { meetingEndedFact, meetingStartedFact, participantLeftFact } from "../../webhooks/meeting-facts.ts";
 import { recordWebhookEvent, recordWebhookEvents } from "../../webhooks/record-event.ts";
+import type { DispatcherAddress } from "../../webhooks/lane-shards.ts";
 
 /** Postgres side of the room: participant rows (they feed billing) and the chat outbox. Each write is idempotent. */
 export interface RoomRecordKeys {
@@ -21,7 +22,7 @@ export interface RoomRecordKeys {
  * events a record reports are written in the same transaction (deduplicated by their source), and the endpoints
  * they are for are returned, to be woken once it committed.
  */
-export async function writeRecord(db: Database, keys: RoomRecordKeys, record: PendingRecord): Promise<string[]> {
+export async function writeRecord(db: Database, keys: RoomRecordKeys, record: PendingRecord): Promise<DispatcherAddress[]> {
   const { effect, id } = record;
   switch (effect.kind) {
     case "record_join":
@@ -52,7 +53,7 @@ async function recordJoin(
   keys: RoomRecordKeys,
   join: Extract<RoomEffect, { kind: "record_join" }>,
   rowId: string,
-): Promise<string[]> {
+): Promise<DispatcherAddress[]> {
   const at = new Date(join.at);
   return db.transaction(async (tx) => {
     // A rejoin after a lost leave must not leave two open rows for one identity.
@@ -100,7 +101,11 @@ async function recordJoin(
   });
 }
 
-async function recordLeave(db: Database, keys: RoomRecordKeys, leave: Extract<RoomEffect, { kind: "record_leave" }>): Promise<string[]> {
+async function recordLeave(
+  db: Database,
+  keys: RoomRecordKeys,
+  leave: Extract<RoomEffect, { kind: "record_leave" }>,
+): Promise<DispatcherAddress[]> {
   return db.transaction(async (tx) => {
     const left = await tx
       .update(participants)
@@ -125,7 +130,7 @@ async function recordLeave(db: Database, keys: RoomRecordKeys, leave: Extract<Ro
  * Upserts messages by their room-assigned seq, so a flush retried after a timeout (the write may have
  * landed) or after the DO restarted stores each message exactly once and keeps its latest revision.
  */
-export async function flushChat(db: Database, keys: RoomRecordKeys, messages: readonly StoredChatMessage[]): Promise<string[]> {
+export async function flushChat(db: Database, keys: RoomRecordKeys, messages: readonly StoredChatMessage[]): Promise<DispatcherAddress[]> {
   if (!messages.length) return [];
   return db.transaction(async (tx) => {
     await upsertChat(tx, keys, messages);
@@ -181,7 +186,7 @@ async function recordSessionEnd(
   keys: RoomRecordKeys,
   end: Extract<RoomEffect, { kind: "record_session_end" }>,
   rowId: string,
-): Promise<string[]> {
+): Promise<DispatcherAddress[]> {
   const endedAt = new Date(end.endedAt);
   return db.transaction(async (tx) => {
     await tx
