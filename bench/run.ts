@@ -7,6 +7,7 @@ import { benchSfuSwitch } from "./sfu-switch.ts";
 import { benchRoomFanout } from "./room-fanout.ts";
 import { benchRoomMemory } from "./room-memory.ts";
 import { benchUsageQueries } from "./usage-queries.ts";
+import { benchWebhookDelivery } from "./webhook-delivery.ts";
 
 // npm run bench: brings up the stack (reusing running services), then prints each benchmark with its baseline.
 await servicesUp(await loadOrCreateSecrets());
@@ -17,3 +18,4 @@ await benchPlacement();
 await benchMediaTokens();
 await benchSfuSwitch();
 await benchUsageQueries();
+await benchWebhookDelivery();

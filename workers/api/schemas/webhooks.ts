@@ -32,7 +32,10 @@ const endpointFields = {
   url: z
     .string()
     .max(2048)
-    .openapi({ example: "https://hooks.example.com/meetings", description: "https only; private, loopback and metadata addresses are refused" }),
+    .openapi({
+      example: "https://hooks.example.com/meetings",
+      description: "https only; private, loopback and metadata addresses are refused",
+    }),
   description: z.string().max(500).refine(isStorableLine, storableTextMessage),
   eventTypes,
   enabled: z.boolean(),
