@@ -1,7 +1,7 @@
 import { and, eq } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
 import { usagePeriods, usagePrices, webhookEvents } from "../../schema/index.ts";
-import { writeUsage } from "../../workers/usage/usage-writer.ts";
+import { writeUsage, writeUsageBatch } from "../../workers/usage/usage-writer.ts";
 import { api, createMeeting, expectProblem, newTenant, withDatabase } from "../support/stack.ts";
 import { usageRowsOf } from "./usage-facts.ts";
 
@@ -112,6 +112,31 @@ describe("usage records and series", () => {
     expect(invoice.lines.find((l) => l.meter === "p2p_participant_seconds")).toMatchObject({ billedQuantity: 1_801_000, amountMinor: 3 });
     expect(invoice.totalMinor).toBe(6);
   });
+});
+
+describe("CSV export across pages", () => {
+  it("streams every record of a range larger than one page, once each", async () => {
+    const bulk = await newTenant("usage-api-csv");
+    const bulkMeeting = (await createMeeting(bulk.apiKey, { title: "Many" })).id;
+    const facts = Array.from({ length: 4_321 }, (_, i) => ({
+      owner: { tenantId: bulk.tenantId, meetingId: bulkMeeting },
+      entry: {
+        kind: "p2p_participant_seconds" as const,
+        quantity: 0,
+        sourceId: `room:p2p:bulk:${i}`,
+        periodStart: new Date(Date.UTC(2025, 6, 1) + i * 1_000).toISOString(),
+        // Many records share an end time: the keyset pages on (period_end, id), so none is skipped or repeated.
+        periodEnd: new Date(Date.UTC(2025, 6, 2) + Math.floor(i / 7) * 1_000).toISOString(),
+      },
+    }));
+    await withDatabase((db) => writeUsageBatch(db, facts, "room"));
+    const response = await api("/v1/usage/records.csv?from=2025-07-01T00:00:00Z&to=2025-08-01T00:00:00Z", { key: bulk.apiKey });
+    expect(response.status).toBe(200);
+    const rows = (await response.text()).trimEnd().split("\r\n").slice(1);
+    const ids = rows.map((row) => row.split(",")[6]);
+    expect(ids.length).toBe(facts.length);
+    expect(new Set(ids)).toEqual(new Set(facts.map((f) => f.entry.sourceId)));
+  }, 30_000);
 });
 
 describe("period close", () => {
