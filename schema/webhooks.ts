@@ -112,6 +112,9 @@ export const webhookDeliveries = pgTable(
       .where(sql`${t.status} in ('pending', 'failed')`),
     index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'failed')`),
     index("webhook_deliveries_log_idx").on(t.tenantId, t.endpointId, t.createdAt.desc(), t.id.desc()),
+    // /healthz counts the dead ones; recover-since and that count look for a delivery's replays.
+    index("webhook_deliveries_dead_idx").on(t.createdAt).where(sql`${t.status} = 'dead'`),
+    index("webhook_deliveries_replay_idx").on(t.tenantId, t.replayOf).where(sql`${t.replayOf} is not null`),
     foreignKey({
       columns: [t.tenantId, t.endpointId],
       foreignColumns: [webhookEndpoints.tenantId, webhookEndpoints.id],

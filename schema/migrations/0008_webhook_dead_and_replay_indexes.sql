@@ -1,0 +1,2 @@
+CREATE INDEX "webhook_deliveries_dead_idx" ON "webhook_deliveries" USING btree ("created_at") WHERE "webhook_deliveries"."status" = 'dead';--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_replay_idx" ON "webhook_deliveries" USING btree ("tenant_id","replay_of") WHERE "webhook_deliveries"."replay_of" is not null;
