@@ -195,6 +195,9 @@ describe("webhook deliveries when the receiver misbehaves", () => {
       60_000,
     );
     expect(dead[0]).toMatchObject({ eventType: "meeting.started", attempts: localWebhookRetrySchedule.length });
+    // Counted where an operator looks.
+    const health = (await (await api("/healthz")).json()) as { webhooks: { deadDeliveries: number } };
+    expect(health.webhooks.deadDeliveries).toBeGreaterThanOrEqual(1);
     // The lane went on once its head was dead.
     const rest = await poll(
       async () => hook.events().filter((e) => e.type !== "meeting.started"),

@@ -142,4 +142,20 @@ describe("webhook events from a real meeting", () => {
       await rotatingReceiver.close();
     }
   });
+
+  it("the OpenAPI document publishes every event's schema under webhooks, and the webhook routes", async () => {
+    const doc = (await (await api("/v1/openapi.json")).json()) as {
+      openapi: string;
+      webhooks: Record<string, { post: { requestBody: unknown } }>;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    expect(Object.keys(doc.webhooks).sort()).toEqual(Object.keys(webhookEventData).sort());
+    expect(JSON.stringify(doc.webhooks["participant.left"]!.post.requestBody)).toContain("WebhookEvent_participant_left");
+    expect(JSON.stringify(doc.components.schemas.WebhookEvent_participant_left)).toContain("durationSeconds");
+    for (const path of ["/v1/webhook-endpoints", "/v1/webhook-endpoints/{id}/rotate-secret", "/v1/webhook-deliveries/{id}/replay"]) {
+      expect(doc.paths).toHaveProperty([path]);
+    }
+  });
 });

@@ -41,7 +41,11 @@ describe("webhook API attacks", () => {
     );
     await expectProblem(await api(endpointPath, { key: attackerKey, method: "DELETE" }), 404, "not_found");
     await expectProblem(await api(`/v1/webhook-deliveries/${victimDelivery}`, { key: attackerKey }), 404, "not_found");
-    await expectProblem(await api(`/v1/webhook-deliveries/${victimDelivery}/replay`, { key: attackerKey, method: "POST" }), 404, "not_found");
+    await expectProblem(
+      await api(`/v1/webhook-deliveries/${victimDelivery}/replay`, { key: attackerKey, method: "POST" }),
+      404,
+      "not_found",
+    );
     expect(await deliveries(attackerKey, { endpointId: victimEndpoint.id })).toEqual([]);
     expect(await deliveries(attackerKey)).toEqual([]);
     expect(await listEndpoints(attackerKey)).toEqual([]);
@@ -114,6 +118,10 @@ describe("webhook API attacks", () => {
   });
 
   it("a second endpoint at the same URL is a conflict", async () => {
-    await expectProblem(await api("/v1/webhook-endpoints", { key: victimKey, body: { url: receiver.url } }), 409, "webhook_endpoint_conflict");
+    await expectProblem(
+      await api("/v1/webhook-endpoints", { key: victimKey, body: { url: receiver.url } }),
+      409,
+      "webhook_endpoint_conflict",
+    );
   });
 });

@@ -5,8 +5,8 @@ import { readConfig } from "../../env.ts";
 import type { AppEnv } from "../app-env.ts";
 
 /**
- * Gives the request a database handle on Neon's one-shot HTTP path: every API route runs single statements
- * (none needs an interactive transaction), so no connection is opened, held or closed per request.
+ * Gives the request a database handle on Neon's one-shot HTTP path: nearly every API route runs single statements,
+ * so no connection is opened, held or closed per request (`inTransactionDatabase` below is the exception).
  */
 export const withDatabase = createMiddleware<AppEnv>(async (c, next) => {
   const config = readConfig(c.env);

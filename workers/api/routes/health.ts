@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { readConfig } from "../../env.ts";
-import { unresolvedDeadLetters } from "../../health/dead-letters.ts";
+import { deadWebhookDeliveries, unresolvedDeadLetters } from "../../health/dead-letters.ts";
 import { dependencyProbes } from "../../health/dependency-probes.ts";
 import { runProbes, withTimeout } from "../../health/run-probes.ts";
 import { logEvent } from "../../observability/log.ts";
@@ -15,8 +15,17 @@ const OutboxSchema = z.object({
   /** Unresolved records meeting rooms set aside after Postgres kept refusing them; null when it can't be counted. */
   deadLetters: z.number().int().nullable(),
 });
+const WebhooksSchema = z.object({
+  /** Deliveries dead after every attempt and not delivered by a replay since; null when it can't be counted. */
+  deadDeliveries: z.number().int().nullable(),
+});
 const HealthSchema = z
-  .object({ status: z.enum(["ok", "degraded"]), dependencies: z.record(z.string(), DependencySchema), outbox: OutboxSchema })
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    dependencies: z.record(z.string(), DependencySchema),
+    outbox: OutboxSchema,
+    webhooks: WebhooksSchema,
+  })
   .openapi("Health");
 
 const healthRoute = createRoute({
@@ -33,15 +42,17 @@ const healthRoute = createRoute({
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
   const db = c.get("db");
   // Counted alongside the probes, within the same bound; a dead letter is for an operator, not a load balancer.
-  const [dependencies, deadLetters] = await Promise.all([
+  const [dependencies, deadLetters, deadDeliveries] = await Promise.all([
     runProbes(dependencyProbes(readConfig(c.env), db), { timeoutMs: 2500 }),
     withTimeout(unresolvedDeadLetters(db), 2500).catch(() => null),
+    withTimeout(deadWebhookDeliveries(db), 2500).catch(() => null),
   ]);
   const outbox = { deadLetters };
+  const webhooks = { deadDeliveries };
   const down = Object.entries(dependencies).filter(([, result]) => result.status === "down");
   for (const [name, result] of down) logEvent("dependency_probe_failed", { dependency: name, error: result.error });
   c.header("cache-control", "no-store");
   return down.length
-    ? c.json({ status: "degraded" as const, dependencies, outbox }, 503)
-    : c.json({ status: "ok" as const, dependencies, outbox }, 200);
+    ? c.json({ status: "degraded" as const, dependencies, outbox, webhooks }, 503)
+    : c.json({ status: "ok" as const, dependencies, outbox, webhooks }, 200);
 });
