@@ -5,6 +5,7 @@
  *   media-fleet/ (pure)            protocol, itself
  *   media-fleet/livekit/           + livekit-server-sdk (the only place it may be imported)
  *   workers/meeting-room/core/     protocol, pure media-fleet, itself: no runtime, no I/O
+ *   workers/webhooks/core/         protocol, itself: no runtime, no I/O
  *   workers/ (shells, API)         everything above
  *   functions/                     protocol, schema, pure media-fleet, itself
  *   web/                           protocol, itself
@@ -12,7 +13,7 @@
  */
 const runtimePackages =
   "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|ws$)";
-const pure = "^(protocol|workers/meeting-room/core)/|^media-fleet/(?!livekit/)";
+const pure = "^(protocol|workers/meeting-room/core|workers/webhooks/core)/|^media-fleet/(?!livekit/)";
 
 module.exports = {
   forbidden: [
@@ -54,6 +55,13 @@ module.exports = {
       comment: "The room's core is the pure reducer: shells call it, never the other way round.",
       from: { path: "^workers/meeting-room/core/" },
       to: { path: "^(workers/(?!meeting-room/core/)|(functions|web|scripts|schema)/)" },
+    },
+    {
+      name: "webhook-core-is-pure",
+      severity: "error",
+      comment: "The webhook core decides (schedule, settlement, target policy, lanes, dispatch order); its shells do the I/O.",
+      from: { path: "^workers/webhooks/core/" },
+      to: { path: "^(workers/(?!webhooks/core/)|(functions|web|scripts|schema|media-fleet)/)" },
     },
     {
       name: "pure-modules-import-no-runtime",

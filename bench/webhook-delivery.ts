@@ -8,7 +8,7 @@ import { databaseUrl, loadOrCreateSecrets } from "../scripts/lib/local-config.ts
 import { provisionTenant } from "../scripts/lib/dev-tenant.ts";
 import { createNodePool } from "../scripts/lib/neon-node.ts";
 import { workerUrl } from "../scripts/services/worker.ts";
-import type { WebhookFact } from "../workers/webhooks/event-catalog.ts";
+import type { WebhookFact } from "../workers/webhooks/core/event-catalog.ts";
 import { recordWebhookEvents } from "../workers/webhooks/record-event.ts";
 import { summarize } from "./latency-stats.ts";
 

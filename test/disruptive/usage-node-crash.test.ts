@@ -1,6 +1,6 @@
 import { dispose } from "@livekit/rtc-node";
 import { and, eq } from "drizzle-orm";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { roomServiceTransport } from "../../media-fleet/livekit/livekit-node-client.ts";
 import { probeNode } from "../../media-fleet/livekit/node-health.ts";
 import { meetingMediaRoom } from "../../media-fleet/meeting-media-room.ts";
@@ -15,65 +15,83 @@ import { api, createMeeting, mintToken, newTenant, withDatabase } from "../suppo
 import { participantRowsOf, usageRowsWhen } from "../usage/usage-facts.ts";
 
 // "A crashed LiveKit node's meeting is billed to the second it ended": five people in a meeting on the SFU through
-// the real Worker and room, two of them with media on the node; the node is killed (-9), so LiveKit will never
-// report their leaving, and the meeting is ended. Their SFU sessions must be billed from the join LiveKit itself
-// recorded (read from the node's own participant list before the kill) to the room's end, to the millisecond.
+// the real Worker and room, two of them with media on the node; the node is killed (-9), so LiveKit never reports
+// their leaving. Their sessions there are billed from the join LiveKit itself recorded (read from the node's own
+// participant list before the kill) to the end the room saw: the meeting's end, or, when the room moves the
+// meeting to the other node, the first trouble a client reported (the crash), not the moment the room concluded.
 
 type SfuJoin = Extract<ServerFrame, { type: "sfu_join" }>;
 const ws = (url: string) => url.replace(/^http/, "ws");
 const serviceOf = (node: LocalLivekitNode) => (node.service === livekitService.name ? livekitService : livekitBService);
-const bots: LiveKitBot[] = [];
+const bots = new Set<LiveKitBot>();
 const sockets: RoomClient[] = [];
 let killed: { node: LocalLivekitNode; pid: number } | undefined;
 
+/** Brings a killed node back and waits until it serves, so the next test and later suites find the stack whole. */
+async function restore(): Promise<void> {
+  if (!killed) return;
+  const { node, pid } = killed;
+  for (const deadline = Date.now() + 5_000; isAlive(pid) && Date.now() < deadline; ) await sleep(50);
+  await serviceOf(node).up(await loadOrCreateSecrets());
+  for (const deadline = Date.now() + 30_000; !(await probeNode(node.url)).healthy && Date.now() < deadline; ) await sleep(200);
+  killed = undefined;
+}
+
+afterEach(async () => {
+  await Promise.all([...bots].map((bot) => bot.disconnect().catch(() => {})));
+  bots.clear();
+  for (const socket of sockets.splice(0)) socket.close();
+  await restore();
+}, 60_000);
 afterAll(async () => {
-  await Promise.all(bots.map((bot) => bot.disconnect().catch(() => {})));
-  for (const socket of sockets) socket.close();
   await dispose();
-  if (killed) {
-    const { node, pid } = killed;
-    for (const deadline = Date.now() + 5_000; isAlive(pid) && Date.now() < deadline; ) await sleep(50);
-    await serviceOf(node).up(await loadOrCreateSecrets());
-    for (const deadline = Date.now() + 30_000; !(await probeNode(node.url)).healthy && Date.now() < deadline; ) await sleep(200);
+}, 30_000);
+
+/** Five people in a meeting on the SFU, p1 and p2 with audio on the node; LiveKit's own view of their sessions. */
+async function meetingOnTheSfu(label: string) {
+  const secrets = await loadOrCreateSecrets();
+  const { apiKey, tenantId } = await newTenant(label);
+  const meeting = await createMeeting(apiKey, { title: label });
+  const clients: RoomClient[] = [];
+  for (let i = 0; i < 5; i++) {
+    const { connectUrl } = await mintToken(apiKey, meeting.id, { identity: `p${i}`, role: i ? "participant" : "host" });
+    clients.push(await RoomClient.join(connectUrl));
   }
-}, 90_000);
+  sockets.push(...clients);
+  const joins = await Promise.all(clients.map((c) => c.next<SfuJoin>((f) => f.type === "sfu_join", 15_000)));
+  const home = livekitNodes.find((node) => ws(node.url) === joins[0]!.url)!;
+  expect(home).toBeDefined();
+  const connected: LiveKitBot[] = [];
+  for (const i of [1, 2]) {
+    const bot = await LiveKitBot.connect(joins[i]!.url, joins[i]!.token, { subscribe: false });
+    bots.add(bot);
+    connected.push(bot);
+    await bot.publishAudio();
+  }
+  // The room learned both sessions from the node's webhooks.
+  await clients[0]!.next((f) => f.type === "media_state" && "p1" in f.onSfu && "p2" in f.onSfu, 15_000);
+  const transport = roomServiceTransport({ url: home.url, apiKey: secrets.livekitApiKey, apiSecret: secrets.livekitApiSecret });
+  const room = meetingMediaRoom(tenantId, meeting.id);
+  const roomSid = (await transport.listRooms([room]))[0]!.sid;
+  const sessions = new Map(
+    (await transport.listParticipants(room)).map((p) => [p.identity, { sid: p.sid, ms: Number(p.joinedAt) * 1000 }]),
+  );
+  expect([...sessions.keys()].sort()).toEqual(["p1", "p2"]);
+  return { apiKey, tenantId, meeting, clients, joins, home, bots: connected, roomSid, sessions };
+}
+
+function kill(node: LocalLivekitNode): number {
+  const pid = runningPid(node.service)!;
+  const at = Date.now();
+  process.kill(pid, "SIGKILL");
+  killed = { node, pid };
+  return at;
+}
 
 describe("usage when the meeting's LiveKit node crashes", () => {
-  it("bills each SFU session from LiveKit's own join time to the second the meeting ended", async () => {
-    const secrets = await loadOrCreateSecrets();
-    const { apiKey, tenantId } = await newTenant("usage-node-crash");
-    const meeting = await createMeeting(apiKey, { title: "Crash" });
-    for (let i = 0; i < 5; i++) {
-      const { connectUrl } = await mintToken(apiKey, meeting.id, { identity: `p${i}`, role: i ? "participant" : "host" });
-      sockets.push(await RoomClient.join(connectUrl));
-    }
-    const joins = await Promise.all(sockets.map((c) => c.next<SfuJoin>((f) => f.type === "sfu_join", 15_000)));
-    const home = livekitNodes.find((node) => ws(node.url) === joins[0]!.url)!;
-    expect(home).toBeDefined();
-    for (const i of [1, 2]) {
-      const bot = await LiveKitBot.connect(joins[i]!.url, joins[i]!.token, { subscribe: false });
-      bots.push(bot);
-      await bot.publishAudio();
-    }
-    // The room learned both sessions from the node's webhooks.
-    await sockets[0]!.next((f) => f.type === "media_state" && "p1" in f.onSfu && "p2" in f.onSfu, 15_000);
-
-    // The raw facts, from the SFU's own participant list.
-    const room = meetingMediaRoom(tenantId, meeting.id);
-    const listed = await roomServiceTransport({
-      url: home.url,
-      apiKey: secrets.livekitApiKey,
-      apiSecret: secrets.livekitApiSecret,
-    }).listParticipants(room);
-    const joinedAt = new Map(listed.map((p) => [p.identity, { sid: p.sid, ms: Number(p.joinedAt) * 1000 }]));
-    expect([...joinedAt.keys()].sort()).toEqual(["p1", "p2"]);
-    const roomSid = (
-      await roomServiceTransport({ url: home.url, apiKey: secrets.livekitApiKey, apiSecret: secrets.livekitApiSecret }).listRooms([room])
-    )[0]!.sid;
-
-    const pid = runningPid(home.service)!;
-    process.kill(pid, "SIGKILL");
-    killed = { node: home, pid };
+  it("ended right after the crash: each SFU session is billed from LiveKit's own join time to the millisecond the meeting ended", async () => {
+    const { apiKey, tenantId, meeting, home, roomSid, sessions } = await meetingOnTheSfu("usage-node-crash");
+    kill(home);
     await sleep(300);
     expect((await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" })).status).toBe(200);
 
@@ -86,7 +104,7 @@ describe("usage when the meeting's LiveKit node crashes", () => {
         .where(and(eq(meetings.tenantId, tenantId), eq(meetings.id, meeting.id))),
     );
     for (const identity of ["p1", "p2"]) {
-      const fact = joinedAt.get(identity)!;
+      const fact = sessions.get(identity)!;
       const record = rows.find((r) => r.sourceId === `livekit:${roomSid}:${fact.sid}`);
       const left = people.find((p) => p.identity === identity)!;
       expect(left.leaveReason).toBe("ended");
@@ -103,6 +121,69 @@ describe("usage when the meeting's LiveKit node crashes", () => {
     expect(p2p).toHaveLength(5);
     const switchedAt = Math.max(...p2p.map((r) => r.periodEnd.getTime()));
     expect(p2p.every((r) => r.periodEnd.getTime() === switchedAt)).toBe(true);
-    expect(switchedAt).toBeLessThan(Math.min(...[...joinedAt.values()].map((f) => f.ms)) + 1_000);
+    expect(switchedAt).toBeLessThan(Math.min(...[...sessions.values()].map((f) => f.ms)) + 1_000);
   }, 120_000);
+
+  it("moved to the other node: the dead node's sessions end at the first trouble a client reported, the new ones at the end", async () => {
+    const {
+      apiKey,
+      tenantId,
+      meeting,
+      clients,
+      joins,
+      home,
+      bots: onHome,
+      roomSid,
+      sessions,
+    } = await meetingOnTheSfu("usage-node-failover");
+    const other = livekitNodes.find((node) => node !== home)!;
+    const reports: number[] = [];
+    onHome.forEach((bot, n) =>
+      bot.onConnectionTrouble(() => {
+        if (reports.length < 2) reports.push(Date.now());
+        clients[n + 1]!.send({ type: "media_trouble" });
+      }),
+    );
+    const killedAt = kill(home);
+    // Everyone is moved; p1 and p2 follow to the other node, as their pages would.
+    const moved = await Promise.all(
+      clients.map((c, i) =>
+        c.next<SfuJoin>((f) => f.type === "sfu_join" && f.url === ws(other.url), 30_000, c.frames.indexOf(joins[i]!) + 1),
+      ),
+    );
+    const movedAt = Date.now();
+    for (const i of [1, 2]) bots.add(await LiveKitBot.connect(moved[i]!.url, moved[i]!.token, { subscribe: false }));
+    await clients[0]!.next(
+      (f) => f.type === "media_state" && "p1" in f.onSfu && "p2" in f.onSfu,
+      15_000,
+      clients[0]!.frames.indexOf(moved[0]!) + 1,
+    );
+    await sleep(1_500);
+    expect((await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" })).status).toBe(200);
+
+    const rows = await usageRowsWhen(tenantId, meeting.id, (r) => r.filter((x) => x.kind === "sfu_participant_seconds").length === 4);
+    const people = await participantRowsOf(tenantId, meeting.id);
+    const endedAt = Math.max(...people.map((p) => p.leftAt!.getTime()));
+    const dead = rows.filter((r) => r.sourceId.startsWith(`livekit:${roomSid}:`));
+    expect(dead.map((r) => r.sourceId).sort()).toEqual([...sessions.values()].map((f) => `livekit:${roomSid}:${f.sid}`).sort());
+    const deadEnd = dead[0]!.periodEnd.getTime();
+    expect(dead.every((r) => r.periodEnd.getTime() === deadEnd && r.source === "room")).toBe(true);
+    for (const r of dead) expect(r.quantity).toBe(deadEnd - [...sessions.values()].find((f) => r.sourceId.endsWith(f.sid))!.ms);
+    // After the crash and no later than the move; at the first report when a client's report came first.
+    expect(deadEnd).toBeGreaterThanOrEqual(killedAt - 50);
+    expect(deadEnd).toBeLessThanOrEqual(movedAt);
+    const firstReport = Math.min(...reports);
+    if (reports.length && firstReport < deadEnd + 1_000) expect(Math.abs(deadEnd - firstReport)).toBeLessThan(1_000);
+    console.log(
+      `[usage-node-crash] kill → dead-node sessions billed to +${deadEnd - killedAt} ms (first client report +${reports.length ? firstReport - killedAt : "none"} ms, everyone moved by +${movedAt - killedAt} ms)`,
+    );
+    // The new node's sessions: from their join there to the meeting's end (the room's, or the node's leave webhook).
+    const fresh = rows.filter((r) => r.kind === "sfu_participant_seconds" && !r.sourceId.startsWith(`livekit:${roomSid}:`));
+    expect(fresh).toHaveLength(2);
+    for (const r of fresh) {
+      expect(Math.abs(r.periodEnd.getTime() - endedAt)).toBeLessThan(1_500);
+      expect(r.periodStart.getTime()).toBeGreaterThanOrEqual(Math.floor(killedAt / 1000) * 1000);
+      expect(r.quantity).toBe(r.periodEnd.getTime() - r.periodStart.getTime());
+    }
+  }, 150_000);
 });

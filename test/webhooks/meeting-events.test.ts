@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
-import { webhookEventData, type WebhookEventType } from "../../workers/webhooks/event-catalog.ts";
+import { webhookEventData, type WebhookEventType } from "../../workers/webhooks/core/event-catalog.ts";
 import { poll } from "../support/poll.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";

@@ -1,5 +1,5 @@
 import { z, type OpenAPIHono } from "@hono/zod-openapi";
-import { webhookEventData, webhookEventTypes, webhookSchemaVersion } from "../webhooks/event-catalog.ts";
+import { webhookEventData, webhookEventTypes, webhookSchemaVersion } from "../webhooks/core/event-catalog.ts";
 import type { AppEnv } from "./app-env.ts";
 
 const verification =

@@ -1,9 +1,9 @@
 import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { meetings } from "../../schema/index.ts";
 import type { Database, QueryDatabase } from "../db/database.ts";
-import { meetingEndedFact } from "../webhooks/meeting-facts.ts";
+import { meetingEndedFact } from "../webhooks/core/meeting-facts.ts";
 import { recordWebhookEvent } from "../webhooks/record-event.ts";
-import type { DispatcherAddress } from "../webhooks/lane-shards.ts";
+import type { DispatcherAddress } from "../webhooks/core/lane-shards.ts";
 import type { MeetingId, TenantId } from "../../protocol/ids.ts";
 import type { PageCursor } from "./page-cursor.ts";
 

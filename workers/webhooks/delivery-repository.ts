@@ -2,31 +2,8 @@ import { and, eq, sql } from "drizzle-orm";
 import { webhookEndpoints } from "../../schema/index.ts";
 import type { Database, QueryDatabase } from "../db/database.ts";
 import { dispatcherAddresses, recordWebhookEvent, rowsOf } from "./record-event.ts";
-import type { DispatcherAddress } from "./lane-shards.ts";
-import type { Settlement } from "./delivery-outcome.ts";
-import type { SigningSecrets } from "./signing.ts";
-
-/** What a dispatcher needs of its endpoint. */
-export interface DispatchEndpoint {
-  id: string;
-  tenantId: string;
-  url: string;
-  enabled: boolean;
-  secrets: SigningSecrets;
-  disableAfterSeconds: number;
-  failingSince: number | null;
-}
-
-/** A delivery waiting to go out, with the exact body that is signed and sent. */
-export interface QueuedDelivery {
-  id: string;
-  laneKey: string;
-  eventSeq: number;
-  eventId: string;
-  attempts: number;
-  nextAttemptAt: number;
-  body: string;
-}
+import type { DispatchEndpoint, QueuedDelivery, SettledAttempt } from "./core/dispatch-types.ts";
+import type { DispatcherAddress } from "./core/lane-shards.ts";
 
 export async function loadDispatchEndpoint(db: QueryDatabase, endpointId: string): Promise<DispatchEndpoint | null> {
   const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId)).limit(1);
@@ -87,17 +64,6 @@ export async function loadLanes(
     lanes.set(laneKey, lane);
   }
   return [...lanes.values()];
-}
-
-/** One attempt's result as the dispatcher writes it. */
-export interface SettledAttempt {
-  deliveryId: string;
-  attempt: number;
-  startedAt: number;
-  latencyMs: number;
-  statusCode: number | null;
-  responseSnippet: string | null;
-  settlement: Settlement;
 }
 
 /** Writes attempts and their deliveries' new state, many in one statement (the dispatcher writes behind its sends). */

@@ -1,5 +1,5 @@
 import { describeError, logEvent } from "../observability/log.ts";
-import { dispatcherName, type DispatcherAddress } from "./lane-shards.ts";
+import { dispatcherName, type DispatcherAddress } from "./core/lane-shards.ts";
 
 /** The path a dispatcher answers to be woken (the only one it has besides its alarm). */
 export const dispatcherPokePath = "https://webhook-dispatcher/poke";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Resolver } from "./ssrf-guard.ts";
+import type { Resolver } from "./core/ssrf-guard.ts";
 
 const dohUrl = "https://cloudflare-dns.com/dns-query";
 const answerSchema = z.object({ Answer: z.array(z.object({ type: z.number(), data: z.string() })).optional() });

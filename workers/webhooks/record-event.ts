@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { QueryDatabase } from "../db/database.ts";
-import { envelopeOf, optInEventTypes, type WebhookFact } from "./event-catalog.ts";
-import { laneShard, type DispatcherAddress } from "./lane-shards.ts";
+import { envelopeOf, optInEventTypes, type WebhookFact } from "./core/event-catalog.ts";
+import { laneShard, type DispatcherAddress } from "./core/lane-shards.ts";
 
 /** Anything that runs a statement: the HTTP path, a pool, or a transaction (pass the transaction to join it). */
 export type StatementRunner = Pick<QueryDatabase, "execute">;

@@ -1,7 +1,8 @@
-import type { SendResult } from "./dispatch-run.ts";
-import type { DispatchEndpoint, QueuedDelivery } from "./delivery-repository.ts";
+import type { SendResult } from "./core/dispatch-run.ts";
+import type { DispatchEndpoint, QueuedDelivery } from "./core/dispatch-types.ts";
 import { signedHeaders } from "./signing.ts";
-import { checkTargetUrl, type TargetPolicy } from "./ssrf-guard.ts";
+import { checkTargetUrl, type TargetPolicy } from "./core/ssrf-guard.ts";
+import { parseTargetUrl } from "./target-policy.ts";
 
 /** The receiver has this long to answer (headers and the first bytes we keep), as Standard Webhooks senders do. */
 export const responseTimeoutMs = 15_000;
@@ -20,7 +21,7 @@ export async function sendDelivery(
   policy: TargetPolicy,
   fetcher: typeof fetch = fetch,
 ): Promise<SendResult> {
-  if (!checkTargetUrl(endpoint.url, policy).ok) {
+  if (!checkTargetUrl(parseTargetUrl(endpoint.url), policy).ok) {
     return {
       answer: { statusCode: null, failure: "connection_failed", retryAfter: null },
       latencyMs: 0,

@@ -1,11 +1,5 @@
 import { Webhook } from "standardwebhooks";
-
-/** The secrets that sign an endpoint's deliveries: the current one, and during a rotation's overlap the one it replaced. */
-export interface SigningSecrets {
-  current: string;
-  previous: string | null;
-  previousExpiresAt: number | null;
-}
+import type { SigningSecrets } from "./core/dispatch-types.ts";
 
 /** A new `whsec_` secret: 32 random bytes, base64, the form every Standard Webhooks library takes. */
 export function newSigningSecret(): string {

@@ -3,11 +3,11 @@ import { httpDatabase, openDatabase } from "../db/database.ts";
 import { readConfig, type Env } from "../env.ts";
 import { describeError, logEvent } from "../observability/log.ts";
 import { WebhookEndpointId } from "../../protocol/ids.ts";
-import { EndpointDispatch, type DispatchPorts } from "./dispatch-run.ts";
+import { EndpointDispatch, type DispatchPorts } from "./core/dispatch-run.ts";
 import { disableEndpoint, loadDispatchEndpoint, loadLanes, setFailingSince, writeSettledAttempts } from "./delivery-repository.ts";
 import { pokeDispatchers } from "./dispatcher-client.ts";
-import { dispatchShards, type DispatcherAddress } from "./lane-shards.ts";
-import { parseRetrySchedule } from "./retry-schedule.ts";
+import { dispatchShards, type DispatcherAddress } from "./core/lane-shards.ts";
+import { parseRetrySchedule } from "./core/retry-schedule.ts";
 import { sendDelivery } from "./send-delivery.ts";
 import { targetPolicyOf } from "./target-policy.ts";
 

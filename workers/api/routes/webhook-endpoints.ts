@@ -18,7 +18,7 @@ import {
 import { readConfig } from "../../env.ts";
 import { recoverSince } from "../../webhooks/delivery-log.ts";
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
-import { allShardsOf } from "../../webhooks/lane-shards.ts";
+import { allShardsOf } from "../../webhooks/core/lane-shards.ts";
 import { resolveOverHttps } from "../../webhooks/doh-resolver.ts";
 import {
   deleteEndpoint,
@@ -29,8 +29,8 @@ import {
   updateEndpoint,
   type WebhookEndpointRow,
 } from "../../webhooks/endpoint-repository.ts";
-import { checkTarget } from "../../webhooks/ssrf-guard.ts";
-import { targetPolicyOf } from "../../webhooks/target-policy.ts";
+import { checkTarget } from "../../webhooks/core/ssrf-guard.ts";
+import { parseTargetUrl, targetPolicyOf } from "../../webhooks/target-policy.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 const security = [{ apiKey: [] }];
@@ -179,7 +179,7 @@ export async function requireEndpoint(db: AppEnv["Variables"]["db"], tenantId: s
 }
 
 async function requireAllowedTarget(env: AppEnv["Bindings"], url: string): Promise<void> {
-  const checked = await checkTarget(url, targetPolicyOf(readConfig(env)), resolveOverHttps);
+  const checked = await checkTarget(parseTargetUrl(url), targetPolicyOf(readConfig(env)), resolveOverHttps);
   if (!checked.ok) throw new ApiError("webhook_target_refused", checked.reason);
 }
 

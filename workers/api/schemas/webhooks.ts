@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { MeetingId, WebhookDeliveryId, WebhookEndpointId } from "../../../protocol/ids.ts";
 import { isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
-import { WebhookEventTypeSchema } from "../../webhooks/event-catalog.ts";
+import { WebhookEventTypeSchema } from "../../webhooks/core/event-catalog.ts";
 
 const dateTime = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T15:00:00Z" });
 const maxDisableAfterSeconds = 30 * 86_400;
@@ -29,13 +29,10 @@ const eventTypes = z
   .openapi({ description: "Empty: every event type except the opt-in ones (`chat.message`)" });
 
 const endpointFields = {
-  url: z
-    .string()
-    .max(2048)
-    .openapi({
-      example: "https://hooks.example.com/meetings",
-      description: "https only; private, loopback and metadata addresses are refused",
-    }),
+  url: z.string().max(2048).openapi({
+    example: "https://hooks.example.com/meetings",
+    description: "https only; private, loopback and metadata addresses are refused",
+  }),
   description: z.string().max(500).refine(isStorableLine, storableTextMessage),
   eventTypes,
   enabled: z.boolean(),

@@ -5,7 +5,8 @@ import { nextProbeAt, type NodeWatch } from "../../../media-fleet/node-failure-d
 export type MediaMode =
   /** `since`: when media last became peer to peer (absent: since each member joined); bills p2p time (room-usage.ts). */
   | { kind: "p2p"; since?: number | undefined }
-  | { kind: "placing"; excludeNodeId?: string | undefined; p2pSince?: number | undefined }
+  /** Leaving a failed node: `failedAt` is the first sign it stopped serving (its sessions there are billed to it). */
+  | { kind: "placing"; excludeNodeId?: string | undefined; p2pSince?: number | undefined; failedAt?: number | undefined }
   /** `watch`: the node's probes and trouble reports (node-failure-detector.ts); absent in states stored before it. */
   | { kind: "sfu"; nodeId: string; url: string; watch?: NodeWatch | undefined };
 

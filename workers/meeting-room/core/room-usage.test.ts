@@ -81,7 +81,7 @@ describe("the room bills its own usage", () => {
     expect(room.total("p2p_participant_seconds")).toBe(6_000);
   });
 
-  it("a node that dies with nowhere to move to: its sessions end then, and peer-to-peer time starts there", () => {
+  it("a node that dies with nowhere to move to: its sessions end at the first trouble reported, and peer-to-peer time starts when everyone is told", () => {
     const room = new Room();
     for (const [i, who] of ["host", "p2", "p3"].entries()) room.join(1_000 * (i + 1), who);
     room.at(4_000, { kind: "media_placed", nodeId: "node-a", url: "http://node-a" });
@@ -89,11 +89,36 @@ describe("the room bills its own usage", () => {
     room.at(6_000, { kind: "frame", identity: "p2", frame: { id: "t", type: "media_trouble" } });
     room.at(7_000, { kind: "media_probed", nodeId: "node-a", healthy: false });
     room.at(8_000, { kind: "media_placement_failed", reason: "no node" });
-    expect(room.of("sfu_participant_seconds").map((u) => u.periodEnd)).toEqual([new Date(8_000).toISOString()]);
+    expect(room.of("sfu_participant_seconds").map((u) => u.periodEnd)).toEqual([new Date(6_000).toISOString()]);
     room.at(10_000, { kind: "end", reason: "api" });
     const after = room.of("p2p_participant_seconds").filter((u) => u.periodStart === new Date(8_000).toISOString());
     expect(after).toHaveLength(3);
     expect(after.every((u) => u.periodEnd === new Date(10_000).toISOString())).toBe(true);
+  });
+
+  it("a meeting moved off a failed node: its sessions there end at the first trouble reported, or when the room concluded", () => {
+    const reported = new Room();
+    for (const [i, who] of ["host", "p2", "p3"].entries()) reported.join(1_000 * (i + 1), who);
+    reported.at(4_000, { kind: "media_placed", nodeId: "node-a", url: "http://node-a" });
+    reported.at(5_000, onSfu("p2", 5_000));
+    reported.at(6_500, { kind: "frame", identity: "p3", frame: { id: "t", type: "media_trouble" } });
+    reported.at(7_000, { kind: "media_probed", nodeId: "node-a", healthy: false });
+    reported.at(9_000, { kind: "media_placed", nodeId: "node-b", url: "http://node-b" });
+    expect(reported.of("sfu_participant_seconds").map((u) => [u.sourceId, u.periodEnd])).toEqual([
+      ["livekit:RM_a:PA_p2", new Date(6_500).toISOString()],
+    ]);
+
+    const silent = new Room();
+    for (const [i, who] of ["host", "p2", "p3"].entries()) silent.join(1_000 * (i + 1), who);
+    silent.at(4_000, { kind: "media_placed", nodeId: "node-a", url: "http://node-a" });
+    silent.at(5_000, onSfu("p2", 5_000));
+    // Nobody reports: two failed probes in a row fail the node.
+    silent.at(9_000, { kind: "tick" });
+    silent.at(9_100, { kind: "media_probed", nodeId: "node-a", healthy: false });
+    silent.at(10_100, { kind: "tick" });
+    silent.at(10_200, { kind: "media_probed", nodeId: "node-a", healthy: false });
+    silent.at(12_000, { kind: "media_placed", nodeId: "node-b", url: "http://node-b" });
+    expect(silent.of("sfu_participant_seconds").map((u) => u.periodEnd)).toEqual([new Date(10_200).toISOString()]);
   });
 
   it("property: in a meeting that stays peer to peer, billed time equals Σ(leave − join) and every source id is distinct", () => {

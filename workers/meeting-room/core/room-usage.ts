@@ -39,14 +39,14 @@ export function billP2pForAll(t: RoomTransition): void {
   for (const member of Object.values(t.state.members)) billP2p(t, member.identity, member.joinedAt);
 }
 
-/** Closes the SFU sessions the room holds (all, or one member's) at now, and forgets them. */
-export function closeSfuSessions(t: RoomTransition, identity?: string): void {
+/** Closes the SFU sessions the room holds (all, or one member's) at `at` (default now), and forgets them. */
+export function closeSfuSessions(t: RoomTransition, identity?: string, at = t.now): void {
   const sessions = t.state.media.sessions ?? {};
   const closing = identity === undefined ? Object.keys(sessions) : identity in sessions ? [identity] : [];
   if (!closing.length) return;
   const rest = { ...sessions };
   for (const who of closing) {
-    t.effect({ kind: "record_usage", usage: sfuSessionUsage(rest[who]!, t.now) });
+    t.effect({ kind: "record_usage", usage: sfuSessionUsage(rest[who]!, at) });
     delete rest[who];
   }
   t.state = { ...t.state, media: { ...t.state.media, sessions: rest } };

@@ -37,7 +37,7 @@ export function onProbed(t: RoomTransition, nodeId: string, healthy: boolean): v
   // An answer about a node the meeting has left (or is leaving) is stale.
   if (mode.kind !== "sfu" || mode.nodeId !== nodeId) return;
   const seen = observeProbe(watchOf(mode, t.now), healthy, t.now);
-  if (seen.failed) return place(t, nodeId);
+  if (seen.failed) return place(t, nodeId, seen.watch);
   setWatch(t, mode, seen.watch);
 }
 
@@ -49,7 +49,7 @@ export function onMediaTrouble(t: RoomTransition, identity: string): void {
   const mode = t.state.mediaMode;
   if (mode.kind !== "sfu") return;
   const seen = observeTrouble(watchOf(mode, t.now), identity, t.now);
-  if (seen.failed) return place(t, mode.nodeId);
+  if (seen.failed) return place(t, mode.nodeId, seen.watch);
   if (seen.probe) probe(t, mode, seen.watch);
   else setWatch(t, mode, seen.watch);
 }
@@ -63,10 +63,20 @@ export function afterJoin(t: RoomTransition, identity: string): void {
   if (mode.kind === "p2p" && memberCount(t) >= t.state.settings.sfuThreshold) place(t);
 }
 
-function place(t: RoomTransition, excludeNodeId?: string): void {
+function place(t: RoomTransition, excludeNodeId?: string, failedWatch?: NodeWatch): void {
   // Media stays peer to peer (and billed so) until the placement lands.
   const since = p2pSince(t.state.mediaMode);
-  t.state = { ...t.state, mediaMode: { kind: "placing", excludeNodeId, ...(since !== null ? { p2pSince: since } : {}) } };
+  // A failed node stopped serving at the first trouble a client reported (the crash), not when the room concluded.
+  const failedAt = failedWatch ? Math.min(t.now, ...Object.values(failedWatch.troubleReports)) : undefined;
+  t.state = {
+    ...t.state,
+    mediaMode: {
+      kind: "placing",
+      excludeNodeId,
+      ...(since !== null ? { p2pSince: since } : {}),
+      ...(failedAt !== undefined ? { failedAt } : {}),
+    },
+  };
   t.effect({
     kind: "place_media",
     hint: t.state.locationHint,
@@ -78,14 +88,15 @@ function place(t: RoomTransition, excludeNodeId?: string): void {
 export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
   // A placement that finished after the meeting ended or emptied is not used.
   if (t.state.mediaMode.kind !== "placing" || !memberCount(t)) return;
-  const moved = t.state.mediaMode.excludeNodeId !== undefined;
+  const { excludeNodeId, failedAt } = t.state.mediaMode;
+  const moved = excludeNodeId !== undefined;
   if (!moved) billP2pForAll(t);
   t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url, watch: watchNode(t.now) } };
   if (!moved) t.emit({ type: "media_mode", mode: "sfu" }, { kind: "all" });
   else if (Object.keys(t.state.media.onSfu).length || t.state.media.sfuActive) {
     // A crashed node never reports its participants leaving: they are off the SFU until the new node says
     // otherwise, and the room bills their sessions on it up to now (the webhook would have used the same key).
-    closeSfuSessions(t);
+    closeSfuSessions(t, undefined, failedAt);
     t.state = { ...t.state, media: { ...t.state.media, sfuActive: false, onSfu: {}, sessions: {} } };
     t.emit({ type: "media_state", sfuActive: false, onSfu: {} }, { kind: "all" });
   }
@@ -95,11 +106,11 @@ export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
 /** No node could take the meeting: stay peer to peer; the next join tries again. */
 export function onPlacementFailed(t: RoomTransition, reason: string): void {
   if (t.state.mediaMode.kind !== "placing") return;
-  const { excludeNodeId, p2pSince: since } = t.state.mediaMode;
+  const { excludeNodeId, p2pSince: since, failedAt } = t.state.mediaMode;
   const wasOnSfu = excludeNodeId !== undefined;
   // Off a dead node with nowhere to go: its sessions end now and peer-to-peer time starts; a first placement that
   // failed never left peer to peer.
-  if (wasOnSfu) closeSfuSessions(t);
+  if (wasOnSfu) closeSfuSessions(t, undefined, failedAt);
   t.state = { ...t.state, mediaMode: wasOnSfu ? { kind: "p2p", since: t.now } : since ? { kind: "p2p", since } : { kind: "p2p" } };
   if (wasOnSfu) t.emit({ type: "media_mode", mode: "p2p", reason }, { kind: "all" });
 }

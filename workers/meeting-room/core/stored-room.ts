@@ -45,7 +45,12 @@ const nodeWatchSchema = z.object({
 
 const mediaModeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("p2p"), since: z.number().optional() }),
-  z.object({ kind: z.literal("placing"), excludeNodeId: z.string().optional(), p2pSince: z.number().optional() }),
+  z.object({
+    kind: z.literal("placing"),
+    excludeNodeId: z.string().optional(),
+    p2pSince: z.number().optional(),
+    failedAt: z.number().optional(),
+  }),
   z.object({ kind: z.literal("sfu"), nodeId: z.string(), url: z.string(), watch: nodeWatchSchema.optional() }),
 ]) satisfies z.ZodType<MediaMode>;
 

@@ -1,4 +1,4 @@
-import type { DispatcherAddress } from "../../webhooks/lane-shards.ts";
+import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
 import { unpersisted, type StoredChatMessage } from "../core/chat-log.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import { roomKeys } from "../core/storage-keys.ts";

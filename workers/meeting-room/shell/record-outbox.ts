@@ -1,4 +1,4 @@
-import type { DispatcherAddress } from "../../webhooks/lane-shards.ts";
+import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
 import type { PendingRecord } from "../core/room-records.ts";
 import type { OutboxQueue } from "./outbox.ts";
 import { writeRecord } from "./room-persistence.ts";

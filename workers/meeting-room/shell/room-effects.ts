@@ -5,7 +5,7 @@ import type { RetryState } from "../core/outbox-policy.ts";
 import type { PendingRecord } from "../core/room-records.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
-import type { DispatcherAddress } from "../../webhooks/lane-shards.ts";
+import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
 import { chatOutboxQueue } from "./chat-outbox.ts";
 import { guard, ignore } from "./guard.ts";
 import type { ObjectStore } from "./object-store.ts";

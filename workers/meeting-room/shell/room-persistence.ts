@@ -6,10 +6,10 @@ import type { ChatMessage } from "../../../protocol/server-frames.ts";
 import type { StoredChatMessage } from "../core/chat-log.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
 import type { PendingRecord } from "../core/room-records.ts";
-import type { WebhookFact } from "../../webhooks/event-catalog.ts";
-import { meetingEndedFact, meetingStartedFact, participantLeftFact } from "../../webhooks/meeting-facts.ts";
+import type { WebhookFact } from "../../webhooks/core/event-catalog.ts";
+import { meetingEndedFact, meetingStartedFact, participantLeftFact } from "../../webhooks/core/meeting-facts.ts";
 import { recordWebhookEvent, recordWebhookEvents } from "../../webhooks/record-event.ts";
-import type { DispatcherAddress } from "../../webhooks/lane-shards.ts";
+import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
 
 /** Postgres side of the room: participant rows (they feed billing) and the chat outbox. Each write is idempotent. */
 export interface RoomRecordKeys {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DispatchEndpoint, QueuedDelivery, SettledAttempt } from "./delivery-repository.ts";
+import type { DispatchEndpoint, QueuedDelivery, SettledAttempt } from "./dispatch-types.ts";
 import { EndpointDispatch, type DispatchPorts, type SendResult } from "./dispatch-run.ts";
 import { parseRetrySchedule } from "./retry-schedule.ts";
 

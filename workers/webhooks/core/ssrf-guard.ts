@@ -8,7 +8,15 @@ import ipaddr from "ipaddr.js";
  * (the local stack's loopback receivers) is the only way past.
  */
 export type TargetRefusal = { ok: false; reason: string };
-export type TargetCheck = { ok: true; url: URL } | TargetRefusal;
+export type TargetCheck = { ok: true } | TargetRefusal;
+
+/** The parts of a parsed URL (WHATWG, so `2130706433` and `0x7f.1` already read as dotted quads) the policy looks at. */
+export interface TargetUrl {
+  protocol: string;
+  hostname: string;
+  username: string;
+  password: string;
+}
 
 /** Resolves a host name to its addresses (DNS over HTTPS in production). */
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -22,28 +30,24 @@ export interface TargetPolicy {
 
 const blockedNames = [/^localhost$/, /\.localhost$/, /\.local$/, /\.internal$/, /\.home\.arpa$/, /^metadata$/];
 
-export function checkTargetUrl(raw: string, policy: TargetPolicy): TargetCheck {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    return refuse("not an absolute URL");
-  }
+/** `url` is null when the text did not parse as an absolute URL. */
+export function checkTargetUrl(url: TargetUrl | null, policy: TargetPolicy): TargetCheck {
+  if (!url) return refuse("not an absolute URL");
   if (url.protocol !== "https:" && !(url.protocol === "http:" && !policy.requireHttps)) return refuse("the URL must be https");
   if (url.username || url.password) return refuse("the URL must not carry credentials");
   const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  if (policy.allowedPrivateHosts.includes(host)) return { ok: true, url };
+  if (policy.allowedPrivateHosts.includes(host)) return { ok: true };
   if (blockedNames.some((pattern) => pattern.test(host.replace(/\.$/, "")))) return refuse(`${host} is an internal name`);
   const literal = addressRefusal(host);
   if (literal) return refuse(literal);
-  return { ok: true, url };
+  return { ok: true };
 }
 
 /** The full check: the URL, then every address its name resolves to. */
-export async function checkTarget(raw: string, policy: TargetPolicy, resolve: Resolver): Promise<TargetCheck> {
-  const checked = checkTargetUrl(raw, policy);
-  if (!checked.ok) return checked;
-  const host = checked.url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
+export async function checkTarget(url: TargetUrl | null, policy: TargetPolicy, resolve: Resolver): Promise<TargetCheck> {
+  const checked = checkTargetUrl(url, policy);
+  if (!checked.ok || !url) return checked;
+  const host = url.hostname.replace(/^\[|\]$/g, "").toLowerCase();
   if (policy.allowedPrivateHosts.includes(host) || isIpLiteral(host)) return checked;
   let addresses: string[];
   try {

@@ -1,6 +1,6 @@
 import type { AttemptAnswer } from "./delivery-outcome.ts";
 import { settleAttempt } from "./delivery-outcome.ts";
-import type { DispatchEndpoint, QueuedDelivery, SettledAttempt } from "./delivery-repository.ts";
+import type { DispatchEndpoint, QueuedDelivery, SettledAttempt } from "./dispatch-types.ts";
 import type { RetrySchedule } from "./retry-schedule.ts";
 
 /** What one send came back with. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { participantRoles } from "../../protocol/roles.ts";
+import { participantRoles } from "../../../protocol/roles.ts";
 
 /**
  * The events a tenant's server can receive: each type's `data` schema, versioned by `version` in the envelope.
