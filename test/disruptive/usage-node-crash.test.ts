@@ -34,6 +34,8 @@ async function restore(): Promise<void> {
   for (const deadline = Date.now() + 5_000; isAlive(pid) && Date.now() < deadline; ) await sleep(50);
   await serviceOf(node).up(await loadOrCreateSecrets());
   for (const deadline = Date.now() + 30_000; !(await probeNode(node.url)).healthy && Date.now() < deadline; ) await sleep(200);
+  // Serving is not yet placeable: its load reaches the cluster's Redis (what placement reads) a few seconds later.
+  await sleep(5_000);
   killed = undefined;
 }
 
@@ -58,7 +60,7 @@ async function meetingOnTheSfu(label: string) {
     clients.push(await RoomClient.join(connectUrl));
   }
   sockets.push(...clients);
-  const joins = await Promise.all(clients.map((c) => c.next<SfuJoin>((f) => f.type === "sfu_join", 15_000)));
+  const joins = await Promise.all(clients.map((c) => c.next<SfuJoin>((f) => f.type === "sfu_join", 30_000)));
   const home = livekitNodes.find((node) => ws(node.url) === joins[0]!.url)!;
   expect(home).toBeDefined();
   const connected: LiveKitBot[] = [];
@@ -164,8 +166,10 @@ describe("usage when the meeting's LiveKit node crashes", () => {
     const rows = await usageRowsWhen(tenantId, meeting.id, (r) => r.filter((x) => x.kind === "sfu_participant_seconds").length === 4);
     const people = await participantRowsOf(tenantId, meeting.id);
     const endedAt = Math.max(...people.map((p) => p.leftAt!.getTime()));
-    const dead = rows.filter((r) => r.sourceId.startsWith(`livekit:${roomSid}:`));
-    expect(dead.map((r) => r.sourceId).sort()).toEqual([...sessions.values()].map((f) => `livekit:${roomSid}:${f.sid}`).sort());
+    // The room may keep its sid on the new node (the cluster's Redis remembers it): the participant sids tell them apart.
+    const deadKeys = new Set([...sessions.values()].map((f) => `livekit:${roomSid}:${f.sid}`));
+    const dead = rows.filter((r) => deadKeys.has(r.sourceId));
+    expect(dead).toHaveLength(2);
     const deadEnd = dead[0]!.periodEnd.getTime();
     expect(dead.every((r) => r.periodEnd.getTime() === deadEnd && r.source === "room")).toBe(true);
     for (const r of dead) expect(r.quantity).toBe(deadEnd - [...sessions.values()].find((f) => r.sourceId.endsWith(f.sid))!.ms);
@@ -178,12 +182,13 @@ describe("usage when the meeting's LiveKit node crashes", () => {
       `[usage-node-crash] kill → dead-node sessions billed to +${deadEnd - killedAt} ms (first client report +${reports.length ? firstReport - killedAt : "none"} ms, everyone moved by +${movedAt - killedAt} ms)`,
     );
     // The new node's sessions: from their join there to the meeting's end (the room's, or the node's leave webhook).
-    const fresh = rows.filter((r) => r.kind === "sfu_participant_seconds" && !r.sourceId.startsWith(`livekit:${roomSid}:`));
-    expect(fresh).toHaveLength(2);
+    // A client that reconnects on the loaded machine starts a new LiveKit session, billed on its own: at least two.
+    const fresh = rows.filter((r) => r.kind === "sfu_participant_seconds" && !deadKeys.has(r.sourceId));
+    expect(fresh.length).toBeGreaterThanOrEqual(2);
     for (const r of fresh) {
-      expect(Math.abs(r.periodEnd.getTime() - endedAt)).toBeLessThan(1_500);
       expect(r.periodStart.getTime()).toBeGreaterThanOrEqual(Math.floor(killedAt / 1000) * 1000);
       expect(r.quantity).toBe(r.periodEnd.getTime() - r.periodStart.getTime());
     }
+    expect(fresh.filter((r) => Math.abs(r.periodEnd.getTime() - endedAt) < 1_500).length).toBeGreaterThanOrEqual(2);
   }, 150_000);
 });
