@@ -8,6 +8,7 @@ import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { livekitNodes } from "../../scripts/services/livekit.ts";
 import { workerService } from "../../scripts/services/worker.ts";
 import { LiveKitBot } from "../support/livekit-bot.ts";
+import { poll } from "../support/poll.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";
 import { participantRowsOf, usageRowsWhen } from "../usage/usage-facts.ts";
@@ -42,7 +43,7 @@ describe("usage when webhooks are dropped and the meeting rooms are evicted", ()
     const clients: RoomClient[] = [];
     for (let i = 0; i < 5; i++) clients.push(await join(sfuMeeting.id, `p${i}`));
     sockets.push(...clients);
-    const grants = await Promise.all(clients.map((c) => c.next<SfuJoin>((f) => f.type === "sfu_join", 15_000)));
+    const grants = await Promise.all(clients.map((c) => c.next<SfuJoin>((f) => f.type === "sfu_join", 30_000)));
     const p2pMeeting = await createMeeting(apiKey, { title: "P2P, evicted" });
     const pair = [await join(p2pMeeting.id, "p0"), await join(p2pMeeting.id, "p1")];
     sockets.push(...pair);
@@ -90,8 +91,13 @@ describe("usage when webhooks are dropped and the meeting rooms are evicted", ()
       expect((await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" })).status).toBe(200);
     }
     const sfuRows = await usageRowsWhen(tenantId, sfuMeeting.id, (r) => r.filter((x) => x.kind === "sfu_participant_seconds").length === 2);
-    const people = await participantRowsOf(tenantId, sfuMeeting.id);
-    const endedAt = Math.max(...people.map((p) => p.leftAt?.getTime() ?? 0));
+    // The node's leave webhooks can land before the room's outbox has written the leaves: wait for those.
+    const people = await poll(
+      () => participantRowsOf(tenantId, sfuMeeting.id),
+      (p) => p.length > 0 && p.every((x) => x.leftAt !== null),
+      15_000,
+    );
+    const endedAt = Math.max(...people.map((p) => p.leftAt!.getTime()));
     for (const identity of ["p1", "p2"]) {
       const fact = listed.get(identity)!;
       const record = sfuRows.find((r) => r.sourceId === `livekit:${roomSid}:${fact.sid}`);

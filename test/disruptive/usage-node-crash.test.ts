@@ -10,6 +10,7 @@ import { isAlive, runningPid, sleep } from "../../scripts/lib/daemon.ts";
 import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
 import { livekitBService, livekitNodes, livekitService, type LocalLivekitNode } from "../../scripts/services/livekit.ts";
 import { LiveKitBot } from "../support/livekit-bot.ts";
+import { poll } from "../support/poll.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
 import { participantRowsOf, usageRowsWhen } from "../usage/usage-facts.ts";
@@ -163,8 +164,13 @@ describe("usage when the meeting's LiveKit node crashes", () => {
     await sleep(1_500);
     expect((await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" })).status).toBe(200);
 
-    const rows = await usageRowsWhen(tenantId, meeting.id, (r) => r.filter((x) => x.kind === "sfu_participant_seconds").length === 4);
-    const people = await participantRowsOf(tenantId, meeting.id);
+    // The node's leave webhooks can land before the room's outbox has written the leaves: wait for both.
+    const people = await poll(
+      () => participantRowsOf(tenantId, meeting.id),
+      (p) => p.length === 5 && p.every((x) => x.leftAt !== null),
+      15_000,
+    );
+    const rows = await usageRowsWhen(tenantId, meeting.id, (r) => r.filter((x) => x.kind === "sfu_participant_seconds").length >= 4);
     const endedAt = Math.max(...people.map((p) => p.leftAt!.getTime()));
     // The room may keep its sid on the new node (the cluster's Redis remembers it): the participant sids tell them apart.
     const deadKeys = new Set([...sessions.values()].map((f) => `livekit:${roomSid}:${f.sid}`));

@@ -121,6 +121,20 @@ describe("the room bills its own usage", () => {
     expect(silent.of("sfu_participant_seconds").map((u) => u.periodEnd)).toEqual([new Date(10_200).toISOString()]);
   });
 
+  it("someone leaving while the meeting is being moved off a failed node is billed there to the failure, not the leave", () => {
+    const room = new Room();
+    for (const [i, who] of ["host", "p2", "p3"].entries()) room.join(1_000 * (i + 1), who);
+    room.at(4_000, { kind: "media_placed", nodeId: "node-a", url: "http://node-a" });
+    room.at(5_000, onSfu("p2", 5_000));
+    room.at(6_000, { kind: "frame", identity: "p2", frame: { id: "t", type: "media_trouble" } });
+    room.at(7_000, { kind: "media_probed", nodeId: "node-a", healthy: false });
+    room.leave(8_000, "p2");
+    room.at(9_000, { kind: "media_placed", nodeId: "node-b", url: "http://node-b" });
+    expect(room.of("sfu_participant_seconds").map((u) => u.periodEnd)).toEqual([new Date(6_000).toISOString()]);
+    // Not peer to peer either: leaving a failed node is not a p2p stretch.
+    expect(room.of("p2p_participant_seconds").every((u) => Date.parse(u.periodEnd) <= 4_000)).toBe(true);
+  });
+
   it("property: in a meeting that stays peer to peer, billed time equals Σ(leave − join) and every source id is distinct", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 1 }), fc.nat({ max: 60_000 })), { minLength: 1, maxLength: 40 }), (steps) => {

@@ -39,8 +39,13 @@ export function billP2pForAll(t: RoomTransition): void {
   for (const member of Object.values(t.state.members)) billP2p(t, member.identity, member.joinedAt);
 }
 
-/** Closes the SFU sessions the room holds (all, or one member's) at `at` (default now), and forgets them. */
-export function closeSfuSessions(t: RoomTransition, identity?: string, at = t.now): void {
+/**
+ * Closes the SFU sessions the room holds (all, or one member's) and forgets them: now, or, while the meeting is
+ * leaving a failed node, when that node was first seen failing (nobody had media there after that).
+ */
+export function closeSfuSessions(t: RoomTransition, identity?: string): void {
+  const mode = t.state.mediaMode;
+  const at = mode.kind === "placing" && mode.failedAt !== undefined ? mode.failedAt : t.now;
   const sessions = t.state.media.sessions ?? {};
   const closing = identity === undefined ? Object.keys(sessions) : identity in sessions ? [identity] : [];
   if (!closing.length) return;

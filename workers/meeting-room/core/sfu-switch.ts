@@ -88,15 +88,14 @@ function place(t: RoomTransition, excludeNodeId?: string, failedWatch?: NodeWatc
 export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
   // A placement that finished after the meeting ended or emptied is not used.
   if (t.state.mediaMode.kind !== "placing" || !memberCount(t)) return;
-  const { excludeNodeId, failedAt } = t.state.mediaMode;
-  const moved = excludeNodeId !== undefined;
+  const moved = t.state.mediaMode.excludeNodeId !== undefined;
   if (!moved) billP2pForAll(t);
+  // A crashed node never reports its participants leaving: the room bills their sessions on it up to when it failed
+  // (under the key the webhook would have used), and they are off the SFU until the new node says otherwise.
+  if (moved) closeSfuSessions(t);
   t.state = { ...t.state, mediaMode: { kind: "sfu", nodeId, url, watch: watchNode(t.now) } };
   if (!moved) t.emit({ type: "media_mode", mode: "sfu" }, { kind: "all" });
   else if (Object.keys(t.state.media.onSfu).length || t.state.media.sfuActive) {
-    // A crashed node never reports its participants leaving: they are off the SFU until the new node says
-    // otherwise, and the room bills their sessions on it up to now (the webhook would have used the same key).
-    closeSfuSessions(t, undefined, failedAt);
     t.state = { ...t.state, media: { ...t.state.media, sfuActive: false, onSfu: {}, sessions: {} } };
     t.emit({ type: "media_state", sfuActive: false, onSfu: {} }, { kind: "all" });
   }
@@ -106,11 +105,11 @@ export function onPlaced(t: RoomTransition, nodeId: string, url: string): void {
 /** No node could take the meeting: stay peer to peer; the next join tries again. */
 export function onPlacementFailed(t: RoomTransition, reason: string): void {
   if (t.state.mediaMode.kind !== "placing") return;
-  const { excludeNodeId, p2pSince: since, failedAt } = t.state.mediaMode;
+  const { excludeNodeId, p2pSince: since } = t.state.mediaMode;
   const wasOnSfu = excludeNodeId !== undefined;
-  // Off a dead node with nowhere to go: its sessions end now and peer-to-peer time starts; a first placement that
-  // failed never left peer to peer.
-  if (wasOnSfu) closeSfuSessions(t, undefined, failedAt);
+  // Off a dead node with nowhere to go: its sessions end when it failed and peer-to-peer time starts now; a first
+  // placement that failed never left peer to peer.
+  if (wasOnSfu) closeSfuSessions(t);
   t.state = { ...t.state, mediaMode: wasOnSfu ? { kind: "p2p", since: t.now } : since ? { kind: "p2p", since } : { kind: "p2p" } };
   if (wasOnSfu) t.emit({ type: "media_mode", mode: "p2p", reason }, { kind: "all" });
 }
