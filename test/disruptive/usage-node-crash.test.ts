@@ -141,12 +141,12 @@ describe("usage when the meeting's LiveKit node crashes", () => {
     } = await meetingOnTheSfu("usage-node-failover");
     const other = livekitNodes.find((node) => node !== home)!;
     const reports: number[] = [];
-    onHome.forEach((bot, n) =>
+    for (const [n, bot] of onHome.entries()) {
       bot.onConnectionTrouble(() => {
         if (reports.length < 2) reports.push(Date.now());
         clients[n + 1]!.send({ type: "media_trouble" });
-      }),
-    );
+      });
+    }
     const killedAt = kill(home);
     // Everyone is moved; p1 and p2 follow to the other node, as their pages would.
     const moved = await Promise.all(
