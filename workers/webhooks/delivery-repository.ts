@@ -24,7 +24,7 @@ export async function loadDispatchEndpoint(db: QueryDatabase, endpointId: string
 }
 
 /**
- * The first `perLane` waiting deliveries of each lane of one shard (oldest fact first), for at most `maxLanes` lanes. A lane's
+ * The first `perLane` waiting deliveries of each lane of one shard, but for the lanes in `skipLanes` (in flight) (oldest fact first), for at most `maxLanes` lanes. A lane's
  * first row is its head: nothing behind it goes out before it is delivered or dead.
  */
 export async function loadLanes(
@@ -33,6 +33,7 @@ export async function loadLanes(
   shard: number,
   perLane: number,
   maxLanes: number,
+  skipLanes: readonly string[] = [],
 ): Promise<QueuedDelivery[][]> {
   const result = await db.execute(sql`
     with waiting as (
@@ -41,7 +42,7 @@ export async function loadLanes(
              dense_rank() over (order by d.lane_key) as lane
       from webhook_deliveries d
       where d.endpoint_id = ${endpoint.id} and d.shard = ${shard} and d.tenant_id = ${endpoint.tenantId}
-        and d.status in ('pending', 'failed')
+        and d.status in ('pending', 'failed') and d.lane_key not in (select jsonb_array_elements_text(${JSON.stringify(skipLanes)}::jsonb))
     )
     select w.id, w.lane_key, w.event_seq, w.event_id, w.attempts,
            (extract(epoch from w.next_attempt_at) * 1000)::bigint as next_attempt_ms, e.payload::text as body

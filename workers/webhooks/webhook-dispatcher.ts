@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { httpDatabase, openDatabase } from "../db/database.ts";
+import { withTimeout } from "../health/run-probes.ts";
 import { readConfig, type Env } from "../env.ts";
 import { describeError, logEvent } from "../observability/log.ts";
 import { WebhookEndpointId } from "../../protocol/ids.ts";
@@ -15,6 +16,12 @@ import { targetPolicyOf } from "./target-policy.ts";
 const perLane = 50;
 /** After a failed run (the database unreachable), the alarm tries again this much later. */
 const retryRunMs = 5_000;
+/**
+ * Every database call of a run is bounded: a query that never answers (a connection lost mid-request) fails the run,
+ * which is retried, instead of holding the dispatcher and every poke it absorbs forever.
+ */
+const databaseTimeoutMs = 10_000;
+const bounded = <T>(work: Promise<T>): Promise<T> => withTimeout(work, databaseTimeoutMs);
 /** While a run is going, the alarm stands this far ahead, in case the run is cut short. */
 const safetyAlarmMs = 60_000;
 
@@ -68,14 +75,15 @@ export class WebhookDispatcher extends DurableObject<Env> {
     let next: number | null = null;
     try {
       await this.ctx.storage.setAlarm(Date.now() + safetyAlarmMs);
-      next = await dispatch.run();
+      // A poke that came while the run was finishing is served here, not by an alarm round trip.
+      do next = await dispatch.run();
+      while (dispatch.pokedSinceLastRead);
     } catch (error) {
       logEvent("webhook_dispatcher_error", { endpointId: address.endpointId, where: "dispatch", error: describeError(error) });
       next = Date.now() + retryRunMs;
     } finally {
-      this.running = null;
+      if (this.running === dispatch) this.running = null;
     }
-    if (dispatch.pokedSinceLastRead) next = Date.now();
     await guardAlarm(this.ctx.storage, next);
   }
 
@@ -85,6 +93,7 @@ export class WebhookDispatcher extends DurableObject<Env> {
       schedule: parseRetrySchedule(config.WEBHOOK_RETRY_SCHEDULE),
       laneConcurrency: config.WEBHOOK_LANE_CONCURRENCY,
       writeBatch: 64,
+      perLane,
     };
   }
 
@@ -93,22 +102,22 @@ export class WebhookDispatcher extends DurableObject<Env> {
     const db = httpDatabase(config.DATABASE_URL, config.NEON_WS_PROXY);
     const policy = targetPolicyOf(config);
     return {
-      loadEndpoint: () => loadDispatchEndpoint(db, endpointId),
-      loadLanes: (endpoint) => loadLanes(db, endpoint, shard, perLane, config.WEBHOOK_LANE_CONCURRENCY * 4),
+      loadEndpoint: () => bounded(loadDispatchEndpoint(db, endpointId)),
+      loadLanes: (endpoint, inFlight) => bounded(loadLanes(db, endpoint, shard, perLane, config.WEBHOOK_LANE_CONCURRENCY * 2, inFlight)),
       send: (endpoint, delivery, at) => sendDelivery(endpoint, delivery, at, policy),
       writeSettled: async (endpoint, settled) => {
-        await writeSettledAttempts(db, endpoint.tenantId, settled);
+        await bounded(writeSettledAttempts(db, endpoint.tenantId, settled));
         for (const attempt of settled) {
           if (attempt.settlement.delivery.status === "dead") {
             logEvent("webhook_delivery_dead", { endpointId, deliveryId: attempt.deliveryId, attempts: attempt.attempt });
           }
         }
       },
-      setFailingSince: (endpoint, at) => setFailingSince(db, endpoint, at),
+      setFailingSince: (endpoint, at) => bounded(setFailingSince(db, endpoint, at)),
       disable: async (endpoint, reason) => {
         const handle = openDatabase(config.DATABASE_URL, config.NEON_WS_PROXY);
         try {
-          const others = await disableEndpoint(handle.db, endpoint, reason, new Date());
+          const others = await bounded(disableEndpoint(handle.db, endpoint, reason, new Date()));
           logEvent("webhook_endpoint_disabled", { endpointId, reason });
           await pokeDispatchers(this.env.WEBHOOK_DISPATCHER, others);
         } finally {

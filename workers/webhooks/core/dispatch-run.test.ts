@@ -48,7 +48,7 @@ function harness(rows: QueuedDelivery[], answer: (d: QueuedDelivery) => Promise<
     },
     random: () => 0,
   };
-  const dispatch = new EndpointDispatch(ports, { schedule: parseRetrySchedule("0,5,10"), laneConcurrency: 8, writeBatch: 2 });
+  const dispatch = new EndpointDispatch(ports, { schedule: parseRetrySchedule("0,5,10"), laneConcurrency: 8, writeBatch: 2, perLane: 50 });
   return { dispatch, sent, written, queue, advance: (ms: number) => (clock += ms) };
 }
 
@@ -105,6 +105,23 @@ describe("endpoint dispatch", () => {
     expect(h.sent).toEqual(["x1", "y1"]);
     release();
     await running;
+    expect(h.queue).toEqual([]);
+  });
+
+  it("rows that reach a lane while it is in flight are sent when it finishes", async () => {
+    let release!: () => void;
+    const gate = new Promise<number>((resolve) => (release = () => resolve(204)));
+    const h = harness([row("l1", "L", 1)], (d) => (d.id === "l1" ? gate : Promise.resolve(204)));
+    const running = h.dispatch.run();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    h.queue.push(row("l2", "L", 2));
+    h.dispatch.poke();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Read while l1 was in flight: L was left out, so l2 waits for it.
+    expect(h.sent).toEqual(["l1"]);
+    release();
+    expect(await running).toBeNull();
+    expect(h.sent).toEqual(["l1", "l2"]);
     expect(h.queue).toEqual([]);
   });
 });

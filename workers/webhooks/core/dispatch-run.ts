@@ -13,7 +13,8 @@ export interface SendResult {
 /** The dispatcher's I/O, injected so the run itself holds no runtime, database or HTTP client. */
 export interface DispatchPorts {
   loadEndpoint(): Promise<DispatchEndpoint | null>;
-  loadLanes(endpoint: DispatchEndpoint): Promise<QueuedDelivery[][]>;
+  /** Up to `perLane` waiting deliveries of each lane, leaving out the lanes in flight. */
+  loadLanes(endpoint: DispatchEndpoint, inFlight: readonly string[]): Promise<QueuedDelivery[][]>;
   send(endpoint: DispatchEndpoint, delivery: QueuedDelivery, at: number): Promise<SendResult>;
   writeSettled(endpoint: DispatchEndpoint, settled: readonly SettledAttempt[]): Promise<void>;
   setFailingSince(endpoint: DispatchEndpoint, at: number | null): Promise<void>;
@@ -31,6 +32,8 @@ export interface DispatchOptions {
   laneConcurrency: number;
   /** Settled attempts written together (write-behind); a crash before the write only repeats a delivery. */
   writeBatch: number;
+  /** Deliveries read per lane at a time (loadLanes' page). */
+  perLane: number;
 }
 
 /**
@@ -47,6 +50,9 @@ export class EndpointDispatch {
   private buffer: SettledAttempt[] = [];
   private writing: Promise<void> = Promise.resolve();
   private disabled = false;
+  /** Something the lanes in flight don't know may have changed: read the queue at the next chance. */
+  private needsRead = false;
+  private reads = 0;
   private endpoint: DispatchEndpoint | null = null;
   private wake: () => void = () => {};
   private woken = false;
@@ -67,34 +73,55 @@ export class EndpointDispatch {
   }
 
   async run(): Promise<number | null> {
+    let nextDue: number | null = null;
+    let read = true;
     try {
       for (;;) {
-        this.woken = false;
-        const endpoint = await this.ports.loadEndpoint();
-        if (!endpoint?.enabled || this.disabled) return null;
-        this.endpoint = endpoint;
-        const versions = new Map(this.laneVersions);
-        const lanes = await this.ports.loadLanes(endpoint);
-        const now = this.ports.now();
-        const idle = lanes.filter((lane) => {
-          const key = lane[0]!.laneKey;
-          return !this.inFlight.has(key) && (this.laneVersions.get(key) ?? 0) === (versions.get(key) ?? 0);
-        });
-        const due = idle.filter((lane) => lane[0]!.nextAttemptAt <= now);
-        for (const lane of due.slice(0, Math.max(0, this.options.laneConcurrency - this.inFlight.size))) this.start(endpoint, lane);
-        const nextDue = idle.length > due.length ? Math.min(...idle.filter((l) => !due.includes(l)).map((l) => l[0]!.nextAttemptAt)) : null;
+        if (read) {
+          const outcome = await this.read();
+          if (outcome === "gone") return null;
+          nextDue = outcome.nextDue;
+        }
         if (this.inFlight.size === 0) {
-          if (due.length > 0 || this.woken) continue;
-          // Lanes skipped as stale were settled just now: read once more rather than sleep on them.
-          if (lanes.length > idle.length) continue;
+          if (this.woken || this.needsRead) {
+            read = true;
+            continue;
+          }
           return nextDue;
         }
-        await this.untilSomethingChanges(nextDue === null ? null : nextDue - now);
+        await this.untilSomethingChanges(nextDue === null ? null : nextDue - this.ports.now());
+        // Reading the queue is the costly part: only when something may have changed that the lanes in flight don't know.
+        read = this.woken || this.needsRead || (nextDue !== null && nextDue <= this.ports.now());
       }
     } finally {
       await Promise.all(this.inFlight.values());
       await this.flush();
     }
+  }
+
+  /** Reads the queue (lanes not in flight) and starts the due lanes there is room for. */
+  private async read(): Promise<{ nextDue: number | null } | "gone"> {
+    this.woken = false;
+    this.needsRead = false;
+    this.reads++;
+    const endpoint = await this.ports.loadEndpoint();
+    if (!endpoint?.enabled || this.disabled) return "gone";
+    this.endpoint = endpoint;
+    const versions = new Map(this.laneVersions);
+    const lanes = await this.ports.loadLanes(endpoint, [...this.inFlight.keys()]);
+    const now = this.ports.now();
+    const idle = lanes.filter((lane) => {
+      const key = lane[0]!.laneKey;
+      return !this.inFlight.has(key) && (this.laneVersions.get(key) ?? 0) === (versions.get(key) ?? 0);
+    });
+    // Lanes that finished while this read ran were read stale: read again once they are settled.
+    if (idle.length < lanes.length) this.needsRead = true;
+    const due = idle.filter((lane) => lane[0]!.nextAttemptAt <= now);
+    const room = Math.max(0, this.options.laneConcurrency - this.inFlight.size);
+    for (const lane of due.slice(0, room)) this.start(endpoint, lane);
+    if (due.length > room) this.needsRead = true;
+    const waiting = idle.filter((lane) => lane[0]!.nextAttemptAt > now).map((lane) => lane[0]!.nextAttemptAt);
+    return { nextDue: waiting.length ? Math.min(...waiting) : null };
   }
 
   /** Waits for a lane to finish, a poke, or the next due time, whichever comes first. */
@@ -109,21 +136,28 @@ export class EndpointDispatch {
 
   private start(endpoint: DispatchEndpoint, lane: readonly QueuedDelivery[]): void {
     const key = lane[0]!.laneKey;
-    const work = this.runLane(endpoint, lane).finally(async () => {
+    const readsAtStart = this.reads;
+    const work = this.runLane(endpoint, lane).then((ended) => {
+      // Read again if the lane may hold more than it was given: a full page, a failed head with a new due time, or
+      // rows that arrived after it started (a read since then left it out as in flight).
+      if (ended !== "drained" || lane.length >= this.options.perLane || this.reads !== readsAtStart) this.needsRead = true;
+    });
+    const settled = work.finally(async () => {
       await this.flush();
       this.laneVersions.set(key, (this.laneVersions.get(key) ?? 0) + 1);
       this.inFlight.delete(key);
     });
     this.inFlight.set(
       key,
-      work.catch(() => {}),
+      settled.catch(() => {}),
     );
   }
 
-  private async runLane(endpoint: DispatchEndpoint, lane: readonly QueuedDelivery[]): Promise<void> {
+  /** Sends a lane's deliveries in order; `drained` when every one was delivered or dead. */
+  private async runLane(endpoint: DispatchEndpoint, lane: readonly QueuedDelivery[]): Promise<"drained" | "held"> {
     for (const delivery of lane) {
       const startedAt = this.ports.now();
-      if (this.disabled || delivery.nextAttemptAt > startedAt) return;
+      if (this.disabled || delivery.nextAttemptAt > startedAt) return "held";
       const sent = await this.ports.send(endpoint, delivery, startedAt);
       const attempts = delivery.attempts + 1;
       const settlement = settleAttempt(
@@ -152,12 +186,13 @@ export class EndpointDispatch {
         await this.flush();
         await this.ports.disable(endpoint, settlement.disable);
         this.poke();
-        return;
+        return "held";
       }
       if (this.buffer.length >= this.options.writeBatch) await this.flush();
       // A failed head holds its lane until its next attempt; a dead one lets the lane go on.
-      if (settlement.delivery.status === "failed") return;
+      if (settlement.delivery.status === "failed") return "held";
     }
+    return "drained";
   }
 
   /** Writes what is buffered; writes run one after another so a delivery's attempts land in order. */
