@@ -1,8 +1,9 @@
 import { createApp } from "./api/app.ts";
 import type { Env } from "./env.ts";
+import { dailyMeteringCron, meterFromCron } from "./usage/shell/usage-cron.ts";
 import { sweepDueDeliveries } from "./webhooks/sweep.ts";
 
-/** Worker entry: the HTTP/WSS API, the cron's webhook sweep, and the Durable Object classes it binds. */
+/** Worker entry: the HTTP/WSS API, the crons (webhook sweep, usage metering), and the Durable Object classes it binds. */
 export { MeetingRoom } from "./meeting-room/shell/meeting-room.ts";
 export { WebhookDispatcher } from "./webhooks/webhook-dispatcher.ts";
 
@@ -10,7 +11,8 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  scheduled(_controller: ScheduledController, env: Env, ctx: ExecutionContext) {
-    ctx.waitUntil(sweepDueDeliveries(env));
+  scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext) {
+    if (controller.cron !== dailyMeteringCron) ctx.waitUntil(sweepDueDeliveries(env));
+    ctx.waitUntil(meterFromCron(env, controller.cron));
   },
 } satisfies ExportedHandler<Env>;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { RoomClient } from "../support/room-client.ts";
-import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";
+import { poll } from "../support/poll.ts";
+import { api, createMeeting, mintToken, newTenant, workerUrl } from "../support/stack.ts";
 import { usageRowsOf } from "./usage-facts.ts";
 
 type Upload = Extract<ServerFrame, { type: "attachment_upload" }>;
@@ -52,4 +53,27 @@ describe("metering what the object store holds", () => {
       alice.close();
     }
   }, 30_000);
+
+  it("the daily cron runs the same pass for every active tenant", async () => {
+    const tenant = await newTenant("usage-cron");
+    const meeting = await createMeeting(tenant.apiKey, { title: "Cron" });
+    const alice = await RoomClient.join((await mintToken(tenant.apiKey, meeting.id, { identity: "alice", role: "host" })).connectUrl);
+    try {
+      const ref = alice.send({ type: "attachment_upload", name: "cron.txt", contentType: "text/plain", sizeBytes: 321 });
+      const upload = await alice.next<Upload>((f) => f.type === "attachment_upload" && f.ref === ref);
+      expect(
+        (await fetch(upload.uploadUrl, { method: "PUT", headers: { "content-type": "text/plain" }, body: new Uint8Array(321) })).status,
+      ).toBe(200);
+      // wrangler dev runs a cron on request (--test-scheduled); the Worker's scheduled() does the rest.
+      expect((await fetch(`${workerUrl}/__scheduled?cron=${encodeURIComponent("17 3 * * *")}`)).status).toBe(200);
+      const rows = await poll(
+        () => usageRowsOf(tenant.tenantId),
+        (got) => got.some((r) => r.kind === "attachment_bytes"),
+        20_000,
+      );
+      expect(rows.filter((r) => r.kind === "attachment_bytes").map((r) => r.quantity)).toEqual([321]);
+    } finally {
+      alice.close();
+    }
+  }, 40_000);
 });

@@ -16,6 +16,8 @@ export type LogEventName =
   | "webhook_dispatcher_error"
   /** A delivery ran out of attempts and was dead-lettered (fields: endpointId, deliveryId, attempts). */
   | "webhook_delivery_dead"
+  /** The cron's metering pass failed for one tenant and went on with the others (fields: tenantId, error). */
+  | "usage_reconcile_failed"
   /** An endpoint was disabled (fields: endpointId, reason). */
   | "webhook_endpoint_disabled";
 
