@@ -22,6 +22,8 @@ const retryRunMs = 5_000;
  */
 const databaseTimeoutMs = 10_000;
 const bounded = <T>(work: Promise<T>): Promise<T> => withTimeout(work, databaseTimeoutMs);
+/** A run that sent something looks at its queue once more this much later. */
+const lingerMs = 3_000;
 /** While a run is going, the alarm stands this far ahead, in case the run is cut short. */
 const safetyAlarmMs = 60_000;
 
@@ -84,6 +86,9 @@ export class WebhookDispatcher extends DurableObject<Env> {
     } finally {
       if (this.running === dispatch) this.running = null;
     }
+    // After a run that sent something, look once more a little later: a fact committed as the run ended is picked up
+    // within seconds even if its poke was lost (the cron's sweep is the backstop beyond that).
+    if (next === null && dispatch.attemptedAny) next = Date.now() + lingerMs;
     await guardAlarm(this.ctx.storage, next);
   }
 

@@ -49,7 +49,7 @@ function harness(rows: QueuedDelivery[], answer: (d: QueuedDelivery) => Promise<
     random: () => 0,
   };
   const dispatch = new EndpointDispatch(ports, { schedule: parseRetrySchedule("0,5,10"), laneConcurrency: 8, writeBatch: 2, perLane: 50 });
-  return { dispatch, sent, written, queue, advance: (ms: number) => (clock += ms) };
+  return { dispatch, ports, sent, written, queue, advance: (ms: number) => (clock += ms) };
 }
 
 const row = (id: string, laneKey: string, eventSeq: number): QueuedDelivery => ({
@@ -122,6 +122,35 @@ describe("endpoint dispatch", () => {
     release();
     expect(await running).toBeNull();
     expect(h.sent).toEqual(["l1", "l2"]);
+    expect(h.queue).toEqual([]);
+  });
+
+  it("rows that reach a lane while its attempts are being written are sent too", async () => {
+    let releaseWrite!: () => void;
+    const h = harness([row("m1", "M", 1)], () => Promise.resolve(204));
+    const write = h.ports.writeSettled;
+    const load = h.ports.loadLanes;
+    // Reads take time, as real ones do: the poke's read runs while the write is still held.
+    h.ports.loadLanes = async (e, inFlight) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return load(e, inFlight);
+    };
+    let holdNext = true;
+    h.ports.writeSettled = async (e, settled) => {
+      if (holdNext) {
+        holdNext = false;
+        // The lane is done sending and is writing its attempts when the next fact arrives and pokes.
+        h.queue.push(row("m2", "M", 2));
+        h.dispatch.poke();
+        await new Promise<void>((resolve) => (releaseWrite = resolve));
+      }
+      return write(e, settled);
+    };
+    const running = h.dispatch.run();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    releaseWrite();
+    expect(await running).toBeNull();
+    expect(h.sent).toEqual(["m1", "m2"]);
     expect(h.queue).toEqual([]);
   });
 });

@@ -53,6 +53,7 @@ export class EndpointDispatch {
   /** Something the lanes in flight don't know may have changed: read the queue at the next chance. */
   private needsRead = false;
   private reads = 0;
+  private attempted = 0;
   private endpoint: DispatchEndpoint | null = null;
   private wake: () => void = () => {};
   private woken = false;
@@ -65,6 +66,11 @@ export class EndpointDispatch {
   poke(): void {
     this.woken = true;
     this.wake();
+  }
+
+  /** Whether any delivery was attempted in this dispatch's runs. */
+  get attemptedAny(): boolean {
+    return this.attempted > 0;
   }
 
   /** A poke came after the last read of the queue: whoever ran this must run again. */
@@ -138,12 +144,14 @@ export class EndpointDispatch {
     const key = lane[0]!.laneKey;
     const readsAtStart = this.reads;
     const work = this.runLane(endpoint, lane).then((ended) => {
-      // Read again if the lane may hold more than it was given: a full page, a failed head with a new due time, or
-      // rows that arrived after it started (a read since then left it out as in flight).
-      if (ended !== "drained" || lane.length >= this.options.perLane || this.reads !== readsAtStart) this.needsRead = true;
+      // A full page may have more behind it; a held head has a new due time.
+      if (ended !== "drained" || lane.length >= this.options.perLane) this.needsRead = true;
     });
     const settled = work.finally(async () => {
       await this.flush();
+      // Any read since the lane started (up to this moment: it is still in flight while its attempts are written)
+      // left it out, and may have missed rows that reached it meanwhile.
+      if (this.reads !== readsAtStart) this.needsRead = true;
       this.laneVersions.set(key, (this.laneVersions.get(key) ?? 0) + 1);
       this.inFlight.delete(key);
     });
@@ -159,6 +167,7 @@ export class EndpointDispatch {
       const startedAt = this.ports.now();
       if (this.disabled || delivery.nextAttemptAt > startedAt) return "held";
       const sent = await this.ports.send(endpoint, delivery, startedAt);
+      this.attempted++;
       const attempts = delivery.attempts + 1;
       const settlement = settleAttempt(
         sent.answer,
