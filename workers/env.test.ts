@@ -7,6 +7,7 @@ const secretValues = {
   LIVEKIT_API_SECRET: "livekit-secret-789",
   S3_SECRET_ACCESS_KEY: "s3-secret-abc",
   JOIN_TOKEN_SIGNING_KEYS: '[{"d":"private-scalar-def"}]',
+  WEBHOOK_SECRETS_KEY: "t0ZlA1opWmrMI2DHoqBAsIhb2YezDcm96ZJOVVmd1IY=",
 };
 
 function env(overrides: Record<string, unknown> = {}): Env {

@@ -30,6 +30,8 @@ export interface Env {
   JOIN_TOKEN_ISSUER?: string;
   MAX_BODY_BYTES?: string;
   SFU_SWITCH_THRESHOLD?: string;
+  /** 32 random bytes, base64: seals webhook signing secrets at rest (workers/webhooks/secret-box.ts). */
+  WEBHOOK_SECRETS_KEY: string;
   /** Comma-separated seconds between webhook attempts; unset: the Standard Webhooks schedule. */
   WEBHOOK_RETRY_SCHEDULE?: string;
   /** Comma-separated private hosts webhooks may target (the local stack's loopback); unset in production. */
@@ -58,6 +60,7 @@ export const configSchema = z.object({
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   JOIN_TOKEN_ISSUER: z.string().min(1).default("edge-meetings"),
   SFU_SWITCH_THRESHOLD: z.coerce.number().int().min(2).max(1000).default(5),
+  WEBHOOK_SECRETS_KEY: z.base64().refine((key) => atob(key).length === 32, "must be 32 bytes, base64"),
   WEBHOOK_RETRY_SCHEDULE: z.string().optional(),
   WEBHOOK_ALLOWED_PRIVATE_HOSTS: z
     .string()

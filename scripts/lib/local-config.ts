@@ -37,13 +37,23 @@ export interface LocalSecrets {
   turnSecret: string;
   /** Private ES256 JWKs with `kid`; the first one signs, all are published. */
   joinTokenSigningKeys: Record<string, unknown>[];
+  /** Seals webhook signing secrets at rest (32 bytes, base64). */
+  webhookSecretsKey: string;
 }
 
 const secretsFile = path.join(dataDir, "secrets.json");
 const random = (bytes: number) => crypto.randomBytes(bytes).toString("base64url");
 
 export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
-  if (fs.existsSync(secretsFile)) return JSON.parse(fs.readFileSync(secretsFile, "utf8")) as LocalSecrets;
+  if (fs.existsSync(secretsFile)) {
+    const stored = JSON.parse(fs.readFileSync(secretsFile, "utf8")) as LocalSecrets;
+    // Secrets added after a machine's file was written are generated once and kept.
+    if (!stored.webhookSecretsKey) {
+      stored.webhookSecretsKey = crypto.randomBytes(32).toString("base64");
+      fs.writeFileSync(secretsFile, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    }
+    return stored;
+  }
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
   const jwk = { ...(await exportJWK(privateKey)), kid: `dev-${random(6)}`, alg: "ES256", use: "sig" };
   const secrets: LocalSecrets = {
@@ -55,6 +65,7 @@ export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
     s3SecretKey: random(30),
     turnSecret: random(24),
     joinTokenSigningKeys: [jwk],
+    webhookSecretsKey: crypto.randomBytes(32).toString("base64"),
   };
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -119,6 +130,7 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     TURN_URLS: `turn:${host}:${ports.turn}?transport=udp,turn:${host}:${ports.turn}?transport=tcp`,
     TURN_SECRET: s.turnSecret,
     JOIN_TOKEN_SIGNING_KEYS: JSON.stringify(s.joinTokenSigningKeys),
+    WEBHOOK_SECRETS_KEY: s.webhookSecretsKey,
     // Webhook receivers run on loopback here; production allows no private target.
     WEBHOOK_ALLOWED_PRIVATE_HOSTS: host,
     // The Standard Webhooks schedule's ten attempts, compressed from days to seconds so tests see it whole.

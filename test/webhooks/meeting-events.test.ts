@@ -3,7 +3,9 @@ import { Webhook } from "standardwebhooks";
 import { webhookEventData, type WebhookEventType } from "../../workers/webhooks/core/event-catalog.ts";
 import { poll } from "../support/poll.ts";
 import { RoomClient } from "../support/room-client.ts";
-import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";
+import { eq } from "drizzle-orm";
+import { webhookEndpoints } from "../../schema/index.ts";
+import { api, createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
 import { WebhookReceiver } from "../support/webhook-receiver.ts";
 import { createEndpoint } from "./support.ts";
 
@@ -134,6 +136,18 @@ describe("webhook events from a real meeting", () => {
       rotatingReceiver.verifyAll(newSecret);
       expect(() => new Webhook(`whsec_${btoa("not the secret at all, 32 bytes!")}`).verify(delivery!.body, delivery!.headers)).toThrow();
 
+      // At rest both secrets are sealed (AES-GCM, bound to the endpoint): a database read yields nothing that signs.
+      const [stored] = await withDatabase((db) =>
+        db
+          .select({ current: webhookEndpoints.signingSecret, previous: webhookEndpoints.previousSigningSecret })
+          .from(webhookEndpoints)
+          .where(eq(webhookEndpoints.id, endpoint.id)),
+      );
+      for (const column of [stored!.current, stored!.previous!]) {
+        expect(column).toMatch(/^v1\./);
+        expect(column).not.toContain(newSecret.slice(6));
+        expect(column).not.toContain(endpoint.signingSecret.slice(6));
+      }
       // The secret is shown once: never in reads.
       const read = await (await api(`/v1/webhook-endpoints/${endpoint.id}`, { key: apiKey })).text();
       expect(read).not.toContain(newSecret.slice(6, 20));

@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import type { DeliveryView } from "../../workers/webhooks/delivery-log.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, mintToken } from "../support/stack.ts";
 
@@ -14,31 +15,10 @@ export async function createEndpoint(key: string, body: Record<string, unknown>)
   return (await response.json()) as CreatedEndpoint;
 }
 
-export interface AttemptEntry {
-  attempt: number;
-  startedAt: string;
-  latencyMs: number;
-  statusCode: number | null;
-  responseSnippet: string | null;
-  error: string | null;
-}
-
-export interface DeliveryEntry {
-  id: string;
-  endpointId: string;
-  eventId: string;
-  eventType: string;
-  meetingId: string | null;
-  status: "pending" | "delivered" | "failed" | "dead";
-  attempts: number;
-  replayOf: string | null;
-  attemptLog: AttemptEntry[];
-}
-
-export async function deliveries(key: string, query: Record<string, string> = {}): Promise<DeliveryEntry[]> {
+export async function deliveries(key: string, query: Record<string, string> = {}): Promise<DeliveryView[]> {
   const response = await api(`/v1/webhook-deliveries?${new URLSearchParams({ limit: "100", ...query })}`, { key });
   expect(response.status).toBe(200);
-  return ((await response.json()) as { data: DeliveryEntry[] }).data;
+  return ((await response.json()) as { data: DeliveryView[] }).data;
 }
 
 /** A meeting with three facts in its lane, in this order: meeting.started, participant.joined, participant.left. */

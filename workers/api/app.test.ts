@@ -16,6 +16,7 @@ const env = {
   S3_ACCESS_KEY_ID: "id",
   S3_SECRET_ACCESS_KEY: "secret",
   JOIN_TOKEN_SIGNING_KEYS: "[]",
+  WEBHOOK_SECRETS_KEY: "t0ZlA1opWmrMI2DHoqBAsIhb2YezDcm96ZJOVVmd1IY=",
 } as unknown as Env;
 
 /** Runs one request and settles whatever it handed to waitUntil, so nothing outlives the test. */

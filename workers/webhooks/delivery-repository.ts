@@ -5,17 +5,26 @@ import { dispatcherAddresses, recordWebhookEvent, rowsOf } from "./record-event.
 import type { DispatchEndpoint, QueuedDelivery, SettledAttempt } from "./core/dispatch-types.ts";
 import type { DispatcherAddress } from "./core/lane-shards.ts";
 
-export async function loadDispatchEndpoint(db: QueryDatabase, endpointId: string): Promise<DispatchEndpoint | null> {
+/**
+ * The endpoint with its secrets opened (`open`: secret-box.ts). A secret stored before sealing existed (`whsec_…`)
+ * is used as it is; the next rotation seals it.
+ */
+export async function loadDispatchEndpoint(
+  db: QueryDatabase,
+  endpointId: string,
+  open: (endpointId: string, stored: string) => Promise<string>,
+): Promise<DispatchEndpoint | null> {
   const [row] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId)).limit(1);
   if (!row) return null;
+  const openStored = (stored: string) => (stored.startsWith("whsec_") ? Promise.resolve(stored) : open(row.id, stored));
   return {
     id: row.id,
     tenantId: row.tenantId,
     url: row.url,
     enabled: row.enabled,
     secrets: {
-      current: row.signingSecret,
-      previous: row.previousSigningSecret,
+      current: await openStored(row.signingSecret),
+      previous: row.previousSigningSecret === null ? null : await openStored(row.previousSigningSecret),
       previousExpiresAt: row.previousSecretExpiresAt?.getTime() ?? null,
     },
     disableAfterSeconds: row.disableAfterSeconds,

@@ -17,29 +17,39 @@ export interface EndpointFields {
   disableAfterSeconds: number;
 }
 
-/** Creates an endpoint with a fresh secret; null when the tenant already has one at this URL or is at its limit. */
+/** Seals a signing secret for storage, bound to its endpoint (secret-box.ts). */
+export type SecretSealer = (endpointId: string, secret: string) => Promise<string>;
+
+/**
+ * Creates an endpoint with a fresh secret, stored sealed; answers the secret itself once. Refused when the tenant
+ * already has an endpoint at this URL or is at its limit.
+ */
 export async function insertEndpoint(
   db: QueryDatabase,
   tenantId: string,
   fields: EndpointFields,
-): Promise<{ row: WebhookEndpointRow } | { refused: "duplicate_url" | "limit" }> {
+  seal: SecretSealer,
+): Promise<{ row: WebhookEndpointRow; signingSecret: string } | { refused: "duplicate_url" | "limit" }> {
   const [{ count } = { count: 0 }] = await db
     .select({ count: sql<number>`count(*)::int` })
     .from(webhookEndpoints)
     .where(eq(webhookEndpoints.tenantId, tenantId));
   if (count >= maxEndpointsPerTenant) return { refused: "limit" };
+  const id = crypto.randomUUID();
+  const signingSecret = newSigningSecret();
   const [row] = await db
     .insert(webhookEndpoints)
     .values({
+      id,
       tenantId,
       ...fields,
-      signingSecret: newSigningSecret(),
+      signingSecret: await seal(id, signingSecret),
       disabledAt: fields.enabled ? null : new Date(),
       disabledReason: fields.enabled ? null : "tenant",
     })
     .onConflictDoNothing({ target: [webhookEndpoints.tenantId, webhookEndpoints.url] })
     .returning();
-  return row ? { row } : { refused: "duplicate_url" };
+  return row ? { row, signingSecret } : { refused: "duplicate_url" };
 }
 
 export async function findEndpoint(db: QueryDatabase, tenantId: string, id: string): Promise<WebhookEndpointRow | undefined> {
@@ -94,25 +104,27 @@ export async function updateEndpoint(
   }
 }
 
-/** Gives the endpoint a new secret; the old one keeps signing beside it until `overlapSeconds` from now. */
+/** Gives the endpoint a new secret (answered once, stored sealed); the old one keeps signing beside it for `overlapSeconds`. */
 export async function rotateSecret(
   db: QueryDatabase,
   tenantId: string,
   id: string,
   overlapSeconds: number,
-): Promise<WebhookEndpointRow | undefined> {
+  seal: SecretSealer,
+): Promise<{ row: WebhookEndpointRow; signingSecret: string } | undefined> {
   const now = Date.now();
+  const signingSecret = newSigningSecret();
   const [row] = await db
     .update(webhookEndpoints)
     .set({
       previousSigningSecret: overlapSeconds > 0 ? sql`${webhookEndpoints.signingSecret}` : null,
       previousSecretExpiresAt: overlapSeconds > 0 ? new Date(now + overlapSeconds * 1000) : null,
-      signingSecret: newSigningSecret(),
+      signingSecret: await seal(id, signingSecret),
       updatedAt: new Date(now),
     })
     .where(and(eq(webhookEndpoints.tenantId, tenantId), eq(webhookEndpoints.id, id)))
     .returning();
-  return row;
+  return row ? { row, signingSecret } : undefined;
 }
 
 export async function deleteEndpoint(db: QueryDatabase, tenantId: string, id: string): Promise<boolean> {

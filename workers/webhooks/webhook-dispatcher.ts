@@ -9,6 +9,7 @@ import { disableEndpoint, loadDispatchEndpoint, loadLanes, setFailingSince, writ
 import { pokeDispatchers } from "./dispatcher-client.ts";
 import { dispatchShards, type DispatcherAddress } from "./core/lane-shards.ts";
 import { parseRetrySchedule } from "./core/retry-schedule.ts";
+import { openSecret, secretsKey } from "./secret-box.ts";
 import { sendDelivery } from "./send-delivery.ts";
 import { targetPolicyOf } from "./target-policy.ts";
 
@@ -107,7 +108,10 @@ export class WebhookDispatcher extends DurableObject<Env> {
     const db = httpDatabase(config.DATABASE_URL, config.NEON_WS_PROXY);
     const policy = targetPolicyOf(config);
     return {
-      loadEndpoint: () => bounded(loadDispatchEndpoint(db, endpointId)),
+      loadEndpoint: async () => {
+        const key = await secretsKey(config.WEBHOOK_SECRETS_KEY);
+        return bounded(loadDispatchEndpoint(db, endpointId, (id, stored) => openSecret(key, id, stored)));
+      },
       loadLanes: (endpoint, inFlight) => bounded(loadLanes(db, endpoint, shard, perLane, config.WEBHOOK_LANE_CONCURRENCY * 2, inFlight)),
       send: (endpoint, delivery, at) => sendDelivery(endpoint, delivery, at, policy),
       writeSettled: async (endpoint, settled) => {

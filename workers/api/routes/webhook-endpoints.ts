@@ -27,8 +27,10 @@ import {
   listEndpoints,
   rotateSecret,
   updateEndpoint,
+  type SecretSealer,
   type WebhookEndpointRow,
 } from "../../webhooks/endpoint-repository.ts";
+import { sealSecret, secretsKey } from "../../webhooks/secret-box.ts";
 import { checkTarget } from "../../webhooks/core/ssrf-guard.ts";
 import { parseTargetUrl, targetPolicyOf } from "../../webhooks/target-policy.ts";
 
@@ -121,14 +123,14 @@ export const webhookEndpointRoutes = new OpenAPIHono<AppEnv>({ defaultHook: vali
   .openapi(createEndpointRoute, async (c) => {
     const body = c.req.valid("json");
     await requireAllowedTarget(c.env, body.url);
-    const created = await insertEndpoint(c.get("db"), c.get("tenantId"), body);
+    const created = await insertEndpoint(c.get("db"), c.get("tenantId"), body, await sealerOf(c.env));
     if ("refused" in created) {
       throw new ApiError(
         "webhook_endpoint_conflict",
         created.refused === "limit" ? "the tenant has as many endpoints as allowed" : "an endpoint with this URL exists",
       );
     }
-    return c.json({ ...endpointView(created.row), signingSecret: created.row.signingSecret }, 201);
+    return c.json({ ...endpointView(created.row), signingSecret: created.signingSecret }, 201);
   })
   .openapi(listEndpointsRoute, async (c) => {
     const rows = await listEndpoints(c.get("db"), c.get("tenantId"));
@@ -155,10 +157,10 @@ export const webhookEndpointRoutes = new OpenAPIHono<AppEnv>({ defaultHook: vali
   })
   .openapi(rotateSecretRoute, async (c) => {
     const { overlapSeconds } = c.req.valid("json");
-    const rotated = await rotateSecret(c.get("db"), c.get("tenantId"), c.req.valid("param").id, overlapSeconds);
+    const rotated = await rotateSecret(c.get("db"), c.get("tenantId"), c.req.valid("param").id, overlapSeconds, await sealerOf(c.env));
     if (!rotated) throw new ApiError("not_found", "No webhook endpoint with this id");
     return c.json(
-      { signingSecret: rotated.signingSecret, previousSecretExpiresAt: rotated.previousSecretExpiresAt?.toISOString() ?? null },
+      { signingSecret: rotated.signingSecret, previousSecretExpiresAt: rotated.row.previousSecretExpiresAt?.toISOString() ?? null },
       200,
     );
   })
@@ -176,6 +178,11 @@ export async function requireEndpoint(db: AppEnv["Variables"]["db"], tenantId: s
   const endpoint = await findEndpoint(db, tenantId, id);
   if (!endpoint) throw new ApiError("not_found", "No webhook endpoint with this id");
   return endpoint;
+}
+
+async function sealerOf(env: AppEnv["Bindings"]): Promise<SecretSealer> {
+  const key = await secretsKey(readConfig(env).WEBHOOK_SECRETS_KEY);
+  return (endpointId, secret) => sealSecret(key, endpointId, secret);
 }
 
 async function requireAllowedTarget(env: AppEnv["Bindings"], url: string): Promise<void> {

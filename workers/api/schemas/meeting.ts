@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageQueryFields } from "./page-query.ts";
 import { MeetingId } from "../../../protocol/ids.ts";
 import { isStorableJson, isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
 
@@ -77,18 +78,7 @@ export const MeetingSchema = z
   .openapi("Meeting");
 
 export const ListMeetingsQuery = z.object({
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(25)
-    .openapi({ param: { name: "limit", in: "query" } }),
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
+  ...pageQueryFields,
   status: z
     .enum(["scheduled", "live", "ended"])
     .optional()

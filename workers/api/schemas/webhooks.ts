@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageQueryFields } from "./page-query.ts";
 import { MeetingId, WebhookDeliveryId, WebhookEndpointId } from "../../../protocol/ids.ts";
 import { isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
 import { WebhookEventTypeSchema } from "../../webhooks/core/event-catalog.ts";
@@ -159,18 +160,7 @@ export const ListDeliveriesQuery = z.object({
     .enum(deliveryStatuses)
     .optional()
     .openapi({ param: { name: "status", in: "query" } }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(25)
-    .openapi({ param: { name: "limit", in: "query" } }),
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
+  ...pageQueryFields,
 });
 
 export const RecoveredSchema = z.object({ replayed: z.number().int() }).openapi("RecoveredWebhookDeliveries");
