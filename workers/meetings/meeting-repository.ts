@@ -1,8 +1,8 @@
 import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
 import { meetings } from "../../schema/index.ts";
-import type { Database, QueryDatabase } from "../db/database.ts";
+import type { QueryDatabase } from "../db/database.ts";
 import { meetingEndedFact } from "../webhooks/core/meeting-facts.ts";
-import { recordWebhookEvent } from "../webhooks/record-event.ts";
+import { dispatcherAddresses, webhookEventsStatement } from "../webhooks/record-event.ts";
 import type { DispatcherAddress } from "../webhooks/core/lane-shards.ts";
 import type { MeetingId, TenantId } from "../../protocol/ids.ts";
 import type { PageCursor } from "./page-cursor.ts";
@@ -90,38 +90,34 @@ export async function updateMeeting(
 }
 
 /**
- * Ends a meeting (and with `deleted`, soft-deletes it) in a transaction that also records `meeting.ended` when the
+ * Ends a meeting (and with `deleted`, soft-deletes it) in one statement that also records `meeting.ended` when the
  * meeting never went live: a meeting someone joined is reported ended by its room, after everyone's
- * `participant.left`. Returns the row and the webhook endpoints to wake, or undefined if there is no such meeting.
+ * `participant.left`. Returns the webhook dispatchers to wake, or undefined if there is no such meeting.
  */
 export async function endMeeting(
-  db: Database,
+  db: QueryDatabase,
   tenantId: TenantId,
   id: MeetingId,
   options: { deleted?: boolean; now?: Date } = {},
-): Promise<{ meeting: MeetingRow; endpointIds: DispatcherAddress[] } | undefined> {
-  const now = options.now ?? new Date();
-  return db.transaction(async (tx) => {
-    const [before] = await tx.select({ status: meetings.status }).from(meetings).where(live(tenantId, id)).for("update");
-    if (!before) return undefined;
-    const [meeting] = await tx
-      .update(meetings)
-      .set({
-        status: "ended",
-        endedAt: sql`coalesce(${meetings.endedAt}, ${now.toISOString()}::timestamptz)`,
-        updatedAt: now,
-        ...(options.deleted ? { deletedAt: now } : {}),
-      })
-      .where(live(tenantId, id))
-      .returning();
-    if (!meeting) return undefined;
-    const endpointIds =
-      before.status === "scheduled"
-        ? await recordWebhookEvent(
-            tx,
-            meetingEndedFact({ tenantId, meetingId: id }, meeting.endedAt ?? now, options.deleted ? "deleted" : "api"),
-          )
-        : [];
-    return { meeting, endpointIds };
-  });
+): Promise<{ endpointIds: DispatcherAddress[] } | undefined> {
+  const now = (options.now ?? new Date()).toISOString();
+  // Checked first so a missing meeting is told apart from one whose end records no event (the statement answers
+  // only the dispatchers to wake).
+  if (!(await findMeeting(db, tenantId, id))) return undefined;
+  const fact = meetingEndedFact({ tenantId, meetingId: id }, new Date(now), options.deleted ? "deleted" : "api");
+  const result = await db.execute(
+    webhookEventsStatement([fact], {
+      with: sql`before as (
+          select id, status from meetings where tenant_id = ${tenantId} and id = ${id} and deleted_at is null for update
+        ), ended as (
+          update meetings m
+          set status = 'ended', ended_at = coalesce(m.ended_at, ${now}::timestamptz), updated_at = ${now}::timestamptz
+            ${options.deleted ? sql`, deleted_at = ${now}::timestamptz` : sql``}
+          from before where m.tenant_id = ${tenantId} and m.id = before.id
+          returning before.status as previous_status
+        )`,
+      when: sql`exists (select 1 from ended where previous_status = 'scheduled')`,
+    }),
+  );
+  return { endpointIds: dispatcherAddresses(result) };
 }

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import type { QueryDatabase } from "../db/database.ts";
 import { envelopeOf, optInEventTypes, type WebhookFact } from "./core/event-catalog.ts";
 import { laneShard, type DispatcherAddress } from "./core/lane-shards.ts";
@@ -15,8 +15,23 @@ export type StatementRunner = Pick<QueryDatabase, "execute">;
  */
 export async function recordWebhookEvents(db: StatementRunner, facts: readonly WebhookFact[]): Promise<DispatcherAddress[]> {
   if (facts.length === 0) return [];
+  return dispatcherAddresses(await db.execute(webhookEventsStatement(facts)));
+}
+
+/**
+ * A write that makes the facts, run as common table expressions ahead of the events: `with` (may modify rows; it runs
+ * whether or not anything reads it) and `when` (the facts are recorded only if it holds). The fact and its events are
+ * then one statement, atomic without an interactive transaction.
+ */
+export interface FactWrite {
+  with: SQL;
+  when: SQL;
+}
+
+/** The statement `recordWebhookEvents` runs, optionally behind the write that makes the facts. */
+export function webhookEventsStatement(facts: readonly WebhookFact[], write?: FactWrite): SQL {
   const tenantId = facts[0]!.tenantId;
-  if (facts.some((fact) => fact.tenantId !== tenantId)) throw new Error("recordWebhookEvents takes one tenant's facts at a time");
+  if (facts.some((fact) => fact.tenantId !== tenantId)) throw new Error("webhook events are recorded one tenant at a time");
   const rows = facts.map((fact, ordinal) => {
     const id = crypto.randomUUID();
     return {
@@ -34,11 +49,12 @@ export async function recordWebhookEvents(db: StatementRunner, facts: readonly W
   });
   const wants = sql`e.tenant_id = ${tenantId} and e.enabled
     and ((cardinality(e.event_types) = 0 and not f.opt_in) or f.type = any(e.event_types))`;
-  const result = await db.execute(sql`
-    with f as (
+  return sql`
+    with ${write ? sql`${write.with}, ` : sql``}f as (
       select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as f(
         ordinal int, id uuid, meeting_id uuid, type text, payload jsonb, source_key text, occurred_at timestamptz,
         opt_in boolean, lane_key text, shard smallint)
+      where ${write?.when ?? sql`true`}
     ), event as (
       insert into webhook_events (id, tenant_id, meeting_id, type, payload, source_key, occurred_at)
       select f.id, ${tenantId}, f.meeting_id, f.type, f.payload, f.source_key, f.occurred_at
@@ -53,8 +69,7 @@ export async function recordWebhookEvents(db: StatementRunner, facts: readonly W
       from event join f on f.id = event.id join webhook_endpoints e on ${wants}
       returning endpoint_id, shard
     )
-    select distinct endpoint_id, shard from delivery`);
-  return dispatcherAddresses(result);
+    select distinct endpoint_id, shard from delivery`;
 }
 
 /** The (endpoint, shard) pairs of a result, as dispatchers to wake. */

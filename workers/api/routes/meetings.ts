@@ -21,7 +21,6 @@ import type { MeetingId } from "../../../protocol/ids.ts";
 import { readConfig } from "../../env.ts";
 import { endMeetingRoom, updateMeetingRoom } from "../../meeting-room/shell/meeting-room-client.ts";
 import { meetingDeletedReason } from "../../../protocol/room-contract.ts";
-import { inTransactionDatabase } from "../middleware/database.ts";
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 
 const json = <T>(schema: T) => ({ "application/json": { schema } });
@@ -165,16 +164,17 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   .openapi(endMeetingRoute, async (c) => {
     const tenantId = c.get("tenantId");
     const id = c.req.valid("param").id;
-    const ended = await inTransactionDatabase(c, (db) => endMeeting(db, tenantId, id));
+    const db = c.get("db");
+    const ended = await endMeeting(db, tenantId, id);
     if (!ended) throw new ApiError("not_found", "No meeting with this id");
     c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, ended.endpointIds));
     await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, "ended_by_api");
-    return c.json(meetingView(ended.meeting), 200);
+    return c.json(meetingView(await requireMeeting(db, tenantId, id)), 200);
   })
   .openapi(deleteMeetingRoute, async (c) => {
     const tenantId = c.get("tenantId");
     const id = c.req.valid("param").id;
-    const deleted = await inTransactionDatabase(c, (db) => endMeeting(db, tenantId, id, { deleted: true }));
+    const deleted = await endMeeting(c.get("db"), tenantId, id, { deleted: true });
     if (!deleted) throw new ApiError("not_found", "No meeting with this id");
     c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, deleted.endpointIds));
     await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, meetingDeletedReason);
