@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * A call's quality from its measured network figures: an E-model (ITU-T G.107) reduced to what a browser's
  * `getStats()` gives, with round-trip time and jitter in it (LiveKit's own score leaves both out in production).
@@ -15,7 +17,9 @@ export interface NetworkFigures {
   frameRateRatio?: number | null;
 }
 
-export type ConnectionQuality = "excellent" | "good" | "poor" | "lost";
+/** The roster's quality levels (one definition: the frames use this schema). */
+export const ConnectionQuality = z.enum(["excellent", "good", "poor", "lost"]);
+export type ConnectionQuality = z.infer<typeof ConnectionQuality>;
 
 /** The E-model's starting rating with default noise and loudness (G.107's R0 − Is). */
 const baseRating = 93.2;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConnectionQuality } from "./call-quality.ts";
 import { assignableRoles } from "./roles.ts";
 import { storableLine, storableText } from "./text.ts";
 
@@ -66,7 +67,7 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
     audioMuted: z.boolean().optional(),
     videoMuted: z.boolean().optional(),
     handRaised: z.boolean().optional(),
-    connectionQuality: z.enum(["excellent", "good", "poor", "lost"]).optional(),
+    connectionQuality: ConnectionQuality.optional(),
   }),
   z
     .object({

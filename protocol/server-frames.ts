@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ConnectionQuality } from "./call-quality.ts";
 import { protocolVersion } from "./protocol-version.ts";
 import { roomErrorCodes } from "./room-errors.ts";
 import { ParticipantRole } from "./roles.ts";
@@ -15,7 +16,7 @@ export const rosterEntrySchema = z.object({
   audioMuted: z.boolean(),
   videoMuted: z.boolean(),
   handRaised: z.boolean(),
-  connectionQuality: z.enum(["excellent", "good", "poor", "lost"]),
+  connectionQuality: ConnectionQuality,
   joinedAt: z.string(),
 });
 
