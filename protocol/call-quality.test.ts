@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { connectionQualityOf, delayImpairment, lossImpairment, mosOf, oneWayDelayMs, rating, type NetworkFigures } from "./call-quality.ts";
+import {
+  connectionQualityOf,
+  delayImpairment,
+  lossImpairment,
+  mosOf,
+  oneWayDelayMs,
+  rating,
+  sampleQuality,
+  type NetworkFigures,
+} from "./call-quality.ts";
 
 const figures = fc.record({
   rttMs: fc.option(fc.double({ min: 0, max: 2000, noNaN: true }), { nil: null }),
@@ -53,5 +62,16 @@ describe("call quality (E-model)", () => {
     expect(mos({ rttMs: 40, jitterMs: 5, lossFraction: 0, frameRateRatio: 0.2 })).toBeLessThan(smooth - 1);
     expect(mos({ rttMs: Number.NaN, jitterMs: 5, lossFraction: 0 })).toBe(1);
     expect(mos({ rttMs: 40, jitterMs: 5, lossFraction: Number.NaN })).toBeLessThan(2);
+  });
+
+  it("a sample is as good as its worst track, and lost when nothing arrived", () => {
+    const good = { direction: "inbound" as const, kind: "audio" as const, rttMs: 30, jitterMs: 3, packetsLost: 0, packets: 250 };
+    expect(sampleQuality([good])?.quality).toBe("excellent");
+    const lossy = { ...good, kind: "video" as const, packetsLost: 60, packets: 240 };
+    expect(sampleQuality([good, lossy])?.mos).toBe(sampleQuality([lossy])?.mos);
+    expect(sampleQuality([{ ...good, packets: 0 }])?.quality).toBe("lost");
+    expect(sampleQuality([])).toBeNull();
+    const stalled = { ...good, kind: "video" as const, frameRate: 3, expectedFrameRate: 30 };
+    expect(sampleQuality([stalled])!.mos).toBeLessThan(sampleQuality([good])!.mos);
   });
 });

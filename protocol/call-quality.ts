@@ -75,6 +75,46 @@ export function connectionQualityOf(mos: number, packetsReceived = 1): Connectio
   return "poor";
 }
 
+/** The figures of one track in a client's quality sample (protocol/client-frames.ts `quality_sample`). */
+export interface TrackFigures {
+  direction: "inbound" | "outbound";
+  kind: "audio" | "video";
+  rttMs?: number | null | undefined;
+  jitterMs?: number | null | undefined;
+  packetsLost: number;
+  /** Received (inbound) or sent (outbound) in the window. */
+  packets: number;
+  frameRate?: number | null | undefined;
+  /** What the sender aimed for (video): the frame rate is judged against it. */
+  expectedFrameRate?: number | null | undefined;
+}
+
+/**
+ * A participant's quality from one sample: the worst of its tracks (what they hear and see is as good as the worst
+ * stream), each rated by the E-model; `lost` when a sample has tracks but none carried a packet.
+ */
+export function sampleQuality(tracks: readonly TrackFigures[]): { mos: number; quality: ConnectionQuality } | null {
+  if (tracks.length === 0) return null;
+  let worst = 4.5;
+  let packets = 0;
+  for (const track of tracks) {
+    packets += track.packets;
+    const total = track.packets + track.packetsLost;
+    const frameRateRatio =
+      track.kind === "video" && track.frameRate != null && track.expectedFrameRate ? track.frameRate / track.expectedFrameRate : null;
+    const mos = mosOf(
+      rating({
+        rttMs: track.rttMs ?? null,
+        jitterMs: track.jitterMs ?? null,
+        lossFraction: total > 0 ? track.packetsLost / total : 0,
+        frameRateRatio,
+      }),
+    );
+    worst = Math.min(worst, mos);
+  }
+  return { mos: worst, quality: connectionQualityOf(worst, packets) };
+}
+
 function clamp(value: number, low: number, high: number): number {
   return Number.isFinite(value) ? Math.min(high, Math.max(low, value)) : low;
 }

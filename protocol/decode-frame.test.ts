@@ -35,6 +35,14 @@ const validFrames = {
   deny: { id: "f1", type: "deny", target: "bob" },
   e2ee_publish_key: { id: "f1", type: "e2ee_publish_key", publicKey: { kty: "OKP", crv: "X25519", x: "abc" } },
   e2ee_key_package: { id: "f1", type: "e2ee_key_package", to: "bob", keyId: 3, ciphertext: "Y2lwaGVy", iv: "aXY=" },
+  quality_sample: {
+    id: "f1",
+    type: "quality_sample",
+    windowMs: 5000,
+    path: "p2p",
+    candidateType: "host",
+    tracks: [{ direction: "inbound", kind: "audio", rttMs: 20, jitterMs: 3, packetsLost: 0, packets: 250 }],
+  },
 } satisfies { [T in ClientFrameType]: Extract<ClientFrame, { type: T }> };
 
 const decode = (value: unknown) => decodeClientFrame(JSON.stringify(value));

@@ -298,6 +298,14 @@ const samples = {
   deny: { id: "s-deny", type: "deny", target: "observer" },
   e2ee_publish_key: { id: "s-pub", type: "e2ee_publish_key", publicKey: { kty: "EC", crv: "P-256", x: "eA", y: "eQ" } },
   e2ee_key_package: { id: "s-pkg", type: "e2ee_key_package", to: "observer", keyId: 1, ciphertext: "Y2lwaGVy", iv: "aXY=" },
+  quality_sample: {
+    id: "s-quality",
+    type: "quality_sample",
+    windowMs: 5000,
+    path: "p2p",
+    candidateType: "host",
+    tracks: [{ direction: "inbound", kind: "audio", rttMs: 20, jitterMs: 3, packetsLost: 0, packets: 250 }],
+  },
 } satisfies { [T in ClientFrameType]: Extract<ClientFrame, { type: T }> };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -6,7 +6,7 @@ import type { ClientFrameType } from "../../../protocol/client-frames.ts";
  * (the DO keeps it in memory per socket: a room only hibernates when idle, and idle buckets are full anyway).
  */
 
-export type FrameClass = "chat" | "signaling" | "control";
+export type FrameClass = "chat" | "signaling" | "control" | "telemetry";
 
 export interface BucketLimits {
   /** Burst: the most frames allowed back to back after a quiet spell. */
@@ -22,6 +22,8 @@ export const defaultFrameRateLimits: FrameRateLimits = {
   // ICE gathering emits dozens of candidates at once; renegotiation repeats it.
   signaling: { capacity: 200, refillPerSecond: 100 },
   control: { capacity: 20, refillPerSecond: 10 },
+  // Quality samples come every 5 s; one a second is the most a client may send.
+  telemetry: { capacity: 2, refillPerSecond: 1 },
 };
 
 /**
@@ -48,6 +50,8 @@ export function classifyFrame(type: ClientFrameType): FrameClass {
     case "e2ee_key_package":
     case "e2ee_publish_key":
       return "signaling";
+    case "quality_sample":
+      return "telemetry";
     case "hello":
     case "ping":
     case "media_trouble":
@@ -95,6 +99,7 @@ export function defineFrameRateLimits(overrides: Partial<Record<FrameClass, Part
     chat: { ...defaultFrameRateLimits.chat, ...overrides.chat },
     signaling: { ...defaultFrameRateLimits.signaling, ...overrides.signaling },
     control: { ...defaultFrameRateLimits.control, ...overrides.control },
+    telemetry: { ...defaultFrameRateLimits.telemetry, ...overrides.telemetry },
   };
   for (const [frameClass, { capacity, refillPerSecond }] of Object.entries(limits)) {
     // capacity < 1 would refuse every frame of the class forever.

@@ -1,3 +1,4 @@
+import { sampleQuality } from "../../../protocol/call-quality.ts";
 import type { ClientFrame } from "../../../protocol/client-frames.ts";
 import { isTenantAttachment } from "./attachment-keys.ts";
 import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts";
@@ -41,6 +42,15 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
     case "media_trouble":
       onMediaTrouble(t, identity);
       return;
+    case "quality_sample": {
+      // The room rates the sample itself (the same E-model the analytics use) and tells the meeting when it changes.
+      const rated = sampleQuality(frame.tracks);
+      const member = t.state.members[identity];
+      if (rated && member && member.connectionQuality !== rated.quality) {
+        broadcastMember(t, t.updateMember(identity, { connectionQuality: rated.quality }));
+      }
+      return;
+    }
     case "presence": {
       const { audioMuted, videoMuted, handRaised, connectionQuality } = frame;
       const change: Partial<Member> = {
