@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
+import { json, security } from "../schemas/openapi-parts.ts";
 import { problemResponses } from "../schemas/problem.ts";
 import {
   CreateMeetingBody,
@@ -23,8 +24,6 @@ import { endMeetingRoom, updateMeetingRoom } from "../../meeting-room/shell/meet
 import { meetingDeletedReason } from "../../../protocol/room-contract.ts";
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
-const security = [{ apiKey: [] }];
 const tags = ["Meetings"];
 
 const createMeetingRoute = createRoute({

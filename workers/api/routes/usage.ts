@@ -21,6 +21,7 @@ import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
+import { json, security } from "../schemas/openapi-parts.ts";
 import { problemResponses } from "../schemas/problem.ts";
 import {
   ClosedPeriodSchema,
@@ -35,8 +36,6 @@ import {
 } from "../schemas/usage.ts";
 import { requireUsageMeeting } from "./usage-scope.ts";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
-const security = [{ apiKey: [] }];
 const tags = ["Usage"];
 
 const listRecordsRoute = createRoute({

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
+import { json, security } from "../schemas/openapi-parts.ts";
 import { problemResponses } from "../schemas/problem.ts";
 import {
   ListDeliveriesQuery,
@@ -15,8 +16,6 @@ import { findDelivery, listDeliveries, replayDelivery } from "../../webhooks/del
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 import { requireEndpoint } from "./webhook-endpoints.ts";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
-const security = [{ apiKey: [] }];
 const tags = ["Webhooks"];
 
 const listDeliveriesRoute = createRoute({

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
+import { json, security } from "../schemas/openapi-parts.ts";
 import { problemResponses } from "../schemas/problem.ts";
 import {
   CreateWebhookEndpointBody,
@@ -34,8 +35,6 @@ import { sealSecret, secretsKey } from "../../webhooks/secret-box.ts";
 import { checkTarget } from "../../webhooks/core/ssrf-guard.ts";
 import { parseTargetUrl, targetPolicyOf } from "../../webhooks/target-policy.ts";
 
-const json = <T>(schema: T) => ({ "application/json": { schema } });
-const security = [{ apiKey: [] }];
 const tags = ["Webhooks"];
 
 const createEndpointRoute = createRoute({

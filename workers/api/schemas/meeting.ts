@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { uuidIdParam } from "./openapi-parts.ts";
 import { pageQueryFields } from "./page-query.ts";
 import { MeetingId } from "../../../protocol/ids.ts";
 import { isStorableJson, isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
@@ -20,15 +21,7 @@ const metadataSchema = z
 
 const dateTime = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T15:00:00Z" });
 
-export const MeetingIdParam = z.object({
-  // Parsed into the branded id in its canonical lower case (the room's name is built from it), so routes get a
-  // MeetingId without a cast and an upper-case spelling can't address a second room.
-  id: z
-    .uuid()
-    .toLowerCase()
-    .pipe(MeetingId)
-    .openapi({ param: { name: "id", in: "path" }, example: "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1" }),
-});
+export const MeetingIdParam = uuidIdParam(MeetingId, "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1");
 
 export const CreateMeetingBody = z
   .strictObject({

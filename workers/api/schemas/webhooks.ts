@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { uuidIdParam } from "./openapi-parts.ts";
 import { pageQueryFields } from "./page-query.ts";
 import { MeetingId, WebhookDeliveryId, WebhookEndpointId } from "../../../protocol/ids.ts";
 import { isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
@@ -7,21 +8,9 @@ import { WebhookEventTypeSchema } from "../../webhooks/core/event-catalog.ts";
 const dateTime = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T15:00:00Z" });
 const maxDisableAfterSeconds = 30 * 86_400;
 
-export const WebhookEndpointIdParam = z.object({
-  id: z
-    .uuid()
-    .toLowerCase()
-    .pipe(WebhookEndpointId)
-    .openapi({ param: { name: "id", in: "path" }, example: "0f5c3f7e-5a1e-4b7e-9a51-2f1d6f3f7a10" }),
-});
+export const WebhookEndpointIdParam = uuidIdParam(WebhookEndpointId, "0f5c3f7e-5a1e-4b7e-9a51-2f1d6f3f7a10");
 
-export const WebhookDeliveryIdParam = z.object({
-  id: z
-    .uuid()
-    .toLowerCase()
-    .pipe(WebhookDeliveryId)
-    .openapi({ param: { name: "id", in: "path" }, example: "3d1e8b52-8c7f-4d0c-bf7e-6a3f0e2d9c41" }),
-});
+export const WebhookDeliveryIdParam = uuidIdParam(WebhookDeliveryId, "3d1e8b52-8c7f-4d0c-bf7e-6a3f0e2d9c41");
 
 const eventTypes = z
   .array(WebhookEventTypeSchema)
