@@ -1,7 +1,7 @@
 import { count, isNull, sql } from "drizzle-orm";
 import { outboxDeadLetters } from "../../schema/index.ts";
 import type { QueryDatabase } from "../db/database.ts";
-import { rowsOf } from "../webhooks/record-event.ts";
+import { rowsOf } from "../db/result-rows.ts";
 
 /**
  * Records meeting rooms' outboxes set aside because Postgres kept refusing them, not yet resolved by an operator.

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { QueryDatabase } from "../db/database.ts";
 import type { PageCursor } from "../meetings/page-cursor.ts";
-import { rowsOf } from "./record-event.ts";
+import { rowsOf } from "../db/result-rows.ts";
 
 export interface DeliveryFilter {
   endpointId?: string;

@@ -1,7 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { webhookEndpoints } from "../../schema/index.ts";
 import type { Database, QueryDatabase } from "../db/database.ts";
-import { dispatcherAddresses, recordWebhookEvent, rowsOf } from "./record-event.ts";
+import { rowsOf } from "../db/result-rows.ts";
+import { dispatcherAddresses, recordWebhookEvent } from "./record-event.ts";
 import type { DispatchEndpoint, QueuedDelivery, SettledAttempt } from "./core/dispatch-types.ts";
 import type { DispatcherAddress } from "./core/lane-shards.ts";
 

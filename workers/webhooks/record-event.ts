@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { QueryDatabase } from "../db/database.ts";
+import { rowsOf } from "../db/result-rows.ts";
 import { envelopeOf, optInEventTypes, type WebhookFact } from "./core/event-catalog.ts";
 import { laneShard, type DispatcherAddress } from "./core/lane-shards.ts";
 
@@ -85,9 +86,4 @@ export function recordWebhookEvent(db: StatementRunner, fact: WebhookFact): Prom
 /** A meeting's deliveries go out in order; tenant-wide events share one lane of their own. */
 export function laneKeyOf(meetingId: string | null): string {
   return meetingId ?? "tenant";
-}
-
-export function rowsOf(result: unknown): Record<string, unknown>[] {
-  const rows = (result as { rows?: unknown }).rows ?? result;
-  return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];
 }
