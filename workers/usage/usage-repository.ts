@@ -62,6 +62,24 @@ export interface SeriesRow extends MeterTotals {
 const ceilSecondSum = sql`sum(case when ${usageRecords.kind}::text like '%_seconds' then (${usageRecords.quantity} + 999) / 1000 * 1000 else ${usageRecords.quantity} end)`;
 const ceilMinuteSum = sql`sum(case when ${usageRecords.kind}::text like '%_seconds' then (${usageRecords.quantity} + 59999) / 60000 * 60000 else ${usageRecords.quantity} end)`;
 
+/** Per-meter sums over raw records: what every total and series reads from them. */
+const recordSums = {
+  meter: usageRecords.kind,
+  records: sql<string>`count(*)`,
+  quantity: sql<string>`sum(${usageRecords.quantity})`,
+  ceilSecond: sql<string>`${ceilSecondSum}`,
+  ceilMinute: sql<string>`${ceilMinuteSum}`,
+};
+
+/** The same sums read from the hourly rollup. */
+const rollupSums = {
+  meter: usageRollups.kind,
+  records: sql<string>`sum(${usageRollups.records})`,
+  quantity: sql<string>`sum(${usageRollups.quantity})`,
+  ceilSecond: sql<string>`sum(${usageRollups.ceilSecond})`,
+  ceilMinute: sql<string>`sum(${usageRollups.ceilMinute})`,
+};
+
 /**
  * Sums per bucket and meter over [from, to) (bucket-aligned by the caller). A tenant-wide series reads the hourly
  * rollup (at most 24 rows per meter a day, whatever the record count); a meeting's reads its records through the
@@ -77,11 +95,7 @@ export async function usageSeries(
     ? await db
         .select({
           bucket: sql<Date>`date_trunc(${unit}, ${usageRecords.periodEnd}, 'UTC')`.as("bucket"),
-          meter: usageRecords.kind,
-          records: sql<string>`count(*)`,
-          quantity: sql<string>`sum(${usageRecords.quantity})`,
-          ceilSecond: sql<string>`${ceilSecondSum}`,
-          ceilMinute: sql<string>`${ceilMinuteSum}`,
+          ...recordSums,
         })
         .from(usageRecords)
         .where(and(...recordConditions(tenantId, { from: range.from, to: range.to, meetingId: range.meetingId })))
@@ -90,11 +104,7 @@ export async function usageSeries(
     : await db
         .select({
           bucket: sql<Date>`date_trunc(${unit}, ${usageRollups.hour}, 'UTC')`.as("bucket"),
-          meter: usageRollups.kind,
-          records: sql<string>`sum(${usageRollups.records})`,
-          quantity: sql<string>`sum(${usageRollups.quantity})`,
-          ceilSecond: sql<string>`sum(${usageRollups.ceilSecond})`,
-          ceilMinute: sql<string>`sum(${usageRollups.ceilMinute})`,
+          ...rollupSums,
         })
         .from(usageRollups)
         .where(and(eq(usageRollups.tenantId, tenantId), gte(usageRollups.hour, range.from), lt(usageRollups.hour, range.to)))
@@ -119,13 +129,7 @@ export async function usageSeries(
 /** Per-meter totals over whole hours [from, to), from the rollup. */
 export async function rollupTotals(db: Pick<QueryDatabase, "select">, tenantId: string, from: Date, to: Date): Promise<MeterTotals[]> {
   const rows = await db
-    .select({
-      meter: usageRollups.kind,
-      records: sql<string>`sum(${usageRollups.records})`,
-      quantity: sql<string>`sum(${usageRollups.quantity})`,
-      ceilSecond: sql<string>`sum(${usageRollups.ceilSecond})`,
-      ceilMinute: sql<string>`sum(${usageRollups.ceilMinute})`,
-    })
+    .select(rollupSums)
     .from(usageRollups)
     .where(and(eq(usageRollups.tenantId, tenantId), gte(usageRollups.hour, from), lt(usageRollups.hour, to)))
     .groupBy(usageRollups.kind);
@@ -135,13 +139,7 @@ export async function rollupTotals(db: Pick<QueryDatabase, "select">, tenantId: 
 /** Per-meter totals of the records that arrived after their period was closed (its adjustments). */
 export async function adjustmentTotals(db: QueryDatabase, tenantId: TenantId, period: string): Promise<MeterTotals[]> {
   const rows = await db
-    .select({
-      meter: usageRecords.kind,
-      records: sql<string>`count(*)`,
-      quantity: sql<string>`sum(${usageRecords.quantity})`,
-      ceilSecond: sql<string>`${ceilSecondSum}`,
-      ceilMinute: sql<string>`${ceilMinuteSum}`,
-    })
+    .select(recordSums)
     .from(usageRecords)
     .where(and(eq(usageRecords.tenantId, tenantId), eq(usageRecords.adjustmentOf, period)))
     .groupBy(usageRecords.kind);

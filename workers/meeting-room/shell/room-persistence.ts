@@ -48,6 +48,24 @@ export async function writeRecord(db: Database, keys: RoomRecordKeys, record: Pe
   }
 }
 
+/** The meeting's participant rows with no leave yet (of one identity, when given): what a leave closes. */
+function openParticipantRows(keys: RoomRecordKeys, identity?: string) {
+  return and(
+    eq(participants.tenantId, keys.tenantId),
+    eq(participants.meetingId, keys.meetingId),
+    identity === undefined ? undefined : eq(participants.identity, identity),
+    isNull(participants.leftAt),
+  );
+}
+
+/** What a closed row reports as `participant.left`. */
+const closedParticipant = {
+  id: participants.id,
+  identity: participants.identity,
+  joinedAt: participants.joinedAt,
+  leftAt: participants.leftAt,
+};
+
 async function recordJoin(
   db: Database,
   keys: RoomRecordKeys,
@@ -60,16 +78,8 @@ async function recordJoin(
     const superseded = await tx
       .update(participants)
       .set({ leftAt: at, leaveReason: "superseded" })
-      .where(
-        and(
-          eq(participants.tenantId, keys.tenantId),
-          eq(participants.meetingId, keys.meetingId),
-          eq(participants.identity, join.identity),
-          isNull(participants.leftAt),
-          ne(participants.id, rowId),
-        ),
-      )
-      .returning({ id: participants.id, joinedAt: participants.joinedAt, leftAt: participants.leftAt });
+      .where(and(openParticipantRows(keys, join.identity), ne(participants.id, rowId)))
+      .returning(closedParticipant);
     await tx
       .insert(participants)
       .values({
@@ -89,7 +99,7 @@ async function recordJoin(
       .returning({ id: meetings.id });
     const facts: WebhookFact[] = [];
     if (started.length) facts.push(meetingStartedFact(keys, at));
-    facts.push(...superseded.map((row) => participantLeftFact(keys, { ...row, identity: join.identity }, "superseded")));
+    facts.push(...superseded.map((row) => participantLeftFact(keys, row, "superseded")));
     facts.push({
       type: "participant.joined",
       data: { identity: join.identity, name: join.name ?? null, role: join.role, joinedAt: at.toISOString() },
@@ -110,18 +120,11 @@ async function recordLeave(
     const left = await tx
       .update(participants)
       .set({ leftAt: new Date(leave.at), leaveReason: leave.reason })
-      .where(
-        and(
-          eq(participants.tenantId, keys.tenantId),
-          eq(participants.meetingId, keys.meetingId),
-          eq(participants.identity, leave.identity),
-          isNull(participants.leftAt),
-        ),
-      )
-      .returning({ id: participants.id, joinedAt: participants.joinedAt, leftAt: participants.leftAt });
+      .where(openParticipantRows(keys, leave.identity))
+      .returning(closedParticipant);
     return recordWebhookEvents(
       tx,
-      left.map((row) => participantLeftFact(keys, { ...row, identity: leave.identity }, leave.reason)),
+      left.map((row) => participantLeftFact(keys, row, leave.reason)),
     );
   });
 }
@@ -208,8 +211,8 @@ async function recordSessionEnd(
     const left = await tx
       .update(participants)
       .set({ leftAt: endedAt, leaveReason: "ended" })
-      .where(and(eq(participants.tenantId, keys.tenantId), eq(participants.meetingId, keys.meetingId), isNull(participants.leftAt)))
-      .returning({ id: participants.id, identity: participants.identity, joinedAt: participants.joinedAt, leftAt: participants.leftAt });
+      .where(openParticipantRows(keys))
+      .returning(closedParticipant);
     return recordWebhookEvents(tx, [
       ...left.map((row) => participantLeftFact(keys, row, "ended")),
       meetingEndedFact(keys, endedAt, end.reason),
