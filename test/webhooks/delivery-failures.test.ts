@@ -155,7 +155,13 @@ describe("webhook deliveries when the receiver misbehaves", () => {
       (n) => n >= 2,
       10_000,
     );
-    expect((await deliveries(apiKey, { endpointId: gone.id }))[0]!.status).toBe("delivered");
+    // Attempts are written behind the send, so the receiver can see it a moment before the log does.
+    const resumed = await poll(
+      async () => deliveries(apiKey, { endpointId: gone.id }),
+      (rows) => rows[0]?.status === "delivered",
+      10_000,
+    );
+    expect(resumed[0]!.status).toBe("delivered");
   });
 
   it("an endpoint failing longer than its disable period is disabled with endpoint.disabled to the others", async () => {
