@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ConnectionQuality } from "./call-quality.ts";
+import { QualityEventFigures, QualitySampleFigures } from "./quality-telemetry.ts";
 import { assignableRoles } from "./roles.ts";
 import { storableLine, storableText } from "./text.ts";
 
@@ -114,34 +115,8 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("admit"), target: identity }),
   z.object({ ...base, type: z.literal("deny"), target: identity }),
   z.object({ ...base, type: z.literal("e2ee_publish_key"), publicKey: publicJwk }),
-  z.object({
-    ...base,
-    type: z.literal("quality_sample"),
-    /** The window the figures cover (the page samples every 5 s). */
-    windowMs: z.number().int().min(1000).max(60_000),
-    path: z.enum(["p2p", "sfu"]),
-    candidateType: z.enum(["host", "srflx", "prflx", "relay"]).optional(),
-    tracks: z
-      .array(
-        z.object({
-          direction: z.enum(["inbound", "outbound"]),
-          kind: z.enum(["audio", "video"]),
-          rttMs: z.number().min(0).max(60_000).nullable().optional(),
-          jitterMs: z.number().min(0).max(60_000).nullable().optional(),
-          packetsLost: z.number().int().min(0).max(10_000_000),
-          packets: z.number().int().min(0).max(10_000_000),
-          bitrateKbps: z.number().min(0).max(1_000_000).optional(),
-          width: z.number().int().min(0).max(16_384).optional(),
-          height: z.number().int().min(0).max(16_384).optional(),
-          frameRate: z.number().min(0).max(1000).nullable().optional(),
-          expectedFrameRate: z.number().min(0).max(1000).nullable().optional(),
-          framesDropped: z.number().int().min(0).max(10_000_000).optional(),
-          nackCount: z.number().int().min(0).max(10_000_000).optional(),
-          pliCount: z.number().int().min(0).max(10_000_000).optional(),
-        }),
-      )
-      .max(64),
-  }),
+  z.object({ ...base, type: z.literal("quality_sample"), ...QualitySampleFigures.shape }),
+  z.object({ ...base, type: z.literal("quality_event"), event: QualityEventFigures }),
   z.object({
     ...base,
     type: z.literal("e2ee_key_package"),

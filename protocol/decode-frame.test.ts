@@ -35,9 +35,15 @@ const validFrames = {
   deny: { id: "f1", type: "deny", target: "bob" },
   e2ee_publish_key: { id: "f1", type: "e2ee_publish_key", publicKey: { kty: "OKP", crv: "X25519", x: "abc" } },
   e2ee_key_package: { id: "f1", type: "e2ee_key_package", to: "bob", keyId: 3, ciphertext: "Y2lwaGVy", iv: "aXY=" },
+  quality_event: {
+    id: "f1",
+    type: "quality_event",
+    event: { kind: "drop", eventId: "0d6f1c1e-9a0b-4d7e-8f57-3c2b1a0f9e8d", path: "sfu", cause: "ice_disconnected" },
+  },
   quality_sample: {
     id: "f1",
     type: "quality_sample",
+    sampleId: "5b0c4f8e-3c1a-4c55-9a64-2f4f5d1e7a10",
     windowMs: 5000,
     path: "p2p",
     candidateType: "host",

@@ -5,3 +5,4 @@ export * from "./recordings.ts";
 export * from "./webhooks.ts";
 export * from "./usage.ts";
 export * from "./outbox.ts";
+export * from "./analytics.ts";

@@ -298,9 +298,15 @@ const samples = {
   deny: { id: "s-deny", type: "deny", target: "observer" },
   e2ee_publish_key: { id: "s-pub", type: "e2ee_publish_key", publicKey: { kty: "EC", crv: "P-256", x: "eA", y: "eQ" } },
   e2ee_key_package: { id: "s-pkg", type: "e2ee_key_package", to: "observer", keyId: 1, ciphertext: "Y2lwaGVy", iv: "aXY=" },
+  quality_event: {
+    id: "s-event",
+    type: "quality_event",
+    event: { kind: "drop", eventId: "0d6f1c1e-9a0b-4d7e-8f57-3c2b1a0f9e8d", path: "sfu", cause: "ice_disconnected" },
+  },
   quality_sample: {
     id: "s-quality",
     type: "quality_sample",
+    sampleId: "5b0c4f8e-3c1a-4c55-9a64-2f4f5d1e7a10",
     windowMs: 5000,
     path: "p2p",
     candidateType: "host",

@@ -22,8 +22,9 @@ export const defaultFrameRateLimits: FrameRateLimits = {
   // ICE gathering emits dozens of candidates at once; renegotiation repeats it.
   signaling: { capacity: 200, refillPerSecond: 100 },
   control: { capacity: 20, refillPerSecond: 10 },
-  // Quality samples come every 5 s; one a second is the most a client may send.
-  telemetry: { capacity: 2, refillPerSecond: 1 },
+  // Quality samples come every 5 s; one a second is the most a client may send. A join sends its timing and
+  // outcome events with its first sample, hence the burst.
+  telemetry: { capacity: 4, refillPerSecond: 1 },
 };
 
 /**
@@ -51,6 +52,7 @@ export function classifyFrame(type: ClientFrameType): FrameClass {
     case "e2ee_publish_key":
       return "signaling";
     case "quality_sample":
+    case "quality_event":
       return "telemetry";
     case "hello":
     case "ping":

@@ -51,6 +51,8 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
       }
       return;
     }
+    case "quality_event":
+      return;
     case "presence": {
       const { audioMuted, videoMuted, handRaised, connectionQuality } = frame;
       const change: Partial<Member> = {
