@@ -8,6 +8,12 @@ command -v redis-server >/dev/null || missing+=(redis-server)
 command -v turnserver >/dev/null || missing+=(coturn)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v chromium >/dev/null || missing+=(chromium)
+# npm compiles aws-lambda-ric's native addon (with its bundled curl and aws-lambda-cpp) when it installs it.
+command -v cmake >/dev/null || missing+=(cmake)
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+command -v python3 >/dev/null || missing+=(python3)
+command -v xz >/dev/null || missing+=(xz-utils)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
   echo "[install] missing Debian packages: ${missing[*]} (no root: install them, or Postgres falls back to PGlite)" >&2
