@@ -58,7 +58,30 @@ export type EndMeetingRequest = z.infer<typeof EndMeetingRequest>;
 export { MediaRoomEvent };
 
 /** The room's internal routes (origin is a placeholder: a stub's fetch never leaves the runtime). */
-export const roomRoutes = { connect: "/connect", mediaEvent: "/media-event", end: "/end", settings: "/settings" } as const;
+export const roomRoutes = {
+  connect: "/connect",
+  mediaEvent: "/media-event",
+  end: "/end",
+  settings: "/settings",
+  analyticsStatus: "/analytics-status",
+} as const;
+
+/** The room's analytics queue (GET analyticsStatus): what waits for the ingestion function and what was lost. */
+export const RoomAnalyticsStatus = z.object({
+  /** False when no ingestion function is configured (samples still rate the roster, nothing is kept). */
+  enabled: z.boolean(),
+  openRecords: z.number().int(),
+  queuedBatches: z.number().int(),
+  queuedSamples: z.number().int(),
+  /** Samples dropped because the queue reached its bound while ingestion was down (total, and not yet reported). */
+  droppedSamples: z.number().int(),
+  unreportedDrops: z.number().int(),
+  /** Batches set aside: refused by the function, or failing while others were stored. */
+  deadBatches: z.number().int(),
+  storedBatches: z.number().int(),
+  lastStoredAt: z.number().int().nullable(),
+});
+export type RoomAnalyticsStatus = z.infer<typeof RoomAnalyticsStatus>;
 
 /**
  * Headers carrying the verified participant and the meeting's settings into the room on `connect`. Settings

@@ -38,6 +38,16 @@ export interface Env {
   WEBHOOK_ALLOWED_PRIVATE_HOSTS?: string;
   /** Meetings a dispatcher sends to at once per endpoint. */
   WEBHOOK_LANE_CONCURRENCY?: string;
+  /** The analytics ingestion Lambda's Invoke URL (…/2015-03-31/functions/<name>/invocations); unset: no analytics. */
+  ANALYTICS_INGEST_URL?: string;
+  /** The Lambda's region and an access key allowed only lambda:InvokeFunction on it (sst.config.ts). */
+  ANALYTICS_INGEST_REGION?: string;
+  ANALYTICS_INGEST_ACCESS_KEY_ID?: string;
+  ANALYTICS_INGEST_SECRET_ACCESS_KEY?: string;
+  /** Samples a room may hold while ingestion is down before it drops the oldest. */
+  ANALYTICS_QUEUE_MAX_SAMPLES?: string;
+  /** How long a room collects records before it sends them as a batch (ms). */
+  ANALYTICS_BATCH_MAX_AGE_MS?: string;
 }
 
 const required = z.string().min(1);
@@ -72,6 +82,12 @@ export const configSchema = z.object({
         .filter(Boolean),
     ),
   WEBHOOK_LANE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  ANALYTICS_INGEST_URL: z.url().optional(),
+  ANALYTICS_INGEST_REGION: z.string().min(1).default("us-east-1"),
+  ANALYTICS_INGEST_ACCESS_KEY_ID: z.string().min(1).optional(),
+  ANALYTICS_INGEST_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  ANALYTICS_QUEUE_MAX_SAMPLES: z.coerce.number().int().min(200).max(1_000_000).default(20_000),
+  ANALYTICS_BATCH_MAX_AGE_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

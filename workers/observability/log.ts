@@ -19,7 +19,11 @@ export type LogEventName =
   /** The cron's metering pass failed for one tenant and went on with the others (fields: tenantId, error). */
   | "usage_reconcile_failed"
   /** An endpoint was disabled (fields: endpointId, reason). */
-  | "webhook_endpoint_disabled";
+  | "webhook_endpoint_disabled"
+  /** The analytics function stored a room's batch but refused some of its records (fields: meetingId, batchId, rejected). */
+  | "analytics_records_rejected"
+  /** A room set an analytics batch aside: refused whole, or failing while others were stored (fields: meetingId, batchId, failures, reason). */
+  | "analytics_batch_dead";
 
 export function logEvent(event: LogEventName, fields: Record<string, string | number | boolean | undefined>): void {
   console.log(JSON.stringify({ event, at: new Date().toISOString(), ...fields }));

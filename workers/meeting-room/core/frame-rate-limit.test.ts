@@ -47,6 +47,7 @@ describe("frame classes", () => {
   it("classifies every protocol frame type", () => {
     for (const type of clientFrameTypes) expect(["chat", "signaling", "control", "telemetry"]).toContain(classifyFrame(type));
     expect(classifyFrame("quality_sample")).toBe("telemetry");
+    expect(classifyFrame("quality_event")).toBe("telemetry");
   });
 });
 
@@ -55,7 +56,7 @@ describe("burst", () => {
     expect(burst(initialFrameRateState, "chat_send", 8, t0).allowed).toBe(5);
     expect(burst(initialFrameRateState, "signal", 250, t0).allowed).toBe(200);
     expect(burst(initialFrameRateState, "presence", 30, t0).allowed).toBe(20);
-    expect(burst(initialFrameRateState, "quality_sample", 5, t0).allowed).toBe(2);
+    expect(burst(initialFrameRateState, "quality_sample", 6, t0).allowed).toBe(4);
   });
 
   it("counts every chat-class frame against the same bucket", () => {

@@ -30,6 +30,7 @@ export function leave(t: RoomTransition, identity: string, reason: LeaveReason) 
     t.emit({ type: "e2ee_rotate", reason: reason === "removed" ? "participant_removed" : "participant_left", identity }, { kind: "all" });
   }
   t.effect({ kind: "record_leave", identity, at: t.nowIso, reason });
+  recordSession(t, identity, gone.joinedAt);
   // Their usage ends with the room's leave fact, whatever webhooks the SFU still sends (or never does).
   billP2p(t, identity, gone.joinedAt);
   closeSfuSessions(t, identity);
@@ -40,6 +41,7 @@ export function endMeeting(t: RoomTransition, reason: string, by = "room") {
   moderateOnSfu(t, { kind: "close_room" }, by);
   for (const member of Object.values(t.state.members)) {
     t.effect({ kind: "record_leave", identity: member.identity, at: t.nowIso, reason: "ended" });
+    recordSession(t, member.identity, member.joinedAt);
     t.effect({ kind: "close", identity: member.identity, code: closeCodes.ended, reason: "meeting ended" });
   }
   for (const waiting of lobby(t.state.lobby)) {
@@ -52,4 +54,11 @@ export function endMeeting(t: RoomTransition, reason: string, by = "room") {
     t.effect({ kind: "record_session_end", startedAt, endedAt: t.nowIso, peakParticipants, reason });
   }
   t.state = { ...t.state, members: {}, endedReason: reason, session: null, mediaMode: { kind: "p2p" } };
+}
+
+/** The participant's time in the meeting, for the analytics (meeting minutes, call duration, active users). */
+function recordSession(t: RoomTransition, identity: string, joinedAt: string) {
+  const joined = Date.parse(joinedAt);
+  if (!Number.isFinite(joined) || joined > t.now) return;
+  t.effect({ kind: "analytics_record", list: "sessions", record: { participant: identity, joinedAt: joined, leftAt: t.now } });
 }

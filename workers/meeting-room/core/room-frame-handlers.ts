@@ -44,14 +44,18 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
       return;
     case "quality_sample": {
       // The room rates the sample itself (the same E-model the analytics use) and tells the meeting when it changes.
+      const { id: _id, type: _type, ...figures } = frame;
       const rated = sampleQuality(frame.tracks);
       const member = t.state.members[identity];
       if (rated && member && member.connectionQuality !== rated.quality) {
         broadcastMember(t, t.updateMember(identity, { connectionQuality: rated.quality }));
       }
+      const record = { ...figures, participant: identity, receivedAt: t.now, mos: rated?.mos ?? null, quality: rated?.quality ?? null };
+      t.effect({ kind: "analytics_record", list: "samples", record });
       return;
     }
     case "quality_event":
+      t.effect({ kind: "analytics_record", list: "events", record: { ...frame.event, participant: identity, receivedAt: t.now } });
       return;
     case "presence": {
       const { audioMuted, videoMuted, handRaised, connectionQuality } = frame;

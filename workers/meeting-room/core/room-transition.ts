@@ -1,3 +1,4 @@
+import type { AnalyticsEvent, AnalyticsSample } from "../../../protocol/analytics-batch.ts";
 import type { RoomErrorCode } from "../../../protocol/room-errors.ts";
 import type { ChatMessage, ServerFrame, UnsequencedFrame } from "../../../protocol/server-frames.ts";
 import { appendFrame, type Audience } from "./frame-log.ts";
@@ -20,8 +21,16 @@ export type RoomEffect =
   | { kind: "record_session_end"; startedAt: string; endedAt: string; peakParticipants: number; reason: string }
   | { kind: "presign_upload"; identity: string; ref: string; name: string; contentType: string; sizeBytes: number }
   | { kind: "presign_download"; identity: string; ref: string; objectKey: string }
+  /** A call-quality record for the analytics pipeline (shell/analytics-outbox.ts batches them to the ingestion function). */
+  | AnalyticsRecordEffect
   /** Read up to `limit` archived messages with seq < beforeSeq from Postgres, then answer with `history_loaded`. */
   | { kind: "load_chat_history"; identity: string; ref: string; beforeSeq: number; limit: number; window: ChatMessage[] };
+
+export type AnalyticsRecordEffect =
+  | { kind: "analytics_record"; list: "samples"; record: AnalyticsSample }
+  | { kind: "analytics_record"; list: "events"; record: AnalyticsEvent }
+  /** A participant's time in the meeting; the shell names the session (a stable id from meeting, identity and join). */
+  | { kind: "analytics_record"; list: "sessions"; record: { participant: string; joinedAt: number; leftAt: number } };
 
 export type LeaveReason = "left" | "removed" | "timeout" | "ended";
 

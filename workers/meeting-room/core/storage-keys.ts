@@ -19,9 +19,21 @@ export const roomKeys = {
   record: (n: number) => `${roomKeyPrefixes.record}${pad(n)}`,
   /** An outbox's retry states (outbox-policy.ts) by record key: only records Postgres refused are in it. */
   outboxRetries: (outbox: "chat" | "records") => `retry:${outbox}`,
+  /** A closed batch of call-quality records waiting for the ingestion function (core/analytics-queue.ts). */
+  analyticsBatch: (batchId: string) => `${roomKeyPrefixes.analyticsBatch}${batchId}`,
+  /** A batch the function refused or kept failing on, kept for inspection (the last few). */
+  analyticsDead: (deadAt: number, batchId: string) => `${roomKeyPrefixes.analyticsDead}${pad(deadAt)}:${batchId}`,
+  analyticsCounters: "analytics:counters",
 } as const;
 
-export const roomKeyPrefixes = { member: "member:", frame: "frame:", chat: "chat:", record: "record:" } as const;
+export const roomKeyPrefixes = {
+  member: "member:",
+  frame: "frame:",
+  chat: "chat:",
+  record: "record:",
+  analyticsBatch: "analytics:batch:",
+  analyticsDead: "analytics:dead:",
+} as const;
 
 /** The number in a `frame:`/`chat:`/`record:` key. */
 export function keyNumber(key: string, prefix: string): number {

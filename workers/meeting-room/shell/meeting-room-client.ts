@@ -2,6 +2,7 @@ import type { MeetingId, TenantId } from "../../../protocol/ids.ts";
 import {
   meetingSettingsHeader,
   roomRoutes,
+  RoomAnalyticsStatus,
   roomSettingsRequiredStatus,
   RoomRouteError,
   verifiedParticipantHeader,
@@ -113,4 +114,19 @@ export async function forwardMediaEvent(
   const stub = meetingRoomStub(namespace, tenantId, meetingId);
   const response = await stub.fetch(`https://meeting-room${roomRoutes.mediaEvent}`, { method: "POST", body: JSON.stringify(event) });
   if (!response.ok) throw await readRoomRefusal("mediaEvent", response);
+}
+
+/**
+ * The room's analytics queue: batches waiting for the ingestion function and samples dropped. A room that never
+ * ran answers an empty queue (reading it does not start a meeting).
+ */
+export async function readRoomAnalyticsStatus(
+  namespace: DurableObjectNamespace,
+  tenantId: TenantId,
+  meetingId: MeetingId,
+): Promise<RoomAnalyticsStatus> {
+  const stub = meetingRoomStub(namespace, tenantId, meetingId);
+  const response = await stub.fetch(`https://meeting-room${roomRoutes.analyticsStatus}`);
+  if (!response.ok) throw await readRoomRefusal("analyticsStatus", response);
+  return RoomAnalyticsStatus.parse(await response.json());
 }

@@ -13,11 +13,20 @@ import { guard, ignore } from "./guard.ts";
 import { turnIceServers, type IceServerIssuer } from "./ice-servers.ts";
 import { RoomEffects } from "./room-effects.ts";
 import { createRoomMedia } from "./room-media.ts";
+import type { RoomAnalyticsStatus } from "../../../protocol/room-contract.ts";
 import { readRoomRoute, roomRouteError, roomSettingsRequired } from "./room-routes.ts";
 import { RoomSockets } from "./room-sockets.ts";
 import { RoomStore } from "./room-store.ts";
 import { S3ObjectStore } from "./s3-object-store.ts";
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
+import { mediaFleetOf } from "../../media/media-fleet-config.ts";
+import { fleetNodes } from "../../../media-fleet/fleet-config.ts";
+import { defaultAnalyticsQueuePolicy, emptyCounters } from "../core/analytics-queue.ts";
+import { analyticsRegion } from "../core/analytics-region.ts";
+import { lambdaIngest } from "./analytics-ingest.ts";
+import { AnalyticsOutbox } from "./analytics-outbox.ts";
+
+const emptyAnalyticsStatus = { ...emptyCounters, openRecords: 0, queuedBatches: 0, queuedSamples: 0 };
 
 /**
  * One Durable Object per meeting: a thin shell around the pure reducer (core/room-reducer.ts). Each runtime
@@ -41,12 +50,14 @@ export class MeetingRoom extends DurableObject<Env> {
     this.store = new RoomStore(ctx.storage);
     this.sockets = new RoomSockets(ctx);
     this.iceServers = turnIceServers(env);
+    const analytics = this.analyticsOutbox(ctx, env);
     this.effects = new RoomEffects(
       {
         openDatabase: () => openDatabase(env.DATABASE_URL, env.NEON_WS_PROXY),
         objects: new S3ObjectStore(() => readConfig(env)),
         media: createRoomMedia(env, dispatch),
         pokeWebhooks: (dispatchers) => ctx.waitUntil(pokeDispatchers(env.WEBHOOK_DISPATCHER, dispatchers)),
+        analytics,
       },
       {
         state: () => this.state,
@@ -62,6 +73,37 @@ export class MeetingRoom extends DurableObject<Env> {
       this.state = loaded.state;
       this.effects.chat.restore(loaded.retries.chat);
       this.effects.records.restore(loaded.retries.records);
+      for (const key of (await analytics?.load()) ?? []) logEvent("room_storage_corrupt", { meetingId: loaded.state?.meetingId, key });
+    });
+  }
+
+  private analyticsStatus(): RoomAnalyticsStatus {
+    const status = this.effects.analyticsStatus();
+    return status ? { enabled: true, ...status } : { enabled: false, ...emptyAnalyticsStatus };
+  }
+
+  /** The room's analytics queue, when an ingestion function is configured (analytics-outbox.ts). */
+  private analyticsOutbox(ctx: DurableObjectState, env: Env): AnalyticsOutbox | null {
+    let config: ReturnType<typeof readConfig>;
+    try {
+      config = readConfig(env);
+    } catch {
+      return null; // the Worker refuses every request on a bad configuration and says why; the room only goes without
+    }
+    const ingest = lambdaIngest(config);
+    if (!ingest) return null;
+    const regionOfNode = (nodeId: string) => fleetNodes(mediaFleetOf(env)).find((node) => node.id === nodeId)?.regionId;
+    return new AnalyticsOutbox({
+      storage: ctx.storage,
+      ingest,
+      policy: {
+        ...defaultAnalyticsQueuePolicy,
+        maxQueuedSamples: config.ANALYTICS_QUEUE_MAX_SAMPLES,
+        maxBatchAgeMs: config.ANALYTICS_BATCH_MAX_AGE_MS,
+      },
+      keys: () => (this.state?.tenantId ? { tenantId: this.state.tenantId, meetingId: this.state.meetingId } : undefined),
+      region: () => (this.state ? analyticsRegion(this.state, regionOfNode) : "unknown"),
+      afterSend: () => this.scheduleAlarm(),
     });
   }
 
@@ -71,6 +113,7 @@ export class MeetingRoom extends DurableObject<Env> {
       async () => {
         const route = await readRoomRoute(request);
         if (route instanceof Response) return route;
+        if (route.kind === "analytics_status") return Response.json(this.analyticsStatus());
         if (route.kind === "event") {
           await this.dispatch(route.event);
           return Response.json(route.answer);

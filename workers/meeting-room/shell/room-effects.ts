@@ -6,6 +6,7 @@ import type { PendingRecord } from "../core/room-records.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
 import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
+import type { AnalyticsOutbox } from "./analytics-outbox.ts";
 import { chatOutboxQueue } from "./chat-outbox.ts";
 import { guard, ignore } from "./guard.ts";
 import type { ObjectStore } from "./object-store.ts";
@@ -21,6 +22,8 @@ export interface RoomClients {
   media: { run(effect: SfuEffect, room: { tenantId: string; state: RoomState }): Promise<void> };
   /** Wakes webhook dispatchers after the outbox committed deliveries for them. */
   pokeWebhooks(dispatchers: DispatcherAddress[]): void;
+  /** Call-quality records on their way to the ingestion function; null when analytics are not configured. */
+  analytics: AnalyticsOutbox | null;
 }
 
 /** What the runner needs of the room: its state, its reducer, its storage, and the runtime's waitUntil. */
@@ -66,14 +69,25 @@ export class RoomEffects {
     this.room.waitUntil(this.perform(effect));
   }
 
-  /** Both outboxes, then the alarm: the retry path after a failure, also across evictions. */
+  /** Both outboxes and the analytics queue, then the alarm: the retry path after a failure, also across evictions. */
   async flushOutboxes(): Promise<void> {
-    await Promise.all([this.flush(this.chat), this.flush(this.records)]);
+    await Promise.all([this.flush(this.chat), this.flush(this.records), this.flushAnalytics()]);
   }
 
   outboxDueAt(): number | null {
-    const due = [this.chat.dueAt(), this.records.dueAt()].filter((at): at is number => at !== null);
+    const due = [this.chat.dueAt(), this.records.dueAt(), this.clients.analytics?.dueAt() ?? null].filter(
+      (at): at is number => at !== null,
+    );
     return due.length ? Math.min(...due) : null;
+  }
+
+  analyticsStatus() {
+    return this.clients.analytics?.status() ?? null;
+  }
+
+  private flushAnalytics(closeOpen = false): Promise<unknown> {
+    const analytics = this.clients.analytics;
+    return analytics ? guard("analytics_flush", () => analytics.flush({ closeOpen }), ignore) : Promise.resolve();
   }
 
   private flush(outbox: Outbox<unknown>): Promise<unknown> {
@@ -132,6 +146,21 @@ export class RoomEffects {
       }
       case "load_chat_history":
         return this.loadChatHistory(effect);
+      case "analytics_record": {
+        const analytics = this.clients.analytics;
+        if (!analytics) return;
+        return guard(
+          effect.kind,
+          async () => {
+            await analytics.add(effect);
+            // Nobody left to sample: what the room holds goes now, not when the batch would have aged out.
+            const state = this.room.state();
+            if (effect.list === "sessions" && state && !Object.keys(state.members).length) await this.flushAnalytics(true);
+            else await this.room.afterFlush();
+          },
+          ignore,
+        );
+      }
       case "place_media":
       case "grant_sfu":
       case "probe_media":

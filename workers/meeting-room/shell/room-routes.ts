@@ -18,7 +18,8 @@ import type { RoomEvent } from "../core/room-state.ts";
 export type RoomRoute =
   /** Without settings when the Worker expects the room to be live already (it is authoritative for them then). */
   | { kind: "connect"; claims: VerifiedParticipant; settings: MeetingRoomSettings | undefined }
-  | { kind: "event"; event: RoomEvent; answer: Record<string, boolean> };
+  | { kind: "event"; event: RoomEvent; answer: Record<string, boolean> }
+  | { kind: "analytics_status" };
 
 /** The room's refusal: JSON `RoomRouteError` with the status of its code; the Worker turns it into problem+json. */
 export function roomRouteError(code: ErrorCode, detail: string): Response {
@@ -59,6 +60,9 @@ export async function readRoomRoute(request: Request): Promise<RoomRoute | Respo
         ? settings
         : { kind: "event", event: { kind: "settings_changed", settings }, answer: { updated: true } };
     }
+    case roomRoutes.analyticsStatus:
+      if (request.method !== "GET") return roomRouteError("method_not_allowed", "this room route takes GET");
+      return { kind: "analytics_status" };
     default:
       return roomRouteError("route_not_found", "no such room route");
   }
