@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# Installs the AWS Lambda Runtime Interface Emulator (aws-lambda-rie) from the Go module proxy into .cache/bin
-# (skipped when present). The module has no tagged releases, so it is pinned by pseudo-version.
+# Builds the AWS Lambda Runtime Interface Emulator (aws-lambda-rie) from the Go module proxy into .cache/bin
+# (skipped when that build is present). The module has no tagged releases, so it is pinned by pseudo-version;
+# it is patched (scripts/patches/) so that a function error reaches the caller marked as Lambda marks it.
 set -euo pipefail
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
-version="${LAMBDA_RIE_VERSION:-v0.0.0-20261030222936-bef5c4ba774d}"
+version="v0.0.0-20261030222936-bef5c4ba774d"
+module="github.com/aws/aws-lambda-runtime-interface-emulator"
+patch="$repo_root/scripts/patches/aws-lambda-rie-function-error.patch"
 out="$repo_root/.cache/bin/aws-lambda-rie"
-[ -x "$out" ] && exit 0
-mkdir -p "$repo_root/.cache/bin"
+# A changed pin or patch means a rebuild: the stamp records what the binary was built from.
+stamp="$version $(sha256sum "$patch" | cut -c1-16)"
+[ -x "$out" ] && [ "$(cat "$out.built" 2>/dev/null)" = "$stamp" ] && exit 0
+mkdir -p "$repo_root/.cache/bin" "$repo_root/.cache/go-work"
+dir="$(cd "$repo_root/.cache/go-work" && go mod download -json "$module@$version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+[ -d "$dir" ] || { echo "[lambda-rie] module download failed" >&2; exit 1; }
 echo "[lambda-rie] building $version" >&2
-GOBIN="$repo_root/.cache/bin" go install "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$version"
+# The module cache is read-only: patch a copy, outside this checkout so `git apply` doesn't treat it as ours.
+src="$(mktemp -d)"
+trap 'rm -rf "$src"' EXIT
+cp -R "$dir/." "$src" && chmod -R u+w "$src"
+(cd "$src" && git apply "$patch")
+(cd "$src" && CGO_ENABLED=0 go build -o "$out.tmp" ./cmd/aws-lambda-rie)
+mv "$out.tmp" "$out"
+echo "$stamp" >"$out.built"
