@@ -22,6 +22,13 @@ export const ports = {
   turnRelayMin: 49160,
   turnRelayMax: 49260,
   worker: 8787,
+  // Lambdas under aws-lambda-rie: emulator i of a function takes invocations on its port + i and serves its
+  // runtime its own Runtime API on runtimeApi + i (the emulator's default, 9001, would be shared by all of them).
+  analyticsIngest: 9100,
+  analyticsIngestRuntimeApi: 9110,
+  // The local runtime's own test subject (test/lambda/local-runtime.test.ts).
+  lambdaTestEcho: 9190,
+  lambdaTestEchoRuntimeApi: 9195,
 } as const;
 
 export const host = "127.0.0.1";
@@ -74,6 +81,15 @@ export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
 
 export const database = { name: "meetings", user: "meetings" } as const;
 export const s3Bucket = "meetings-dev";
+
+/** The analytics ingestion function's Parquet bucket (the `Analytics` bucket of sst.config.ts). */
+export const analyticsBucket = "analytics";
+
+/**
+ * Where a local function's emulator takes invocations: Lambda's Invoke API path, whose function name the emulator
+ * fixes as `function` (an AWS SDK Lambda client with this endpoint invokes FunctionName "function").
+ */
+export const localInvocationUrl = (port: number) => `http://${host}:${port}/2015-03-31/functions/function/invocations`;
 
 /** postgres:// URL the Neon driver dials (through the WebSocket proxy) and drizzle-kit/migrations use. */
 export const databaseUrl = (s: LocalSecrets) =>
@@ -135,5 +151,7 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     WEBHOOK_ALLOWED_PRIVATE_HOSTS: host,
     // The Standard Webhooks schedule's ten attempts, compressed from days to seconds so tests see it whole.
     WEBHOOK_RETRY_SCHEDULE: localWebhookRetrySchedule.join(","),
+    // The analytics ingestion Lambda's first emulator (scripts/services/lambda.ts).
+    ANALYTICS_INGEST_URL: localInvocationUrl(ports.analyticsIngest),
   };
 }

@@ -1,4 +1,5 @@
 import type { LocalSecrets } from "../lib/local-config.ts";
+import { lambdaService } from "./lambda.ts";
 import type { LocalService } from "./local-service.ts";
 import { livekitBService, livekitService } from "./livekit.ts";
 import { migrationsService } from "./migrations.ts";
@@ -10,7 +11,7 @@ import { workerService } from "./worker.ts";
 
 /**
  * Start order matters for dependents: Redis before the LiveKit nodes (one cluster through it), Postgres before
- * migrations, all before the Worker.
+ * migrations, S3 and migrations before the Lambdas (they write both), all before the Worker (it invokes the Lambdas).
  */
 export const localServices: LocalService[] = [
   postgresService,
@@ -20,6 +21,7 @@ export const localServices: LocalService[] = [
   livekitService,
   livekitBService,
   migrationsService,
+  lambdaService,
   workerService,
 ];
 

@@ -59,18 +59,23 @@ async function healthy(): Promise<boolean> {
   return response.ok;
 }
 
-async function ensureBucket(client: S3Client) {
+/** Creates the bucket unless it exists (other services' buckets too, such as a local Lambda's). */
+export async function ensureBucketExists(client: S3Client, bucket: string) {
   try {
-    await client.send(new HeadBucketCommand({ Bucket: s3Bucket }));
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 404) throw error;
     try {
-      await client.send(new CreateBucketCommand({ Bucket: s3Bucket }));
+      await client.send(new CreateBucketCommand({ Bucket: bucket }));
     } catch (createError) {
       // A concurrent `up` may have won the race; the bucket exists either way.
       if (!(createError instanceof BucketAlreadyOwnedByYou)) throw createError;
     }
   }
+}
+
+async function ensureBucket(client: S3Client) {
+  await ensureBucketExists(client, s3Bucket);
   // PutBucketCors replaces the whole configuration, so re-applying it is idempotent and heals drift.
   await client.send(new PutBucketCorsCommand({ Bucket: s3Bucket, CORSConfiguration: { CORSRules: corsRules } }));
 }
