@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the AWS Lambda Runtime Interface Emulator (aws-lambda-rie) from the Go module proxy into .cache/bin
 # (skipped when that build is present). The module has no tagged releases, so it is pinned by pseudo-version;
-# it is patched (scripts/patches/) so that a function error reaches the caller marked as Lambda marks it.
+# it is patched (scripts/patches/aws-lambda-rie-invoke.patch): function errors marked as Lambda marks them, and
+# an invocation that arrives while another runs waits instead of crashing the emulator.
 set -euo pipefail
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
 version="v0.0.0-20261030222936-bef5c4ba774d"
 module="github.com/aws/aws-lambda-runtime-interface-emulator"
-patch="$repo_root/scripts/patches/aws-lambda-rie-function-error.patch"
+patch="$repo_root/scripts/patches/aws-lambda-rie-invoke.patch"
 out="$repo_root/.cache/bin/aws-lambda-rie"
 # A changed pin or patch means a rebuild: the stamp records what the binary was built from.
 stamp="$version $(sha256sum "$patch" | cut -c1-16)"
