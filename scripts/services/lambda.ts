@@ -6,7 +6,7 @@ import path from "node:path";
 import * as esbuild from "esbuild";
 import { analyticsIngest, type FunctionSettings, handlerExport } from "../../functions/function-settings.ts";
 import { warmupEvent } from "../../functions/warmup.ts";
-import { runningPid, startDaemon, stopDaemon, tcpReachable, waitUntil } from "../lib/daemon.ts";
+import { isAlive, runningPid, sleep, startDaemon, stopDaemon, tcpReachable, waitUntil } from "../lib/daemon.ts";
 import { analyticsBucket, databaseUrl, host, localInvocationUrl, ports, type LocalSecrets } from "../lib/local-config.ts";
 import { binDir, dataDir, repoRoot, runDir } from "../lib/paths.ts";
 import type { LocalService } from "./local-service.ts";
@@ -175,11 +175,42 @@ function emulatorEnv(fn: LocalFunction, taskRoot: string, secrets: LocalSecrets)
   };
 }
 
-/** A digest of what the running emulators were started with (bundle, command, environment), never the values. */
+/** A digest of what the running emulators were started with (emulator build, bundle, command, environment). */
 function startDigest(taskRoot: string, command: string[], env: NodeJS.ProcessEnv): string {
   const bundleStat = fs.statSync(path.join(taskRoot, bundleName));
-  const material = JSON.stringify([bundleStat.mtimeMs, bundleStat.size, command, Object.entries(env).sort()]);
+  const emulatorBuild = fs.readFileSync(`${emulatorBinary}.built`, "utf8");
+  const material = JSON.stringify([emulatorBuild, bundleStat.mtimeMs, bundleStat.size, command, Object.entries(env).sort()]);
   return crypto.createHash("sha256").update(material).digest("hex");
+}
+
+/**
+ * Serialises `up`s of one function across processes: test runs bring the stack up concurrently, and two of them
+ * restarting the same emulators at once would race for their ports and pid files. mkdir is the atomic step.
+ */
+async function withFunctionLock<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const lock = path.join(runDir, `lambda-${name}.lock`);
+  const ownerFile = path.join(lock, "pid");
+  fs.mkdirSync(runDir, { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      fs.mkdirSync(lock);
+      fs.writeFileSync(ownerFile, String(process.pid));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const owner = Number(fs.existsSync(ownerFile) ? fs.readFileSync(ownerFile, "utf8") : 0);
+    const abandoned = owner ? !isAlive(owner) : Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? 0) > 10_000;
+    if (abandoned) fs.rmSync(lock, { recursive: true, force: true });
+    else if (Date.now() > deadline) throw new Error(`another process (pid ${owner}) has held ${lock} for 3 minutes`);
+    else await sleep(200);
+  }
+  try {
+    return await work();
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** Daemons of this function that run now, including emulators beyond a count since lowered. */
@@ -284,7 +315,7 @@ export function localLambdaService(name: string, functions: LocalFunction[]): Lo
     async up(secrets) {
       ensureBinary();
       const described: string[] = [];
-      for (const fn of functions) described.push(await functionUp(fn, secrets));
+      for (const fn of functions) described.push(await withFunctionLock(fn.settings.name, () => functionUp(fn, secrets)));
       return described.join("\n          ");
     },
     async down() {
