@@ -6,14 +6,17 @@
  *   media-fleet/livekit/           + livekit-server-sdk (the only place it may be imported)
  *   workers/meeting-room/core/     protocol, pure media-fleet, itself: no runtime, no I/O
  *   workers/webhooks/core/         protocol, itself: no runtime, no I/O
+ *   workers/analytics/core/        protocol, itself: no runtime, no I/O
  *   workers/ (shells, API)         everything above
+ *   functions/analytics-ingest/    protocol, itself: pure but for handler.ts and its Postgres and S3 shells
  *   functions/                     protocol, schema, pure media-fleet, itself
  *   web/                           protocol, itself
  * and no cycles anywhere. docs/architecture.md draws the same picture.
  */
 const runtimePackages =
   "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|ws$)";
-const pure = "^(protocol|workers/meeting-room/core|workers/webhooks/core)/|^media-fleet/(?!livekit/)";
+const pure =
+  "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core)/|^media-fleet/(?!livekit/)|^functions/analytics-ingest/(?!(handler|postgres-store|s3-object-writer)\\.ts$)";
 
 module.exports = {
   forbidden: [
@@ -62,6 +65,26 @@ module.exports = {
       comment: "The webhook core decides (schedule, settlement, target policy, lanes, dispatch order); its shells do the I/O.",
       from: { path: "^workers/webhooks/core/" },
       to: { path: "^(workers/(?!webhooks/core/)|(functions|web|scripts|schema|media-fleet)/)" },
+    },
+    {
+      name: "analytics-core-is-pure",
+      severity: "error",
+      comment: "The analytics core is the metric arithmetic and range rules; its repository and routes do the I/O.",
+      from: { path: "^workers/analytics/core/" },
+      to: { path: "^(workers/(?!analytics/core/)|(functions|web|scripts|schema|media-fleet)/)" },
+    },
+    {
+      name: "analytics-ingest-core-is-pure",
+      severity: "error",
+      comment:
+        "The ingestion function decides (validation, rows, rollups, keys, Parquet layout) in pure modules; handler.ts and its Postgres and S3 shells do the I/O.",
+      from: {
+        path: "^functions/analytics-ingest/",
+        pathNot: "^functions/analytics-ingest/(handler|postgres-store|s3-object-writer)\\.ts$|\\.test\\.ts$",
+      },
+      to: {
+        path: "^functions/analytics-ingest/(handler|postgres-store|s3-object-writer)\\.ts$|^(workers|web|scripts|schema|media-fleet|functions/(?!analytics-ingest/))/",
+      },
     },
     {
       name: "pure-modules-import-no-runtime",

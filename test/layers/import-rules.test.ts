@@ -56,6 +56,12 @@ describe("the import rules the build enforces", () => {
       "pure-modules-import-no-runtime",
     ],
     [
+      "the analytics core reaching into its repository",
+      "workers/analytics/core/call-quality-metrics.ts",
+      'import "../analytics-repository.ts";',
+      "analytics-core-is-pure",
+    ],
+    [
       "media-fleet importing workers/",
       "media-fleet/node-selection.ts",
       'import "../workers/db/database.ts";',

@@ -10,6 +10,7 @@ import { withDatabase } from "./middleware/database.ts";
 import { onError, problemResponse } from "./middleware/problem.ts";
 import { validationHook } from "./middleware/validation-hook.ts";
 import { registerWebhookDocs } from "./webhook-docs.ts";
+import { analyticsRoutes } from "./routes/analytics.ts";
 import { connectRoutes } from "./routes/connect.ts";
 import { livekitWebhookRoutes } from "./routes/livekit-webhook.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -51,6 +52,7 @@ export function createApp() {
   app.route("/", usageRoutes);
   app.route("/", webhookEndpointRoutes);
   app.route("/", webhookDeliveryRoutes);
+  app.route("/", analyticsRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",
@@ -64,7 +66,7 @@ export function createApp() {
       title: "Edge Meetings API",
       version: "1.0.0",
       description:
-        "Meetings, join tokens, the meeting-room WebSocket, webhooks (endpoints, the delivery log, and every event under `webhooks`). Errors are application/problem+json.",
+        "Meetings, join tokens, the meeting-room WebSocket, usage, call-quality analytics, webhooks (endpoints, the delivery log, and every event under `webhooks`). Errors are application/problem+json.",
     },
   });
   return app;
