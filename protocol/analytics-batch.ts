@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ConnectionQuality } from "./call-quality.ts";
 import { MeetingId, TenantId } from "./ids.ts";
 import { QualityEventFigures, QualitySampleFigures } from "./quality-telemetry.ts";
+import { storableLine } from "./text.ts";
 
 /**
  * What a meeting room hands the analytics ingestion function (the Lambda's invocation event) and what the
@@ -12,10 +13,18 @@ import { QualityEventFigures, QualitySampleFigures } from "./quality-telemetry.t
  * stored), so `samples` and `events` are arrays of unknown here and the per-record schemas below apply to each.
  */
 
+/** Ms since the epoch, within four-digit years (the Parquet keys' `date=YYYY-MM-DD`, a valid `Date`). */
+const epochMs = z
+  .number()
+  .int()
+  .min(0)
+  .max(Date.UTC(9999, 11, 31));
+
 /** Who sent a record and when the room received it (ms since the epoch, the room's clock). */
 const stamped = {
-  participant: z.string().min(1).max(128),
-  receivedAt: z.number().int().min(0),
+  // Stored as Postgres text: a NUL would fail the whole batch on every retry instead of rejecting one record.
+  participant: storableLine().min(1).max(128),
+  receivedAt: epochMs,
 };
 
 export const AnalyticsSample = QualitySampleFigures.extend({
@@ -30,13 +39,15 @@ export const AnalyticsEvent = z.intersection(QualityEventFigures, z.object(stamp
 export type AnalyticsEvent = z.infer<typeof AnalyticsEvent>;
 
 /** A participant's time in the meeting, sent when they leave (meeting minutes, call duration, active users). */
-export const AnalyticsSession = z.object({
-  /** The room's participant-session id: the same session sent twice is counted once. */
-  sessionId: z.uuid(),
-  participant: z.string().min(1).max(128),
-  joinedAt: z.number().int().min(0),
-  leftAt: z.number().int().min(0),
-});
+export const AnalyticsSession = z
+  .object({
+    /** The room's participant-session id: the same session sent twice is counted once. */
+    sessionId: z.uuid(),
+    participant: stamped.participant,
+    joinedAt: epochMs,
+    leftAt: epochMs,
+  })
+  .refine((s) => s.leftAt >= s.joinedAt, { message: "leftAt must not be before joinedAt", path: ["leftAt"] });
 export type AnalyticsSession = z.infer<typeof AnalyticsSession>;
 
 export const maxBatchRecords = 500;
@@ -45,13 +56,17 @@ export const AnalyticsBatch = z.object({
   /** Chosen by the room when it closes the batch; a batch delivered twice is stored once. */
   batchId: z.uuid(),
   /** When the room closed the batch (ms since the epoch). */
-  createdAt: z.number().int().min(0),
+  createdAt: epochMs,
   tenantId: TenantId,
   meetingId: MeetingId,
   /** The meeting's media region (its location hint), for the per-region rollups. */
-  region: z.string().min(1).max(64),
+  region: storableLine().min(1).max(64),
   /** Samples the room had to drop since its previous batch (its storage bound was reached while ingestion was down). */
-  droppedSamples: z.number().int().min(0),
+  droppedSamples: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1), // an integer column
   samples: z.array(z.unknown()).max(maxBatchRecords),
   events: z.array(z.unknown()).max(maxBatchRecords),
   sessions: z.array(z.unknown()).max(maxBatchRecords),
