@@ -1,0 +1,334 @@
+import { getTableColumns, getTableName } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import type pg from "pg";
+import {
+  analyticsActiveParticipants,
+  analyticsBatches,
+  analyticsEvents,
+  analyticsHourly,
+  analyticsSamples,
+  analyticsSessions,
+} from "../../schema/analytics.ts";
+import type { AnalyticsStore, BatchWrite, StoreOutcome } from "./ingest.ts";
+import { objectKeysOf } from "./ingest.ts";
+import { dayMs, dayPartition, dayStart, daysOf } from "./partition.ts";
+import { rollup } from "./rollup.ts";
+
+/**
+ * The analytics tables in Postgres, over TCP with node-postgres. Why not the Worker's Neon driver: a Lambda keeps
+ * its container, so one TCP connection (to Neon's pooler) serves many invocations with no WebSocket hop, and a
+ * batch is an interactive transaction, which Neon's HTTP mode can't do. Rows go in as one `unnest` insert per
+ * table (bench/analytics-ingest.ts measures it against COPY).
+ *
+ * Exactly once: the batch's ledger row is inserted first in the same statement as its records; a redelivery
+ * (even a concurrent one, which waits on that row) finds it and writes nothing. The rollups are added from the
+ * rows the inserts returned, in the same transaction.
+ */
+
+const partitionedTables: PgTable[] = [
+  analyticsSamples,
+  analyticsEvents,
+  analyticsSessions,
+  analyticsHourly,
+  analyticsActiveParticipants,
+  analyticsBatches,
+];
+
+/** Deadlocks (two batches sharing records) and serialization failures are retried here, a few times. */
+const retryableCodes = new Set(["40P01", "40001"]);
+const attempts = 3;
+
+export class PostgresAnalyticsStore implements AnalyticsStore {
+  /** Days whose partitions this container has made sure of (a warm container asks once a day). */
+  readonly #ensuredDays = new Set<number>();
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async store(write: BatchWrite): Promise<StoreOutcome> {
+    await this.ensurePartitions(daysTouched(write, this.now()));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#transaction(write);
+      } catch (error) {
+        if (attempt >= attempts || !retryableCodes.has((error as { code?: string }).code ?? "")) throw error;
+      }
+    }
+  }
+
+  /** Creates the day partitions of every analytics table that are missing, serialised across containers. */
+  async ensurePartitions(days: readonly number[]): Promise<void> {
+    const missing = days.filter((day) => !this.#ensuredDays.has(day));
+    if (missing.length === 0) return;
+    const statements = missing.flatMap((day) =>
+      partitionedTables.map((table) => {
+        const p = dayPartition(getTableName(table), day);
+        // Names and bounds come from numbers, never from the event: safe to inline (DDL takes no parameters).
+        return `CREATE TABLE IF NOT EXISTS "${p.name}" PARTITION OF "${p.table}" FOR VALUES FROM ('${p.from}') TO ('${p.to}')`;
+      }),
+    );
+    // CREATE … PARTITION OF locks the parent exclusively: bounded, so a long reader fails this batch (retried)
+    // rather than stalling every insert queued behind the lock. An existing partition takes no lock at all.
+    await this.#inTransaction(async (client) => {
+      await client.query(
+        "SELECT set_config('lock_timeout', '5s', true), pg_advisory_xact_lock(hashtextextended('analytics_partitions', 0))",
+      );
+      await client.query(statements.join(";\n"));
+    });
+    for (const day of missing) this.#ensuredDays.add(day);
+  }
+
+  #transaction(write: BatchWrite): Promise<StoreOutcome> {
+    return this.#inTransaction(async (client) => {
+      const inserted = await insertRecords(client, write);
+      if (!inserted.newBatch) {
+        // A fresh statement, so it sees what a concurrent first delivery committed while this one waited.
+        return { newBatch: false, stored: { samples: 0, events: 0, sessions: 0 }, ownedSampleIds: await ownedSamples(client, write) };
+      }
+      const samples = write.samples.filter((s) => inserted.samples.has(s.sampleId));
+      const events = write.events.filter((e) => inserted.events.has(e.eventId));
+      const sessions = write.sessions.filter((s) => inserted.sessions.has(s.sessionId));
+      const { identity } = write;
+      const stored = { samples: samples.length, events: events.length, sessions: sessions.length };
+      await addRollups(client, write, {
+        rollup: rollup({ samples, events, sessions, dropped: { ...identity, at: write.createdAt, count: write.droppedSamples } }),
+        stored,
+        objects: objectKeysOf(identity, samples),
+      });
+      return { newBatch: true, stored, ownedSampleIds: inserted.samples };
+    });
+  }
+
+  async #inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let failure: unknown;
+    try {
+      await client.query("BEGIN");
+      const result = await work(client);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      failure = error;
+      await client.query("ROLLBACK").catch(() => {});
+      throw error;
+    } finally {
+      // A connection that broke (no SQLSTATE) is dropped rather than handed to the next invocation.
+      const broken = failure instanceof Error && !("code" in failure && typeof failure.code === "string" && failure.code.length === 5);
+      client.release(broken ? (failure as Error) : undefined);
+    }
+  }
+}
+
+/** Every day a batch writes to (records, hourly rollups of a session's whole span, the ledger), plus today and tomorrow ahead. */
+function daysTouched(write: BatchWrite, now: number): number[] {
+  const times = [write.createdAt, now, now + dayMs];
+  for (const s of write.samples) times.push(s.receivedAt);
+  for (const e of write.events) times.push(e.receivedAt);
+  for (const s of write.sessions) {
+    for (let day = dayStart(s.joinedAt); day <= s.leftAt; day += dayMs) times.push(day);
+  }
+  return daysOf(times);
+}
+
+// ---- SQL -------------------------------------------------------------------------------------------------------
+
+type Row = Record<string, unknown>;
+
+interface ColumnInfo {
+  name: string;
+  sqlType: string;
+  timestamp: boolean;
+}
+
+/** A drizzle table's columns by field name: one definition of the names and types, schema/analytics.ts. */
+function columnsOf(table: PgTable): Map<string, ColumnInfo> {
+  return new Map(
+    Object.entries(getTableColumns(table)).map(([field, column]) => {
+      const sqlType = column.getSQLType();
+      return [field, { name: column.name, sqlType, timestamp: sqlType.startsWith("timestamp") }];
+    }),
+  );
+}
+
+const quoted = (name: string) => `"${name}"`;
+const iso = (ms: unknown) => (typeof ms === "number" ? new Date(ms).toISOString() : ms);
+
+/**
+ * `INSERT INTO table (…) SELECT … FROM unnest($n::type[], …) WITH ORDINALITY … ORDER BY ordinality`: one statement
+ * and one parameter per column, whatever the row count. `constants` are fields the same on every row (one scalar
+ * parameter each). Row order is kept, so rows are locked in the order the caller sorted them.
+ */
+function unnestInsert(
+  table: PgTable,
+  fields: readonly string[],
+  rows: readonly Row[],
+  constants: Row,
+  params: unknown[],
+): { columns: string; select: string; from: string } {
+  const info = columnsOf(table);
+  const column = (field: string) => {
+    const c = info.get(field);
+    if (!c) throw new Error(`${getTableName(table)} has no field ${field}`);
+    return c;
+  };
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const arrayFields = fields.filter((f) => !(f in constants));
+  const from = `unnest(${arrayFields
+    .map((f) => {
+      const c = column(f);
+      return `${param(rows.map((r) => (c.timestamp ? iso(r[f]) : r[f])))}::${c.sqlType}[]`;
+    })
+    .join(", ")}) WITH ORDINALITY AS r(${arrayFields.map((_, i) => `c${i}`).join(", ")}, ord)`;
+  const select = fields
+    .map((f) => {
+      const c = column(f);
+      if (f in constants) return `${param(c.timestamp ? iso(constants[f]) : constants[f])}::${c.sqlType}`;
+      return `r.c${arrayFields.indexOf(f)}`;
+    })
+    .join(", ");
+  return { columns: fields.map((f) => quoted(column(f).name)).join(", "), select, from };
+}
+
+const sampleFields = [
+  "tenantId",
+  "receivedAt",
+  "sampleId",
+  "meetingId",
+  "region",
+  "participant",
+  "batchId",
+  "path",
+  "candidateType",
+  "sfuQuality",
+  "mos",
+  "quality",
+  "windowMs",
+  "rttMs",
+  "jitterMs",
+  "packets",
+  "packetsLost",
+  "inboundKbps",
+  "outboundKbps",
+  "framesDropped",
+  "tracks",
+] as const;
+const eventFields = [
+  "tenantId",
+  "receivedAt",
+  "eventId",
+  "meetingId",
+  "region",
+  "participant",
+  "batchId",
+  "kind",
+  "path",
+  "outcome",
+  "cause",
+  "tokenMs",
+  "socketMs",
+  "firstMediaMs",
+  "totalMs",
+] as const;
+const sessionFields = ["tenantId", "leftAt", "sessionId", "meetingId", "region", "participant", "batchId", "joinedAt"] as const;
+
+interface Inserted {
+  newBatch: boolean;
+  samples: Set<string>;
+  events: Set<string>;
+  sessions: Set<string>;
+}
+
+/** The ledger row and the records in one statement: a known batch inserts nothing (the records wait on the ledger). */
+async function insertRecords(client: pg.PoolClient, write: BatchWrite): Promise<Inserted> {
+  const params: unknown[] = [];
+  const { identity } = write;
+  const constants: Row = { ...identity };
+  const records = (table: PgTable, fields: readonly string[], rows: readonly Row[], id: string) => {
+    const q = unnestInsert(table, fields, rows, constants, params);
+    return `INSERT INTO ${quoted(getTableName(table))} (${q.columns}) SELECT ${q.select} FROM ${q.from}
+      WHERE EXISTS (SELECT FROM ledger) ORDER BY r.ord ON CONFLICT DO NOTHING RETURNING ${quoted(id)}::text AS id`;
+  };
+  const byKey = <T extends Row>(rows: readonly T[], time: keyof T, id: keyof T) =>
+    [...rows].sort((a, b) => (a[time] as number) - (b[time] as number) || String(a[id]).localeCompare(String(b[id])));
+  const p = (value: unknown) => `$${params.push(value)}`;
+  // The ledger's figures are set by addRollups once the inserts have said what was stored.
+  const sql = `WITH ledger AS (
+      INSERT INTO "analytics_batches" ("tenant_id", "created_at", "batch_id", "meeting_id", "region", "samples", "events",
+        "sessions", "rejected", "dropped_samples", "objects")
+      VALUES (${p(identity.tenantId)}::uuid, ${p(iso(write.createdAt))}::timestamptz, ${p(identity.batchId)}::uuid, ${p(identity.meetingId)}::uuid,
+        ${p(identity.region)}, 0, 0, 0, ${p(write.rejected)}, ${p(write.droppedSamples)}, '{}')
+      ON CONFLICT DO NOTHING RETURNING 1),
+    s AS (${records(analyticsSamples, sampleFields, byKey(write.samples as unknown as Row[], "receivedAt", "sampleId"), "sample_id")}),
+    e AS (${records(analyticsEvents, eventFields, byKey(write.events as unknown as Row[], "receivedAt", "eventId"), "event_id")}),
+    ss AS (${records(analyticsSessions, sessionFields, byKey(write.sessions as unknown as Row[], "leftAt", "sessionId"), "session_id")})
+    SELECT (SELECT count(*) FROM ledger)::int AS new_batch,
+      ARRAY(SELECT id FROM s) AS samples, ARRAY(SELECT id FROM e) AS events, ARRAY(SELECT id FROM ss) AS sessions`;
+  const { rows } = await client.query<{ new_batch: number; samples: string[]; events: string[]; sessions: string[] }>(sql, params);
+  const [row] = rows;
+  if (!row) throw new Error("insert returned no row");
+  return { newBatch: row.new_batch === 1, samples: new Set(row.samples), events: new Set(row.events), sessions: new Set(row.sessions) };
+}
+
+const hourlyTotals = Object.keys(getTableColumns(analyticsHourly)).filter((f) => !["tenantId", "hour", "meetingId", "region"].includes(f));
+
+/** The rollups of the rows just stored, and the ledger's final figures: one statement. */
+async function addRollups(
+  client: pg.PoolClient,
+  write: BatchWrite,
+  added: { rollup: ReturnType<typeof rollup>; stored: StoreOutcome["stored"]; objects: string[] },
+): Promise<void> {
+  const params: unknown[] = [];
+  const hourlyColumns = columnsOf(analyticsHourly);
+  const hourly = unnestInsert(
+    analyticsHourly,
+    ["tenantId", "hour", "meetingId", "region", ...hourlyTotals],
+    added.rollup.hourly as unknown as Row[],
+    {},
+    params,
+  );
+  const active = unnestInsert(
+    analyticsActiveParticipants,
+    ["tenantId", "hour", "meetingId", "participant", "region"],
+    added.rollup.active as unknown as Row[],
+    {},
+    params,
+  );
+  const increments = hourlyTotals.map((f) => {
+    const name = quoted(hourlyColumns.get(f)!.name);
+    return `${name} = h.${name} + excluded.${name}`;
+  });
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const { identity } = write;
+  const sql = `WITH hourly AS (
+      INSERT INTO ${quoted(getTableName(analyticsHourly))} AS h (${hourly.columns}) SELECT ${hourly.select} FROM ${hourly.from} ORDER BY r.ord
+      ON CONFLICT ("tenant_id", "hour", "meeting_id", "region") DO UPDATE SET ${increments.join(", ")} RETURNING 1),
+    active AS (
+      INSERT INTO ${quoted(getTableName(analyticsActiveParticipants))} (${active.columns}) SELECT ${active.select} FROM ${active.from} ORDER BY r.ord
+      ON CONFLICT DO NOTHING RETURNING 1)
+    UPDATE ${quoted(getTableName(analyticsBatches))} SET "samples" = ${p(added.stored.samples)}, "events" = ${p(added.stored.events)},
+      "sessions" = ${p(added.stored.sessions)}, "objects" = ${p(added.objects)}::text[]
+    WHERE "tenant_id" = ${p(identity.tenantId)} AND "created_at" = ${p(iso(write.createdAt))} AND "batch_id" = ${p(identity.batchId)}`;
+  await client.query(sql, params);
+}
+
+/** A redelivered batch's samples whose stored row is this batch's (another batch may have stored one of them first). */
+async function ownedSamples(client: pg.PoolClient, write: BatchWrite): Promise<Set<string>> {
+  if (write.samples.length === 0) return new Set();
+  const times = write.samples.map((s) => s.receivedAt);
+  const { rows } = await client.query<{ id: string }>(
+    `SELECT s."sample_id"::text AS id FROM "analytics_samples" s
+     JOIN unnest($2::timestamptz[], $3::uuid[]) AS k(received_at, sample_id) ON s."received_at" = k.received_at AND s."sample_id" = k.sample_id
+     WHERE s."tenant_id" = $1 AND s."batch_id" = $4 AND s."received_at" BETWEEN $5 AND $6`,
+    [
+      write.identity.tenantId,
+      times.map(iso),
+      write.samples.map((s) => s.sampleId),
+      write.identity.batchId,
+      iso(Math.min(...times)),
+      iso(Math.max(...times)),
+    ],
+  );
+  return new Set(rows.map((r) => r.id));
+}
