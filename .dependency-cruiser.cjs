@@ -8,13 +8,15 @@
  *   workers/webhooks/core/         protocol, itself: no runtime, no I/O
  *   workers/analytics/core/        protocol, itself: no runtime, no I/O
  *   workers/ (shells, API)         everything above
+ *   functions/analytics-ingest/    protocol, itself: pure but for handler.ts and its Postgres and S3 shells
  *   functions/                     protocol, schema, pure media-fleet, itself
  *   web/                           protocol, itself
  * and no cycles anywhere. docs/architecture.md draws the same picture.
  */
 const runtimePackages =
   "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|ws$)";
-const pure = "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core)/|^media-fleet/(?!livekit/)";
+const pure =
+  "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core)/|^media-fleet/(?!livekit/)|^functions/analytics-ingest/(?!(handler|postgres-store|s3-object-writer)\\.ts$)";
 
 module.exports = {
   forbidden: [
@@ -70,6 +72,19 @@ module.exports = {
       comment: "The analytics core is the metric arithmetic and range rules; its repository and routes do the I/O.",
       from: { path: "^workers/analytics/core/" },
       to: { path: "^(workers/(?!analytics/core/)|(functions|web|scripts|schema|media-fleet)/)" },
+    },
+    {
+      name: "analytics-ingest-core-is-pure",
+      severity: "error",
+      comment:
+        "The ingestion function decides (validation, rows, rollups, keys, Parquet layout) in pure modules; handler.ts and its Postgres and S3 shells do the I/O.",
+      from: {
+        path: "^functions/analytics-ingest/",
+        pathNot: "^functions/analytics-ingest/(handler|postgres-store|s3-object-writer)\\.ts$|\\.test\\.ts$",
+      },
+      to: {
+        path: "^functions/analytics-ingest/(handler|postgres-store|s3-object-writer)\\.ts$|^(workers|web|scripts|schema|media-fleet|functions/(?!analytics-ingest/))/",
+      },
     },
     {
       name: "pure-modules-import-no-runtime",
