@@ -13,11 +13,59 @@ declare global {
     removal?: "remove" | "retain" | "retain-all";
   }
   function $config(config: { app(input?: SstAppInput): SstAppConfig; run(): Promise<Record<string, unknown> | void> }): unknown;
+
+  /** Pulumi's eventual value; sst.config.ts only passes these on. */
+  interface SstOutput<T> {
+    apply<U>(fn: (value: T) => U): SstOutput<U>;
+  }
+  type SstInput<T> = T | SstOutput<T>;
+  function $interpolate(literals: TemplateStringsArray, ...values: SstInput<unknown>[]): SstOutput<string>;
+  function $jsonStringify(value: unknown): SstOutput<string>;
+
+  namespace sst {
+    class Secret {
+      constructor(name: string, placeholder?: string);
+      readonly value: SstOutput<string>;
+    }
+  }
   namespace sst.aws {
     class Bucket {
       constructor(name: string, args?: { access?: "public" | "cloudfront"; cors?: boolean });
-      readonly name: string;
-      readonly arn: string;
+      readonly name: SstOutput<string>;
+      readonly arn: SstOutput<string>;
+    }
+    interface FunctionArgs {
+      /** `{path}/{file}.{export}` */
+      handler: string;
+      runtime?: "nodejs20.x" | "nodejs22.x" | "nodejs24.x";
+      architecture?: "x86_64" | "arm64";
+      /** e.g. "1024 MB" */
+      memory?: `${number} MB`;
+      /** e.g. "60 seconds" */
+      timeout?: `${number} seconds` | `${number} minutes`;
+      link?: unknown[];
+      environment?: Record<string, SstInput<string>>;
+    }
+    // biome-ignore lint/suspicious/noShadowRestrictedNames: SST names its Lambda component sst.aws.Function.
+    class Function {
+      constructor(name: string, args: FunctionArgs);
+      readonly name: SstOutput<string>;
+      readonly arn: SstOutput<string>;
+    }
+  }
+
+  /** The Pulumi AWS provider, as SST exposes it. */
+  namespace aws {
+    function getRegionOutput(): { name: SstOutput<string> };
+  }
+  namespace aws.iam {
+    class User {
+      constructor(name: string, args?: { path?: string });
+      readonly name: SstOutput<string>;
+      readonly arn: SstOutput<string>;
+    }
+    class UserPolicy {
+      constructor(name: string, args: { user: SstInput<string>; policy: SstInput<string> });
     }
   }
 }
