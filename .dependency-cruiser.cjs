@@ -9,7 +9,7 @@
  *   workers/analytics/core/        protocol, itself: no runtime, no I/O
  *   workers/ (shells, API)         everything above
  *   functions/analytics-ingest/    protocol, itself: pure but for handler.ts and its Postgres and S3 shells
- *   functions/                     protocol, schema, pure media-fleet, itself
+ *   functions/                     protocol, schema, pure media-fleet, itself; a function's folder not another's
  *   web/                           protocol, itself
  * and no cycles anywhere. docs/architecture.md draws the same picture.
  */
@@ -104,6 +104,21 @@ module.exports = {
       severity: "error",
       from: { path: "^functions/" },
       to: { path: "^(workers|web|scripts|bench|test)/|^media-fleet/livekit/" },
+    },
+    {
+      name: "functions-are-bundled-apart",
+      severity: "error",
+      comment: "Each Lambda is its own bundle: what functions share lives in functions/ itself (or protocol/) and uses no function's folder.",
+      // $1 is the importer's folder; for a file of functions/ itself it is the file name, so every folder is refused.
+      from: { path: "^functions/([^/]+)" },
+      to: { path: "^functions/[^/]+/", pathNot: "^functions/$1/" },
+    },
+    {
+      name: "handlers-are-entry-points",
+      severity: "error",
+      comment: "A handler connects as it loads (database pool, clients): only the Lambda runtime loads it, and its own tests.",
+      from: { pathNot: "\\.test\\.ts$" },
+      to: { path: "^functions/[^/]+/handler\\.ts$" },
     },
     {
       name: "product-never-imports-tests-or-tools",

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
 const repo = join(import.meta.dirname, "../..");
-const layered = ["protocol", "schema", "media-fleet", "workers", "web"];
+const layered = ["protocol", "schema", "media-fleet", "workers", "functions", "web"];
 
 /** Runs the project's own import rules (the config CI uses) over a copy of the layered folders. */
 async function cruise(tree: string): Promise<{ ok: boolean; output: string }> {
@@ -74,6 +74,13 @@ describe("the import rules the build enforces", () => {
       "protocol-imports-nothing-of-ours",
     ],
     ["the page importing the Worker", "web/src/room-view.ts", 'import "../../workers/env.ts";', "web-only-protocol"],
+    [
+      "code functions share reaching into one function's folder",
+      "functions/warmup.ts",
+      'import "./analytics-ingest/dedupe.ts";',
+      "functions-are-bundled-apart",
+    ],
+    ["a module loading a Lambda handler", "functions/warmup.ts", 'import "./analytics-ingest/handler.ts";', "handlers-are-entry-points"],
     ["a cycle", "workers/meeting-room/core/membership.ts", 'import "./room-reducer.ts";', "no-cycles"],
   ])("fail on %s", async (_what, file, line, rule) => {
     const path = join(tree, file);
