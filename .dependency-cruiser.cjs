@@ -108,7 +108,7 @@ module.exports = {
     {
       name: "functions-are-bundled-apart",
       severity: "error",
-      comment: "Each Lambda is its own bundle: what functions share lives in functions/ itself (or protocol/) and uses no function's folder.",
+      comment: "Each Lambda is its own bundle: code functions share lives in functions/ (or protocol/) and uses no function's folder.",
       // $1 is the importer's folder; for a file of functions/ itself it is the file name, so every folder is refused.
       from: { path: "^functions/([^/]+)" },
       to: { path: "^functions/[^/]+/", pathNot: "^functions/$1/" },
