@@ -36,11 +36,13 @@ export interface BatchOptions {
   seed?: number;
 }
 
-export function makeBatch(options: BatchOptions = {}): AnalyticsBatch & {
+export type MadeBatch = Omit<AnalyticsBatch, "samples" | "events" | "sessions"> & {
   samples: AnalyticsSample[];
   events: AnalyticsEvent[];
   sessions: AnalyticsSession[];
-} {
+};
+
+export function makeBatch(options: BatchOptions = {}): MadeBatch {
   const random = seeded(options.seed ?? 1);
   const createdAt = options.createdAt ?? Date.now();
   const spanMs = options.spanMs ?? 10_000;
