@@ -1,4 +1,5 @@
 import { chromium, type Browser, type Page } from "playwright-core";
+import { framesOf, serverMessageSchema, type ServerFrame } from "../../protocol/server-frames.ts";
 
 /**
  * Headless Debian Chromium driving the real meeting page, with fake camera/microphone devices.
@@ -130,10 +131,16 @@ async function describePeers(): Promise<string[]> {
   );
 }
 
+/** A frame the page sent over its meeting socket, as it went on the wire. */
+export type SentFrame = { type: string; id: string } & Record<string, unknown>;
+
 /** One participant's tab on the meeting page, driven through its data-testid controls and test hooks. */
 export class MeetingPage {
   /** Uncaught exceptions in the page: a call test expects none. */
   readonly pageErrors: string[] = [];
+  /** What the page sent to the meeting room and what the room sent it, read off the socket (every socket the tab opened). */
+  readonly sent: SentFrame[] = [];
+  readonly received: ServerFrame[] = [];
   /** Console warnings and errors, quoted in failure messages. */
   private readonly warnings: string[] = [];
 
@@ -142,6 +149,30 @@ export class MeetingPage {
     page.on("console", (message) => {
       if (message.type() === "warning" || message.type() === "error") this.warnings.push(`${message.type()}: ${message.text()}`);
     });
+    page.on("websocket", (socket) => {
+      if (!new URL(socket.url()).pathname.endsWith("/connect")) return;
+      socket.on("framesent", ({ payload }) => {
+        if (typeof payload === "string") this.sent.push(JSON.parse(payload) as SentFrame);
+      });
+      socket.on("framereceived", ({ payload }) => {
+        // The page itself drops what doesn't parse; so does this record.
+        const parsed = typeof payload === "string" ? serverMessageSchema.safeParse(JSON.parse(payload)) : undefined;
+        if (parsed?.success) this.received.push(...framesOf(parsed.data));
+      });
+    });
+  }
+
+  /** The frames of one type this page has sent so far. */
+  sentOfType(type: string): SentFrame[] {
+    return this.sent.filter((frame) => frame.type === type);
+  }
+
+  /** The roster's connection-quality indicator for `identity` (its `data-quality`), or null when not shown. */
+  rosterQuality(identity: string): Promise<string | null> {
+    return this.page
+      .locator(`[data-testid="roster-entry"][data-identity="${identity}"] [data-testid="connection-quality"]`)
+      .getAttribute("data-quality", { timeout: 1000 })
+      .catch(() => null);
   }
 
   state(): Promise<PageState> {

@@ -2,6 +2,7 @@ import {
   AudioFrame,
   AudioSource,
   AudioStream,
+  ConnectionQuality as LiveKitQuality,
   type DisconnectReason,
   LocalAudioTrack,
   type LocalTrackPublication,
@@ -18,6 +19,11 @@ import {
   VideoSource,
   VideoStream,
 } from "@livekit/rtc-node";
+import type { ConnectionQuality } from "../../protocol/call-quality.ts";
+import type { QualitySampleFigures } from "../../protocol/quality-telemetry.ts";
+import { defaultSampleIntervalMs, SampleLoop } from "../../web/src/sample-loop.ts";
+import { TelemetryOutbox, type TelemetryFrame } from "../../web/src/telemetry-outbox.ts";
+import { w3cEntries } from "./rtc-node-stats.ts";
 
 /**
  * A headless LiveKit participant for tests against the real SFU: publishes a synthetic microphone (sine) and
@@ -57,6 +63,14 @@ export interface VideoOptions {
   source?: "camera" | "screen_share";
 }
 
+/** LiveKit's rating of a participant in the protocol's levels. */
+const sfuQualities: Record<LiveKitQuality, ConnectionQuality> = {
+  [LiveKitQuality.QUALITY_EXCELLENT]: "excellent",
+  [LiveKitQuality.QUALITY_GOOD]: "good",
+  [LiveKitQuality.QUALITY_POOR]: "poor",
+  [LiveKitQuality.QUALITY_LOST]: "lost",
+};
+
 const kindName = (kind: TrackKind | undefined): "audio" | "video" => (kind === TrackKind.KIND_AUDIO ? "audio" : "video");
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -77,6 +91,10 @@ export class LiveKitBot {
   readonly tracksMuted: RemoteTrackEvent[] = [];
   /** Set when the room ends the session (removed, room closed); a `disconnect()` we asked for leaves it unset. */
   disconnectReason?: DisconnectReason;
+  /** The quality samples this bot sent (`reportQuality`), oldest first. */
+  readonly qualitySamples: QualitySampleFigures[] = [];
+  /** LiveKit's latest rating of this bot's own connection. */
+  sfuQuality?: ConnectionQuality;
 
   private readonly received = new Map<string, ReceivedMedia>();
   private readonly readers = new Set<ReadableStreamDefaultReader<unknown>>();
@@ -85,6 +103,7 @@ export class LiveKitBot {
   /** Free the native sources; run after leaving, once no track uses them. */
   private readonly sources: (AudioSource | VideoSource)[] = [];
   private closing = false;
+  private quality: { loop: SampleLoop; outbox: TelemetryOutbox } | undefined;
 
   private constructor(private readonly room: Room) {
     this.identity = room.localParticipant!.identity;
@@ -99,6 +118,9 @@ export class LiveKitBot {
       .on(RoomEvent.TrackSubscribed, (track, publication, participant) => this.consume(track, publication, participant.identity))
       .on(RoomEvent.Disconnected, (reason) => {
         if (!this.closing) this.disconnectReason = reason;
+      })
+      .on(RoomEvent.ConnectionQualityChanged, (quality, participant) => {
+        if (participant.identity === this.identity) this.sfuQuality = sfuQualities[quality];
       });
   }
 
@@ -198,6 +220,33 @@ export class LiveKitBot {
     return publication;
   }
 
+  /**
+   * Samples this bot's call like the page does (web/src/sample-loop.ts over web/src/quality-sampler.ts, from
+   * rtc-node's stats in W3C shape) and sends each sample with `send`, the bot's meeting socket, paced like the
+   * page. `intervalMs` is 5 s as in production; tests may shorten it (1 s at the least).
+   */
+  reportQuality(send: (frame: TelemetryFrame) => string | null, options: { intervalMs?: number } = {}): void {
+    if (this.quality) return;
+    const outbox = new TelemetryOutbox({ send });
+    const loop = new SampleLoop({
+      intervalMs: options.intervalMs ?? defaultSampleIntervalMs,
+      read: async () => {
+        if (!this.room.isConnected) return null;
+        const stats = await this.room.getRtcStats();
+        return {
+          connections: { "sfu:publisher": w3cEntries(stats.publisherStats), "sfu:subscriber": w3cEntries(stats.subscriberStats) },
+          context: { path: "sfu", sfuQuality: this.sfuQuality },
+        };
+      },
+      emit: (figures) => {
+        this.qualitySamples.push(figures);
+        outbox.sampleReady(figures);
+      },
+    });
+    loop.start();
+    this.quality = { loop, outbox };
+  }
+
   /** Polls `condition` every 50 ms; rejects with `what` after `timeoutMs`. */
   async waitUntil(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
     const deadline = performance.now() + timeoutMs;
@@ -210,6 +259,8 @@ export class LiveKitBot {
   /** Stops the publishers, closes the receive streams and leaves the room. Safe to call twice. */
   async disconnect(): Promise<void> {
     this.closing = true;
+    this.quality?.loop.stop();
+    this.quality?.outbox.close();
     for (const stop of this.publishers.splice(0)) await stop();
     for (const reader of this.readers) await reader.cancel().catch(() => undefined);
     this.readers.clear();

@@ -1,9 +1,13 @@
+import type { ConnectionQuality } from "../../protocol/call-quality.ts";
 import type { InboundMedia } from "./inbound-media.ts";
 import type { LocalMedia, TrackKind } from "./local-media.ts";
+import type { MediaEvent } from "./media-event.ts";
 import { PeerMesh } from "./peer-mesh.ts";
+import type { StatsEntry } from "./quality-sampler.ts";
 import type { IceServer, MediaMode } from "./room-view.ts";
 import { SfuLink, type SfuStatus } from "./sfu-link.ts";
 import type { SignalPayload } from "./signal-payload.ts";
+import { entriesOf } from "./stats-report.ts";
 import type { VideoGrid } from "./video-grid.ts";
 
 /**
@@ -19,6 +23,8 @@ export interface CallMediaOptions {
   sendSignal(to: string, payload: SignalPayload): void;
   /** Our SFU connection is failing: the meeting room checks the node and moves the meeting if it is down. */
   reportMediaTrouble(): void;
+  /** Connections coming up, failing or dropping, and remote media arriving, on either path. */
+  onMediaEvent(event: MediaEvent): void;
 }
 
 export class CallMedia {
@@ -71,6 +77,7 @@ export class CallMedia {
         console.warn(`[sfu] media trouble: ${reason}`);
         this.options.reportMediaTrouble();
       },
+      onMediaEvent: (event) => this.options.onMediaEvent(event),
     });
     this.sfu.join(url, token);
   }
@@ -114,6 +121,19 @@ export class CallMedia {
     return this.sfu?.inbound() ?? Promise.resolve({});
   }
 
+  /** Every connection's stats entries, by connection: `peer:<identity>` in the mesh, the SFU's publisher and subscriber. */
+  async stats(): Promise<Record<string, StatsEntry[]>> {
+    if (this.currentMode === "sfu") return this.sfu?.stats() ?? {};
+    const peers = [...(this.mesh?.peerConnections() ?? [])];
+    const reports = await Promise.all(peers.map(([, pc]) => pc.getStats().then(entriesOf, () => [])));
+    return Object.fromEntries(peers.map(([identity], i) => [`peer:${identity}`, reports[i] ?? []]));
+  }
+
+  /** LiveKit's rating of our connection (SFU only). */
+  get sfuQuality(): ConnectionQuality | undefined {
+    return this.currentMode === "sfu" ? this.sfu?.localQuality : undefined;
+  }
+
   private startMesh(iceServers: readonly IceServer[], roster: readonly string[]): void {
     const { grid } = this.options;
     this.mesh = new PeerMesh({
@@ -126,6 +146,7 @@ export class CallMedia {
       sendSignal: (to, payload) => this.options.sendSignal(to, payload),
       onRemoteStream: (identity, stream) => grid.attachStream(identity, stream),
       onPeerState: (identity, state) => grid.setPeerState(identity, state),
+      onMediaEvent: (_identity, event) => this.options.onMediaEvent(event),
     });
     this.mesh.sync(roster);
   }

@@ -14,6 +14,8 @@ const paths = {
   end: '<circle cx="12" cy="12" r="9"/><path d="M9 9l6 6M15 9l-6 6"/>',
   copy: '<rect x="9" y="9" width="11" height="11" rx="2"/><path d="M5 15V5a1 1 0 0 1 1-1h9"/>',
   more: '<circle cx="5" cy="12" r="1.2"/><circle cx="12" cy="12" r="1.2"/><circle cx="19" cy="12" r="1.2"/>',
+  /** Three bars, each its own class so the quality indicator can light as many as the connection deserves. */
+  signal: '<path class="bar bar-1" d="M5 19v-3"/><path class="bar bar-2" d="M12 19v-8"/><path class="bar bar-3" d="M19 19V5"/>',
   star: '<path d="M12 3l2.6 5.6 6 .7-4.5 4.1 1.2 6L12 16.4l-5.3 3 1.2-6-4.5-4.1 6-.7z"/>',
 } as const;
 

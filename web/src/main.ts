@@ -82,8 +82,13 @@ async function run(
 
 async function enter(api: ApiClient, meetingId: string, title: string, role: JoinRole, displayName: string): Promise<void> {
   const identity = demoStorage.identity();
-  const [token, acquired] = await Promise.all([api.mintJoinToken(meetingId, { identity, name: displayName, role }), LocalMedia.acquire()]);
+  const requestedAt = performance.now();
+  const minting = api
+    .mintJoinToken(meetingId, { identity, name: displayName, role })
+    .then((token) => ({ token, receivedAt: performance.now() }));
+  const [{ token, receivedAt }, acquired] = await Promise.all([minting, LocalMedia.acquire()]);
   if (acquired.error) showToast(acquired.error);
+  const address = readPageAddress(window.location);
   const session = new MeetingSession({
     api,
     meetingId,
@@ -93,7 +98,9 @@ async function enter(api: ApiClient, meetingId: string, title: string, role: Joi
     displayName,
     role,
     token,
-    forceRelay: readPageAddress(window.location).forceRelay,
+    forceRelay: address.forceRelay,
+    sampleIntervalMs: address.sampleIntervalMs,
+    tokenTiming: { requestedAt, receivedAt },
     media: acquired.media,
     root,
     onExit: showStart,

@@ -1,11 +1,13 @@
 import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { ApiProblem, type ApiClient, type JoinRole, type JoinToken } from "./api-client.ts";
 import { CallMedia } from "./call-media.ts";
+import { CallTelemetry } from "./call-telemetry.ts";
 import { ChatPanel } from "./chat-panel.ts";
 import { ControlBar } from "./control-bar.ts";
 import { h } from "./element-builder.ts";
 import { LobbyPanel } from "./lobby-panel.ts";
 import type { LocalMedia, TrackKind } from "./local-media.ts";
+import type { MediaEvent } from "./media-event.ts";
 import { MeetingHeader } from "./meeting-header.ts";
 import { randomId } from "./random-id.ts";
 import { RoomConnection, TerminalConnectError, type ConnectionStatus, type OutgoingFrame } from "./room-connection.ts";
@@ -33,6 +35,10 @@ export interface MeetingSessionOptions {
   role: JoinRole;
   token: JoinToken;
   forceRelay: boolean;
+  /** How often the call's quality is sampled and sent to the room (5 s; tests shorten it). */
+  sampleIntervalMs: number;
+  /** When the join token was asked for and arrived (`performance.now()`), for the join's timing. */
+  tokenTiming: { requestedAt: number; receivedAt: number };
   media: LocalMedia;
   root: HTMLElement;
   /** Back to the start screen. */
@@ -47,8 +53,10 @@ export class MeetingSession {
   private local: LocalPresence;
   private token: JoinToken;
   private left = false;
+  private lastStatus: ConnectionStatus["kind"] | null = null;
   private readonly connection: RoomConnection;
   private readonly call: CallMedia;
+  private readonly telemetry: CallTelemetry;
   private readonly header: MeetingHeader;
   private readonly grid: VideoGrid;
   private readonly chat: ChatPanel;
@@ -96,7 +104,22 @@ export class MeetingSession {
       grid: this.grid,
       sendSignal: (to, payload) => void this.connection.send({ type: "signal", to, payload }),
       reportMediaTrouble: () => void this.connection.send({ type: "media_trouble" }),
+      onMediaEvent: (event) => this.mediaEvent(event),
     });
+    this.telemetry = new CallTelemetry({
+      intervalMs: options.sampleIntervalMs,
+      // The room refuses telemetry from the lobby; until we are in, frames wait.
+      send: (frame) => (this.view.phase === "in_meeting" ? this.connection.send(frame) : null),
+      readStats: async () =>
+        this.view.phase !== "in_meeting"
+          ? null
+          : {
+              connections: await this.call.stats(),
+              context: { path: this.call.mode, sfuQuality: this.call.sfuQuality, videoMuted: this.local.videoMuted },
+            },
+      alone: () => this.view.roster.every((entry) => entry.identity === options.identity),
+    });
+    this.telemetry.mark({ kind: "token", requestedAt: options.tokenTiming.requestedAt, receivedAt: options.tokenTiming.receivedAt });
     this.connection = new RoomConnection({
       connectUrl: (attempt) => this.connectUrl(attempt),
       onFrame: (frame) => this.receive(frame),
@@ -128,6 +151,7 @@ export class MeetingSession {
       this.overlay.element,
     );
     this.render();
+    this.telemetry.mark({ kind: "socket_opening", at: performance.now() });
     this.connection.start();
   }
 
@@ -161,6 +185,7 @@ export class MeetingSession {
   private applyEffects(before: RoomView, frame: ServerFrame): void {
     switch (frame.type) {
       case "welcome":
+        this.telemetry.mark({ kind: "admitted", at: performance.now(), path: frame.mediaMode, alone: this.view.roster.length <= 1 });
         // A welcome (first, after admission, or when a resume was impossible) replaces everything: new TURN
         // credentials, and peers that may have dropped us, so the mesh starts over (or the SFU carries on).
         this.call.restart(frame.mediaMode, this.view.iceServers, this.rosterIdentities());
@@ -171,12 +196,15 @@ export class MeetingSession {
         return;
       case "resumed":
         this.announcePresence(); // toggles made while disconnected were not sent
+        this.telemetry.poke();
         return;
       case "waiting_room":
+        this.telemetry.mark({ kind: "answered", at: performance.now() });
         this.header.setStatus({ kind: "waiting" });
         this.overlay.show({ state: "waiting", title: "Waiting to be let in", detail: "The host has been told you're here." });
         return;
       case "participant_joined":
+        if (frame.participant.identity !== this.options.identity) this.telemetry.mark({ kind: "company", at: performance.now() });
         if (before.roster.some((entry) => entry.identity === frame.participant.identity)) this.call.rejoined(frame.participant.identity);
         else this.call.rosterChanged(this.rosterIdentities());
         return;
@@ -226,7 +254,9 @@ export class MeetingSession {
         this.finish("ended", "The meeting has ended", this.view.farewell ?? "");
         return;
       case "error":
-        showToast(frame.message, { code: frame.code });
+        // A refused quality sample or event is nothing the user can act on.
+        if (this.telemetry.sent(frame.ref)) console.warn(`[quality] the room refused telemetry: ${frame.code}`);
+        else showToast(frame.message, { code: frame.code });
         return;
       case "chat_message":
       case "chat_updated":
@@ -245,11 +275,32 @@ export class MeetingSession {
     }
   }
 
+  private mediaEvent(event: MediaEvent): void {
+    const path = this.call.mode;
+    const at = performance.now();
+    switch (event.kind) {
+      case "connected":
+        return this.telemetry.mark({ kind: "media_connected", at, path });
+      case "remote_media":
+        return this.telemetry.mark({ kind: "first_media", at, path });
+      case "attempt_failed":
+        return this.telemetry.mark({ kind: "attempt_failed", at, path, outcome: event.outcome });
+      case "dropped":
+        return this.telemetry.drop(event.cause, path);
+      default:
+        event satisfies never;
+    }
+  }
+
   private rosterIdentities(): string[] {
     return this.view.roster.map((entry) => entry.identity);
   }
 
   private statusChanged(status: ConnectionStatus): void {
+    const was = this.lastStatus;
+    this.lastStatus = status.kind;
+    if (status.kind === "reconnecting" && was === "open" && this.view.phase === "in_meeting")
+      this.telemetry.drop("socket_closed", this.call.mode);
     if (this.view.phase !== "waiting" || status.kind !== "open") this.header.setStatus(status);
     if (status.kind === "closed" && !this.left && ["joining", "waiting", "in_meeting"].includes(this.view.phase)) {
       this.finish("closed", "Disconnected", status.reason || `The connection closed (${status.code}).`);
@@ -281,11 +332,13 @@ export class MeetingSession {
 
   private leave(): void {
     this.left = true;
+    this.telemetry.leave(); // before the socket closes: a join still under way gave up
     this.connection.close("left");
     this.finish("left", "You left the meeting", "");
   }
 
   private finish(state: string, title: string, detail: string): void {
+    this.telemetry.stop();
     this.call.close();
     this.options.media.stop();
     this.overlay.show({ state, title, detail, action: { label: "Back to start", run: () => this.options.onExit() } });

@@ -1,3 +1,5 @@
+import { defaultSampleIntervalMs, minSampleIntervalMs } from "./sample-loop.ts";
+
 /**
  * What the page reads from its own address. The fragment carries the demo API key (`#key=emk_…`) and the
  * meeting to join (`#meeting=<id>`): fragments are never sent to the server, so neither lands in a log.
@@ -7,6 +9,8 @@ export interface PageAddress {
   meetingId: string | null;
   /** `?relay=1`: force TURN (iceTransportPolicy "relay"), used to prove media goes through the relay. */
   forceRelay: boolean;
+  /** `?sampleMs=1500`: quality samples more often than every 5 s, for tests (1 s at the least, never less often). */
+  sampleIntervalMs: number;
 }
 
 export function readPageAddress(location: Location): PageAddress {
@@ -16,10 +20,17 @@ export function readPageAddress(location: Location): PageAddress {
     apiKey: fragment.get("key"),
     meetingId: fragment.get("meeting"),
     forceRelay: query.get("relay") === "1",
+    sampleIntervalMs: sampleInterval(query.get("sampleMs")),
   };
 }
 
-/** The shareable link for a meeting: same origin and query (so `?relay=1` carries over), never the key. */
+function sampleInterval(value: string | null): number {
+  const ms = Number(value);
+  if (value === null || !Number.isInteger(ms)) return defaultSampleIntervalMs;
+  return Math.min(defaultSampleIntervalMs, Math.max(minSampleIntervalMs, ms));
+}
+
+/** The shareable link for a meeting: same origin and query (so `?relay=1` and `?sampleMs` carry over), never the key. */
 export function joinLink(location: Location, meetingId: string): string {
   return `${location.origin}${location.pathname}${location.search}#meeting=${encodeURIComponent(meetingId)}`;
 }

@@ -1,3 +1,4 @@
+import { whenFlowing, type MediaEvent } from "./media-event.ts";
 import type { SignalPayload } from "./signal-payload.ts";
 
 /**
@@ -14,6 +15,8 @@ export interface PeerLinkOptions {
   sendSignal(payload: SignalPayload): void;
   onRemoteStream(stream: MediaStream): void;
   onStateChange(state: RTCPeerConnectionState): void;
+  /** Remote media arriving, ICE failing before it ever connected, or a connection that was up dropping. */
+  onMediaEvent(event: MediaEvent): void;
 }
 
 export class PeerLink {
@@ -22,6 +25,7 @@ export class PeerLink {
   private makingOffer = false;
   private ignoreOffer = false;
   private pending: Promise<void> = Promise.resolve();
+  private everConnected = false;
 
   constructor(private readonly options: PeerLinkOptions) {
     const pc = new RTCPeerConnection(options.configuration);
@@ -37,6 +41,7 @@ export class PeerLink {
     pc.addEventListener("track", ({ track }) => {
       this.remoteStream.addTrack(track);
       options.onRemoteStream(this.remoteStream);
+      whenFlowing(track, () => options.onMediaEvent({ kind: "remote_media" }));
     });
     pc.addEventListener("icecandidate", ({ candidate }) => {
       // A null or empty candidate marks the end of gathering; the protocol has no frame for it.
@@ -57,10 +62,22 @@ export class PeerLink {
       if (options.polite && pc.currentRemoteDescription === null) return;
       void this.offer();
     });
-    pc.addEventListener("iceconnectionstatechange", () => {
-      if (pc.iceConnectionState === "failed") pc.restartIce();
+    pc.addEventListener("iceconnectionstatechange", () => this.iceStateChanged());
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "connected" && !this.everConnected) {
+        this.everConnected = true;
+        options.onMediaEvent({ kind: "connected" });
+      }
+      options.onStateChange(pc.connectionState);
     });
-    pc.addEventListener("connectionstatechange", () => options.onStateChange(pc.connectionState));
+  }
+
+  private iceStateChanged(): void {
+    const state = this.connection.iceConnectionState;
+    if (state !== "failed" && state !== "disconnected") return;
+    if (this.everConnected) this.options.onMediaEvent({ kind: "dropped", cause: state === "failed" ? "ice_failed" : "ice_disconnected" });
+    else if (state === "failed") this.options.onMediaEvent({ kind: "attempt_failed", outcome: "failed_ice" });
+    if (state === "failed") this.connection.restartIce();
   }
 
   receive(payload: SignalPayload): void {

@@ -1,3 +1,4 @@
+import type { MediaEvent } from "./media-event.ts";
 import { PeerLink } from "./peer-link.ts";
 import type { SignalPayload } from "./signal-payload.ts";
 
@@ -12,6 +13,7 @@ export interface PeerMeshOptions {
   sendSignal(to: string, payload: SignalPayload): void;
   onRemoteStream(identity: string, stream: MediaStream): void;
   onPeerState(identity: string, state: RTCPeerConnectionState): void;
+  onMediaEvent(identity: string, event: MediaEvent): void;
 }
 
 export class PeerMesh {
@@ -62,6 +64,7 @@ export class PeerMesh {
         sendSignal: (payload) => this.options.sendSignal(identity, payload),
         onRemoteStream: (stream) => this.options.onRemoteStream(identity, stream),
         onStateChange: (state) => this.options.onPeerState(identity, state),
+        onMediaEvent: (event) => this.options.onMediaEvent(identity, event),
       });
       this.links.set(identity, link);
     }

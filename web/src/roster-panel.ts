@@ -1,3 +1,4 @@
+import type { ConnectionQuality } from "../../protocol/call-quality.ts";
 import { canActOn } from "../../protocol/roles.ts";
 import type { RosterEntry } from "../../protocol/server-frames.ts";
 import { h, setChildren } from "./element-builder.ts";
@@ -5,7 +6,7 @@ import { icon } from "./icons.ts";
 import { isModerator, type RoomView } from "./room-view.ts";
 
 /**
- * The People tab: everyone admitted, with role badges and presence icons; for hosts and cohosts a menu per
+ * The People tab: everyone admitted, with role badges, connection quality and presence icons; for hosts and cohosts a menu per
  * participant (mute mic or camera, spotlight, make cohost, remove) and "mute all". Actions the room would
  * refuse (a cohost acting on the host) are not offered; the room still decides.
  */
@@ -15,6 +16,23 @@ export interface RosterActions {
   remove(target: string): void;
   setRole(target: string, role: "cohost" | "participant"): void;
   spotlight(target: string | null): void;
+}
+
+/** What the signal bars say, for screen readers and as a tooltip. */
+const qualityLabels: Record<ConnectionQuality, string> = {
+  excellent: "Connection excellent",
+  good: "Connection good",
+  poor: "Connection poor",
+  lost: "Connection lost",
+};
+
+/** Signal bars for a participant's connection quality, as the room rates it from their samples. */
+export function qualityIndicator(quality: ConnectionQuality): HTMLSpanElement {
+  const indicator = icon("signal", qualityLabels[quality]);
+  indicator.classList.add("quality-indicator");
+  indicator.dataset["testid"] = "connection-quality";
+  indicator.dataset["quality"] = quality;
+  return indicator;
 }
 
 export class RosterPanel {
@@ -61,6 +79,7 @@ export class RosterPanel {
       h("span", { class: "roster-name" }, [`${entry.name ?? entry.identity}${isSelf ? " (you)" : ""}`]),
       entry.role === "participant" ? null : h("span", { class: `badge role-${entry.role}` }, [entry.role]),
       h("span", { class: "roster-icons" }, [
+        qualityIndicator(entry.connectionQuality),
         entry.handRaised ? icon("hand", "Hand raised") : null,
         entry.audioMuted ? icon("micOff", "Microphone off") : icon("mic", "Microphone on"),
         entry.videoMuted ? icon("cameraOff", "Camera off") : icon("camera", "Camera on"),

@@ -1,4 +1,5 @@
 import {
+  ConnectionQuality as LiveKitQuality,
   DisconnectReason,
   type LocalTrackPublication,
   type RemoteParticipant,
@@ -9,10 +10,14 @@ import {
   VideoPreset,
   type TrackPublishDefaults,
 } from "livekit-client";
+import type { ConnectionQuality } from "../../protocol/call-quality.ts";
 import { summarizeInbound, type InboundMedia } from "./inbound-media.ts";
+import { whenFlowing, type MediaEvent } from "./media-event.ts";
+import type { StatsEntry } from "./quality-sampler.ts";
 import { reconnectDelayMs } from "./reconnect-backoff.ts";
 import type { TrackKind } from "./local-media.ts";
 import { describeLayer, simulcastPlan } from "./simulcast-ladder.ts";
+import { entriesOf, mergeEntries } from "./stats-report.ts";
 
 /**
  * Media for larger meetings: one LiveKit room on the node the meeting room placed us on. Publishes the
@@ -30,6 +35,8 @@ export interface SfuLinkOptions {
   onPeerState(identity: string, state: RTCPeerConnectionState): void;
   /** The media server is failing or unreachable: the meeting room should check it (`media_trouble`). */
   onTrouble(reason: string): void;
+  /** Connected, remote media arriving, the first join failing, or a connection that was up dropping. */
+  onMediaEvent(event: MediaEvent): void;
 }
 
 /** Disconnects the server asked for on purpose: nothing to report as trouble. */
@@ -40,6 +47,15 @@ const deliberateDisconnects: ReadonlySet<DisconnectReason> = new Set([
   DisconnectReason.ROOM_DELETED,
   DisconnectReason.ROOM_CLOSED,
 ]);
+
+/** LiveKit's view of our connection, in the protocol's levels (`unknown`: not rated yet). */
+const sfuQualities: Readonly<Record<LiveKitQuality, ConnectionQuality | undefined>> = {
+  [LiveKitQuality.Excellent]: "excellent",
+  [LiveKitQuality.Good]: "good",
+  [LiveKitQuality.Poor]: "poor",
+  [LiveKitQuality.Lost]: "lost",
+  [LiveKitQuality.Unknown]: undefined,
+};
 
 /** About a minute of backoff (reconnect-backoff.ts) before the page waits for the room instead. */
 const maxRetries = 8;
@@ -58,6 +74,10 @@ export class SfuLink {
   private closed = false;
   /** Rejoins of the same server after LiveKit gave up (e.g. this client's network dropped for a while). */
   private retries = 0;
+  /** Whether any join has connected: a failure before that is a failed attempt, after it a drop. */
+  private everConnected = false;
+  /** One drop per bad spell, like `troubleReported`; reset once connected again. */
+  private dropReported = false;
 
   constructor(private readonly options: SfuLinkOptions) {}
 
@@ -89,6 +109,7 @@ export class SfuLink {
         if (generation !== this.generation) return;
         console.warn(`[sfu] could not join ${url}:`, error);
         this.currentStatus = "disconnected";
+        if (!this.everConnected && !this.closed) this.options.onMediaEvent({ kind: "attempt_failed", outcome: "failed_sfu" });
         this.reportTrouble(`join failed: ${error instanceof Error ? error.message : String(error)}`);
         this.retryLater(url, token, generation);
       });
@@ -150,6 +171,32 @@ export class SfuLink {
     return result;
   }
 
+  /** LiveKit's own rating of this participant's connection, when it has one. */
+  get localQuality(): ConnectionQuality | undefined {
+    const quality = this.room?.localParticipant.connectionQuality;
+    return quality === undefined ? undefined : sfuQualities[quality];
+  }
+
+  /**
+   * The stats of our publisher and subscriber connections, read through each track's sender or receiver
+   * (`getRTCStatsReport`, livekit-client's public way to them): outbound streams with the receiver's reports,
+   * inbound streams, and the transport, candidate pair and candidates each connection uses.
+   */
+  async stats(): Promise<Record<string, StatsEntry[]>> {
+    const room = this.room;
+    if (!room) return {};
+    const read = (tracks: { getRTCStatsReport(): Promise<RTCStatsReport | undefined> }[]) =>
+      Promise.all(tracks.map((track) => track.getRTCStatsReport().then(entriesOf, () => [])));
+    const published = [...room.localParticipant.trackPublications.values()].flatMap((publication) =>
+      publication.track ? [publication.track] : [],
+    );
+    const subscribed = [...room.remoteParticipants.values()].flatMap((participant) =>
+      [...participant.trackPublications.values()].flatMap((publication) => (publication.track ? [publication.track] : [])),
+    );
+    const [publisher, subscriber] = await Promise.all([read(published), read(subscribed)]);
+    return { "sfu:publisher": mergeEntries(publisher), "sfu:subscriber": mergeEntries(subscriber) };
+  }
+
   private async connect(url: string, token: string, generation: number): Promise<void> {
     const room = new Room({
       adaptiveStream: true,
@@ -174,11 +221,17 @@ export class SfuLink {
       .on(RoomEvent.Connected, () => current() && this.connected())
       .on(RoomEvent.Reconnected, () => current() && this.connected())
       .on(RoomEvent.SignalReconnecting, () => current() && this.faltering("signal reconnecting"))
-      .on(RoomEvent.Reconnecting, () => current() && this.faltering("reconnecting"))
+      .on(RoomEvent.Reconnecting, () => {
+        if (!current()) return;
+        this.dropped();
+        this.faltering("reconnecting");
+      })
       .on(RoomEvent.Disconnected, (reason) => {
         if (!current()) return;
+        const deliberate = reason !== undefined && deliberateDisconnects.has(reason);
+        if (!deliberate) this.dropped();
         this.currentStatus = "disconnected";
-        if (reason !== undefined && deliberateDisconnects.has(reason)) return;
+        if (deliberate) return;
         // LiveKit has given up reconnecting: a new spell of trouble, whatever was reported before.
         this.troubleReported = false;
         this.reportTrouble(`disconnected (${reason === undefined ? "unknown" : DisconnectReason[reason]})`);
@@ -189,6 +242,7 @@ export class SfuLink {
         if (!current()) return;
         this.attach(track, participant);
         this.options.onPeerState(participant.identity, "connected");
+        whenFlowing(track.mediaStreamTrack, () => current() && this.options.onMediaEvent({ kind: "remote_media" }));
       })
       .on(RoomEvent.TrackUnsubscribed, (track) => void track.detach())
       .on(RoomEvent.ParticipantConnected, (participant) => current() && this.options.onPeerState(participant.identity, "connected"))
@@ -197,8 +251,19 @@ export class SfuLink {
 
   private connected(): void {
     this.troubleReported = false;
+    this.dropReported = false;
     this.retries = 0;
     this.currentStatus = "connected";
+    this.everConnected = true;
+    this.options.onMediaEvent({ kind: "connected" });
+  }
+
+  /** The media connection that was up is lost (LiveKit reconnecting, or given up). */
+  private dropped(): void {
+    // Only a connection that was up can drop; one that never came up is a failed join.
+    if (this.closed || this.dropReported || (this.currentStatus !== "connected" && this.currentStatus !== "reconnecting")) return;
+    this.dropReported = true;
+    this.options.onMediaEvent({ kind: "dropped", cause: "sfu_disconnected" });
   }
 
   private faltering(reason: string): void {
