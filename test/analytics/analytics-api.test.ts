@@ -498,6 +498,10 @@ describe("refusals", () => {
     await expectProblem(await api(`/v1/analytics/hourly?${day}&limit=0`, { key: owner.apiKey }), 400, "validation_failed");
     await expectProblem(await api(`/v1/analytics/hourly?${day}&limit=101`, { key: owner.apiKey }), 400, "validation_failed");
     await expectProblem(await api(`/v1/analytics/summary?${day}&meetingId=not-a-uuid`, { key: owner.apiKey }), 400, "validation_failed");
+    // Text Postgres refuses is refused here, not by the query (a 500): a NUL region, or one inside a forged cursor.
+    await expectProblem(await api(`/v1/analytics/summary?${day}&region=eu%00`, { key: owner.apiKey }), 400, "validation_failed");
+    const nulCursor = btoa(`2025-06-10T09:00:00.000Z|${m1}|eu%00`).replace(/=+$/, "");
+    await expectProblem(await api(`/v1/analytics/hourly?${day}&cursor=${nulCursor}`, { key: owner.apiKey }), 400, "validation_failed");
     await expectProblem(await api("/v1/analytics/meetings/not-a-uuid", { key: owner.apiKey }), 400, "validation_failed");
     await expectProblem(await api(`/v1/analytics/meetings/${crypto.randomUUID()}`, { key: owner.apiKey }), 404, "not_found");
     await expectProblem(

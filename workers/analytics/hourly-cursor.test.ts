@@ -24,6 +24,9 @@ describe("hourly cursor", () => {
       raw("2025-06-10T10:00:00.000Z|7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1|"),
       raw("2025-06-10T10:00:00.000Z|7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1|%E0%A4%A"),
       raw("2025-06-10T10:00:00.000Z|7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1|eu|more"),
+      // A region Postgres can't take as text (NUL, a lone surrogate) would fail the query rather than match nothing.
+      raw("2025-06-10T10:00:00.000Z|7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1|eu%00"),
+      raw("2025-06-10T10:00:00.000Z|7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1|%ED%A0%80"),
     ]) {
       expect(decodeHourlyCursor(forged)).toBeUndefined();
     }

@@ -1,3 +1,5 @@
+import { isStorableLine } from "../../protocol/text.ts";
+
 /**
  * Opaque keyset cursor for the hourly listing: the (hour, meeting, region) of the last row served, which is the
  * listing's order and the rollup's key, so a walk never repeats or skips a row however many share an hour. The
@@ -27,7 +29,7 @@ export function decodeHourlyCursor(encoded: string): HourlyCursor | undefined {
     return undefined;
   }
   const [iso, meetingId] = parts;
-  if (parts.length !== 3 || !iso || !meetingId || !uuidPattern.test(meetingId) || !region) return undefined;
+  if (parts.length !== 3 || !iso || !meetingId || !uuidPattern.test(meetingId) || !region || !isStorableLine(region)) return undefined;
   const hour = new Date(iso);
   if (Number.isNaN(hour.getTime()) || hour.toISOString() !== iso || hour.getTime() % 3_600_000 !== 0) return undefined;
   return { hour, meetingId, region };

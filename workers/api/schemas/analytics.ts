@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ConnectionQuality } from "../../../protocol/call-quality.ts";
+import { isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
 import { maxRangeDays } from "../../analytics/core/analytics-range.ts";
 import { mosBandNames } from "../../analytics/core/mos-bands.ts";
 import { pageQueryFields } from "./page-query.ts";
@@ -14,7 +15,8 @@ const rangeFields = {
 };
 const filterFields = {
   meetingId: query(z.uuid().toLowerCase().optional(), "meetingId", "Only this meeting (404 if it is not the tenant's)"),
-  region: query(z.string().min(1).max(64).optional(), "region", "Only this media region"),
+  // Text Postgres can compare: a NUL would fail the query (500) instead of matching nothing.
+  region: query(z.string().min(1).max(64).refine(isStorableLine, storableTextMessage).optional(), "region", "Only this media region"),
 };
 
 export const AnalyticsSummaryQuery = z.object({ ...rangeFields, ...filterFields });
