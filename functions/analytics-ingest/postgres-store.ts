@@ -12,7 +12,7 @@ import {
 import type { AnalyticsStore, BatchWrite, StoreOutcome } from "./ingest.ts";
 import { objectKeysOf } from "./ingest.ts";
 import { dayMs, dayPartition, dayStart, daysOf } from "./partition.ts";
-import { rollup } from "./rollup.ts";
+import { type Rollup, rollup } from "./rollup.ts";
 
 /**
  * The analytics tables in Postgres, over TCP with node-postgres. Why not the Worker's Neon driver: a Lambda keeps
@@ -21,8 +21,9 @@ import { rollup } from "./rollup.ts";
  * table (bench/analytics-ingest.ts measures it against COPY).
  *
  * Exactly once: the batch's ledger row is inserted first in the same statement as its records; a redelivery
- * (even a concurrent one, which waits on that row) finds it and writes nothing. The rollups are added from the
- * rows the inserts returned, in the same transaction.
+ * (even a concurrent one, which waits on that row) finds it and writes nothing. The rollups count only the rows
+ * the inserts returned: in that same statement when it finds every record was new (the usual case: one round trip),
+ * else by a second statement in the transaction with the rows actually inserted.
  */
 
 const partitionedTables: PgTable[] = [
@@ -81,23 +82,22 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
   }
 
   #transaction(write: BatchWrite): Promise<StoreOutcome> {
+    const expected = expectedOf(write, write);
     return this.#inTransaction(async (client) => {
-      const inserted = await insertRecords(client, write);
+      const inserted = await insertBatch(client, write, expected);
       if (!inserted.newBatch) {
         // A fresh statement, so it sees what a concurrent first delivery committed while this one waited.
         return { newBatch: false, stored: { samples: 0, events: 0, sessions: 0 }, ownedSampleIds: await ownedSamples(client, write) };
       }
-      const samples = write.samples.filter((s) => inserted.samples.has(s.sampleId));
-      const events = write.events.filter((e) => inserted.events.has(e.eventId));
-      const sessions = write.sessions.filter((s) => inserted.sessions.has(s.sessionId));
-      const { identity } = write;
-      const stored = { samples: samples.length, events: events.length, sessions: sessions.length };
-      await addRollups(client, write, {
-        rollup: rollup({ samples, events, sessions, dropped: { ...identity, at: write.createdAt, count: write.droppedSamples } }),
-        stored,
-        objects: objectKeysOf(identity, samples),
+      if (inserted.rolledUp) return { newBatch: true, stored: expected.stored, ownedSampleIds: inserted.samples };
+      // Some records were stored before (by another batch): the rollups and the ledger take only the new rows.
+      const actual = expectedOf(write, {
+        samples: write.samples.filter((s) => inserted.samples.has(s.sampleId)),
+        events: write.events.filter((e) => inserted.events.has(e.eventId)),
+        sessions: write.sessions.filter((s) => inserted.sessions.has(s.sessionId)),
       });
-      return { newBatch: true, stored, ownedSampleIds: inserted.samples };
+      await addRollups(client, write, actual);
+      return { newBatch: true, stored: actual.stored, ownedSampleIds: inserted.samples };
     });
   }
 
@@ -119,6 +119,16 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
       client.release(broken ? (failure as Error) : undefined);
     }
   }
+}
+
+/** What these rows of a batch add (the dropped samples come with the batch's first storing, whatever its rows). */
+function expectedOf(write: BatchWrite, rows: Pick<BatchWrite, "samples" | "events" | "sessions">): Expected {
+  const { identity } = write;
+  return {
+    rollup: rollup({ ...rows, dropped: { ...identity, at: write.createdAt, count: write.droppedSamples } }),
+    stored: { samples: rows.samples.length, events: rows.events.length, sessions: rows.sessions.length },
+    objects: objectKeysOf(identity, rows.samples),
+  };
 }
 
 /** Every day a batch writes to (records, hourly rollups of a session's whole span, the ledger), plus today and tomorrow ahead. */
@@ -191,107 +201,80 @@ function unnestInsert(
   return { columns: fields.map((f) => quoted(column(f).name)).join(", "), select, from };
 }
 
-const sampleFields = [
-  "tenantId",
-  "receivedAt",
-  "sampleId",
-  "meetingId",
-  "region",
-  "participant",
-  "batchId",
-  "path",
-  "candidateType",
-  "sfuQuality",
-  "mos",
-  "quality",
-  "windowMs",
-  "rttMs",
-  "jitterMs",
-  "packets",
-  "packetsLost",
-  "inboundKbps",
-  "outboundKbps",
-  "framesDropped",
-  "tracks",
-] as const;
-const eventFields = [
-  "tenantId",
-  "receivedAt",
-  "eventId",
-  "meetingId",
-  "region",
-  "participant",
-  "batchId",
-  "kind",
-  "path",
-  "outcome",
-  "cause",
-  "tokenMs",
-  "socketMs",
-  "firstMediaMs",
-  "totalMs",
-] as const;
-const sessionFields = ["tenantId", "leftAt", "sessionId", "meetingId", "region", "participant", "batchId", "joinedAt"] as const;
+/** Every column of a table, by field: the record rows (normalize.ts) carry exactly these. */
+const fieldsOf = (table: PgTable) => Object.keys(getTableColumns(table));
+const hourlyKey = ["tenantId", "hour", "meetingId", "region"];
+const hourlyTotals = fieldsOf(analyticsHourly).filter((f) => !hourlyKey.includes(f));
 
 interface Inserted {
   newBatch: boolean;
   samples: Set<string>;
   events: Set<string>;
   sessions: Set<string>;
+  /** Whether the statement also added the rollups (every record was new, so the rollup of all of them applied). */
+  rolledUp: boolean;
 }
 
-/** The ledger row and the records in one statement: a known batch inserts nothing (the records wait on the ledger). */
-async function insertRecords(client: pg.PoolClient, write: BatchWrite): Promise<Inserted> {
+/** What a batch adds when every record in it is new: computed before the statement, applied by it only if so. */
+interface Expected {
+  rollup: Rollup;
+  stored: StoreOutcome["stored"];
+  objects: string[];
+}
+
+/**
+ * One statement: the ledger row, the records, and (when every record turned out new, the usual case) the rollups.
+ * A known batch inserts nothing: its records wait on the ledger row and find it. When some records were stored
+ * before, the rollups are left to a second statement with the rows actually inserted.
+ */
+async function insertBatch(client: pg.PoolClient, write: BatchWrite, expected: Expected): Promise<Inserted> {
   const params: unknown[] = [];
-  const { identity } = write;
-  const constants: Row = { ...identity };
-  const records = (table: PgTable, fields: readonly string[], rows: readonly Row[], id: string) => {
-    const q = unnestInsert(table, fields, rows, constants, params);
-    return `INSERT INTO ${quoted(getTableName(table))} (${q.columns}) SELECT ${q.select} FROM ${q.from}
-      WHERE EXISTS (SELECT FROM ledger) ORDER BY r.ord ON CONFLICT DO NOTHING RETURNING ${quoted(id)}::text AS id`;
-  };
-  const byKey = <T extends Row>(rows: readonly T[], time: keyof T, id: keyof T) =>
-    [...rows].sort((a, b) => (a[time] as number) - (b[time] as number) || String(a[id]).localeCompare(String(b[id])));
   const p = (value: unknown) => `$${params.push(value)}`;
-  // The ledger's figures are set by addRollups once the inserts have said what was stored.
+  const { identity } = write;
+  const records = (table: PgTable, rows: readonly Row[], time: string, id: string) => {
+    const sorted = [...rows].sort((a, b) => (a[time] as number) - (b[time] as number) || compare(a[id] as string, b[id] as string));
+    const q = unnestInsert(table, fieldsOf(table), sorted, { ...identity }, params);
+    return `INSERT INTO ${quoted(getTableName(table))} (${q.columns}) SELECT ${q.select} FROM ${q.from}
+      WHERE EXISTS (SELECT FROM ledger) ORDER BY r.ord ON CONFLICT DO NOTHING RETURNING ${quoted(columnsOf(table).get(id)!.name)}::text AS id`;
+  };
+  const allNew = `EXISTS (SELECT FROM ledger) AND (SELECT count(*) FROM s) = ${p(expected.stored.samples)}
+    AND (SELECT count(*) FROM e) = ${p(expected.stored.events)} AND (SELECT count(*) FROM ss) = ${p(expected.stored.sessions)}`;
   const sql = `WITH ledger AS (
       INSERT INTO "analytics_batches" ("tenant_id", "created_at", "batch_id", "meeting_id", "region", "samples", "events",
         "sessions", "rejected", "dropped_samples", "objects")
       VALUES (${p(identity.tenantId)}::uuid, ${p(iso(write.createdAt))}::timestamptz, ${p(identity.batchId)}::uuid, ${p(identity.meetingId)}::uuid,
-        ${p(identity.region)}, 0, 0, 0, ${p(write.rejected)}, ${p(write.droppedSamples)}, '{}')
+        ${p(identity.region)}, ${p(expected.stored.samples)}, ${p(expected.stored.events)}, ${p(expected.stored.sessions)}, ${p(write.rejected)},
+        ${p(write.droppedSamples)}, ${p(expected.objects)}::text[])
       ON CONFLICT DO NOTHING RETURNING 1),
-    s AS (${records(analyticsSamples, sampleFields, byKey(write.samples as unknown as Row[], "receivedAt", "sampleId"), "sample_id")}),
-    e AS (${records(analyticsEvents, eventFields, byKey(write.events as unknown as Row[], "receivedAt", "eventId"), "event_id")}),
-    ss AS (${records(analyticsSessions, sessionFields, byKey(write.sessions as unknown as Row[], "leftAt", "sessionId"), "session_id")})
-    SELECT (SELECT count(*) FROM ledger)::int AS new_batch,
+    s AS (${records(analyticsSamples, write.samples as unknown as Row[], "receivedAt", "sampleId")}),
+    e AS (${records(analyticsEvents, write.events as unknown as Row[], "receivedAt", "eventId")}),
+    ss AS (${records(analyticsSessions, write.sessions as unknown as Row[], "leftAt", "sessionId")}),
+    ${rollupCtes(expected.rollup, params, allNew)}
+    SELECT (SELECT count(*) FROM ledger)::int AS new_batch, ${allNew} AS rolled_up,
       ARRAY(SELECT id FROM s) AS samples, ARRAY(SELECT id FROM e) AS events, ARRAY(SELECT id FROM ss) AS sessions`;
-  const { rows } = await client.query<{ new_batch: number; samples: string[]; events: string[]; sessions: string[] }>(sql, params);
-  const [row] = rows;
-  if (!row) throw new Error("insert returned no row");
-  return { newBatch: row.new_batch === 1, samples: new Set(row.samples), events: new Set(row.events), sessions: new Set(row.sessions) };
-}
-
-const hourlyTotals = Object.keys(getTableColumns(analyticsHourly)).filter((f) => !["tenantId", "hour", "meetingId", "region"].includes(f));
-
-/** The rollups of the rows just stored, and the ledger's final figures: one statement. */
-async function addRollups(
-  client: pg.PoolClient,
-  write: BatchWrite,
-  added: { rollup: ReturnType<typeof rollup>; stored: StoreOutcome["stored"]; objects: string[] },
-): Promise<void> {
-  const params: unknown[] = [];
-  const hourlyColumns = columnsOf(analyticsHourly);
-  const hourly = unnestInsert(
-    analyticsHourly,
-    ["tenantId", "hour", "meetingId", "region", ...hourlyTotals],
-    added.rollup.hourly as unknown as Row[],
-    {},
+  const { rows } = await client.query<{ new_batch: number; rolled_up: boolean; samples: string[]; events: string[]; sessions: string[] }>(
+    sql,
     params,
   );
+  const [row] = rows;
+  if (!row) throw new Error("insert returned no row");
+  return {
+    newBatch: row.new_batch === 1,
+    rolledUp: row.rolled_up,
+    samples: new Set(row.samples),
+    events: new Set(row.events),
+    sessions: new Set(row.sessions),
+  };
+}
+
+/** The hourly upsert (adding to existing rows) and the active participants, as CTEs applied only `when`. */
+function rollupCtes(rolled: Rollup, params: unknown[], when: string): string {
+  const hourlyColumns = columnsOf(analyticsHourly);
+  const hourly = unnestInsert(analyticsHourly, [...hourlyKey, ...hourlyTotals], rolled.hourly as unknown as Row[], {}, params);
   const active = unnestInsert(
     analyticsActiveParticipants,
-    ["tenantId", "hour", "meetingId", "participant", "region"],
-    added.rollup.active as unknown as Row[],
+    fieldsOf(analyticsActiveParticipants),
+    rolled.active as unknown as Row[],
     {},
     params,
   );
@@ -299,19 +282,27 @@ async function addRollups(
     const name = quoted(hourlyColumns.get(f)!.name);
     return `${name} = h.${name} + excluded.${name}`;
   });
-  const p = (value: unknown) => `$${params.push(value)}`;
-  const { identity } = write;
-  const sql = `WITH hourly AS (
-      INSERT INTO ${quoted(getTableName(analyticsHourly))} AS h (${hourly.columns}) SELECT ${hourly.select} FROM ${hourly.from} ORDER BY r.ord
+  return `hourly AS (
+      INSERT INTO ${quoted(getTableName(analyticsHourly))} AS h (${hourly.columns}) SELECT ${hourly.select} FROM ${hourly.from} WHERE ${when} ORDER BY r.ord
       ON CONFLICT ("tenant_id", "hour", "meeting_id", "region") DO UPDATE SET ${increments.join(", ")} RETURNING 1),
     active AS (
-      INSERT INTO ${quoted(getTableName(analyticsActiveParticipants))} (${active.columns}) SELECT ${active.select} FROM ${active.from} ORDER BY r.ord
-      ON CONFLICT DO NOTHING RETURNING 1)
-    UPDATE ${quoted(getTableName(analyticsBatches))} SET "samples" = ${p(added.stored.samples)}, "events" = ${p(added.stored.events)},
+      INSERT INTO ${quoted(getTableName(analyticsActiveParticipants))} (${active.columns}) SELECT ${active.select} FROM ${active.from} WHERE ${when} ORDER BY r.ord
+      ON CONFLICT DO NOTHING RETURNING 1)`;
+}
+
+/** The rollups of the rows actually inserted, and the ledger's figures corrected to them: one statement. */
+async function addRollups(client: pg.PoolClient, write: BatchWrite, added: Expected): Promise<void> {
+  const params: unknown[] = [];
+  const p = (value: unknown) => `$${params.push(value)}`;
+  const { identity } = write;
+  const sql = `WITH ${rollupCtes(added.rollup, params, "true")}
+    UPDATE "analytics_batches" SET "samples" = ${p(added.stored.samples)}, "events" = ${p(added.stored.events)},
       "sessions" = ${p(added.stored.sessions)}, "objects" = ${p(added.objects)}::text[]
     WHERE "tenant_id" = ${p(identity.tenantId)} AND "created_at" = ${p(iso(write.createdAt))} AND "batch_id" = ${p(identity.batchId)}`;
   await client.query(sql, params);
 }
+
+const compare = (a: string, b: string): number => (a === b ? 0 : a < b ? -1 : 1);
 
 /** A redelivered batch's samples whose stored row is this batch's (another batch may have stored one of them first). */
 async function ownedSamples(client: pg.PoolClient, write: BatchWrite): Promise<Set<string>> {
