@@ -1,5 +1,6 @@
 import { loadOrCreateSecrets } from "../scripts/lib/local-config.ts";
 import { servicesUp } from "../scripts/services/index.ts";
+import { benchAnalyticsIngest } from "./analytics-ingest.ts";
 import { benchApiReadPath } from "./api-read-path.ts";
 import { benchMediaTokens } from "./media-tokens.ts";
 import { benchPlacement } from "./placement.ts";
@@ -19,3 +20,4 @@ await benchMediaTokens();
 await benchSfuSwitch();
 await benchUsageQueries();
 await benchWebhookDelivery();
+await benchAnalyticsIngest();
