@@ -153,5 +153,9 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     WEBHOOK_RETRY_SCHEDULE: localWebhookRetrySchedule.join(","),
     // The analytics ingestion Lambda's first emulator (scripts/services/lambda.ts).
     ANALYTICS_INGEST_URL: localInvocationUrl(ports.analyticsIngest),
+    // Locally a room sends its records every 2 s (a dev sees them at once) and holds at most 400 samples while
+    // ingestion is down (tests reach the bound in seconds); production keeps the defaults (10 s, 20,000).
+    ANALYTICS_BATCH_MAX_AGE_MS: "2000",
+    ANALYTICS_QUEUE_MAX_SAMPLES: "400",
   };
 }

@@ -20,7 +20,11 @@ export const workerService: LocalService = {
         return `${key}='${value}'`;
       })
       .join("\n");
-    fs.writeFileSync(path.join(repoRoot, ".dev.vars"), `${devVars}\n`, { mode: 0o600 });
+    const devVarsFile = path.join(repoRoot, ".dev.vars");
+    const previous = fs.existsSync(devVarsFile) ? fs.readFileSync(devVarsFile, "utf8") : null;
+    // A running wrangler keeps the variables it started with: a changed set means a restart.
+    if (previous !== null && previous !== `${devVars}\n`) await stopDaemon("worker");
+    fs.writeFileSync(devVarsFile, `${devVars}\n`, { mode: 0o600 });
     // The meeting page is served from dist/web; wrangler refuses to start without it.
     await buildWeb();
     startDaemon({
