@@ -4,6 +4,7 @@ import {
   connectionQualityOf,
   delayImpairment,
   lossImpairment,
+  mosBandOf,
   mosOf,
   oneWayDelayMs,
   rating,
@@ -73,5 +74,9 @@ describe("call quality (E-model)", () => {
     expect(sampleQuality([])).toBeNull();
     const stalled = { ...good, kind: "video" as const, frameRate: 3, expectedFrameRate: 30 };
     expect(sampleQuality([stalled])!.mos).toBeLessThan(sampleQuality([good])!.mos);
+  });
+
+  it("bands MOS in G.107's satisfaction classes, each class's lower bound inside it", () => {
+    expect([4.5, 4.3, 4.29, 4.0, 3.6, 3.59, 3.1, 3.09, 1].map(mosBandOf)).toEqual([1, 1, 2, 2, 3, 4, 4, 5, 5]);
   });
 });

@@ -75,6 +75,25 @@ export function connectionQualityOf(mos: number, packetsReceived = 1): Connectio
   return "poor";
 }
 
+/**
+ * ITU-T G.107's user-satisfaction classes on the MOS scale, best first. One definition: the analytics rollup counts
+ * each rated sample into one (analytics_hourly mos_band_1 … mos_band_5, in this order) and the API names them.
+ */
+export const mosBands = [
+  { band: "very_satisfied", minMos: 4.3 },
+  { band: "satisfied", minMos: 4.0 },
+  { band: "some_dissatisfied", minMos: 3.6 },
+  { band: "many_dissatisfied", minMos: 3.1 },
+  { band: "nearly_all_dissatisfied", minMos: 1 },
+] as const;
+export type MosBand = (typeof mosBands)[number]["band"];
+
+/** The band a MOS falls in, numbered from 1 (very satisfied) to 5 as the rollup's columns are. */
+export function mosBandOf(mos: number): 1 | 2 | 3 | 4 | 5 {
+  const index = mosBands.findIndex((b) => mos >= b.minMos);
+  return (index < 0 ? mosBands.length : index + 1) as 1 | 2 | 3 | 4 | 5;
+}
+
 /** The figures of one track in a client's quality sample (protocol/client-frames.ts `quality_sample`). */
 export interface TrackFigures {
   direction: "inbound" | "outbound";

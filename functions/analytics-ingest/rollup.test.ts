@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { EventRow, SampleRow, SessionRow } from "./normalize.ts";
 import { hourMs } from "./partition.ts";
-import { emptyTotals, mosBand, rollup, splitSession, type HourlyTotals } from "./rollup.ts";
+import { emptyTotals, rollup, splitSession, type HourlyTotals } from "./rollup.ts";
 
 const identity = { tenantId: "t", meetingId: "m", region: "local-a", batchId: "b" };
 const day = Date.UTC(2026, 4, 1);
@@ -59,6 +59,26 @@ const sessionRow: fc.Arbitrary<SessionRow> = fc
   .record({ leftAt: time, length: fc.nat(30 * hourMs), sessionId: fc.uuid(), participant: fc.constantFrom("ada", "eve") })
   .map(({ length, ...s }) => ({ ...identity, ...s, joinedAt: s.leftAt - length }));
 
+const sampleAt = (i: number): SampleRow => ({
+  ...identity,
+  receivedAt: day + i,
+  sampleId: `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`,
+  participant: "ada",
+  path: "sfu",
+  candidateType: null,
+  sfuQuality: null,
+  mos: null,
+  quality: null,
+  windowMs: 5000,
+  rttMs: null,
+  jitterMs: null,
+  packets: 0,
+  packetsLost: 0,
+  inboundKbps: null,
+  outboundKbps: null,
+  framesDropped: null,
+  tracks: 0,
+});
 const total = (rows: HourlyTotals[], field: keyof HourlyTotals) => rows.reduce((sum, r) => sum + r[field], 0);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 
@@ -120,8 +140,10 @@ describe("hourly rollup", () => {
     expect(hourly).toEqual([{ tenantId: "t", meetingId: "m", region: "local-a", hour: day + hourMs, ...emptyTotals(), samplesDropped: 7 }]);
   });
 
-  it("bands MOS as G.107's satisfaction levels", () => {
-    expect([4.5, 4.3, 4.29, 4.0, 3.6, 3.59, 3.1, 3.09, 1].map(mosBand)).toEqual([1, 1, 2, 2, 3, 4, 4, 5, 5]);
+  it("counts each rated sample in its G.107 satisfaction band", () => {
+    const rated = [4.5, 4.3, 4.29, 4.0, 3.6, 3.59, 3.1, 3.09, 1].map((mos, i) => ({ ...sampleAt(i), mos }));
+    const [h] = rollup({ samples: rated, events: [], sessions: [] }).hourly;
+    expect([h!.mosBand1, h!.mosBand2, h!.mosBand3, h!.mosBand4, h!.mosBand5]).toEqual([2, 2, 1, 2, 2]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { mosBandOf } from "../../protocol/call-quality.ts";
 import type { EventRow, SampleRow, SessionRow } from "./normalize.ts";
 import { hourMs, hourStart } from "./partition.ts";
 
@@ -77,15 +78,6 @@ export const emptyTotals = (): HourlyTotals => ({
   samplesDropped: 0,
 });
 
-/** G.107's user-satisfaction bands (schema/analytics.ts `mos_band_1`…`_5`): 1 very satisfied … 5 nearly all dissatisfied. */
-export function mosBand(mos: number): 1 | 2 | 3 | 4 | 5 {
-  if (mos >= 4.3) return 1;
-  if (mos >= 4.0) return 2;
-  if (mos >= 3.6) return 3;
-  if (mos >= 3.1) return 4;
-  return 5;
-}
-
 /**
  * A session's time per UTC hour, from the hour it joined to the hour it left (both included, so a session that
  * ends on an hour's first instant still counts in that hour, with 0 ms). Whole ms: the parts add up exactly.
@@ -141,7 +133,7 @@ export function rollup(rows: {
     if (sample.mos !== null) {
       t.mosSamples++;
       t.mosSum += sample.mos;
-      t[`mosBand${mosBand(sample.mos)}`]++;
+      t[`mosBand${mosBandOf(sample.mos)}`]++;
     }
     if (sample.rttMs !== null) {
       t.rttSamples++;
