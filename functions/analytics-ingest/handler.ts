@@ -18,6 +18,8 @@ const config = readConfig(process.env);
 const pool = new pg.Pool({
   connectionString: config.databaseUrl,
   max: 1,
+  // Names its connections in pg_stat_activity.
+  application_name: "analytics-ingest",
   connectionTimeoutMillis: 5_000,
   idleTimeoutMillis: 0,
   keepAlive: true,

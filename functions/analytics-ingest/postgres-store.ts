@@ -103,20 +103,18 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
 
   async #inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    let failure: unknown;
     try {
       await client.query("BEGIN");
       const result = await work(client);
       await client.query("COMMIT");
+      client.release();
       return result;
     } catch (error) {
-      failure = error;
       await client.query("ROLLBACK").catch(() => {});
+      // The connection is dropped, not handed to the next invocation: it may be dead (Postgres restarted), and
+      // failures are rare enough that reconnecting costs nothing that matters.
+      client.release(error instanceof Error ? error : new Error(String(error)));
       throw error;
-    } finally {
-      // A connection that broke (no SQLSTATE) is dropped rather than handed to the next invocation.
-      const broken = failure instanceof Error && !("code" in failure && typeof failure.code === "string" && failure.code.length === 5);
-      client.release(broken ? (failure as Error) : undefined);
     }
   }
 }

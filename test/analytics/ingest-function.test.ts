@@ -190,6 +190,21 @@ describe("the analytics ingestion function (through the Lambda emulator)", () =>
     }
   });
 
+  it("replaces a connection Postgres dropped between invocations: the next batch is stored", async () => {
+    expect(((await h.invoke(makeBatch({ samples: 2, seed: 18 }))).payload as Ingested).ok).toBe(true);
+    // The function's idle connections, as a Postgres restart leaves them.
+    const { rows } = await h.pool.query(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE state = 'idle' AND application_name = 'analytics-ingest'`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    const batch = makeBatch({ samples: 20, seed: 19 });
+    for (const emulator of [0, 1]) {
+      const { payload, functionError } = await h.invoke({ ...batch, batchId: crypto.randomUUID() }, emulator);
+      expect(functionError).toBeUndefined();
+      expect(payload).toMatchObject({ ok: true });
+    }
+  });
+
   it("answers the warm-up event", async () => {
     const { payload, functionError } = await h.invoke({ warmup: true });
     expect(functionError).toBeUndefined();
