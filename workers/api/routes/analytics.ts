@@ -21,6 +21,7 @@ import { MeetingIdParam } from "../schemas/meeting.ts";
 import { json, security } from "../schemas/openapi-parts.ts";
 import { problemResponses } from "../schemas/problem.ts";
 import { requireUsageMeeting } from "./usage-scope.ts";
+import { readRoomAnalyticsStatus } from "../../meeting-room/shell/meeting-room-client.ts";
 
 const tags = ["Analytics"];
 
@@ -138,9 +139,10 @@ export const analyticsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
     const span = await findMeetingSpan(db, tenantId, meetingId);
     if (!span) throw new ApiError("not_found", "No meeting with this id");
     const range = meetingRange(span, new Date());
-    const [groups, participants] = await Promise.all([
+    const [groups, participants, ingestion] = await Promise.all([
       scopeMetrics(db, { tenantId, range, meetingId }, "total_and_region"),
       meetingParticipants(db, tenantId, meetingId, range),
+      readRoomAnalyticsStatus(c.env.MEETING_ROOM, tenantId, meetingId),
     ]);
     const [total, ...regions] = groups;
     if (!total || total.region !== null) throw new Error("the total row comes first");
@@ -151,6 +153,7 @@ export const analyticsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
         metrics: callQualityMetrics(total),
         regions: regions.map((row) => ({ region: String(row.region), metrics: callQualityMetrics(row) })),
         participants: participants.map(participantMetrics),
+        ingestion,
       },
       200,
     );

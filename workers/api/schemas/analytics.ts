@@ -1,3 +1,4 @@
+import { RoomAnalyticsStatus } from "../../../protocol/room-contract.ts";
 import { z } from "@hono/zod-openapi";
 import { ConnectionQuality } from "../../../protocol/call-quality.ts";
 import { isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
@@ -155,6 +156,10 @@ export const MeetingAnalyticsSchema = z
     metrics: CallQualityMetricsSchema,
     regions: z.array(RegionMetricsSchema).openapi({ description: "The same metrics per media region the meeting used" }),
     participants: z.array(ParticipantMetricsSchema).openapi({ description: "Everyone active in the meeting, by identity" }),
+    ingestion: RoomAnalyticsStatus.openapi("MeetingAnalyticsIngestion", {
+      description:
+        "The meeting room's queue toward the ingestion function, live: records not yet sent, batches waiting (ingestion down), samples dropped at the room's bound, batches set aside",
+    }),
   })
   .openapi("MeetingAnalytics", {
     description: `Read over the meeting's life: from the hour it was created to an hour after it ended (or now), its last ${maxRangeDays} days at most`,

@@ -57,8 +57,9 @@ describe("the open batch", () => {
 describe("the bound on queued samples", () => {
   it("empties the oldest batches' samples first and keeps every event and session", () => {
     const queue = [queued(3, 100), queued(1, 100), queued(2, 100)];
-    const { changed, dropped } = enforceBound(queue, { ...policy, maxQueuedSamples: 150 });
+    const { changed, emptied, dropped } = enforceBound(queue, { ...policy, maxQueuedSamples: 150 });
     expect(dropped).toBe(150);
+    expect(emptied).toEqual([]);
     expect(changed.map((b) => [b.batchId, b.samples.length])).toEqual([
       [uuid(1), 0],
       [uuid(2), 50],
@@ -68,14 +69,23 @@ describe("the bound on queued samples", () => {
     expect(changed.every((b) => b.events.length === 1)).toBe(true);
   });
 
+  it("gives up a batch left with no record at all, with the drops it carried", () => {
+    const samplesOnly = { ...queued(1, 100), events: [], droppedSamples: 30 };
+    const { changed, emptied, dropped } = enforceBound([samplesOnly, queued(2, 100)], { ...policy, maxQueuedSamples: 100 });
+    expect(dropped).toBe(100);
+    expect(changed).toEqual([]);
+    expect(emptied.map((b) => [b.batchId, b.droppedSamples])).toEqual([[uuid(1), 30]]);
+  });
+
   it("keeps at most the bound, and drops exactly what exceeded it", () => {
     fc.assert(
       fc.property(fc.array(fc.nat(300), { maxLength: 20 }), fc.integer({ min: 0, max: 2000 }), (sizes, bound) => {
         const queue = sizes.map((size, i) => queued(i + 1, size));
         const total = sizes.reduce((a, b) => a + b, 0);
-        const { changed, dropped } = enforceBound(queue, { ...policy, maxQueuedSamples: bound });
+        const { changed, emptied, dropped } = enforceBound(queue, { ...policy, maxQueuedSamples: bound });
         const after = new Map(queue.map((b) => [b.batchId, b]));
         for (const b of changed) after.set(b.batchId, b);
+        for (const b of emptied) after.delete(b.batchId);
         const kept = [...after.values()].reduce((sum, b) => sum + b.samples.length, 0);
         expect(dropped).toBe(Math.max(0, total - bound));
         expect(kept).toBe(total - dropped);

@@ -122,21 +122,28 @@ export function close(
 
 /**
  * Keeps the queued samples within the bound by emptying the oldest batches' samples first. Returns the batches it
- * changed (to store again) and how many samples went; the caller adds those to the next batch's drop count.
+ * changed (to store again), those left with no record at all (to delete: their own drop count goes back to the
+ * unreported ones), and how many samples went; the caller adds those to the next batch's drop count.
  */
-export function enforceBound(queue: readonly QueuedBatch[], policy: AnalyticsQueuePolicy): { changed: QueuedBatch[]; dropped: number } {
+export function enforceBound(
+  queue: readonly QueuedBatch[],
+  policy: AnalyticsQueuePolicy,
+): { changed: QueuedBatch[]; emptied: QueuedBatch[]; dropped: number } {
   let excess = queue.reduce((sum, batch) => sum + batch.samples.length, 0) - policy.maxQueuedSamples;
   const changed: QueuedBatch[] = [];
+  const emptied: QueuedBatch[] = [];
   let dropped = 0;
   for (const batch of [...queue].sort((a, b) => a.createdAt - b.createdAt)) {
     if (excess <= 0) break;
     if (!batch.samples.length) continue;
     const cut = Math.min(excess, batch.samples.length);
-    changed.push({ ...batch, samples: batch.samples.slice(cut) });
+    const kept = { ...batch, samples: batch.samples.slice(cut) };
+    if (recordCount(kept) === 0) emptied.push(kept);
+    else changed.push(kept);
     dropped += cut;
     excess -= cut;
   }
-  return { changed, dropped };
+  return { changed, emptied, dropped };
 }
 
 /** The batches to invoke now: due ones, oldest first, up to the free slots. */

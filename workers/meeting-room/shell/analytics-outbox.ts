@@ -153,14 +153,22 @@ export class AnalyticsOutbox {
     this.queue.set(closed.batch.batchId, closed.batch);
     const bounded = enforceBound([...this.queue.values()], this.options.policy);
     for (const batch of bounded.changed) this.queue.set(batch.batchId, batch);
+    for (const batch of bounded.emptied) this.queue.delete(batch.batchId);
+    // An emptied batch is not sent: the drops it was carrying travel with the next one instead.
+    const carried = bounded.emptied.reduce((sum, batch) => sum + batch.droppedSamples, 0);
     this.counters = {
       ...closed.counters,
-      unreportedDrops: closed.counters.unreportedDrops + bounded.dropped,
+      unreportedDrops: closed.counters.unreportedDrops + bounded.dropped + carried,
       droppedSamples: closed.counters.droppedSamples + bounded.dropped,
     };
     const puts: Record<string, unknown> = { [roomKeys.analyticsCounters]: this.counters };
-    for (const batch of [closed.batch, ...bounded.changed]) puts[roomKeys.analyticsBatch(batch.batchId)] = batch;
-    await this.options.storage.put(puts);
+    for (const batch of [closed.batch, ...bounded.changed].filter((b) => this.queue.has(b.batchId))) {
+      puts[roomKeys.analyticsBatch(batch.batchId)] = batch;
+    }
+    const { storage } = this.options;
+    // Issued without an await between them, so the runtime commits them as one transaction.
+    const emptiedKeys = bounded.emptied.map((batch) => roomKeys.analyticsBatch(batch.batchId));
+    await Promise.all([storage.put(puts), emptiedKeys.length ? storage.delete(emptiedKeys) : undefined]);
   }
 
   private async send(batch: QueuedBatch): Promise<void> {
