@@ -10,7 +10,7 @@ import {
   sampleRow,
   sessionRow,
 } from "./normalize.ts";
-import { groupByObjectKey, sampleObjectKey } from "./partition.ts";
+import { batchObjectKeys, groupByObjectKey } from "./partition.ts";
 import { encodeSamples } from "./sample-parquet.ts";
 import { validateBatch } from "./validate.ts";
 
@@ -40,7 +40,11 @@ export interface StoreOutcome {
 }
 
 export interface AnalyticsStore {
-  store(write: BatchWrite): Promise<StoreOutcome>;
+  /**
+   * `meanwhile` (which must not throw) is called once, as soon as the batch's statement is on its way to the
+   * database, so the caller's CPU work overlaps the database's instead of following it.
+   */
+  store(write: BatchWrite, meanwhile?: () => void): Promise<StoreOutcome>;
 }
 
 export interface ObjectWriter {
@@ -53,9 +57,10 @@ export interface IngestPorts {
 }
 
 /** The Parquet objects of a batch's owned samples (the ledger lists the same keys). */
-export const objectKeysOf = (identity: BatchIdentity, samples: readonly { receivedAt: number }[]): string[] => [
-  ...groupByObjectKey(samples, (s) => sampleObjectKey(identity.tenantId, s.receivedAt, identity.batchId)).keys(),
-];
+export const objectKeysOf = (identity: BatchIdentity, samples: readonly { receivedAt: number }[]): string[] => {
+  const keyOf = batchObjectKeys(identity.tenantId, identity.batchId);
+  return [...groupByObjectKey(samples, (s) => keyOf(s.receivedAt)).keys()];
+};
 
 export interface Ingested {
   result: IngestResult;
@@ -81,19 +86,34 @@ export async function ingest(event: unknown, ports: IngestPorts): Promise<Ingest
     validation.batch.sessions.map((s) => s.record),
     (s) => s.sessionId.toLowerCase(),
   );
-  const outcome = await ports.store.store({
-    identity,
-    createdAt: envelope.createdAt,
-    samples: samples.kept.map((s) => sampleRow(identity, s)),
-    events: events.kept.map((e) => eventRow(identity, e)),
-    sessions: sessions.kept.map((s) => sessionRow(identity, s)),
-    rejected: rejected.length,
-    droppedSamples: envelope.droppedSamples,
-  });
+  // Encoded while the transaction runs (CPU beside the database's I/O), uploaded only after its commit, and only if
+  // every sample turned out to be this batch's (the usual case); otherwise the owned ones are encoded again.
+  let early: Map<string, Uint8Array> | undefined;
+  const outcome = await ports.store.store(
+    {
+      identity,
+      createdAt: envelope.createdAt,
+      samples: samples.kept.map((s) => sampleRow(identity, s)),
+      events: events.kept.map((e) => eventRow(identity, e)),
+      sessions: sessions.kept.map((s) => sessionRow(identity, s)),
+      rejected: rejected.length,
+      droppedSamples: envelope.droppedSamples,
+    },
+    () => {
+      try {
+        early = parquetObjects(identity, samples.kept);
+      } catch {
+        // Encoded again below, after the commit, where a failure fails the invocation.
+      }
+    },
+  );
 
   // Only after the commit: a crash before the upload is repaired by the retry, which finds the same owned samples.
   const owned = samples.kept.filter((s) => outcome.ownedSampleIds.has(s.sampleId.toLowerCase()));
-  const objects = await writeParquet(ports.objects, identity, owned);
+  // `owned` is `kept` filtered, so the same length means the same samples in the same order: the same bytes.
+  const encoded = early && owned.length === samples.kept.length ? early : parquetObjects(identity, owned);
+  await Promise.all([...encoded].map(([key, body]) => ports.objects.put(key, body)));
+  const objects = [...encoded.keys()];
 
   const valid = samples.kept.length + events.kept.length + sessions.kept.length;
   const storedCount = outcome.stored.samples + outcome.stored.events + outcome.stored.sessions;
@@ -110,8 +130,9 @@ export async function ingest(event: unknown, ports: IngestPorts): Promise<Ingest
   };
 }
 
-async function writeParquet(writer: ObjectWriter, identity: BatchIdentity, owned: AnalyticsSample[]): Promise<string[]> {
-  const groups = groupByObjectKey(owned, (s) => sampleObjectKey(identity.tenantId, s.receivedAt, identity.batchId));
-  await Promise.all([...groups].map(([key, samples]) => writer.put(key, encodeSamples(identity, samples))));
-  return [...groups.keys()];
+/** The Parquet object of each hour of the samples, by key (keys sorted). */
+function parquetObjects(identity: BatchIdentity, samples: AnalyticsSample[]): Map<string, Uint8Array> {
+  const keyOf = batchObjectKeys(identity.tenantId, identity.batchId);
+  const groups = groupByObjectKey(samples, (s) => keyOf(s.receivedAt));
+  return new Map([...groups].map(([key, group]) => [key, encodeSamples(identity, group)]));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dayPartition, daysOf, groupByObjectKey, sampleObjectKey } from "./partition.ts";
+import { batchObjectKeys, dayPartition, daysOf, groupByObjectKey, sampleObjectKey } from "./partition.ts";
 
 const tenant = "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f";
 const batch = "0f1e2d3c-4b5a-4968-8776-655443322110";
@@ -10,6 +10,18 @@ describe("where a batch's data goes", () => {
       `samples/tenant=${tenant}/date=2026-01-09/hour=07/${batch}.parquet`,
     );
     expect(sampleObjectKey(tenant, Date.UTC(2026, 0, 9, 23, 0), batch)).toContain("/date=2026-01-09/hour=23/");
+  });
+
+  it("gives a batch's samples the same key as sampleObjectKey, hour by hour", () => {
+    const keyOf = batchObjectKeys(tenant, batch);
+    for (const at of [
+      Date.UTC(2026, 0, 9, 7, 0),
+      Date.UTC(2026, 0, 9, 7, 59, 59, 999),
+      Date.UTC(2026, 0, 9, 8, 0, 0, 1),
+      Date.UTC(2026, 0, 10, 0, 5),
+    ]) {
+      expect(keyOf(at)).toBe(sampleObjectKey(tenant, at, batch));
+    }
   });
 
   it("groups samples by object, keys in order", () => {

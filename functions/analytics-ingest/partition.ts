@@ -22,6 +22,19 @@ export function sampleObjectKey(tenantId: string, receivedAt: number, batchId: s
   return `samples/tenant=${tenantId}/date=${iso.slice(0, 10)}/hour=${iso.slice(11, 13)}/${batchId}.parquet`;
 }
 
+/** `sampleObjectKey` for one batch's samples, each hour's key formatted once (a batch's samples span an hour or two). */
+export function batchObjectKeys(tenantId: string, batchId: string): (receivedAt: number) => string {
+  const byHour = new Map<number, string>();
+  return (receivedAt) => {
+    const hour = hourStart(receivedAt);
+    const known = byHour.get(hour);
+    if (known !== undefined) return known;
+    const key = sampleObjectKey(tenantId, hour, batchId);
+    byHour.set(hour, key);
+    return key;
+  };
+}
+
 /** Groups items by the object key of their time, keys sorted, items in their given order. */
 export function groupByObjectKey<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();

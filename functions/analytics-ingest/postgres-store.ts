@@ -48,11 +48,18 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async store(write: BatchWrite): Promise<StoreOutcome> {
+  async store(write: BatchWrite, meanwhile?: () => void): Promise<StoreOutcome> {
     await this.ensurePartitions(daysTouched(write, this.now()));
+    // Once, even when a deadlock makes the transaction run again.
+    let pending = meanwhile;
+    const once = () => {
+      const work = pending;
+      pending = undefined;
+      work?.();
+    };
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#transaction(write);
+        return await this.#transaction(write, once);
       } catch (error) {
         if (attempt >= attempts || !retryableCodes.has((error as { code?: string }).code ?? "")) throw error;
       }
@@ -81,10 +88,10 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     for (const day of missing) this.#ensuredDays.add(day);
   }
 
-  #transaction(write: BatchWrite): Promise<StoreOutcome> {
+  #transaction(write: BatchWrite, meanwhile: () => void): Promise<StoreOutcome> {
     const expected = expectedOf(write, write);
     return this.#inTransaction(async (client) => {
-      const inserted = await insertBatch(client, write, expected);
+      const inserted = await insertBatch(client, write, expected, meanwhile);
       if (!inserted.newBatch) {
         // A fresh statement, so it sees what a concurrent first delivery committed while this one waited.
         return { newBatch: false, stored: { samples: 0, events: 0, sessions: 0 }, ownedSampleIds: await ownedSamples(client, write) };
@@ -228,7 +235,7 @@ interface Expected {
  * A known batch inserts nothing: its records wait on the ledger row and find it. When some records were stored
  * before, the rollups are left to a second statement with the rows actually inserted.
  */
-async function insertBatch(client: pg.PoolClient, write: BatchWrite, expected: Expected): Promise<Inserted> {
+async function insertBatch(client: pg.PoolClient, write: BatchWrite, expected: Expected, meanwhile: () => void): Promise<Inserted> {
   const params: unknown[] = [];
   const p = (value: unknown) => `$${params.push(value)}`;
   const { identity } = write;
@@ -253,11 +260,14 @@ async function insertBatch(client: pg.PoolClient, write: BatchWrite, expected: E
     ${rollupCtes(expected.rollup, params, allNew)}
     SELECT (SELECT count(*) FROM ledger)::int AS new_batch, ${allNew} AS rolled_up,
       ARRAY(SELECT id FROM s) AS samples, ARRAY(SELECT id FROM e) AS events, ARRAY(SELECT id FROM ss) AS sessions`;
-  const { rows } = await client.query<{ new_batch: number; rolled_up: boolean; samples: string[]; events: string[]; sessions: string[] }>({
+  // node-postgres writes the statement to the socket within query() (the connection is idle inside the transaction).
+  const statement = client.query<{ new_batch: number; rolled_up: boolean; samples: string[]; events: string[]; sessions: string[] }>({
     name: "analytics_ingest_batch",
     text: sql,
     values: params,
   });
+  meanwhile();
+  const { rows } = await statement;
   const [row] = rows;
   if (!row) throw new Error("insert returned no row");
   return {
