@@ -84,7 +84,9 @@ export async function benchAnalyticsIngest(
         objectsPerBatch: objects / Math.max(1, invocationMs.length),
       };
     };
+    const cpuBefore = await cpuOfStack();
     const fn = await throughFunction(batches, tenants.fn);
+    const cpuPerBatch = cpuPerInvocation(cpuBefore, await cpuOfStack(), fn.invocationMs.length);
     const large = await throughFunction(
       Array.from({ length: options.samples / options.largeBatchSize }, (_, i) =>
         makeBatch({ samples: options.largeBatchSize, seed: 500 + i }),
@@ -143,8 +145,19 @@ export async function benchAnalyticsIngest(
       `\nAnalytics ingestion (${fn.stored} samples in batches of ${options.batchSize}, ${options.concurrency} at a time; the same rows in every mode)`,
     );
     console.log(
-      `  through the function (2 aws-lambda-rie emulators: validate, Postgres, Parquet to S3): ${fn.rate.toFixed(0)} samples/s; invocation p50 ${fn.latency.p50.toFixed(0)} ms, p95 ${fn.latency.p95.toFixed(0)} ms`,
+      `  through the function (2 aws-lambda-rie emulators: validate; ledger, analytics_samples, hourly and active-participant rollups in one transaction; Parquet to S3): ${fn.rate.toFixed(0)} samples/s; invocation p50 ${fn.latency.p50.toFixed(0)} ms, p95 ${fn.latency.p95.toFixed(0)} ms`,
     );
+    if (cpuPerBatch) {
+      const total = Object.values(cpuPerBatch).reduce((a, b) => a + b, 0);
+      const cores = os.availableParallelism();
+      console.log(
+        `    CPU per invocation, by process: ${Object.entries(cpuPerBatch)
+          .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
+          .join(
+            ", ",
+          )}; ${total.toFixed(1)} ms in all, so ${cores} cores fully used would ingest at most ${((cores * 1000 * options.batchSize) / total).toFixed(0)} samples/s this way`,
+      );
+    }
     console.log(
       `  the same at ${options.largeBatchSize} samples per batch (the contract's largest): ${large.rate.toFixed(0)} samples/s; invocation p50 ${large.latency.p50.toFixed(0)} ms`,
     );
@@ -154,7 +167,9 @@ export async function benchAnalyticsIngest(
     console.log(`  per-row INSERT of the same rows (a transaction per batch): ${perRowRate.toFixed(0)} samples/s`);
     if (copyRate === null || copyPerBatchRate === null) console.log("  COPY from psql: skipped (no psql: the PGlite engine)");
     else {
-      console.log(`  COPY from psql of the same rows (the limit: one COPY per psql): ${copyRate.toFixed(0)} samples/s`);
+      console.log(
+        `  COPY from psql of the same rows (the limit: one COPY per psql; analytics_samples only, no ledger, rollups or Parquet): ${copyRate.toFixed(0)} samples/s`,
+      );
       console.log(`  COPY from psql, a transaction per batch of ${options.batchSize}: ${copyPerBatchRate.toFixed(0)} samples/s`);
     }
     console.log(`  ratio function / per-row INSERT: ${(fn.rate / perRowRate).toFixed(1)}×`);
@@ -300,4 +315,47 @@ function runPsql(psql: string, script: string, password: string): Promise<void> 
     child.on("error", reject);
     child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`psql COPY failed: ${stderr.slice(0, 500)}`))));
   });
+}
+
+/** The stack's processes the function path runs through, by a piece of their command line (the first that matches). */
+const stackProcesses = {
+  // First: an emulator's command line holds the runtime's too.
+  "emulators (aws-lambda-rie)": "aws-lambda-rie",
+  "function runtimes (aws-lambda-ric)": "aws-lambda-ric/index.mjs",
+  "Postgres (every backend, others' included)": "postgres",
+  "S3 (versitygw)": "versitygw",
+};
+
+interface CpuSnapshot {
+  ticks: Record<string, number>;
+  self: NodeJS.CpuUsage;
+}
+
+/** CPU used so far by each group of stackProcesses (Linux's /proc, in clock ticks) and by this process; null elsewhere. */
+async function cpuOfStack(): Promise<CpuSnapshot | null> {
+  const pids = await fs.readdir("/proc").catch(() => null);
+  if (!pids) return null;
+  const ticks: Record<string, number> = Object.fromEntries(Object.keys(stackProcesses).map((name) => [name, 0]));
+  for (const pid of pids.filter((p) => /^\d+$/.test(p))) {
+    const [cmdline, stat] = await Promise.all([
+      fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => ""),
+      fs.readFile(`/proc/${pid}/stat`, "utf8").catch(() => ""),
+    ]);
+    const group = Object.entries(stackProcesses).find(([, pattern]) => cmdline.includes(pattern))?.[0];
+    if (!group || !stat) continue;
+    // utime and stime, the 14th and 15th fields; the command (2nd) is in parentheses and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks[group]! += Number(fields[11]) + Number(fields[12]);
+  }
+  return { ticks, self: process.cpuUsage() };
+}
+
+/** CPU ms per invocation between two snapshots, by process group (clock ticks taken as 10 ms, Linux's USER_HZ). */
+function cpuPerInvocation(before: CpuSnapshot | null, after: CpuSnapshot | null, invocations: number): Record<string, number> | null {
+  if (!before || !after || invocations === 0) return null;
+  const perInvocation: Record<string, number> = {};
+  for (const name of Object.keys(after.ticks)) perInvocation[name] = ((after.ticks[name]! - (before.ticks[name] ?? 0)) * 10) / invocations;
+  perInvocation["the bench (Invoke client)"] =
+    (after.self.user - before.self.user + after.self.system - before.self.system) / 1000 / invocations;
+  return perInvocation;
 }
