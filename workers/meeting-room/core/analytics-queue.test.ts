@@ -41,6 +41,21 @@ describe("the open batch", () => {
     expect(queueDueAt(open, [], new Set(), policy)).toBe(5_000 + policy.maxBatchAgeMs);
   });
 
+  it("also closes by size, so a batch of samples with many tracks stays one storable value", () => {
+    const wide = {
+      tracks: Array.from({ length: 64 }, () => ({ direction: "inbound", kind: "video", packets: 1_000_000, packetsLost: 0 })),
+    };
+    let open = append(null, "samples", wide, 0);
+    let count = 1;
+    while (!isFull(open, policy)) {
+      open = append(open, "samples", wide, 0);
+      count++;
+    }
+    expect(count).toBeLessThan(policy.maxBatchRecords);
+    expect(JSON.stringify(open.samples).length).toBeGreaterThanOrEqual(policy.maxBatchBytes);
+    expect(JSON.stringify(open.samples).length).toBeLessThan(policy.maxBatchBytes + 64 * 1024);
+  });
+
   it("carries the drops not yet reported into the batch it closes, once", () => {
     const open = append(null, "events", { e: 1 }, 0);
     const closed = close(open, {

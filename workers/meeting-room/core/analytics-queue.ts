@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { utf8Length } from "../../../protocol/utf8-length.ts";
 
 /**
  * The room's queue of call-quality records on their way to the ingestion function: records collect in an open
@@ -15,6 +16,12 @@ export type AnalyticsList = "samples" | "events" | "sessions";
 export interface AnalyticsQueuePolicy {
   /** Records in one batch (samples + events + sessions), at most protocol/analytics-batch.ts `maxBatchRecords`. */
   maxBatchRecords: number;
+  /**
+   * A batch closes once its records' JSON reaches this size: a stored batch is one Durable Object value (2 MB at
+   * most) and one Invoke payload (6 MB), and a sample with 64 tracks is ~18 KB, so the count alone can't keep it
+   * small. One record is at most a frame (64 KiB), so a batch never passes this by more than that.
+   */
+  maxBatchBytes: number;
   /** An open batch closes this long after its first record, full or not. */
   maxBatchAgeMs: number;
   /** Samples the closed batches may hold between them while ingestion is down. */
@@ -29,7 +36,9 @@ export interface AnalyticsQueuePolicy {
 }
 
 export const defaultAnalyticsQueuePolicy: AnalyticsQueuePolicy = {
-  maxBatchRecords: 200,
+  // A 500-sample batch of typical samples is ~350 KB; larger batches cost the function less per sample.
+  maxBatchRecords: 500,
+  maxBatchBytes: 1_000_000,
   maxBatchAgeMs: 10_000,
   // 100 batches of 200: at a sample per participant per 5 s, a 100-person meeting's 8 minutes.
   maxQueuedSamples: 20_000,
@@ -41,6 +50,8 @@ export const defaultAnalyticsQueuePolicy: AnalyticsQueuePolicy = {
 
 export interface OpenBatch {
   openedAt: number;
+  /** The records' JSON size so far (UTF-8 bytes). */
+  bytes: number;
   samples: unknown[];
   events: unknown[];
   sessions: unknown[];
@@ -83,8 +94,9 @@ export const emptyCounters: AnalyticsCounters = {
 };
 
 export function append(open: OpenBatch | null, list: AnalyticsList, record: unknown, now: number): OpenBatch {
-  const batch = open ?? { openedAt: now, samples: [], events: [], sessions: [] };
+  const batch = open ?? { openedAt: now, bytes: 0, samples: [], events: [], sessions: [] };
   batch[list].push(record);
+  batch.bytes += utf8Length(JSON.stringify(record));
   return batch;
 }
 
@@ -93,7 +105,7 @@ export function recordCount(batch: Pick<OpenBatch, AnalyticsList>): number {
 }
 
 export function isFull(open: OpenBatch, policy: AnalyticsQueuePolicy): boolean {
-  return recordCount(open) >= policy.maxBatchRecords;
+  return recordCount(open) >= policy.maxBatchRecords || open.bytes >= policy.maxBatchBytes;
 }
 
 export function closesAt(open: OpenBatch, policy: AnalyticsQueuePolicy): number {

@@ -47,7 +47,7 @@ const recentSampleIds = 2_048;
 
 /**
  * The room's analytics queue (core/analytics-queue.ts decides; this keeps and sends). Records collect in memory
- * in the open batch, which the room closes at 200 records or 10 s (and when the meeting empties); a closed batch
+ * in the open batch, which the room closes at 500 records, 1 MB or 10 s (and when the meeting empties); a closed batch
  * is stored before it is sent, and leaves storage only once the function has stored it. So a restart loses at
  * most the open batch, never a closed one, and chat or signalling never wait for any of it: sends run in the
  * background, a few at a time.
