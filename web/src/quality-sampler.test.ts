@@ -175,6 +175,22 @@ describe("quality sampler", () => {
     expect(figures).toMatchObject({ path: "sfu", sfuQuality: "good", candidateType: "relay" });
   });
 
+  it("leaves out a layer the encoder holds back while another layer of the camera flows, but judges a camera gone silent", () => {
+    const top = (t: number, packets: number) => ({
+      ...outboundVideo(t, packets, packets * 100, packets / 10),
+      id: "OT01V3",
+      frameWidth: 1280,
+    });
+    const start = [transport, pair(0.01), localCandidate("host"), camera, outboundVideo(0, 100, 10_000, 10), top(0, 500)];
+    // The low layer goes on; the top layer sends nothing over the window.
+    const held = [transport, pair(0.01), localCandidate("host"), camera, outboundVideo(5000, 600, 60_000, 110), top(5000, 500)];
+    const figures = sampleFigures(snapshot(0, { pub: start }), snapshot(5000, { pub: held }), { path: "sfu" });
+    expect(figures.tracks.map((track) => [track.direction, track.kind, track.packets])).toEqual([["outbound", "video", 500]]);
+    // Both layers silent: that is a frozen camera, and it is judged.
+    const silent = [transport, pair(0.01), localCandidate("host"), camera, outboundVideo(5000, 100, 10_000, 10), top(5000, 500)];
+    expect(sampleFigures(snapshot(0, { pub: start }), snapshot(5000, { pub: silent }), { path: "sfu" }).tracks).toHaveLength(2);
+  });
+
   it("names the most indirect candidate type when connections differ, and none when no pair is chosen", () => {
     const connections = {
       a: [transport, pair(0.001), localCandidate("host")],

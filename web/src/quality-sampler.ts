@@ -52,6 +52,7 @@ export function sampleFigures(previous: StatsSnapshot, current: StatsSnapshot, c
     const before = indexById(previous.connections[connection] ?? []);
     const local = localCandidateType(now, selectedPair(now));
     if (local && (!candidateType || candidateRank[local] > candidateRank[candidateType])) candidateType = local;
+    const sending = new Map<string, TrackSample>();
     for (const entry of now.values()) {
       const track =
         entry.type === "inbound-rtp"
@@ -59,8 +60,10 @@ export function sampleFigures(previous: StatsSnapshot, current: StatsSnapshot, c
           : entry.type === "outbound-rtp"
             ? outboundTrack(entry, now, before, elapsedMs, context.videoMuted === true)
             : undefined;
-      if (track) tracks.push(track);
+      if (track?.direction === "outbound") sending.set(entry.id, track);
+      else if (track) tracks.push(track);
     }
+    tracks.push(...withoutHeldBackLayers(now, sending));
   }
   return {
     sampleId: context.sampleId ?? crypto.randomUUID(),
@@ -73,6 +76,20 @@ export function sampleFigures(previous: StatsSnapshot, current: StatsSnapshot, c
 }
 
 type Index = ReadonlyMap<string, StatsEntry>;
+
+/**
+ * A simulcast layer that sent nothing this window while another layer of the same camera did is one the encoder
+ * holds back (bandwidth or CPU adaptation): receivers get the other layer, so it is no frozen picture and is left
+ * out. A camera whose every layer went silent is kept, and judged.
+ */
+function withoutHeldBackLayers(now: Index, outbound: ReadonlyMap<string, TrackSample>): TrackSample[] {
+  const sourceOf = (id: string) => text(now.get(id), "mediaSourceId") ?? id;
+  const flowing = new Set<string>();
+  for (const [id, track] of outbound) if (track.kind === "video" && track.packets > 0) flowing.add(sourceOf(id));
+  return [...outbound]
+    .filter(([id, track]) => track.kind !== "video" || track.packets > 0 || !flowing.has(sourceOf(id)))
+    .map(([, track]) => track);
+}
 
 function inboundTrack(entry: StatsEntry, now: Index, before: Index, elapsedMs: number): TrackSample | undefined {
   const kind = kindOf(entry);

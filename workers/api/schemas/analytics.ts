@@ -156,7 +156,9 @@ export const MeetingAnalyticsSchema = z
     metrics: CallQualityMetricsSchema,
     regions: z.array(RegionMetricsSchema).openapi({ description: "The same metrics per media region the meeting used" }),
     participants: z.array(ParticipantMetricsSchema).openapi({ description: "Everyone active in the meeting, by identity" }),
-    ingestion: RoomAnalyticsStatus.openapi("MeetingAnalyticsIngestion", {
+    // A copy made here: zod 4 gives a schema its methods when it is made, and protocol/ may make this one before
+    // @hono/zod-openapi has added `.openapi`.
+    ingestion: RoomAnalyticsStatus.extend({}).openapi("MeetingAnalyticsIngestion", {
       description:
         "The meeting room's queue toward the ingestion function, live: records not yet sent, batches waiting (ingestion down), samples dropped at the room's bound, batches set aside",
     }),

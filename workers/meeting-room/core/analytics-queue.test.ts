@@ -33,10 +33,10 @@ function queued(n: number, samples: number, extra: Partial<QueuedBatch> = {}): Q
 
 describe("the open batch", () => {
   it("fills by record count across the three lists and closes after its age", () => {
-    let open = append(null, "samples", 1, 5_000);
-    for (let i = 1; i < policy.maxBatchRecords - 1; i++) open = append(open, "samples", i, 5_000 + i);
+    let open = append(null, "samples", 1, 5_000, "eu");
+    for (let i = 1; i < policy.maxBatchRecords - 1; i++) open = append(open, "samples", i, 5_000 + i, "eu");
     expect(isFull(open, policy)).toBe(false);
-    open = append(open, "sessions", "s", 9_000);
+    open = append(open, "sessions", "s", 9_000, "eu");
     expect(isFull(open, policy)).toBe(true);
     expect(queueDueAt(open, [], new Set(), policy)).toBe(5_000 + policy.maxBatchAgeMs);
   });
@@ -45,10 +45,10 @@ describe("the open batch", () => {
     const wide = {
       tracks: Array.from({ length: 64 }, () => ({ direction: "inbound", kind: "video", packets: 1_000_000, packetsLost: 0 })),
     };
-    let open = append(null, "samples", wide, 0);
+    let open = append(null, "samples", wide, 0, "eu");
     let count = 1;
     while (!isFull(open, policy)) {
-      open = append(open, "samples", wide, 0);
+      open = append(open, "samples", wide, 0, "eu");
       count++;
     }
     expect(count).toBeLessThan(policy.maxBatchRecords);
@@ -57,14 +57,13 @@ describe("the open batch", () => {
   });
 
   it("carries the drops not yet reported into the batch it closes, once", () => {
-    const open = append(null, "events", { e: 1 }, 0);
+    const open = append(null, "events", { e: 1 }, 0, "eu");
     const closed = close(open, {
       batchId: uuid(1),
       now: 10,
-      region: "eu",
       counters: { ...emptyCounters, unreportedDrops: 7, droppedSamples: 9 },
     });
-    expect(closed.batch).toMatchObject({ droppedSamples: 7, events: [{ e: 1 }], nextAttemptAt: 10, failures: 0 });
+    expect(closed.batch).toMatchObject({ region: "eu", droppedSamples: 7, events: [{ e: 1 }], nextAttemptAt: 10, failures: 0 });
     expect(closed.counters).toMatchObject({ unreportedDrops: 0, droppedSamples: 9 });
   });
 });
@@ -142,7 +141,7 @@ describe("sending", () => {
     const queue = [queued(1, 1, { nextAttemptAt: 8_000 }), queued(2, 1, { nextAttemptAt: 3_000 })];
     expect(queueDueAt(null, queue, new Set(), policy)).toBe(3_000);
     expect(queueDueAt(null, queue, new Set([uuid(2)]), policy)).toBe(8_000);
-    expect(queueDueAt(append(null, "samples", 1, 0), queue, new Set([uuid(1), uuid(2)]), policy)).toBe(policy.maxBatchAgeMs);
+    expect(queueDueAt(append(null, "samples", 1, 0, "eu"), queue, new Set([uuid(1), uuid(2)]), policy)).toBe(policy.maxBatchAgeMs);
     expect(queueDueAt(null, [], new Set(), policy)).toBeNull();
   });
 });

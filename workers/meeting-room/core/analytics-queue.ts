@@ -50,6 +50,8 @@ export const defaultAnalyticsQueuePolicy: AnalyticsQueuePolicy = {
 
 export interface OpenBatch {
   openedAt: number;
+  /** The region its records arrived under: a batch has one, so the room closes it when the meeting moves. */
+  region: string;
   /** The records' JSON size so far (UTF-8 bytes). */
   bytes: number;
   samples: unknown[];
@@ -93,8 +95,8 @@ export const emptyCounters: AnalyticsCounters = {
   lastStoredAt: null,
 };
 
-export function append(open: OpenBatch | null, list: AnalyticsList, record: unknown, now: number): OpenBatch {
-  const batch = open ?? { openedAt: now, bytes: 0, samples: [], events: [], sessions: [] };
+export function append(open: OpenBatch | null, list: AnalyticsList, record: unknown, now: number, region: string): OpenBatch {
+  const batch = open ?? { openedAt: now, region, bytes: 0, samples: [], events: [], sessions: [] };
   batch[list].push(record);
   batch.bytes += utf8Length(JSON.stringify(record));
   return batch;
@@ -115,12 +117,12 @@ export function closesAt(open: OpenBatch, policy: AnalyticsQueuePolicy): number 
 /** Closes the open batch; the drops not yet reported travel with it. */
 export function close(
   open: OpenBatch,
-  closing: { batchId: string; now: number; region: string; counters: AnalyticsCounters },
+  closing: { batchId: string; now: number; counters: AnalyticsCounters },
 ): { batch: QueuedBatch; counters: AnalyticsCounters } {
   const batch: QueuedBatch = {
     batchId: closing.batchId,
     createdAt: closing.now,
-    region: closing.region,
+    region: open.region,
     droppedSamples: closing.counters.unreportedDrops,
     samples: open.samples,
     events: open.events,

@@ -81,22 +81,29 @@ export class AnalyticsOutbox {
     return corrupt;
   }
 
-  /** Adds a record to the open batch; a full batch is closed and sent at once. */
+  /**
+   * Adds a record to the open batch; a full batch is closed and sent at once. A record arriving under another
+   * region than the open batch's (the meeting moved to or between SFU nodes) first closes that batch, so every
+   * record is filed under the region it was measured in.
+   */
   async add(effect: AnalyticsRecordEffect): Promise<void> {
     const now = this.now();
+    const region = this.options.region();
+    let list: "samples" | "events" | "sessions" = effect.list;
+    let record: unknown = effect.record;
     if (effect.list === "samples") {
       if (this.recent.has(effect.record.sampleId)) return;
       this.remember(effect.record.sampleId);
-      this.open = append(this.open, "samples", effect.record, now);
-    } else if (effect.list === "events") {
-      this.open = append(this.open, "events", effect.record, now);
-    } else {
+    } else if (effect.list === "sessions") {
       const keys = this.options.keys();
       if (!keys) return;
       const { participant, joinedAt, leftAt } = effect.record;
       const sessionId = await sessionIdOf(`${keys.tenantId}/${keys.meetingId}/${participant}/${joinedAt}`);
-      this.open = append(this.open, "sessions", { sessionId, participant, joinedAt, leftAt }, now);
+      list = "sessions";
+      record = { sessionId, participant, joinedAt, leftAt };
     }
+    if (this.open && this.open.region !== region) await this.flush({ closeOpen: true });
+    this.open = append(this.open, list, record, now, region);
     if (isFull(this.open, this.options.policy)) await this.flush({ closeOpen: true });
   }
 
@@ -146,7 +153,6 @@ export class AnalyticsOutbox {
     const closed = close(this.open, {
       batchId: crypto.randomUUID(),
       now: this.now(),
-      region: this.options.region(),
       counters: this.counters,
     });
     this.open = null;
