@@ -9,6 +9,7 @@
  *   workers/analytics/core/        protocol, itself: no runtime, no I/O
  *   workers/ (shells, API)         everything above
  *   functions/analytics-ingest/    protocol, itself: pure but for handler.ts and its Postgres and S3 shells
+ *   functions/recording-compositor/ protocol, itself: pure (manifest → timeline → layout → segment plan → ffmpeg argv)
  *   functions/                     protocol, schema, pure media-fleet, itself; a function's folder not another's
  *   web/                           protocol, itself
  * and no cycles anywhere. docs/architecture.md draws the same picture.
@@ -16,7 +17,7 @@
 const runtimePackages =
   "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|ws$)";
 const pure =
-  "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core)/|^media-fleet/(?!livekit/)|^functions/analytics-ingest/(?!(handler|postgres-store|s3-object-writer)\\.ts$)";
+  "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core)/|^media-fleet/(?!livekit/)|^functions/analytics-ingest/(?!(handler|postgres-store|s3-object-writer)\\.ts$)|^functions/recording-compositor/(?!handler\\.ts$)";
 
 module.exports = {
   forbidden: [
