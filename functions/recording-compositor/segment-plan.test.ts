@@ -66,8 +66,16 @@ describe("the segment plan", () => {
       [{ from: 30_000, to: 35_000 }],
     );
     expect(audioPieces(buildTimeline(m))).toEqual([
-      { trackId: "mic", participant: "ada", fileKey: "r/mic-0", inputOffsetMs: 0, outputStartMs: 0, durationMs: 30_000 },
-      { trackId: "mic", participant: "ada", fileKey: "r/mic-0", inputOffsetMs: 35_000, outputStartMs: 30_000, durationMs: 25_000 },
+      { trackId: "mic", participant: "ada", container: "ogg", fileKey: "r/mic-0", inputOffsetMs: 0, outputStartMs: 0, durationMs: 30_000 },
+      {
+        trackId: "mic",
+        participant: "ada",
+        container: "ogg",
+        fileKey: "r/mic-0",
+        inputOffsetMs: 35_000,
+        outputStartMs: 30_000,
+        durationMs: 25_000,
+      },
     ]);
   });
 

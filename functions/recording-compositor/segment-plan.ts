@@ -39,6 +39,7 @@ export interface Segment {
 export interface AudioPiece {
   trackId: string;
   participant: string;
+  container: TrackPiece["container"];
   fileKey: string;
   inputOffsetMs: number;
   outputStartMs: number;
@@ -124,6 +125,7 @@ export function audioPieces(timeline: Timeline): AudioPiece[] {
         const piece = {
           trackId: p.trackId,
           participant: p.participant,
+          container: p.container,
           fileKey: p.fileKey,
           inputOffsetMs: p.inputOffsetMs,
           outputStartMs: interval.startMs,

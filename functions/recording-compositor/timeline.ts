@@ -11,6 +11,7 @@ export interface TrackPiece {
   trackId: string;
   participant: string;
   source: RecordingTrack["source"];
+  container: RecordingTrack["container"];
   fileKey: string;
   inputOffsetMs: number;
 }
@@ -61,6 +62,7 @@ function pieceAt(track: RecordingTrack, wallMs: number): TrackPiece | null {
     trackId: track.id,
     participant: track.participant,
     source: track.source,
+    container: track.container,
     fileKey: file.key,
     inputOffsetMs: wallMs - file.startedAt,
   };

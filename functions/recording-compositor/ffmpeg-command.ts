@@ -1,0 +1,194 @@
+import { type Canvas, canvas1080p, gridLayout, speakerLayout, type TilePlacement } from "./layout.ts";
+import type { AudioPiece, RecordingPlan, Segment, SegmentInterval } from "./segment-plan.ts";
+
+/**
+ * The ffmpeg argv (without the program name) for one segment and for the assembly. Pure: the handler downloads
+ * the files, says where each one is (`inputPathOf`), runs the command and uploads the output.
+ *
+ * A segment's graph is one sub-graph per interval, joined by `concat`: each interval opens only the tiles it
+ * shows (`-ss`/`-t` on each input), scales each once, and `xstack` copies each tile into the frame once. The
+ * alternative, one `overlay` per tile with `enable=` over the whole segment, decodes every track for the whole
+ * segment even while hidden and copies the full frame once per tile per frame: more work for the same pixels.
+ */
+
+export interface SegmentCommandOptions {
+  layout: "grid" | "speaker";
+  /** Display names by identity; drawn only when `fontFile` is set (drawtext needs a font file). */
+  names: Record<string, string>;
+  fontFile?: string | null;
+  inputPathOf: (fileKey: string) => string;
+  outputPath: string;
+  canvas?: Canvas;
+}
+
+const demuxerOf = { ivf: "ivf", annexb: "h264", ogg: "ogg" } as const;
+
+/** Seconds as ffmpeg reads them: fixed-point, never an exponent. */
+export const seconds = (s: number): string => {
+  const fixed = Math.max(0, s).toFixed(6);
+  return fixed.replace(/\.?0+$/, "") || "0";
+};
+
+/** A value inside a filter option (`text=…`), then inside the filter graph: both levels of ffmpeg's escaping. */
+export function filterValue(text: string): string {
+  const option = text.replace(/[\\':]/g, (c) => `\\${c}`);
+  return option.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
+}
+
+const encodeSettings = (plan: RecordingPlan): string[] => [
+  "-c:v",
+  "libx264",
+  "-preset",
+  "veryfast",
+  "-pix_fmt",
+  "yuv420p",
+  "-r",
+  String(plan.fps),
+  // One GOP per segment, closed, starting at its first frame: the assembly can then concatenate by copying.
+  "-g",
+  String(plan.segmentFrames),
+  "-keyint_min",
+  String(plan.segmentFrames),
+  "-sc_threshold",
+  "0",
+  "-force_key_frames",
+  "expr:eq(n,0)",
+  "-x264-params",
+  "open-gop=0",
+];
+
+function placements(interval: SegmentInterval, options: SegmentCommandOptions, canvas: Canvas): TilePlacement[] {
+  const tiles = interval.video.map((v) => ({
+    trackId: v.trackId,
+    participant: v.participant,
+    source: v.source,
+    name: options.fontFile ? (options.names[v.participant] ?? null) : null,
+  }));
+  return options.layout === "speaker" ? speakerLayout(tiles, interval.speaker, canvas) : gridLayout(tiles, canvas);
+}
+
+export function segmentCommand(plan: RecordingPlan, segment: Segment, options: SegmentCommandOptions): string[] {
+  const canvas = options.canvas ?? canvas1080p;
+  const fps = plan.fps;
+  const inputs: string[] = [];
+  const graph: string[] = [];
+  let inputCount = 0;
+  segment.intervals.forEach((interval, j) => {
+    const n = interval.frames;
+    const duration = n / fps;
+    const placed = placements(interval, options, canvas);
+    if (!placed.length) {
+      graph.push(`color=c=black:s=${canvas.width}x${canvas.height}:r=${fps},format=yuv420p,trim=end_frame=${n},setpts=PTS-STARTPTS[v${j}]`);
+      return;
+    }
+    const tiles = placed.map((tile, i) => {
+      const piece = interval.video.find((v) => v.trackId === tile.trackId)!;
+      // One frame more than needed: the trim below makes the count exact, and a short read is padded by cloning.
+      inputs.push("-f", demuxerOf[piece.container], "-ss", seconds(piece.inputOffsetSeconds), "-t", seconds(duration + 1 / fps));
+      inputs.push("-i", options.inputPathOf(piece.fileKey));
+      const { w, h } = tile.rect;
+      const label = tile.label
+        ? `,drawtext=fontfile=${filterValue(options.fontFile!)}:expansion=none:text=${filterValue(tile.label.text)}:x=${tile.label.x - tile.rect.x}:y=${tile.label.y - tile.rect.y}:fontsize=${tile.label.fontSize}:fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=6`
+        : "";
+      graph.push(
+        `[${inputCount++}:v]setpts=PTS-STARTPTS,fps=${fps},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+          `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=${n}${label}[t${j}_${i}]`,
+      );
+      return tile;
+    });
+    if (tiles.length === 1) {
+      const { x, y } = tiles[0]!.rect;
+      graph.push(`[t${j}_0]pad=${canvas.width}:${canvas.height}:${x}:${y}:black[v${j}]`);
+    } else {
+      const layout = tiles.map((t) => `${t.rect.x}_${t.rect.y}`).join("|");
+      const stacked = tiles.map((_, i) => `[t${j}_${i}]`).join("");
+      graph.push(
+        `${stacked}xstack=inputs=${tiles.length}:layout=${layout}:fill=black,pad=${canvas.width}:${canvas.height}:0:0:black[v${j}]`,
+      );
+    }
+  });
+  const parts = segment.intervals.map((_, j) => `[v${j}]`).join("");
+  graph.push(segment.intervals.length > 1 ? `${parts}concat=n=${segment.intervals.length}:v=1:a=0[vout]` : `${parts}null[vout]`);
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "error",
+    "-y",
+    ...inputs,
+    "-filter_complex",
+    graph.join(";"),
+    "-map",
+    "[vout]",
+    "-an",
+    ...encodeSettings(plan),
+    "-frames:v",
+    String(segment.frames),
+    options.outputPath,
+  ];
+}
+
+export interface AssemblyCommandOptions {
+  concatListPath: string;
+  inputPathOf: (fileKey: string) => string;
+  outputPath: string;
+  audioCodec?: "aac" | "opus";
+}
+
+function audioInput(piece: AudioPiece, inputPathOf: (fileKey: string) => string): string[] {
+  return [
+    "-f",
+    demuxerOf[piece.container],
+    "-ss",
+    seconds(piece.inputOffsetMs / 1000),
+    "-t",
+    seconds(piece.durationMs / 1000),
+    "-i",
+    inputPathOf(piece.fileKey),
+  ];
+}
+
+/** Joins the segments by copying and encodes all audio once, whole: each stretch delayed to its output time, mixed. */
+export function assemblyCommand(plan: RecordingPlan, options: AssemblyCommandOptions): string[] {
+  const total = seconds(plan.totalFrames / plan.fps);
+  const inputs = plan.audio.flatMap((piece) => audioInput(piece, options.inputPathOf));
+  const graph = plan.audio.map(
+    (piece, k) =>
+      `[${k + 1}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asetpts=PTS-STARTPTS,` +
+      `apad,atrim=end=${seconds(piece.durationMs / 1000)},adelay=delays=${Math.round(piece.outputStartMs)}:all=1[a${k}]`,
+  );
+  // Speech rarely overlaps at full scale: unnormalised mixing keeps each voice at its level (amix would divide it).
+  const mixed = plan.audio.length
+    ? `${plan.audio.map((_, k) => `[a${k}]`).join("")}amix=inputs=${plan.audio.length}:duration=longest:normalize=0,`
+    : "anullsrc=r=48000:cl=stereo,";
+  graph.push(`${mixed}apad,atrim=end=${total}[aout]`);
+  const codec = options.audioCodec === "opus" ? ["-c:a", "libopus", "-b:a", "96k"] : ["-c:a", "aac", "-b:a", "128k"];
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "error",
+    "-y",
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    options.concatListPath,
+    ...inputs,
+    "-filter_complex",
+    graph.join(";"),
+    "-map",
+    "0:v",
+    "-map",
+    "[aout]",
+    "-c:v",
+    "copy",
+    ...codec,
+    "-t",
+    total,
+    "-movflags",
+    "+faststart",
+    options.outputPath,
+  ];
+}
