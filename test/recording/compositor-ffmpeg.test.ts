@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -54,7 +54,7 @@ describe("the compositor's commands under the real ffmpeg", () => {
       endedAt: t0 + 2000,
       participants: [
         { identity: "ada", name: "Ada", excluded: null },
-        { identity: "bob", name: "Bob", excluded: null },
+        { identity: "bob", name: "O'Brien: [B]", excluded: null },
       ],
       tracks: [
         track("ada-cam", "ada", "video", "ada.ivf", 0, 2000),
@@ -67,10 +67,17 @@ describe("the compositor's commands under the real ffmpeg", () => {
     const plan = planSegments(manifest, buildTimeline(manifest), 1);
     expect(plan.segments.map((s) => s.intervals.map((i) => i.video.length))).toEqual([[1], [2]]);
     const inputPathOf = (key: string) => join(dir, key);
+    // Names are drawn when Debian's fonts-dejavu-core is installed (fontconfig, which ffmpeg's libraries pull in, wants it).
+    const font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+    const fontFile = await access(font).then(
+      () => font,
+      () => null,
+    );
+    const names = buildTimeline(manifest).names;
     const segmentPath = (index: number) => join(dir, `segment-${index}.mp4`);
     await Promise.all(
       plan.segments.map((s) =>
-        run("ffmpeg", segmentCommand(plan, s, { layout: "grid", names: {}, inputPathOf, outputPath: segmentPath(s.index) })),
+        run("ffmpeg", segmentCommand(plan, s, { layout: "grid", names, fontFile, inputPathOf, outputPath: segmentPath(s.index) })),
       ),
     );
     const list = join(dir, "segments.txt");

@@ -1,0 +1,125 @@
+import { describe, expect, it } from "vitest";
+import { RecordingManifest } from "../../protocol/recording-manifest.ts";
+import { assemblyCommand, filterValue, seconds, segmentCommand } from "./ffmpeg-command.ts";
+import { planSegments } from "./segment-plan.ts";
+import { buildTimeline } from "./timeline.ts";
+
+const t0 = Date.UTC(2026, 11, 3, 10, 0);
+const track = (id: string, participant: string, kind: "audio" | "video", from: number, to: number) => ({
+  id,
+  participant,
+  kind,
+  source: kind === "video" ? "camera" : "mic",
+  codec: kind === "video" ? "vp8" : "opus",
+  container: kind === "video" ? "ivf" : "ogg",
+  files: [{ key: `r/${id}`, startedAt: t0 + from, endedAt: t0 + to }],
+});
+const manifest = RecordingManifest.parse({
+  version: 1,
+  recordingId: "0f1e2d3c-4b5a-4968-8776-655443322110",
+  tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+  meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+  startedAt: t0,
+  endedAt: t0 + 90_000,
+  participants: [
+    { identity: "ada", name: "Ada", excluded: null },
+    { identity: "bob", name: "O'Brien: [B]", excluded: null },
+  ],
+  tracks: [
+    track("ada", "ada", "video", 0, 90_000),
+    track("bob", "bob", "video", 70_000, 90_000),
+    track("ada-mic", "ada", "audio", 0, 90_000),
+    track("bob-mic", "bob", "audio", 70_000, 90_000),
+  ],
+  paused: [{ from: t0 + 10_000, to: t0 + 20_000 }],
+  output: { layout: "grid", resolution: "1080p", fps: 30 },
+});
+const timeline = buildTimeline(manifest);
+const plan = planSegments(manifest, timeline);
+const options = { layout: "grid" as const, names: timeline.names, inputPathOf: (k: string) => `/in/${k}`, outputPath: "/out/s.mp4" };
+const after = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
+const inputsOf = (argv: string[]) => argv.flatMap((a, i) => (a === "-i" ? [[argv[i - 5], argv[i - 3], argv[i - 1], argv[i + 1]]] : []));
+
+describe("a segment's ffmpeg command", () => {
+  it("opens each visible tile's file at its offset for its interval, stacks two tiles with xstack and joins intervals with concat", () => {
+    // Output 60-80 s is wall 70-90 s (a 10 s pause came before): Bob joins at wall 70 s, so both tiles from its start.
+    const argv = segmentCommand(plan, plan.segments[1]!, options);
+    expect(inputsOf(argv)).toEqual([
+      ["ivf", "70", "20.033333", "/in/r/ada"],
+      ["ivf", "0", "20.033333", "/in/r/bob"],
+    ]);
+    const graph = after(argv, "-filter_complex")!;
+    expect(graph).toContain("xstack=inputs=2:layout=0_270|960_270:fill=black,pad=1920:1080:0:0:black[v0]");
+    expect(graph).toContain("[0:v]setpts=PTS-STARTPTS,fps=30,scale=960:540:force_original_aspect_ratio=decrease");
+    expect(graph).toContain("trim=end_frame=600");
+    expect(graph.endsWith("[v0]null[vout]")).toBe(true);
+    expect(graph).not.toContain("drawtext");
+  });
+
+  it("a segment spanning a re-flow lists both intervals, each with its own inputs, joined by concat", () => {
+    const plan20 = planSegments(manifest, timeline, 20);
+    const spanning = plan20.segments.find((s) => s.intervals.length === 2)!;
+    const graph = after(segmentCommand(plan20, spanning, options), "-filter_complex")!;
+    expect(graph).toContain("[v0][v1]concat=n=2:v=1:a=0[vout]");
+    expect(graph).toMatch(/\[t0_0\]pad=1920:1080:0:0:black\[v0\]/);
+  });
+
+  it("encodes H.264 1080p30 yuv420p with one closed GOP per segment and no audio", () => {
+    const argv = segmentCommand(plan, plan.segments[0]!, options);
+    expect(after(argv, "-c:v")).toBe("libx264");
+    expect(after(argv, "-preset")).toBe("veryfast");
+    expect(after(argv, "-pix_fmt")).toBe("yuv420p");
+    expect([after(argv, "-g"), after(argv, "-keyint_min"), after(argv, "-sc_threshold")]).toEqual(["1800", "1800", "0"]);
+    expect(after(argv, "-force_key_frames")).toBe("expr:eq(n,0)");
+    expect(after(argv, "-frames:v")).toBe("1800");
+    expect(argv).toContain("-an");
+    expect(argv.at(-1)).toBe("/out/s.mp4");
+  });
+
+  it("draws names only when a font file is configured, escaped for the filter graph", () => {
+    const argv = segmentCommand(plan, plan.segments[1]!, { ...options, fontFile: "/fonts/DejaVu Sans.ttf" });
+    const graph = after(argv, "-filter_complex")!;
+    expect(graph).toContain(`text=Ada:`);
+    expect(graph).toContain(`text=${filterValue("O'Brien: [B]")}:`);
+    expect(graph).toContain("fontfile=/fonts/DejaVu Sans.ttf:expansion=none");
+  });
+
+  it("an interval with no video is black", () => {
+    const empty = RecordingManifest.parse({ ...manifest, tracks: [] });
+    const p = planSegments(empty, buildTimeline(empty));
+    expect(after(segmentCommand(p, p.segments[0]!, options), "-filter_complex")).toContain("color=c=black:s=1920x1080:r=30");
+  });
+});
+
+describe("the assembly command", () => {
+  it("copies the concatenated segments and mixes every audio stretch at its output time, encoded once", () => {
+    const argv = assemblyCommand(plan, { concatListPath: "/work/list.txt", inputPathOf: (k) => `/in/${k}`, outputPath: "/out/final.mp4" });
+    expect(argv.slice(argv.indexOf("-f"), argv.indexOf("-f") + 6)).toEqual(["-f", "concat", "-safe", "0", "-i", "/work/list.txt"]);
+    expect(inputsOf(argv).slice(1)).toEqual([
+      ["ogg", "0", "10", "/in/r/ada-mic"],
+      ["ogg", "20", "70", "/in/r/ada-mic"],
+      ["ogg", "0", "20", "/in/r/bob-mic"],
+    ]);
+    const graph = after(argv, "-filter_complex")!;
+    expect(graph).toContain("adelay=delays=10000:all=1[a1]");
+    expect(graph).toContain("adelay=delays=60000:all=1[a2]");
+    expect(graph).toContain("[a0][a1][a2]amix=inputs=3:duration=longest:normalize=0,apad,atrim=end=80[aout]");
+    expect([after(argv, "-c:v"), after(argv, "-c:a"), argv[argv.lastIndexOf("-t") + 1]]).toEqual(["copy", "aac", "80"]);
+    expect(assemblyCommand(plan, { concatListPath: "l", inputPathOf: (k) => k, outputPath: "o", audioCodec: "opus" })).toContain("libopus");
+  });
+
+  it("a recording with no audio gets a silent track of the full length", () => {
+    const silent = RecordingManifest.parse({ ...manifest, tracks: manifest.tracks.filter((t) => t.kind === "video") });
+    const p = planSegments(silent, buildTimeline(silent));
+    expect(after(assemblyCommand(p, { concatListPath: "l", inputPathOf: (k) => k, outputPath: "o" }), "-filter_complex")).toBe(
+      "anullsrc=r=48000:cl=stereo,apad,atrim=end=80[aout]",
+    );
+  });
+});
+
+describe("ffmpeg's number and text syntax", () => {
+  it("writes seconds in fixed point and escapes both levels of a filter value", () => {
+    expect([seconds(0), seconds(1 / 30), seconds(60), seconds(1e-9), seconds(-1)]).toEqual(["0", "0.033333", "60", "0", "0"]);
+    expect(filterValue("O'Brien: [Ada], 100%; a\\b")).toBe("O\\\\\\'Brien\\\\: \\[Ada\\]\\, 100%\\; a\\\\\\\\b");
+  });
+});
