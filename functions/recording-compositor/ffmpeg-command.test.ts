@@ -37,7 +37,7 @@ const manifest = RecordingManifest.parse({
 const timeline = buildTimeline(manifest);
 const plan = planSegments(manifest, timeline);
 const options = { layout: "grid" as const, names: timeline.names, inputPathOf: (k: string) => `/in/${k}`, outputPath: "/out/s.mp4" };
-const after = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
+const flagValue = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
 const inputsOf = (argv: string[]) => argv.flatMap((a, i) => (a === "-i" ? [[argv[i - 5], argv[i - 3], argv[i - 1], argv[i + 1]]] : []));
 
 describe("a segment's ffmpeg command", () => {
@@ -48,7 +48,7 @@ describe("a segment's ffmpeg command", () => {
       ["ivf", "70", "20.033333", "/in/r/ada"],
       ["ivf", "0", "20.033333", "/in/r/bob"],
     ]);
-    const graph = after(argv, "-filter_complex")!;
+    const graph = flagValue(argv, "-filter_complex")!;
     expect(graph).toContain("xstack=inputs=2:layout=0_270|960_270:fill=black,pad=1920:1080:0:0:black[v0]");
     expect(graph).toContain("[0:v]setpts=PTS-STARTPTS,fps=30,scale=960:540:force_original_aspect_ratio=decrease");
     expect(graph).toContain("trim=end_frame=600");
@@ -59,26 +59,26 @@ describe("a segment's ffmpeg command", () => {
   it("a segment spanning a re-flow lists both intervals, each with its own inputs, joined by concat", () => {
     const plan20 = planSegments(manifest, timeline, 20);
     const spanning = plan20.segments.find((s) => s.intervals.length === 2)!;
-    const graph = after(segmentCommand(plan20, spanning, options), "-filter_complex")!;
+    const graph = flagValue(segmentCommand(plan20, spanning, options), "-filter_complex")!;
     expect(graph).toContain("[v0][v1]concat=n=2:v=1:a=0[vout]");
     expect(graph).toMatch(/\[t0_0\]pad=1920:1080:0:0:black\[v0\]/);
   });
 
   it("encodes H.264 1080p30 yuv420p with one closed GOP per segment and no audio", () => {
     const argv = segmentCommand(plan, plan.segments[0]!, options);
-    expect(after(argv, "-c:v")).toBe("libx264");
-    expect(after(argv, "-preset")).toBe("veryfast");
-    expect(after(argv, "-pix_fmt")).toBe("yuv420p");
-    expect([after(argv, "-g"), after(argv, "-keyint_min"), after(argv, "-sc_threshold")]).toEqual(["1800", "1800", "0"]);
-    expect(after(argv, "-force_key_frames")).toBe("expr:eq(n,0)");
-    expect(after(argv, "-frames:v")).toBe("1800");
+    expect(flagValue(argv, "-c:v")).toBe("libx264");
+    expect(flagValue(argv, "-preset")).toBe("veryfast");
+    expect(flagValue(argv, "-pix_fmt")).toBe("yuv420p");
+    expect([flagValue(argv, "-g"), flagValue(argv, "-keyint_min"), flagValue(argv, "-sc_threshold")]).toEqual(["1800", "1800", "0"]);
+    expect(flagValue(argv, "-force_key_frames")).toBe("expr:eq(n,0)");
+    expect(flagValue(argv, "-frames:v")).toBe("1800");
     expect(argv).toContain("-an");
     expect(argv.at(-1)).toBe("/out/s.mp4");
   });
 
   it("draws names only when a font file is configured, escaped for the filter graph", () => {
     const argv = segmentCommand(plan, plan.segments[1]!, { ...options, fontFile: "/fonts/DejaVu Sans.ttf" });
-    const graph = after(argv, "-filter_complex")!;
+    const graph = flagValue(argv, "-filter_complex")!;
     expect(graph).toContain(`text=Ada:`);
     expect(graph).toContain(`text=${filterValue("O'Brien: [B]")}:`);
     expect(graph).toContain("fontfile=/fonts/DejaVu Sans.ttf:expansion=none");
@@ -87,7 +87,7 @@ describe("a segment's ffmpeg command", () => {
   it("an interval with no video is black", () => {
     const empty = RecordingManifest.parse({ ...manifest, tracks: [] });
     const p = planSegments(empty, buildTimeline(empty));
-    expect(after(segmentCommand(p, p.segments[0]!, options), "-filter_complex")).toContain("color=c=black:s=1920x1080:r=30");
+    expect(flagValue(segmentCommand(p, p.segments[0]!, options), "-filter_complex")).toContain("color=c=black:s=1920x1080:r=30");
   });
 });
 
@@ -100,18 +100,18 @@ describe("the assembly command", () => {
       ["ogg", "20", "70", "/in/r/ada-mic"],
       ["ogg", "0", "20", "/in/r/bob-mic"],
     ]);
-    const graph = after(argv, "-filter_complex")!;
+    const graph = flagValue(argv, "-filter_complex")!;
     expect(graph).toContain("adelay=delays=10000:all=1[a1]");
     expect(graph).toContain("adelay=delays=60000:all=1[a2]");
     expect(graph).toContain("[a0][a1][a2]amix=inputs=3:duration=longest:normalize=0,apad,atrim=end=80[aout]");
-    expect([after(argv, "-c:v"), after(argv, "-c:a"), argv[argv.lastIndexOf("-t") + 1]]).toEqual(["copy", "aac", "80"]);
+    expect([flagValue(argv, "-c:v"), flagValue(argv, "-c:a"), argv[argv.lastIndexOf("-t") + 1]]).toEqual(["copy", "aac", "80"]);
     expect(assemblyCommand(plan, { concatListPath: "l", inputPathOf: (k) => k, outputPath: "o", audioCodec: "opus" })).toContain("libopus");
   });
 
   it("a recording with no audio gets a silent track of the full length", () => {
     const silent = RecordingManifest.parse({ ...manifest, tracks: manifest.tracks.filter((t) => t.kind === "video") });
     const p = planSegments(silent, buildTimeline(silent));
-    expect(after(assemblyCommand(p, { concatListPath: "l", inputPathOf: (k) => k, outputPath: "o" }), "-filter_complex")).toBe(
+    expect(flagValue(assemblyCommand(p, { concatListPath: "l", inputPathOf: (k) => k, outputPath: "o" }), "-filter_complex")).toBe(
       "anullsrc=r=48000:cl=stereo,apad,atrim=end=80[aout]",
     );
   });
