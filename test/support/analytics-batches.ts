@@ -2,23 +2,12 @@ import { randomUUID } from "node:crypto";
 import type { AnalyticsBatch, AnalyticsEvent, AnalyticsSample, AnalyticsSession } from "../../protocol/analytics-batch.ts";
 import { sampleQuality } from "../../protocol/call-quality.ts";
 import type { TrackSample } from "../../protocol/quality-telemetry.ts";
+import { seededRandom } from "../../media-fleet/autoscale/seeded-random.ts";
 
 /**
  * Analytics batches as a meeting room sends them (records stamped and rated with the room's own E-model), with
  * figures from a seeded generator so a run is repeatable. For the ingestion function's tests and its benchmark.
  */
-
-/** mulberry32: a tiny seeded generator, enough for plausible figures. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface BatchOptions {
   tenantId?: string;
@@ -43,7 +32,7 @@ export type MadeBatch = Omit<AnalyticsBatch, "samples" | "events" | "sessions"> 
 };
 
 export function makeBatch(options: BatchOptions = {}): MadeBatch {
-  const random = seeded(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const createdAt = options.createdAt ?? Date.now();
   const spanMs = options.spanMs ?? 10_000;
   const participants = options.participants ?? 20;
