@@ -11,6 +11,9 @@ import type { AudioPiece, RecordingPlan, Segment, SegmentInterval } from "./segm
  * segment even while hidden and copies the full frame once per tile per frame: more work for the same pixels.
  */
 
+/** Every command runs unattended: no banner, no reading stdin, errors only, outputs overwritten (a retry rewrites them). */
+const quietOverwrite = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"] as const;
+
 export interface SegmentCommandOptions {
   layout: "grid" | "speaker";
   /** Display names by identity; drawn only when `fontFile` is set (drawtext needs a font file). */
@@ -110,11 +113,7 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
   const parts = segment.intervals.map((_, j) => `[v${j}]`).join("");
   graph.push(segment.intervals.length > 1 ? `${parts}concat=n=${segment.intervals.length}:v=1:a=0[vout]` : `${parts}null[vout]`);
   return [
-    "-hide_banner",
-    "-nostdin",
-    "-loglevel",
-    "error",
-    "-y",
+    ...quietOverwrite,
     ...inputs,
     "-filter_complex",
     graph.join(";"),
@@ -164,11 +163,7 @@ export function assemblyCommand(plan: RecordingPlan, options: AssemblyCommandOpt
   graph.push(`${mixed}apad,atrim=end=${total}[aout]`);
   const codec = options.audioCodec === "opus" ? ["-c:a", "libopus", "-b:a", "96k"] : ["-c:a", "aac", "-b:a", "128k"];
   return [
-    "-hide_banner",
-    "-nostdin",
-    "-loglevel",
-    "error",
-    "-y",
+    ...quietOverwrite,
     "-f",
     "concat",
     "-safe",
