@@ -12,6 +12,7 @@ import {
   isFull,
   queueDueAt,
   QueuedBatch,
+  recordCount,
   type AnalyticsQueuePolicy,
   type OpenBatch,
 } from "../core/analytics-queue.ts";
@@ -89,7 +90,6 @@ export class AnalyticsOutbox {
   async add(effect: AnalyticsRecordEffect): Promise<void> {
     const now = this.now();
     const region = this.options.region();
-    let list: "samples" | "events" | "sessions" = effect.list;
     let record: unknown = effect.record;
     if (effect.list === "samples") {
       if (this.recent.has(effect.record.sampleId)) return;
@@ -99,11 +99,10 @@ export class AnalyticsOutbox {
       if (!keys) return;
       const { participant, joinedAt, leftAt } = effect.record;
       const sessionId = await sessionIdOf(`${keys.tenantId}/${keys.meetingId}/${participant}/${joinedAt}`);
-      list = "sessions";
       record = { sessionId, participant, joinedAt, leftAt };
     }
     if (this.open && this.open.region !== region) await this.flush({ closeOpen: true });
-    this.open = append(this.open, list, record, now, region);
+    this.open = append(this.open, effect.list, record, now, region);
     if (isFull(this.open, this.options.policy)) await this.flush({ closeOpen: true });
   }
 
@@ -115,7 +114,7 @@ export class AnalyticsOutbox {
     const batches = [...this.queue.values()];
     return {
       ...this.counters,
-      openRecords: this.open ? this.open.samples.length + this.open.events.length + this.open.sessions.length : 0,
+      openRecords: this.open ? recordCount(this.open) : 0,
       queuedBatches: batches.length,
       queuedSamples: batches.reduce((sum, batch) => sum + batch.samples.length, 0),
     };
