@@ -17,6 +17,10 @@ export const meetings = pgTable(
     status: meetingStatus("status").notNull().default("scheduled"),
     waitingRoom: boolean("waiting_room").notNull().default(false),
     e2ee: boolean("e2ee").notNull().default(false),
+    /** Start recording when the meeting goes live. */
+    autoRecord: boolean("auto_record").notNull().default(false),
+    /** Each participant is asked before being captured; who declines is never recorded. */
+    recordingConsent: boolean("recording_consent").notNull().default(false),
     maxParticipants: integer("max_participants").notNull().default(100),
     scheduledStartAt: timestamptz("scheduled_start_at"),
     scheduledEndAt: timestamptz("scheduled_end_at"),
