@@ -80,9 +80,7 @@ export const recordings = pgTable(
     index("recordings_search_idx").using("gin", t.search),
     // At most one recording captures a meeting at a time. Written with the values that existed before `paused`:
     // a value added by a migration cannot be used in the same transaction.
-    uniqueIndex("recordings_one_active_uq")
-      .on(t.tenantId, t.meetingId)
-      .where(sql`${t.status} not in ('processing', 'ready', 'failed')`),
+    uniqueIndex("recordings_one_active_uq").on(t.tenantId, t.meetingId).where(sql`${t.status} not in ('processing', 'ready', 'failed')`),
     foreignKey({ columns: [t.tenantId, t.meetingId], foreignColumns: [meetings.tenantId, meetings.id] }),
     foreignKey({ columns: [t.tenantId, t.sessionId], foreignColumns: [meetingSessions.tenantId, meetingSessions.id] }),
     check("recordings_sizes_ck", sql`coalesce(${t.durationMs}, 0) >= 0 and coalesce(${t.sizeBytes}, 0) >= 0 and ${t.pausedMs} >= 0`),
