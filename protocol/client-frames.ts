@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ConnectionQuality } from "./call-quality.ts";
 import { QualityEventFigures, QualitySampleFigures } from "./quality-telemetry.ts";
+import { RecordingLayout } from "./recording-indicator.ts";
 import { assignableRoles } from "./roles.ts";
 import { storableLine, storableText } from "./text.ts";
 
@@ -115,6 +116,18 @@ export const clientFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...base, type: z.literal("admit"), target: identity }),
   z.object({ ...base, type: z.literal("deny"), target: identity }),
   z.object({ ...base, type: z.literal("e2ee_publish_key"), publicKey: publicJwk }),
+  /** Host: start, pause, resume or stop the meeting's recording. */
+  z.object({
+    ...base,
+    type: z.literal("recording"),
+    action: z.enum(["start", "pause", "resume", "stop"]),
+    layout: RecordingLayout.optional(),
+    consentRequired: z.boolean().optional(),
+  }),
+  /** Anyone: my answer to a recording that asks for consent (may change it later; declining deletes what was captured). */
+  z.object({ ...base, type: z.literal("recording_consent"), accept: z.boolean() }),
+  /** Host: never capture this participant (or capture them again). */
+  z.object({ ...base, type: z.literal("recording_exclude"), target: identity, excluded: z.boolean() }),
   z.object({ ...base, type: z.literal("quality_sample"), ...QualitySampleFigures.shape }),
   z.object({ ...base, type: z.literal("quality_event"), event: QualityEventFigures }),
   z.object({

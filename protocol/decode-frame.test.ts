@@ -35,6 +35,9 @@ const validFrames = {
   deny: { id: "f1", type: "deny", target: "bob" },
   e2ee_publish_key: { id: "f1", type: "e2ee_publish_key", publicKey: { kty: "OKP", crv: "X25519", x: "abc" } },
   e2ee_key_package: { id: "f1", type: "e2ee_key_package", to: "bob", keyId: 3, ciphertext: "Y2lwaGVy", iv: "aXY=" },
+  recording: { id: "f1", type: "recording", action: "start", layout: "speaker", consentRequired: true },
+  recording_consent: { id: "f1", type: "recording_consent", accept: true },
+  recording_exclude: { id: "f1", type: "recording_exclude", target: "bob", excluded: true },
   quality_event: {
     id: "f1",
     type: "quality_event",

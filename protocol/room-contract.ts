@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MeetingId, ParticipantIdentity, TenantId } from "./ids.ts";
 import { LocationHint } from "./location-hint.ts";
 import { MediaRoomEvent } from "./media-events.ts";
+import { RecordingIndicator, RecordingLayout } from "./recording-indicator.ts";
 import { ParticipantRole } from "./roles.ts";
 
 /**
@@ -33,6 +34,10 @@ export const MeetingRoomSettings = z.object({
   maxParticipants: z.number().int().min(1),
   /** ISO time at which the room ends the meeting by itself. */
   scheduledEndAt: z.iso.datetime().nullable(),
+  /** Start recording when the first participant joins. */
+  autoRecord: z.boolean().default(false),
+  /** Recordings ask each participant, and capture only those who accept. */
+  recordingConsent: z.boolean().default(false),
 });
 export type MeetingRoomSettings = z.infer<typeof MeetingRoomSettings>;
 
@@ -64,7 +69,29 @@ export const roomRoutes = {
   end: "/end",
   settings: "/settings",
   analyticsStatus: "/analytics-status",
+  recording: "/recording",
 } as const;
+
+/**
+ * A recording command from the API (POST recording). `start` names the new recording (the API's id, so a retried
+ * start finds the same one); the others act on the running one, which must be `recordingId`.
+ */
+export const RecordingCommand = z.discriminatedUnion("action", [
+  z.object({
+    action: z.literal("start"),
+    recordingId: z.uuid(),
+    by: z.string().min(1).max(128),
+    layout: RecordingLayout,
+    /** Defaults to the meeting's setting. */
+    consentRequired: z.boolean().optional(),
+  }),
+  z.object({ action: z.enum(["pause", "resume", "stop"]), recordingId: z.uuid(), by: z.string().min(1).max(128) }),
+]);
+export type RecordingCommand = z.infer<typeof RecordingCommand>;
+
+/** The room's answer: the recording as participants now see it (`null` once stopped). */
+export const RecordingCommandAnswer = z.object({ recording: RecordingIndicator.nullable() });
+export type RecordingCommandAnswer = z.infer<typeof RecordingCommandAnswer>;
 
 /** The room's analytics queue (GET analyticsStatus): what waits for the ingestion function and what was lost. */
 export const RoomAnalyticsStatus = z.object({

@@ -14,6 +14,7 @@ export const roomErrorCodes = [
   "meeting_full",
   "in_waiting_room", // action needs admission first
   "attachment_rejected",
+  "recording_conflict", // the recording is not in a state that allows this (already recording, none running)
   "sfu_action_failed", // a host control succeeded in the room but the media server refused or could not be reached
   "temporarily_unavailable", // a backing store (chat archive, object storage) could not be reached; retry
   "internal_error",

@@ -3,6 +3,7 @@ import { ConnectionQuality } from "./call-quality.ts";
 import { protocolVersion } from "./protocol-version.ts";
 import { roomErrorCodes } from "./room-errors.ts";
 import { ParticipantRole } from "./roles.ts";
+import { RecordingIndicator } from "./recording-indicator.ts";
 
 /**
  * Server -> client frames. Every frame carries `seq`, the meeting's own sequence number: a client that
@@ -53,6 +54,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
     e2eePublicKeys: z.record(z.string(), publicKeySchema),
     /** p2p: connect to each peer with `signal`; sfu: wait for `sfu_join` and connect to the media server. */
     mediaMode: z.enum(["p2p", "sfu"]),
+    /** The meeting's recording, if one runs: a page must show it (recording-indicator.ts). */
+    recording: RecordingIndicator.nullable(),
   }),
   z.object({ ...seq, type: z.literal("resumed"), fromSeq: z.number().int() }),
   z.object({ ...seq, type: z.literal("waiting_room") }),
@@ -105,6 +108,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...seq, type: z.literal("sfu_join"), url: z.string(), token: z.string(), expiresAt: z.string() }),
   z.object({ ...seq, type: z.literal("media_state"), sfuActive: z.boolean(), onSfu: z.record(z.string(), z.array(z.string())) }),
   z.object({ ...seq, type: z.literal("meeting_ended"), reason: z.string() }),
+  /** The recording started, changed (phase, who is captured) or ended (`null`). */
+  z.object({ ...seq, type: z.literal("recording_state"), recording: RecordingIndicator.nullable() }),
   z.object({ ...seq, type: z.literal("error"), code: z.enum(roomErrorCodes), message: z.string(), ref: z.string().optional() }),
 ]);
 
@@ -147,6 +152,7 @@ export const frameUrgency = {
   sfu_join: "control",
   media_state: "control",
   meeting_ended: "control",
+  recording_state: "control",
   error: "control",
 } as const satisfies Record<ServerFrame["type"], "control" | "chat">;
 

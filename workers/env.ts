@@ -48,6 +48,16 @@ export interface Env {
   ANALYTICS_QUEUE_MAX_SAMPLES?: string;
   /** How long a room collects records before it sends them as a batch (ms). */
   ANALYTICS_BATCH_MAX_AGE_MS?: string;
+  /** The track recorders' control API base URLs, comma-separated (media-fleet/recording/recorder-pool.ts). */
+  RECORDER_URLS?: string;
+  /** Signs the recorders' control tokens (HS256, `aud` recorder, at most 60 s). */
+  RECORDER_CONTROL_SECRET?: string;
+  /** Verifies the recording compositor's reports (HS256; the Lambda signs with the same secret). */
+  RECORDING_REPORT_SECRET?: string;
+  /** Invoke URL of the recording compositor (asynchronous invocations); recordings stay `processing` without it. */
+  RECORDING_COMPOSE_URL?: string;
+  /** Bucket the recorder and compositor write recordings to (default: S3_BUCKET). */
+  RECORDING_BUCKET?: string;
 }
 
 const required = z.string().min(1);
@@ -88,6 +98,11 @@ export const configSchema = z.object({
   ANALYTICS_INGEST_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   ANALYTICS_QUEUE_MAX_SAMPLES: z.coerce.number().int().min(200).max(1_000_000).default(20_000),
   ANALYTICS_BATCH_MAX_AGE_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
+  RECORDER_URLS: z.string().min(1).optional(),
+  RECORDER_CONTROL_SECRET: z.string().min(32).optional(),
+  RECORDING_REPORT_SECRET: z.string().min(32).optional(),
+  RECORDING_COMPOSE_URL: z.url().optional(),
+  RECORDING_BUCKET: z.string().min(1).optional(),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()

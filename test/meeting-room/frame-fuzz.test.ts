@@ -298,6 +298,10 @@ const samples = {
   deny: { id: "s-deny", type: "deny", target: "observer" },
   e2ee_publish_key: { id: "s-pub", type: "e2ee_publish_key", publicKey: { kty: "EC", crv: "P-256", x: "eA", y: "eQ" } },
   e2ee_key_package: { id: "s-pkg", type: "e2ee_key_package", to: "observer", keyId: 1, ciphertext: "Y2lwaGVy", iv: "aXY=" },
+  // A stop with no recording running: refused, so the fuzzed room never starts capturing.
+  recording: { id: "s-rec", type: "recording", action: "stop" },
+  recording_consent: { id: "s-consent", type: "recording_consent", accept: false },
+  recording_exclude: { id: "s-exclude", type: "recording_exclude", target: "observer", excluded: true },
   quality_event: {
     id: "s-event",
     type: "quality_event",

@@ -157,7 +157,7 @@ describe("room outboxes against the real Postgres", () => {
         pending = pending.filter((p) => !done.includes(p));
       },
     };
-    const outbox = new Outbox(recordOutboxQueue(store, noWebhooks), r.options());
+    const outbox = new Outbox(recordOutboxQueue(store, noWebhooks, { compose: async () => {} }), r.options());
     const people = () =>
       withDatabase((db) =>
         db

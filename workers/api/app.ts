@@ -22,9 +22,11 @@ import { usageExportRoutes } from "./routes/usage-export.ts";
 import { usageReconcileRoutes } from "./routes/usage-reconcile.ts";
 import { webhookDeliveryRoutes } from "./routes/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
+import { recordingRoutes } from "./routes/recordings.ts";
+import { recordingReportRoutes } from "./routes/recording-report.ts";
 
 /** /v1 routes that authenticate another way (join token) or are public documents. Everything else needs a key. */
-const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook)$/;
+const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+)$/;
 
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -36,6 +38,8 @@ export function createApp() {
 
   app.use("/healthz", withDatabase);
   app.use("/v1/*", limitBodySize, requireJsonBody, withDatabase);
+  // Internal callbacks (the compositor's report) authenticate with their own token, checked by the route.
+  app.use("/internal/*", limitBodySize, requireJsonBody);
   app.use(
     "/v1/*",
     except((c) => keylessV1Path.test(c.req.path), requireApiKey),
@@ -53,6 +57,8 @@ export function createApp() {
   app.route("/", webhookEndpointRoutes);
   app.route("/", webhookDeliveryRoutes);
   app.route("/", analyticsRoutes);
+  app.route("/", recordingRoutes);
+  app.route("/", recordingReportRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

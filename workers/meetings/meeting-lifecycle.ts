@@ -1,3 +1,6 @@
+import type { MeetingSettingsUpdate } from "../../protocol/room-contract.ts";
+import type { MeetingRow } from "./meeting-repository.ts";
+
 /**
  * Pure rules for a meeting record's lifecycle: scheduled -> live -> ended, and which edits are allowed.
  * `live` is entered by the meeting's Durable Object on the first join; everything here is I/O-free.
@@ -33,4 +36,20 @@ export function mergeSchedule(stored: Schedule, patch: Partial<Schedule>): Sched
 /** Can a join token still be minted / a participant still connect? */
 export function acceptsParticipants(status: MeetingStatus): boolean {
   return status !== "ended";
+}
+
+/** The settings a meeting's room takes from its row (connect and API edits send the same ones). */
+export function roomSettingsOf(
+  meeting: Pick<MeetingRow, "title" | "waitingRoom" | "maxParticipants" | "scheduledEndAt" | "autoRecord" | "recordingConsent">,
+  sfuThreshold: number,
+): MeetingSettingsUpdate {
+  return {
+    title: meeting.title,
+    sfuThreshold,
+    waitingRoom: meeting.waitingRoom,
+    maxParticipants: meeting.maxParticipants,
+    scheduledEndAt: meeting.scheduledEndAt?.toISOString() ?? null,
+    autoRecord: meeting.autoRecord,
+    recordingConsent: meeting.recordingConsent,
+  };
 }

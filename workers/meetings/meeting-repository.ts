@@ -11,7 +11,15 @@ import type { PageCursor } from "./page-cursor.ts";
 export type MeetingRow = typeof meetings.$inferSelect;
 export type NewMeeting = Pick<
   typeof meetings.$inferInsert,
-  "title" | "waitingRoom" | "e2ee" | "maxParticipants" | "scheduledStartAt" | "scheduledEndAt" | "metadata"
+  | "title"
+  | "waitingRoom"
+  | "e2ee"
+  | "autoRecord"
+  | "recordingConsent"
+  | "maxParticipants"
+  | "scheduledStartAt"
+  | "scheduledEndAt"
+  | "metadata"
 >;
 export type MeetingPatch = Partial<NewMeeting>;
 

@@ -2,7 +2,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { verifyJoinToken } from "../../auth/join-token.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
-import { acceptsParticipants } from "../../meetings/meeting-lifecycle.ts";
+import { acceptsParticipants, roomSettingsOf } from "../../meetings/meeting-lifecycle.ts";
 import { forwardConnect, settingsRequired } from "../../meeting-room/shell/meeting-room-client.ts";
 import { cfLocationFields, type LocationHint } from "../../../protocol/location-hint.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -52,12 +52,8 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   if (!acceptsParticipants(meeting.status)) throw new ApiError("meeting_ended");
   if (!upgrade) throw new ApiError("upgrade_required");
   const connected = await forwardConnect(c.env.MEETING_ROOM, c.req.raw, claims, {
-    title: meeting.title,
-    sfuThreshold: readConfig(c.env).SFU_SWITCH_THRESHOLD,
+    ...roomSettingsOf(meeting, readConfig(c.env).SFU_SWITCH_THRESHOLD),
     locationHint: locationHintOf(c.req.raw),
-    waitingRoom: meeting.waitingRoom,
-    maxParticipants: meeting.maxParticipants,
-    scheduledEndAt: meeting.scheduledEndAt?.toISOString() ?? null,
   });
   // Only a connect without settings is answered `settingsRequired`.
   if (connected === settingsRequired) throw new ApiError("internal_error");

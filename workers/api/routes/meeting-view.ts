@@ -12,6 +12,8 @@ export function meetingView(row: MeetingRow): z.infer<typeof MeetingSchema> {
     status: row.status,
     waitingRoom: row.waitingRoom,
     e2ee: row.e2ee,
+    autoRecord: row.autoRecord,
+    recordingConsent: row.recordingConsent,
     maxParticipants: row.maxParticipants,
     scheduledStartAt: iso(row.scheduledStartAt),
     scheduledEndAt: iso(row.scheduledEndAt),

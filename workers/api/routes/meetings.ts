@@ -15,7 +15,7 @@ import {
 } from "../schemas/meeting.ts";
 import { meetingView } from "./meeting-view.ts";
 import { endMeeting, findMeeting, insertMeeting, listMeetings, updateMeeting, type MeetingRow } from "../../meetings/meeting-repository.ts";
-import { mergeSchedule, refuseUpdate } from "../../meetings/meeting-lifecycle.ts";
+import { mergeSchedule, refuseUpdate, roomSettingsOf } from "../../meetings/meeting-lifecycle.ts";
 import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
 import { requestFingerprint } from "../../meetings/request-fingerprint.ts";
 import type { MeetingId } from "../../../protocol/ids.ts";
@@ -151,13 +151,7 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     // Nothing updated: it was ended or deleted between the read and the write.
     if (!updated) throw new ApiError((await findMeeting(db, tenantId, id)) ? "meeting_ended" : "not_found");
     // A live room is authoritative for its settings (connects read no Postgres), so the edit must reach it.
-    await updateMeetingRoom(c.env.MEETING_ROOM, tenantId, id, {
-      title: updated.title,
-      sfuThreshold: readConfig(c.env).SFU_SWITCH_THRESHOLD,
-      waitingRoom: updated.waitingRoom,
-      maxParticipants: updated.maxParticipants,
-      scheduledEndAt: updated.scheduledEndAt?.toISOString() ?? null,
-    });
+    await updateMeetingRoom(c.env.MEETING_ROOM, tenantId, id, roomSettingsOf(updated, readConfig(c.env).SFU_SWITCH_THRESHOLD));
     return c.json(meetingView(updated), 200);
   })
   .openapi(endMeetingRoute, async (c) => {

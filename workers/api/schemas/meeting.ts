@@ -28,6 +28,11 @@ export const CreateMeetingBody = z
     title: storableLine(z.string().trim().min(1).max(200)),
     waitingRoom: z.boolean().default(false),
     e2ee: z.boolean().default(false),
+    autoRecord: z.boolean().default(false).openapi({ description: "Record each session from its first arrival" }),
+    recordingConsent: z
+      .boolean()
+      .default(false)
+      .openapi({ description: "Recordings ask each participant and capture only those who accept" }),
     maxParticipants: z.number().int().min(1).max(10_000).default(100),
     scheduledStartAt: dateTime.nullable().optional(),
     scheduledEndAt: dateTime.nullable().optional(),
@@ -44,6 +49,8 @@ export const UpdateMeetingBody = z
     title: storableLine(z.string().trim().min(1).max(200)),
     waitingRoom: z.boolean(),
     e2ee: z.boolean(),
+    autoRecord: z.boolean(),
+    recordingConsent: z.boolean(),
     maxParticipants: z.number().int().min(1).max(10_000),
     scheduledStartAt: dateTime.nullable(),
     scheduledEndAt: dateTime.nullable(),
@@ -60,6 +67,8 @@ export const MeetingSchema = z
     status: z.enum(["scheduled", "live", "ended"]),
     waitingRoom: z.boolean(),
     e2ee: z.boolean(),
+    autoRecord: z.boolean(),
+    recordingConsent: z.boolean(),
     maxParticipants: z.number().int(),
     scheduledStartAt: z.string().nullable(),
     scheduledEndAt: z.string().nullable(),

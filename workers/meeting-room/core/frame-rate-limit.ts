@@ -68,6 +68,9 @@ export function classifyFrame(type: ClientFrameType): FrameClass {
     case "spotlight":
     case "admit":
     case "deny":
+    case "recording":
+    case "recording_consent":
+    case "recording_exclude":
       return "control";
     default:
       return type satisfies never;

@@ -34,6 +34,8 @@ const requestFor: Record<(typeof hostActions)[number], HostRequest> = {
   admit: { action: "admit" },
   deny: { action: "deny" },
   chat_moderate: { action: "chat_moderate" },
+  record: { action: "record" },
+  recording_exclude: { action: "recording_exclude", target: "pat" },
 };
 
 describe("host", () => {

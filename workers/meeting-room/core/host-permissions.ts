@@ -12,6 +12,7 @@ import { refuse, type Refusal } from "./room-refusal.ts";
  *  - muting yourself is allowed for anyone: it is not a host action.
  *  - removing yourself is refused: that is `leave`, which needs no permission.
  *  - changing your own role is refused: a host can't strand the meeting hostless and a cohost can't self-promote.
+ *  - `record` (start, pause, resume, stop) and `recording_exclude` are host actions; a cohost may not exclude the host.
  */
 export type { ParticipantRole };
 
@@ -26,6 +27,8 @@ export const hostActions = [
   "admit",
   "deny",
   "chat_moderate",
+  "record",
+  "recording_exclude",
 ] as const;
 export type HostAction = (typeof hostActions)[number];
 
@@ -44,7 +47,8 @@ export type HostRequest =
   | { action: "remove"; target: string }
   | { action: "set_role"; target: string; role: ParticipantRole }
   | { action: "spotlight"; target: string | null }
-  | { action: "mute_all" | "lock" | "end_meeting" | "admit" | "deny" | "chat_moderate" };
+  | { action: "recording_exclude"; target: string }
+  | { action: "mute_all" | "lock" | "end_meeting" | "admit" | "deny" | "chat_moderate" | "record" };
 
 export type Permission = { ok: true } | Refusal;
 
@@ -54,7 +58,7 @@ export type RoleLookup = (identity: string) => ParticipantRole | undefined;
 const allowed: Permission = { ok: true };
 
 /** Actions on a participant that `canActOn` must allow for that participant (a cohost never takes them on a host). */
-const protectsTarget: ReadonlySet<HostAction> = new Set(["mute", "remove", "set_role"]);
+const protectsTarget: ReadonlySet<HostAction> = new Set(["mute", "remove", "set_role", "recording_exclude"]);
 
 export function authorize(actor: Actor, request: HostRequest, roleOf: RoleLookup): Permission {
   // Self-mute is a presence change dressed as a host action; it must never need a role.

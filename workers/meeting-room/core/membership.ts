@@ -4,6 +4,7 @@ import { moderators } from "./room-state.ts";
 import { moderateOnSfu } from "./sfu-switch.ts";
 import type { LeaveReason, RoomTransition } from "./room-transition.ts";
 import { depart, lobby } from "./waiting-room.ts";
+import { leaveDuringRecording, stopRecordingWithMeeting } from "./room-recording.ts";
 
 /** Leaving and ending: what both the reducer and the frame handlers (remove, end_meeting) do to membership. */
 
@@ -34,9 +35,12 @@ export function leave(t: RoomTransition, identity: string, reason: LeaveReason) 
   // Their usage ends with the room's leave fact, whatever webhooks the SFU still sends (or never does).
   billP2p(t, identity, gone.joinedAt);
   closeSfuSessions(t, identity);
+  leaveDuringRecording(t, identity);
 }
 
 export function endMeeting(t: RoomTransition, reason: string, by = "room") {
+  // Stopped before the room closes: the recorder uploads what it has, and the stop is recorded as the meeting's.
+  stopRecordingWithMeeting(t, by);
   t.emit({ type: "meeting_ended", reason }, { kind: "all" });
   moderateOnSfu(t, { kind: "close_room" }, by);
   for (const member of Object.values(t.state.members)) {

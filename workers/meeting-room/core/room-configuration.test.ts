@@ -11,6 +11,8 @@ const settings: MeetingRoomSettings = {
   waitingRoom: false,
   maxParticipants: 10,
   scheduledEndAt: null,
+  autoRecord: false,
+  recordingConsent: false,
 };
 const born = (): RoomState => roomBornOf({ kind: "configure", meetingId: "m1", tenantId: "t1", settings })!;
 const configured = () => reduce(born(), { kind: "configure", meetingId: "m1", tenantId: "t1", settings }, 0).state;

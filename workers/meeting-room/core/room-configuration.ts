@@ -29,13 +29,13 @@ export function connectRefusal(state: RoomState): "meeting_ended" | "not_found" 
  * room was created. The first joiner's location hint stays: that is where the meeting's media is placed.
  */
 export function configure(state: RoomState, { tenantId, settings }: Pick<ConfigureEvent, "tenantId" | "settings">): RoomState {
-  const { title, waitingRoom, maxParticipants, sfuThreshold } = settings;
+  const { title, waitingRoom, maxParticipants, sfuThreshold, autoRecord, recordingConsent } = settings;
   const scheduledEndAt = settings.scheduledEndAt ? Date.parse(settings.scheduledEndAt) : null;
   return {
     ...state,
     tenantId,
     locationHint: state.locationHint ?? settings.locationHint,
-    settings: { ...state.settings, title, waitingRoom, maxParticipants, sfuThreshold, scheduledEndAt },
+    settings: { ...state.settings, title, waitingRoom, maxParticipants, sfuThreshold, scheduledEndAt, autoRecord, recordingConsent },
     // Unchanged lobby stays the same object, so storage rewrites nothing for it.
     lobby: state.lobby.enabled === waitingRoom ? state.lobby : { ...state.lobby, enabled: waitingRoom },
   };

@@ -9,6 +9,8 @@ import type { RoomTransition } from "./room-transition.ts";
 import { moderateOnSfu, onMediaTrouble } from "./sfu-switch.ts";
 import { deny, setLocked } from "./waiting-room.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
+import { answerConsent, commandRecording, excludeFromRecording, recordingRefusal } from "./room-recording.ts";
+import type { RecordingRequest } from "./recording-state.ts";
 
 type Frame = Exclude<ClientFrame, { type: "hello" }>;
 
@@ -144,6 +146,9 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
       });
       return;
     }
+    case "recording_consent":
+      if (!answerConsent(t, identity, frame.accept)) t.refuse(identity, "recording_conflict", "no recording is running", frame.id);
+      return;
     case "attachment_download":
       if (!isTenantAttachment(frame.objectKey, t.state.tenantId, t.state.meetingId))
         return t.refuse(identity, "not_found", "no such attachment in this meeting", frame.id);
@@ -156,7 +161,20 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
 
 type HostFrame = Extract<
   Frame,
-  { type: "mute" | "mute_all" | "remove" | "lock" | "end_meeting" | "set_role" | "spotlight" | "admit" | "deny" }
+  {
+    type:
+      | "mute"
+      | "mute_all"
+      | "remove"
+      | "lock"
+      | "end_meeting"
+      | "set_role"
+      | "spotlight"
+      | "admit"
+      | "deny"
+      | "recording"
+      | "recording_exclude";
+  }
 >;
 
 function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context: FrameContext): void {
@@ -167,7 +185,9 @@ function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context:
         ? { action: "set_role", target: frame.target, role: frame.role }
         : frame.type === "spotlight"
           ? { action: "spotlight", target: frame.target }
-          : { action: frame.type === "mute_all" ? "mute_all" : frame.type };
+          : frame.type === "recording_exclude"
+            ? { action: "recording_exclude", target: frame.target }
+            : { action: frame.type === "recording" ? "record" : frame.type };
   const permission = authorize(actor, request, (identity) => t.state.members[identity]?.role);
   if (!permission.ok) return t.refuse(actor.identity, permission.code, permission.message, frame.id);
 
@@ -207,6 +227,26 @@ function hostControl(t: RoomTransition, actor: Actor, frame: HostFrame, context:
     case "admit":
       if (!context.admit(frame.target)) t.refuse(actor.identity, "not_found", `${frame.target} is not waiting`, frame.id);
       else t.effect({ kind: "record_lobby_decision", identity: frame.target, decision: "admitted", by: actor.identity, at: t.nowIso });
+      return;
+    case "recording": {
+      if (frame.action === "start") {
+        if (t.state.recording) return t.refuse(actor.identity, "recording_conflict", "the meeting is already being recorded", frame.id);
+        // The shell names the recording (a fresh id) and starts it.
+        const { layout = "grid", consentRequired } = frame;
+        return t.effect({
+          kind: "new_recording",
+          by: actor.identity,
+          layout,
+          ...(consentRequired !== undefined ? { consentRequired } : {}),
+        });
+      }
+      const request: RecordingRequest = { action: frame.action, by: actor.identity };
+      if (recordingRefusal(t, request)) return t.refuse(actor.identity, "recording_conflict", "no recording is running", frame.id);
+      return commandRecording(t, request);
+    }
+    case "recording_exclude":
+      if (!excludeFromRecording(t, frame.target, frame.excluded))
+        t.refuse(actor.identity, "recording_conflict", "no recording is running", frame.id);
       return;
     case "deny": {
       const decision = deny(t.state.lobby, frame.target);

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { ParticipantRole } from "../../../protocol/roles.ts";
 import type { RoomEffect } from "./room-transition.ts";
+import { RecordingLayout } from "../../../protocol/recording-indicator.ts";
 
 /**
  * The Postgres writes that feed billing (joins, leaves, session ends, SFU usage): the reducer emits them as
@@ -9,7 +10,7 @@ import type { RoomEffect } from "./room-transition.ts";
  */
 export type RoomRecordEffect = Extract<
   RoomEffect,
-  { kind: "record_join" | "record_leave" | "record_session_end" | "record_usage" | "record_lobby_decision" }
+  { kind: "record_join" | "record_leave" | "record_session_end" | "record_usage" | "record_lobby_decision" | "record_recording" }
 >;
 
 export const isRecordEffect = (effect: RoomEffect): effect is RoomRecordEffect =>
@@ -17,7 +18,8 @@ export const isRecordEffect = (effect: RoomEffect): effect is RoomRecordEffect =
   effect.kind === "record_leave" ||
   effect.kind === "record_session_end" ||
   effect.kind === "record_usage" ||
-  effect.kind === "record_lobby_decision";
+  effect.kind === "record_lobby_decision" ||
+  effect.kind === "record_recording";
 
 export interface PendingRecord {
   /** Its `record:<n>` storage key: the outbox's order. */
@@ -59,7 +61,18 @@ const recordEffectSchema = z.discriminatedUnion("kind", [
       periodEnd: z.string(),
     }),
   }),
+  ...recordingRecordSchemas(),
 ]) satisfies z.ZodType<RoomRecordEffect>;
+
+function recordingRecordSchemas() {
+  const base = { kind: z.literal("record_recording"), recordingId: z.uuid(), at: z.string(), by: z.string() };
+  return [
+    z.object({ ...base, change: z.literal("started"), layout: RecordingLayout, title: z.string() }),
+    z.object({ ...base, change: z.enum(["paused", "resumed"]) }),
+    z.object({ ...base, change: z.literal("stopped"), manifestKey: z.string().min(1) }),
+    z.object({ ...base, change: z.literal("failed"), reason: z.string() }),
+  ] as const;
+}
 
 /** A `record:<n>` entry as stored. */
 export const storedRecordSchema = z.object({ id: z.string().min(1), effect: recordEffectSchema });

@@ -469,6 +469,8 @@ describe("settings arrive as an event", () => {
     waitingRoom: true,
     maxParticipants: 12,
     scheduledEndAt: "2026-11-24T11:00:00.000Z",
+    autoRecord: false,
+    recordingConsent: false,
   };
   const configure = (over: Partial<MeetingRoomSettings> = {}): RoomEvent => ({
     kind: "configure",

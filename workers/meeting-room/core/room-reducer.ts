@@ -6,6 +6,14 @@ import { applyMediaEvent } from "./media-presence.ts";
 import { nextMediaCheckAt } from "./media-mode.ts";
 import { afterJoin, checkMediaOnTick, onGrants, onPlaced, onPlacementFailed, onProbed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
+import {
+  commandRecording,
+  onMediaPlaced,
+  onMediaUnavailable,
+  onRecorderAnswer,
+  recordingIndicator,
+  seatDuringRecording,
+} from "./room-recording.ts";
 import { configure, updateSettings } from "./room-configuration.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
 import { rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
@@ -21,7 +29,8 @@ export interface RoomResult {
   nextAlarmAt: number | null;
 }
 
-const afterEnd = new Set<RoomEvent["kind"]>(["tick", "chat_persisted", "chat_dead_lettered", "configure", "settings_changed"]);
+// The recorder's answers still arrive after the end: the last chunks and the manifest are uploaded then.
+const afterEnd = new Set<RoomEvent["kind"]>(["tick", "chat_persisted", "chat_dead_lettered", "configure", "settings_changed", "recorder"]);
 
 /** The meeting's state machine: one event in, the new state and the effects out. Pure. */
 export function reduce(state: RoomState, event: RoomEvent, now: number): RoomResult {
@@ -89,9 +98,11 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
       }
       case "media_placed":
         onPlaced(t, event.nodeId, event.url);
+        if (t.state.mediaMode.kind === "sfu") onMediaPlaced(t, t.state.mediaMode.url);
         break;
       case "media_placement_failed":
         onPlacementFailed(t, event.reason);
+        onMediaUnavailable(t, event.reason);
         break;
       case "sfu_grants":
         onGrants(t, event.nodeId, event.grants);
@@ -104,6 +115,12 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
         break;
       case "end":
         endMeeting(t, event.reason);
+        break;
+      case "recording_command":
+        commandRecording(t, event.request);
+        break;
+      case "recorder":
+        onRecorderAnswer(t, event.answer);
         break;
       default:
         event satisfies never;
@@ -184,7 +201,9 @@ function join(t: RoomTransition, who: Participant, iceServers: IceServer[]) {
     t.emit({ type: "participant_joined", participant: rosterEntry(member) }, { kind: "all_except", identities: [who.identity] });
   }
   t.effect({ kind: "record_join", identity: who.identity, role: who.role, ...(who.name ? { name: who.name } : {}), at: t.nowIso });
-  afterJoin(t, who.identity);
+  afterJoin(t, who.identity, seatDuringRecording(t, who.identity));
+  // Each session of an auto-recorded meeting is recorded from its first arrival; the shell names the recording.
+  if (t.state.settings.autoRecord && count === 1 && !t.state.recording) t.effect({ kind: "new_recording", by: "auto", layout: "grid" });
 }
 
 /** Called by the `admit` handler once the lobby let someone in. */
@@ -219,6 +238,7 @@ function sendWelcome(t: RoomTransition, identity: string, iceServers: IceServer[
     spotlight: t.state.spotlight,
     e2eePublicKeys: t.state.e2eeKeys,
     mediaMode: t.state.mediaMode.kind === "sfu" ? "sfu" : "p2p",
+    recording: recordingIndicator(t),
   });
 }
 

@@ -10,6 +10,7 @@ import type { MeetingRoomSettings, MeetingSettingsUpdate } from "../../../protoc
 import { emptyMediaPresence, type MediaPresence } from "./media-presence.ts";
 import type { MediaMode, SfuGrant } from "./media-mode.ts";
 import { createWaitingRoom, type WaitingRoomState } from "./waiting-room.ts";
+import type { RecorderAnswer, RecordingRequest, RoomRecording } from "./recording-state.ts";
 
 /** A participant admitted to the meeting (connected, or disconnected within the resume grace window). */
 export interface Member extends RosterEntry {
@@ -35,6 +36,10 @@ export interface RoomSettings {
   idleTimeoutMs: number;
   /** The meeting moves from peer to peer to the SFU when this many people are in it. */
   sfuThreshold: number;
+  /** The first participant's arrival starts a recording (room-recording.ts). */
+  autoRecord: boolean;
+  /** Recordings ask each participant and capture only those who accept. */
+  recordingConsent: boolean;
 }
 
 /** Everything the meeting's Durable Object knows; plain JSON so it persists as is. */
@@ -59,6 +64,8 @@ export interface RoomState {
   locationHint: LocationHint | null;
   /** The current session: from the first join to the end; written to meeting_sessions when it ends. */
   session: { startedAt: string; peakParticipants: number; emptySince: number | null } | null;
+  /** The recording that runs now, if any (room-recording.ts). */
+  recording: RoomRecording | null;
 }
 
 /** Who is on the other end of a socket, as verified by the Worker from the join token. */
@@ -99,7 +106,11 @@ export type RoomEvent =
   /** The shell's probe of the meeting's media node answered (sfu-switch.ts decides what it means). */
   | { kind: "media_probed"; nodeId: string; healthy: boolean }
   | { kind: "tick" }
-  | { kind: "end"; reason: string };
+  | { kind: "end"; reason: string }
+  /** A recording command from the API (the route checked it with `recordingRefusal` first). */
+  | { kind: "recording_command"; request: RecordingRequest }
+  /** The recorder answered one of the room's recorder effects. */
+  | { kind: "recorder"; answer: RecorderAnswer };
 
 export function createRoomState(meetingId: string, settings: Partial<RoomSettings> & { waitingRoom: boolean }, tenantId = ""): RoomState {
   const full: RoomSettings = {
@@ -110,6 +121,8 @@ export function createRoomState(meetingId: string, settings: Partial<RoomSetting
     scheduledEndAt: null,
     idleTimeoutMs: 5 * 60_000,
     sfuThreshold: 5,
+    autoRecord: false,
+    recordingConsent: false,
     ...settings,
   };
   return {
@@ -128,6 +141,7 @@ export function createRoomState(meetingId: string, settings: Partial<RoomSetting
     mediaMode: { kind: "p2p" },
     locationHint: null,
     session: null,
+    recording: null,
   };
 }
 

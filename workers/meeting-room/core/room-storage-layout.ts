@@ -25,6 +25,7 @@ export interface RoomMeta {
   media: RoomState["media"];
   mediaMode: RoomState["mediaMode"];
   locationHint: RoomState["locationHint"];
+  recording: RoomState["recording"];
   session: RoomState["session"];
   frames: Pick<FrameLog, "limits" | "lastSeq" | "evictedThrough">;
   chat: { windowSize: number; olderInStorage: boolean };
@@ -48,6 +49,7 @@ export function roomMeta(state: RoomState): RoomMeta {
     media: state.media,
     mediaMode: state.mediaMode,
     locationHint: state.locationHint,
+    recording: state.recording,
     session: state.session,
     frames: { limits, lastSeq, evictedThrough },
     chat: { windowSize: state.chat.windowSize, olderInStorage: state.chat.olderInStorage },
@@ -158,6 +160,7 @@ export function readRoomState(entries: ReadonlyMap<string, unknown>): StoredRoom
     media: meta.media ?? emptyMediaPresence(),
     mediaMode: meta.mediaMode ?? { kind: "p2p" },
     locationHint: meta.locationHint ?? null,
+    recording: meta.recording ?? null,
     e2eeKeys: e2ee ?? {},
     session: meta.session,
   };

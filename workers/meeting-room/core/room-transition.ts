@@ -5,10 +5,13 @@ import { appendFrame, type Audience } from "./frame-log.ts";
 import type { SfuEffect } from "./media-mode.ts";
 import type { RoomUsageEntry } from "./room-usage-entry.ts";
 import type { Member, RoomState } from "./room-state.ts";
+import type { RecorderEffect, RecordingRecordEffect } from "./recording-state.ts";
 
 /** What the Durable Object must do after a state change; the reducer itself does no I/O. */
 export type RoomEffect =
   | SfuEffect
+  | RecorderEffect
+  | RecordingRecordEffect
   | { kind: "deliver"; audience: Audience; frame: ServerFrame }
   | { kind: "replay"; identity: string; frames: ServerFrame[] }
   | { kind: "close"; identity: string; code: number; reason: string }

@@ -56,11 +56,22 @@ export function onMediaTrouble(t: RoomTransition, identity: string): void {
 
 const memberCount = (t: RoomTransition) => Object.keys(t.state.members).length;
 
-/** After someone was seated: the threshold may have been reached, or the meeting already runs on the SFU. */
-export function afterJoin(t: RoomTransition, identity: string): void {
+/**
+ * After someone was seated: the threshold may have been reached, or the meeting already runs on the SFU.
+ * `mayGrant` false holds their SFU credentials back (a recording must first confirm it will not capture them).
+ */
+export function afterJoin(t: RoomTransition, identity: string, mayGrant = true): void {
   const mode = t.state.mediaMode;
-  if (mode.kind === "sfu") return t.effect({ kind: "grant_sfu", nodeId: mode.nodeId, identities: [identity] });
+  if (mode.kind === "sfu") {
+    if (mayGrant) t.effect({ kind: "grant_sfu", nodeId: mode.nodeId, identities: [identity] });
+    return;
+  }
   if (mode.kind === "p2p" && memberCount(t) >= t.state.settings.sfuThreshold) place(t);
+}
+
+/** Moves a peer-to-peer meeting to the SFU whatever its size (a recording needs media to pass a server). */
+export function moveToSfu(t: RoomTransition): void {
+  if (t.state.mediaMode.kind === "p2p" && memberCount(t)) place(t);
 }
 
 function place(t: RoomTransition, excludeNodeId?: string, failedWatch?: NodeWatch): void {

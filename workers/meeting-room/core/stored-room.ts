@@ -5,6 +5,8 @@ import { rosterEntrySchema } from "../../../protocol/server-frames.ts";
 import type { MediaPresence } from "./media-presence.ts";
 import type { MediaMode } from "./media-mode.ts";
 import type { Member, RoomState } from "./room-state.ts";
+import { RecordingLayout, RecordingPhase } from "../../../protocol/recording-indicator.ts";
+import type { RoomRecording } from "./recording-state.ts";
 
 /**
  * What each entry the room reads back from Durable Object storage must look like (room-storage-layout.ts
@@ -27,6 +29,8 @@ const settingsSchema = z.object({
   scheduledEndAt: z.number().nullable(),
   idleTimeoutMs: z.number().min(0),
   sfuThreshold: z.number().int().min(2),
+  autoRecord: z.boolean().default(false),
+  recordingConsent: z.boolean().default(false),
 }) satisfies z.ZodType<RoomState["settings"]>;
 
 const mediaPresenceSchema = z.object({
@@ -54,6 +58,22 @@ const mediaModeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sfu"), nodeId: z.string(), url: z.string(), watch: nodeWatchSchema.optional() }),
 ]) satisfies z.ZodType<MediaMode>;
 
+const recordingSchema = z.object({
+  id: z.string(),
+  phase: RecordingPhase,
+  startedBy: z.string(),
+  startedAt: z.string(),
+  layout: RecordingLayout,
+  consentRequired: z.boolean(),
+  consent: z.record(z.string(), z.enum(["accepted", "declined"])),
+  excludedByHost: z.array(z.string()),
+  recorderId: z.string().nullable(),
+  requestedExcluded: z.array(z.string()),
+  confirmedExcluded: z.array(z.string()),
+  awaitingGrant: z.array(z.string()),
+  stoppedBy: z.string().nullable(),
+}) satisfies z.ZodType<RoomRecording>;
+
 /** The `meta` entry (room-storage-layout.ts `RoomMeta`); fields added after version 2 was first stored are optional. */
 export const storedMetaSchema = z.object({
   version: z.literal(2),
@@ -66,6 +86,7 @@ export const storedMetaSchema = z.object({
   media: mediaPresenceSchema.optional(),
   mediaMode: mediaModeSchema.optional(),
   locationHint: LocationHint.nullable().optional(),
+  recording: recordingSchema.nullable().optional(),
   session: z.object({ startedAt: z.string(), peakParticipants: z.number().int().min(0), emptySince: z.number().nullable() }).nullable(),
   frames: z.object({
     limits: z.object({ maxEntries: z.number().int().min(1), maxAgeMs: z.number().positive() }),

@@ -29,6 +29,8 @@ const settings: MeetingRoomSettings = {
   waitingRoom: false,
   maxParticipants: 10,
   scheduledEndAt: null,
+  autoRecord: false,
+  recordingConsent: false,
 };
 
 /** A namespace whose one room answers every internal request with `answer()`. */

@@ -3,6 +3,8 @@ import {
   meetingSettingsHeader,
   roomRoutes,
   RoomAnalyticsStatus,
+  RecordingCommandAnswer,
+  type RecordingCommand,
   roomSettingsRequiredStatus,
   RoomRouteError,
   verifiedParticipantHeader,
@@ -129,4 +131,17 @@ export async function readRoomAnalyticsStatus(
   const response = await stub.fetch(`https://meeting-room${roomRoutes.analyticsStatus}`);
   if (!response.ok) throw await readRoomRefusal("analyticsStatus", response);
   return RoomAnalyticsStatus.parse(await response.json());
+}
+
+/** A recording command (start, pause, resume, stop); the room's refusal is thrown with its code. */
+export async function commandMeetingRecording(
+  namespace: DurableObjectNamespace,
+  tenantId: TenantId,
+  meetingId: MeetingId,
+  command: RecordingCommand,
+): Promise<RecordingCommandAnswer> {
+  const stub = meetingRoomStub(namespace, tenantId, meetingId);
+  const response = await stub.fetch(`https://meeting-room${roomRoutes.recording}`, { method: "POST", body: JSON.stringify(command) });
+  if (!response.ok) throw await readRoomRefusal("recording", response);
+  return RecordingCommandAnswer.parse(await response.json());
 }

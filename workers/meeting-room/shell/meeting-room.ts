@@ -13,7 +13,8 @@ import { guard, ignore } from "./guard.ts";
 import { turnIceServers, type IceServerIssuer } from "./ice-servers.ts";
 import { RoomEffects } from "./room-effects.ts";
 import { createRoomMedia } from "./room-media.ts";
-import type { RoomAnalyticsStatus } from "../../../protocol/room-contract.ts";
+import type { RecordingCommand, RecordingCommandAnswer, RoomAnalyticsStatus } from "../../../protocol/room-contract.ts";
+import { recordingIndicator, recordingRefusal, recordingRefusalDetail } from "../core/room-recording.ts";
 import { readRoomRoute, roomRouteError, roomSettingsRequired } from "./room-routes.ts";
 import { RoomSockets } from "./room-sockets.ts";
 import { RoomStore } from "./room-store.ts";
@@ -25,6 +26,16 @@ import { defaultAnalyticsQueuePolicy, emptyCounters } from "../core/analytics-qu
 import { analyticsRegion } from "../core/analytics-region.ts";
 import { lambdaIngest } from "./analytics-ingest.ts";
 import { AnalyticsOutbox } from "./analytics-outbox.ts";
+import { composeInvoker } from "../../recordings/compose-invoker.ts";
+
+/** The compositor's invoker, or none on a bad configuration (the Worker refuses requests then, and says why). */
+function composeOf(env: Env) {
+  try {
+    return composeInvoker(readConfig(env));
+  } catch {
+    return null;
+  }
+}
 
 const emptyAnalyticsStatus = { ...emptyCounters, openRecords: 0, queuedBatches: 0, queuedSamples: 0 };
 
@@ -58,6 +69,8 @@ export class MeetingRoom extends DurableObject<Env> {
         media: createRoomMedia(env, dispatch),
         pokeWebhooks: (dispatchers) => ctx.waitUntil(pokeDispatchers(env.WEBHOOK_DISPATCHER, dispatchers)),
         analytics,
+        recorder: null,
+        compose: composeOf(env),
       },
       {
         state: () => this.state,
@@ -114,6 +127,7 @@ export class MeetingRoom extends DurableObject<Env> {
         const route = await readRoomRoute(request);
         if (route instanceof Response) return route;
         if (route.kind === "analytics_status") return Response.json(this.analyticsStatus());
+        if (route.kind === "recording") return this.commandRecording(route.command);
         if (route.kind === "event") {
           await this.dispatch(route.event);
           return Response.json(route.answer);
@@ -129,6 +143,15 @@ export class MeetingRoom extends DurableObject<Env> {
       () => roomRouteError("internal_error", "the room failed on this request"),
     );
     return answer ?? roomRouteError("internal_error", "the room failed on this request");
+  }
+
+  /** A recording command from the API: refused as the reducer would refuse it, or carried out and answered. */
+  private async commandRecording(command: RecordingCommand): Promise<Response> {
+    const state = this.state;
+    const refusal = state ? recordingRefusal({ state }, command) : "meeting_not_live";
+    if (refusal) return roomRouteError(refusal, recordingRefusalDetail[refusal]);
+    await this.dispatch({ kind: "recording_command", request: command });
+    return Response.json({ recording: this.state ? recordingIndicator({ state: this.state }) : null } satisfies RecordingCommandAnswer);
   }
 
   override async webSocketMessage(socket: WebSocket, data: string | ArrayBuffer): Promise<void> {

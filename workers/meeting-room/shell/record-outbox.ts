@@ -1,17 +1,18 @@
 import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
 import type { PendingRecord } from "../core/room-records.ts";
 import type { OutboxQueue } from "./outbox.ts";
-import { writeRecord } from "./room-persistence.ts";
+import { writeRecord, type RecordFollowUps } from "./room-persistence.ts";
 import type { RoomStore } from "./room-store.ts";
 
 /**
- * The record outbox: participant joins and leaves, session ends and SFU usage, stored as `record:<n>` with the
+ * The record outbox: participant joins and leaves, session ends, SFU usage and recording changes, stored as `record:<n>` with the
  * state change that caused them. Written strictly in order (a leave must never overtake its join), one at a
  * time, each with the id of the row it creates so a retry inserts nothing twice.
  */
 export function recordOutboxQueue(
   store: Pick<RoomStore, "pendingRecords" | "completeRecords">,
   pokeWebhooks: (dispatchers: DispatcherAddress[]) => void,
+  followUps: RecordFollowUps,
 ): OutboxQueue<PendingRecord> {
   return {
     name: "records",
@@ -22,7 +23,7 @@ export function recordOutboxQueue(
     deadLetterKey: (record) => `record:${record.id}`,
     write: async (db, keys, records) => {
       // Each record's webhook deliveries committed with it; their dispatchers are woken once it has.
-      for (const record of records) pokeWebhooks(await writeRecord(db, keys, record));
+      for (const record of records) pokeWebhooks(await writeRecord(db, keys, record, followUps));
     },
     settle: (written, deadLettered) => store.completeRecords([...written, ...deadLettered]),
   };

@@ -6,6 +6,7 @@ import type { PendingRecord } from "../core/room-records.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
 import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
+import type { TenantId } from "../../../protocol/ids.ts";
 import type { AnalyticsOutbox } from "./analytics-outbox.ts";
 import { chatOutboxQueue } from "./chat-outbox.ts";
 import { guard, ignore } from "./guard.ts";
@@ -14,6 +15,9 @@ import { Outbox, type DatabaseOpener, type OutboxName } from "./outbox.ts";
 import { recordOutboxQueue } from "./record-outbox.ts";
 import { readChatHistory, type RoomRecordKeys } from "./room-persistence.ts";
 import type { RoomStore } from "./room-store.ts";
+import type { RoomRecorder } from "./room-recorder.ts";
+import type { ComposeInvoker } from "../../recordings/compose-invoker.ts";
+import type { RecorderEffect } from "../core/recording-state.ts";
 
 /** The outside services the room's effects reach, passed in (production's are built in meeting-room.ts). */
 export interface RoomClients {
@@ -24,6 +28,10 @@ export interface RoomClients {
   pokeWebhooks(dispatchers: DispatcherAddress[]): void;
   /** Call-quality records on their way to the ingestion function; null when analytics are not configured. */
   analytics: AnalyticsOutbox | null;
+  /** The recorder pool; null when none is configured (a recording then fails at once, and says so). */
+  recorder: RoomRecorder | null;
+  /** Hands a stopped recording to the compositor; null when none is configured (it stays `processing`). */
+  compose: ComposeInvoker | null;
 }
 
 /** What the runner needs of the room: its state, its reducer, its storage, and the runtime's waitUntil. */
@@ -62,7 +70,14 @@ export class RoomEffects {
       if (dispatchers.length) clients.pokeWebhooks(dispatchers);
     };
     this.chat = new Outbox(chatOutboxQueue(room, pokeWebhooks), options);
-    this.records = new Outbox(recordOutboxQueue(room.store, pokeWebhooks), options);
+    this.records = new Outbox(
+      recordOutboxQueue(room.store, pokeWebhooks, {
+        compose: async (keys, stopped) => {
+          await clients.compose?.compose({ kind: "compose", tenantId: keys.tenantId as TenantId, ...stopped });
+        },
+      }),
+      options,
+    );
   }
 
   run(effect: RunnerEffect): void {
@@ -108,6 +123,7 @@ export class RoomEffects {
       case "record_session_end":
       case "record_usage":
       case "record_lobby_decision":
+      case "record_recording":
         // Already in the outbox (the store kept it with the state); this only starts the flush.
         return this.flush(this.records);
       case "persist_chat":
@@ -170,9 +186,36 @@ export class RoomEffects {
           () => this.clients.media.run(effect, { tenantId: this.requireKeys().tenantId, state: this.room.state()! }),
           () => (effect.kind === "place_media" ? this.room.dispatch({ kind: "media_placement_failed", reason: "sfu_error" }) : undefined),
         );
+      case "new_recording":
+      case "recorder_start":
+      case "recorder_command":
+      case "recorder_exclude":
+        return this.runRecorder(effect);
       default:
         return effect satisfies never;
     }
+  }
+
+  private runRecorder(effect: RecorderEffect): Promise<unknown> {
+    const recorder = this.clients.recorder;
+    return guard(
+      effect.kind,
+      async () => {
+        const state = this.room.state();
+        if (!state) return;
+        if (recorder) return recorder.run(effect, { tenantId: this.requireKeys().tenantId, state });
+        if (effect.kind === "new_recording") {
+          const request = { action: "start" as const, recordingId: crypto.randomUUID(), by: effect.by, layout: effect.layout };
+          return this.room.dispatch({ kind: "recording_command", request });
+        }
+        if (effect.kind === "recorder_start")
+          return this.room.dispatch({
+            kind: "recorder",
+            answer: { kind: "recorder_failed", recordingId: effect.recordingId, reason: "no recorder is configured" },
+          });
+      },
+      ignore,
+    );
   }
 
   /** Completes a history page from Postgres; if it can't be reached the client is told to retry, not sent a short page. */

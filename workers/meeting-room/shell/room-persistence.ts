@@ -10,6 +10,7 @@ import type { WebhookFact } from "../../webhooks/core/event-catalog.ts";
 import { meetingEndedFact, meetingStartedFact, participantLeftFact } from "../../webhooks/core/meeting-facts.ts";
 import { recordWebhookEvent, recordWebhookEvents } from "../../webhooks/record-event.ts";
 import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
+import { writeRecordingChange, type StoppedRecording } from "../../recordings/recording-writes.ts";
 
 /** Postgres side of the room: participant rows (they feed billing) and the chat outbox. Each write is idempotent. */
 export interface RoomRecordKeys {
@@ -17,14 +18,30 @@ export interface RoomRecordKeys {
   meetingId: string;
 }
 
+/** What a record sets going once it committed: a stopped recording is handed to the compositor. */
+export interface RecordFollowUps {
+  compose(keys: RoomRecordKeys, stopped: StoppedRecording): Promise<void>;
+}
+
 /**
  * Writes one outbox record; safe to repeat, because each record carries the id of the row it creates. The webhook
  * events a record reports are written in the same transaction (deduplicated by their source), and the endpoints
- * they are for are returned, to be woken once it committed.
+ * they are for are returned, to be woken once it committed. A follow-up that fails fails the record, which is
+ * written again (idempotently) and followed up again.
  */
-export async function writeRecord(db: Database, keys: RoomRecordKeys, record: PendingRecord): Promise<DispatcherAddress[]> {
+export async function writeRecord(
+  db: Database,
+  keys: RoomRecordKeys,
+  record: PendingRecord,
+  followUps: RecordFollowUps,
+): Promise<DispatcherAddress[]> {
   const { effect, id } = record;
   switch (effect.kind) {
+    case "record_recording": {
+      const { dispatchers, stopped } = await writeRecordingChange(db, keys, effect);
+      if (stopped) await followUps.compose(keys, stopped);
+      return dispatchers;
+    }
     case "record_join":
       return recordJoin(db, keys, effect, id);
     case "record_leave":

@@ -5,6 +5,7 @@ import {
   MeetingRoomSettings,
   MeetingSettingsUpdate,
   meetingSettingsHeader,
+  RecordingCommand,
   roomRoutes,
   roomSettingsRequiredStatus,
   VerifiedParticipant,
@@ -19,7 +20,9 @@ export type RoomRoute =
   /** Without settings when the Worker expects the room to be live already (it is authoritative for them then). */
   | { kind: "connect"; claims: VerifiedParticipant; settings: MeetingRoomSettings | undefined }
   | { kind: "event"; event: RoomEvent; answer: Record<string, boolean> }
-  | { kind: "analytics_status" };
+  | { kind: "analytics_status" }
+  /** Answered with the recording as participants now see it, or refused (room-recording.ts `recordingRefusal`). */
+  | { kind: "recording"; command: RecordingCommand };
 
 /** The room's refusal: JSON `RoomRouteError` with the status of its code; the Worker turns it into problem+json. */
 export function roomRouteError(code: ErrorCode, detail: string): Response {
@@ -59,6 +62,10 @@ export async function readRoomRoute(request: Request): Promise<RoomRoute | Respo
       return settings instanceof Response
         ? settings
         : { kind: "event", event: { kind: "settings_changed", settings }, answer: { updated: true } };
+    }
+    case roomRoutes.recording: {
+      const command = await readBody(request, RecordingCommand);
+      return command instanceof Response ? command : { kind: "recording", command };
     }
     case roomRoutes.analyticsStatus:
       if (request.method !== "GET") return roomRouteError("method_not_allowed", "this room route takes GET");

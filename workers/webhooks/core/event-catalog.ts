@@ -38,6 +38,18 @@ export const webhookEventData = {
     currency: z.string(),
   }),
   "endpoint.disabled": z.object({ endpointId: z.uuid(), url: z.string(), reason: z.enum(["gone", "failing"]), at: isoTime }),
+  "recording.started": z.object({ recordingId: z.uuid(), startedBy: z.string(), startedAt: isoTime, layout: z.enum(["grid", "speaker"]) }),
+  "recording.paused": z.object({ recordingId: z.uuid(), by: z.string(), at: isoTime }),
+  "recording.resumed": z.object({ recordingId: z.uuid(), by: z.string(), at: isoTime }),
+  "recording.ready": z.object({
+    recordingId: z.uuid(),
+    durationSeconds: z.number().min(0),
+    /** What can be fetched through GET /v1/recordings/{id} (which signs the URLs). */
+    renditions: z.array(z.enum(["mp4", "webm", "hls", "thumbnail"])),
+    /** Tracks that could not be used (missing, corrupt); the rest was composited. */
+    problems: z.array(z.object({ code: z.string(), message: z.string(), trackId: z.string().optional() })),
+  }),
+  "recording.failed": z.object({ recordingId: z.uuid(), error: z.string(), at: isoTime }),
 } as const;
 
 export type WebhookEventType = keyof typeof webhookEventData;
