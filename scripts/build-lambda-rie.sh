@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the AWS Lambda Runtime Interface Emulator (aws-lambda-rie) from the Go module proxy into .cache/bin
 # (skipped when that build is present). The module has no tagged releases, so it is pinned by pseudo-version;
-# it is patched (scripts/patches/aws-lambda-rie-invoke.patch): function errors marked as Lambda marks them, and
-# an invocation that arrives while another runs waits instead of crashing the emulator.
+# it is patched (scripts/patches/aws-lambda-rie-invoke.patch): function errors marked as Lambda marks them,
+# an invocation that arrives while another runs waits instead of crashing the emulator, and asynchronous
+# invocations (InvocationType Event) are answered 202 at once and run in the background.
 set -euo pipefail
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
 version="v0.0.0-20261030222936-bef5c4ba774d"

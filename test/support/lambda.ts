@@ -40,18 +40,27 @@ export class LocalLambda {
     return this.clients.length;
   }
 
-  async invoke<T = unknown>(event: unknown, options: { emulator?: number } = {}): Promise<Invocation<T>> {
+  /**
+   * `invocationType: "Event"` invokes asynchronously, as the API invokes the compositor: the emulator answers 202
+   * with no payload at once and runs the invocation in the background (scripts/patches/aws-lambda-rie-invoke.patch).
+   */
+  async invoke<T = unknown>(
+    event: unknown,
+    options: { emulator?: number; invocationType?: "RequestResponse" | "Event" } = {},
+  ): Promise<Invocation<T>> {
     const index = options.emulator ?? 0;
     const client = this.clients[index];
     if (!client) throw new Error(`${this.fn.settings.name} has ${this.clients.length} emulators, not ${index + 1}`);
     const started = performance.now();
     // The emulator serves every function under the name "function".
-    const output = await client.send(new InvokeCommand({ FunctionName: "function", Payload: JSON.stringify(event) }));
+    const output = await client.send(
+      new InvokeCommand({ FunctionName: "function", Payload: JSON.stringify(event), InvocationType: options.invocationType }),
+    );
     const ms = performance.now() - started;
     const text = new TextDecoder().decode(output.Payload ?? new Uint8Array());
     let payload: unknown;
     try {
-      payload = JSON.parse(text);
+      payload = text ? JSON.parse(text) : undefined;
     } catch {
       payload = text;
     }
