@@ -4,12 +4,15 @@
  *   schema/                        protocol
  *   media-fleet/ (pure)            protocol, itself
  *   media-fleet/livekit/           + livekit-server-sdk (the only place it may be imported)
+ *   media-fleet/recorder-client/   + jose and fetch: the HTTP shell over the track recorders' control API (the
+ *                                  recorder is a separate Go process, so its client is a runtime shell like livekit/)
  *   workers/meeting-room/core/     protocol, pure media-fleet, itself: no runtime, no I/O
  *   workers/webhooks/core/         protocol, itself: no runtime, no I/O
  *   workers/analytics/core/        protocol, itself: no runtime, no I/O
  *   workers/ (shells, API)         everything above
  *   functions/analytics-ingest/    protocol, itself: pure but for handler.ts and its Postgres and S3 shells
- *   functions/recording-compositor/ protocol, itself: pure (manifest → timeline → layout → segment plan → ffmpeg argv)
+ *   functions/recording-compositor/ protocol, itself: pure (manifest → timeline → layout → segment plan → ffmpeg argv),
+ *                                  but for handler.ts and shell/ (S3, Postgres, Lambda Invoke, ffmpeg processes, the report)
  *   functions/                     protocol, schema, pure media-fleet, itself; a function's folder not another's
  *   web/                           protocol, itself
  * and no cycles anywhere. docs/architecture.md draws the same picture.
@@ -17,7 +20,7 @@
 const runtimePackages =
   "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|ws$)";
 const pure =
-  "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core)/|^media-fleet/(?!livekit/)|^functions/analytics-ingest/(?!(handler|postgres-store|s3-object-writer)\\.ts$)|^functions/recording-compositor/(?!handler\\.ts$)";
+  "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core)/|^media-fleet/(?!livekit/|recorder-client/)|^functions/analytics-ingest/(?!(handler|postgres-store|s3-object-writer)\\.ts$)|^functions/recording-compositor/(?!handler\\.ts$|shell/)";
 
 module.exports = {
   forbidden: [

@@ -27,5 +27,21 @@ export const analyticsIngest: FunctionSettings = {
   timeoutSeconds: 60,
 };
 
+/**
+ * One function, two kinds of invocation: `compose` orchestrates a recording (it waits for its segments, so its
+ * timeout is Lambda's maximum; a 4-hour meeting's segments take ~2-3 minutes in waves), `segment` composites 60 s
+ * of output and encodes it five ways (the 1080p composite, three lower HLS rungs, VP8): about 150-170 CPU-seconds
+ * measured here, so with 6 vCPUs (10,240 MB is the size Lambda gives 6) a segment takes well under a minute, far
+ * from the 15-minute limit. Memory buys CPU on Lambda, and at a fixed amount of CPU work the cost per recording is
+ * about the same at any size, so the largest size costs nothing extra and makes recordings ready soonest.
+ */
+export const recordingCompositor: FunctionSettings = {
+  resource: "RecordingCompositor",
+  name: "recording-compositor",
+  source: "functions/recording-compositor/handler.ts",
+  memoryMb: 10_240,
+  timeoutSeconds: 900,
+};
+
 /** SST's handler string: the source path without its extension, then the export. */
 export const sstHandler = (fn: FunctionSettings): string => `${fn.source.replace(/\.ts$/, "")}.${handlerExport}`;

@@ -26,6 +26,11 @@ export const ComposeSegmentEvent = z.object({
   recordingId: z.uuid(),
   manifestKey: objectKey,
   index: z.number().int().min(0).max(100_000),
+  /** The plan's inputs beyond the manifest, so the segment invocation re-plans exactly what compose planned. */
+  segmentSeconds: z.number().min(0.5).max(600),
+  omittedTrackIds: z.array(z.string().max(64)).max(4000),
+  /** The segment's planned key: a re-plan that disagrees refuses the work instead of writing another object. */
+  objectKey,
 });
 export type ComposeSegmentEvent = z.infer<typeof ComposeSegmentEvent>;
 

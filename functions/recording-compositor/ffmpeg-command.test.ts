@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
-import { assemblyCommand, filterValue, seconds, segmentCommand } from "./ffmpeg-command.ts";
+import { audioCommand, filterValue, hlsVariantCommand, muxCommand, seconds, segmentCommand } from "./ffmpeg-command.ts";
+import { hlsLadder, webmRung } from "./renditions.ts";
 import { planSegments } from "./segment-plan.ts";
 import { buildTimeline } from "./timeline.ts";
 
@@ -64,12 +65,12 @@ describe("a segment's ffmpeg command", () => {
     expect(graph).toMatch(/\[t0_0\]pad=1920:1080:0:0:black\[v0\]/);
   });
 
-  it("encodes H.264 1080p30 yuv420p with one closed GOP per segment and no audio", () => {
+  it("encodes H.264 1080p30 yuv420p in closed 2 s GOPs, a keyframe on the segment's first frame, and no audio", () => {
     const argv = segmentCommand(plan, plan.segments[0]!, options);
     expect(flagValue(argv, "-c:v")).toBe("libx264");
     expect(flagValue(argv, "-preset")).toBe("veryfast");
     expect(flagValue(argv, "-pix_fmt")).toBe("yuv420p");
-    expect([flagValue(argv, "-g"), flagValue(argv, "-keyint_min"), flagValue(argv, "-sc_threshold")]).toEqual(["1800", "1800", "0"]);
+    expect([flagValue(argv, "-g"), flagValue(argv, "-keyint_min"), flagValue(argv, "-sc_threshold")]).toEqual(["60", "60", "0"]);
     expect(flagValue(argv, "-force_key_frames")).toBe("expr:eq(n,0)");
     expect(flagValue(argv, "-frames:v")).toBe("1800");
     expect(argv).toContain("-an");
@@ -91,11 +92,31 @@ describe("a segment's ffmpeg command", () => {
   });
 });
 
-describe("the assembly command", () => {
-  it("copies the concatenated segments and mixes every audio stretch at its output time, encoded once", () => {
-    const argv = assemblyCommand(plan, { concatListPath: "/work/list.txt", inputPathOf: (k) => `/in/${k}`, outputPath: "/out/final.mp4" });
-    expect(argv.slice(argv.indexOf("-f"), argv.indexOf("-f") + 6)).toEqual(["-f", "concat", "-safe", "0", "-i", "/work/list.txt"]);
-    expect(inputsOf(argv).slice(1)).toEqual([
+describe("renditions from the same composited frames", () => {
+  it("splits the composite once and encodes each lower rung scaled (H.264) and the WebM's VP8, each with the segment's frame count", () => {
+    const renditions = [
+      { rung: hlsLadder[1]!, path: "/out/720.mp4" },
+      { rung: webmRung, path: "/out/s.webm" },
+    ];
+    const argv = segmentCommand(plan, plan.segments[0]!, { ...options, renditions });
+    const graph = flagValue(argv, "-filter_complex")!;
+    expect(graph).toContain("[vmain]split=3[vout][r0in][r1in]");
+    expect(graph).toContain("[r0in]scale=1280:720,setsar=1[r0]");
+    const outputs = argv.flatMap((a, i) =>
+      a === "-map" ? [[argv[i + 1], argv[argv.indexOf("-c:v", i) + 1], argv.at(argv.indexOf("-frames:v", i) + 2)]] : [],
+    );
+    expect(outputs).toEqual([
+      ["[vout]", "libx264", "/out/s.mp4"],
+      ["[r0]", "libx264", "/out/720.mp4"],
+      ["[r1]", "libvpx", "/out/s.webm"],
+    ]);
+  });
+});
+
+describe("the assembly's commands", () => {
+  it("mixes every audio stretch at its output time, encoded once as AAC and once as Opus", () => {
+    const argv = audioCommand(plan, { inputPathOf: (k) => `/in/${k}`, aacPath: "/w/a.m4a", opusPath: "/w/a.ogg" });
+    expect(inputsOf(argv)).toEqual([
       ["ogg", "0", "10", "/in/r/ada-mic"],
       ["ogg", "20", "70", "/in/r/ada-mic"],
       ["ogg", "0", "20", "/in/r/bob-mic"],
@@ -103,17 +124,30 @@ describe("the assembly command", () => {
     const graph = flagValue(argv, "-filter_complex")!;
     expect(graph).toContain("adelay=delays=10000:all=1[a1]");
     expect(graph).toContain("adelay=delays=60000:all=1[a2]");
-    expect(graph).toContain("[a0][a1][a2]amix=inputs=3:duration=longest:normalize=0,apad,atrim=end=80[aout]");
-    expect([flagValue(argv, "-c:v"), flagValue(argv, "-c:a"), argv[argv.lastIndexOf("-t") + 1]]).toEqual(["copy", "aac", "80"]);
-    expect(assemblyCommand(plan, { concatListPath: "l", inputPathOf: (k) => k, outputPath: "o", audioCodec: "opus" })).toContain("libopus");
+    expect(graph).toContain("[a0][a1][a2]amix=inputs=3:duration=longest:normalize=0,apad,atrim=end=80,asplit=2[aac][opus]");
+    expect(argv.filter((_, i) => argv[i - 1] === "-c:a")).toEqual(["aac", "libopus"]);
   });
 
   it("a recording with no audio gets a silent track of the full length", () => {
     const silent = RecordingManifest.parse({ ...manifest, tracks: manifest.tracks.filter((t) => t.kind === "video") });
     const p = planSegments(silent, buildTimeline(silent));
-    expect(flagValue(assemblyCommand(p, { concatListPath: "l", inputPathOf: (k) => k, outputPath: "o" }), "-filter_complex")).toBe(
-      "anullsrc=r=48000:cl=stereo,apad,atrim=end=80[aout]",
+    expect(flagValue(audioCommand(p, { inputPathOf: (k) => k, aacPath: "a", opusPath: "o" }), "-filter_complex")).toBe(
+      "anullsrc=r=48000:cl=stereo,apad,atrim=end=80,asplit=2[aac][opus]",
     );
+  });
+
+  it("a file rendition and an HLS variant copy the concatenated segments and the audio", () => {
+    const mux = muxCommand({ concatListPath: "/w/list", audioPath: "/w/a.m4a", outputPath: "/w/c.mp4", durationSeconds: 80 });
+    expect(mux.slice(mux.indexOf("-f"), mux.indexOf("-f") + 6)).toEqual(["-f", "concat", "-safe", "0", "-i", "/w/list"]);
+    expect([flagValue(mux, "-c"), flagValue(mux, "-t"), flagValue(mux, "-movflags")]).toEqual(["copy", "80", "+faststart"]);
+    expect(muxCommand({ concatListPath: "l", audioPath: "a.ogg", outputPath: "c.webm", durationSeconds: 1 })).not.toContain("-movflags");
+    const hls = hlsVariantCommand({ concatListPath: "/w/list", audioPath: "/w/a.m4a", dir: "/w/hls", durationSeconds: 80 });
+    expect([flagValue(hls, "-c"), flagValue(hls, "-hls_time"), flagValue(hls, "-hls_playlist_type"), hls.at(-1)]).toEqual([
+      "copy",
+      "6",
+      "vod",
+      "/w/hls/index.m3u8",
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { type Canvas, canvas1080p, gridLayout, speakerLayout, type TilePlacement } from "./layout.ts";
+import { gopSeconds, hlsLadder, hlsSegmentSeconds, thumbnailSize, type VideoRung, webmRung } from "./renditions.ts";
 import type { AudioPiece, RecordingPlan, Segment, SegmentInterval } from "./segment-plan.ts";
 
 /**
@@ -20,7 +21,10 @@ export interface SegmentCommandOptions {
   names: Record<string, string>;
   fontFile?: string | null;
   inputPathOf: (fileKey: string) => string;
+  /** The composite (the first HLS rung, 1080p). */
   outputPath: string;
+  /** Further renditions encoded from the same composited frames: lower HLS rungs, the WebM's VP8. */
+  renditions?: readonly { rung: VideoRung; path: string }[];
   canvas?: Canvas;
 }
 
@@ -38,26 +42,57 @@ export function filterValue(text: string): string {
   return option.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
 }
 
-const encodeSettings = (plan: RecordingPlan): string[] => [
+/** Frames between keyframes: every output keys on the same frames, starting at the segment's first. */
+const gopFrames = (plan: RecordingPlan): number => Math.min(plan.segmentFrames, Math.round(gopSeconds * plan.fps));
+
+const h264Settings = (plan: RecordingPlan, rung: VideoRung): string[] => [
   "-c:v",
   "libx264",
   "-preset",
   "veryfast",
+  "-crf",
+  "23",
+  "-maxrate",
+  `${rung.maxrateKbps}k`,
+  "-bufsize",
+  `${rung.maxrateKbps * 2}k`,
   "-pix_fmt",
   "yuv420p",
   "-r",
   String(plan.fps),
-  // One GOP per segment, closed, starting at its first frame: the assembly can then concatenate by copying.
+  // Closed GOPs at fixed frames, a keyframe on the segment's first: the assembly joins segments by copying, and
+  // every rung cuts HLS media segments on the same instants.
   "-g",
-  String(plan.segmentFrames),
+  String(gopFrames(plan)),
   "-keyint_min",
-  String(plan.segmentFrames),
+  String(gopFrames(plan)),
   "-sc_threshold",
   "0",
   "-force_key_frames",
   "expr:eq(n,0)",
   "-x264-params",
   "open-gop=0",
+];
+
+const vp8Settings = (plan: RecordingPlan, rung: VideoRung): string[] => [
+  "-c:v",
+  "libvpx",
+  "-deadline",
+  "realtime",
+  "-cpu-used",
+  "8",
+  "-b:v",
+  `${rung.maxrateKbps}k`,
+  "-auto-alt-ref",
+  "0",
+  "-pix_fmt",
+  "yuv420p",
+  "-r",
+  String(plan.fps),
+  "-g",
+  String(gopFrames(plan)),
+  "-keyint_min",
+  String(gopFrames(plan)),
 ];
 
 function placements(interval: SegmentInterval, options: SegmentCommandOptions, canvas: Canvas): TilePlacement[] {
@@ -111,27 +146,28 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
     }
   });
   const parts = segment.intervals.map((_, j) => `[v${j}]`).join("");
-  graph.push(segment.intervals.length > 1 ? `${parts}concat=n=${segment.intervals.length}:v=1:a=0[vout]` : `${parts}null[vout]`);
+  const renditions = options.renditions ?? [];
+  const composite = renditions.length ? "[vmain]" : "[vout]";
+  graph.push(
+    segment.intervals.length > 1 ? `${parts}concat=n=${segment.intervals.length}:v=1:a=0${composite}` : `${parts}null${composite}`,
+  );
+  const outputs = [{ label: "[vout]", settings: h264Settings(plan, hlsLadder[0]!), path: options.outputPath }];
+  if (renditions.length) {
+    // The composited frames once, then a scaled copy per rendition: one composite, several encodes.
+    graph.push(`[vmain]split=${renditions.length + 1}[vout]${renditions.map((_, k) => `[r${k}in]`).join("")}`);
+    renditions.forEach(({ rung, path }, k) => {
+      graph.push(`[r${k}in]scale=${rung.width}:${rung.height},setsar=1[r${k}]`);
+      const settings = rung.name === webmRung.name ? vp8Settings(plan, rung) : h264Settings(plan, rung);
+      outputs.push({ label: `[r${k}]`, settings, path });
+    });
+  }
   return [
     ...quietOverwrite,
     ...inputs,
     "-filter_complex",
     graph.join(";"),
-    "-map",
-    "[vout]",
-    "-an",
-    ...encodeSettings(plan),
-    "-frames:v",
-    String(segment.frames),
-    options.outputPath,
+    ...outputs.flatMap((o) => ["-map", o.label, "-an", ...o.settings, "-frames:v", String(segment.frames), o.path]),
   ];
-}
-
-export interface AssemblyCommandOptions {
-  concatListPath: string;
-  inputPathOf: (fileKey: string) => string;
-  outputPath: string;
-  audioCodec?: "aac" | "opus";
 }
 
 function audioInput(piece: AudioPiece, inputPathOf: (fileKey: string) => string): string[] {
@@ -147,43 +183,88 @@ function audioInput(piece: AudioPiece, inputPathOf: (fileKey: string) => string)
   ];
 }
 
-/** Joins the segments by copying and encodes all audio once, whole: each stretch delayed to its output time, mixed. */
-export function assemblyCommand(plan: RecordingPlan, options: AssemblyCommandOptions): string[] {
+export interface AudioCommandOptions {
+  inputPathOf: (fileKey: string) => string;
+  /** AAC in MP4 (for the MP4 and HLS) and Opus in Ogg (for the WebM): the one mix, encoded once per codec. */
+  aacPath: string;
+  opusPath: string;
+}
+
+/** Every audio stretch delayed to its output time and mixed, the exact length of the video, encoded once per codec. */
+export function audioCommand(plan: RecordingPlan, options: AudioCommandOptions): string[] {
   const total = seconds(plan.totalFrames / plan.fps);
   const inputs = plan.audio.flatMap((piece) => audioInput(piece, options.inputPathOf));
   const graph = plan.audio.map(
     (piece, k) =>
-      `[${k + 1}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asetpts=PTS-STARTPTS,` +
+      `[${k}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asetpts=PTS-STARTPTS,` +
       `apad,atrim=end=${seconds(piece.durationMs / 1000)},adelay=delays=${Math.round(piece.outputStartMs)}:all=1[a${k}]`,
   );
   // Speech rarely overlaps at full scale: unnormalised mixing keeps each voice at its level (amix would divide it).
   const mixed = plan.audio.length
     ? `${plan.audio.map((_, k) => `[a${k}]`).join("")}amix=inputs=${plan.audio.length}:duration=longest:normalize=0,`
     : "anullsrc=r=48000:cl=stereo,";
-  graph.push(`${mixed}apad,atrim=end=${total}[aout]`);
-  const codec = options.audioCodec === "opus" ? ["-c:a", "libopus", "-b:a", "96k"] : ["-c:a", "aac", "-b:a", "128k"];
+  graph.push(`${mixed}apad,atrim=end=${total},asplit=2[aac][opus]`);
   return [
     ...quietOverwrite,
-    "-f",
-    "concat",
-    "-safe",
-    "0",
-    "-i",
-    options.concatListPath,
     ...inputs,
     "-filter_complex",
     graph.join(";"),
-    "-map",
-    "0:v",
-    "-map",
-    "[aout]",
-    "-c:v",
-    "copy",
-    ...codec,
-    "-t",
-    total,
-    "-movflags",
-    "+faststart",
+    ...["-map", "[aac]", "-c:a", "aac", "-b:a", "128k", "-t", total, options.aacPath],
+    ...["-map", "[opus]", "-c:a", "libopus", "-b:a", "96k", "-t", total, options.opusPath],
+  ];
+}
+
+export interface MuxCommandOptions {
+  /** The concat demuxer list of one rendition's segments. */
+  concatListPath: string;
+  audioPath: string;
+  outputPath: string;
+  durationSeconds: number;
+}
+
+const concatInput = (listPath: string) => ["-f", "concat", "-safe", "0", "-i", listPath];
+
+/** A file rendition (MP4 or WebM, by the output's extension): the segments and the audio, both copied. */
+export function muxCommand(options: MuxCommandOptions): string[] {
+  const mp4 = options.outputPath.endsWith(".mp4");
+  return [
+    ...quietOverwrite,
+    ...concatInput(options.concatListPath),
+    "-i",
+    options.audioPath,
+    ...["-map", "0:v", "-map", "1:a", "-c", "copy", "-t", seconds(options.durationSeconds)],
+    ...(mp4 ? ["-movflags", "+faststart"] : []),
     options.outputPath,
+  ];
+}
+
+export interface HlsCommandOptions {
+  concatListPath: string;
+  /** The AAC audio. */
+  audioPath: string;
+  /** Local directory of this variant: its playlist and media segments are written there. */
+  dir: string;
+  durationSeconds: number;
+}
+
+/** One HLS variant, copied: MPEG-TS media segments cut on the shared keyframes, a VOD playlist. */
+export function hlsVariantCommand(options: HlsCommandOptions): string[] {
+  return [
+    ...quietOverwrite,
+    ...concatInput(options.concatListPath),
+    "-i",
+    options.audioPath,
+    ...["-map", "0:v", "-map", "1:a", "-c", "copy", "-t", seconds(options.durationSeconds)],
+    ...["-f", "hls", "-hls_time", String(hlsSegmentSeconds), "-hls_playlist_type", "vod", "-hls_flags", "independent_segments"],
+    ...["-hls_segment_filename", `${options.dir}/%05d.ts`, `${options.dir}/index.m3u8`],
+  ];
+}
+
+/** One still of the composite at an output time. */
+export function thumbnailCommand(inputPath: string, atMs: number, outputPath: string): string[] {
+  return [
+    ...quietOverwrite,
+    ...["-ss", seconds(atMs / 1000), "-i", inputPath, "-frames:v", "1"],
+    ...["-vf", `scale=${thumbnailSize.width}:${thumbnailSize.height},setsar=1`, "-q:v", "3", outputPath],
   ];
 }

@@ -1,3 +1,4 @@
+import { recordingPrefix } from "../../protocol/recording-composition.ts";
 import type { RecordingManifest } from "../../protocol/recording-manifest.ts";
 import type { Timeline, TrackPiece } from "./timeline.ts";
 
@@ -10,7 +11,7 @@ import type { Timeline, TrackPiece } from "./timeline.ts";
 
 export const defaultSegmentSeconds = 60;
 /** Bumped when a plan's meaning changes, so objects made by an older plan are never taken for this one's. */
-const planVersion = 1;
+const planVersion = 2;
 
 export interface SegmentPiece extends TrackPiece {
   /** Seconds into the file this piece starts at (≥ 0). */
@@ -67,8 +68,6 @@ function fnv1a(text: string): string {
   return hash.toString(16).padStart(8, "0");
 }
 
-export const recordingPrefix = (m: RecordingManifest): string => `recordings/${m.tenantId}/${m.recordingId}`;
-
 /** Output ms → the frame shown from then on (a boundary rounds to the nearest frame). */
 const frameAt = (ms: number, fps: number): number => Math.round((ms * fps) / 1000);
 
@@ -80,7 +79,7 @@ export function planSegments(manifest: RecordingManifest, timeline: Timeline, se
   const framed = timeline.intervals
     .map((interval) => ({ interval, from: frameAt(interval.startMs, fps), to: frameAt(interval.endMs, fps) }))
     .filter((x) => x.to > x.from);
-  const prefix = recordingPrefix(manifest);
+  const prefix = recordingPrefix(manifest.tenantId, manifest.recordingId);
   const segments: Segment[] = [];
   for (let index = 0; index * segmentFrames < totalFrames; index++) {
     const startFrame = index * segmentFrames;
@@ -99,9 +98,9 @@ export function planSegments(manifest: RecordingManifest, timeline: Timeline, se
       });
     const tag = fnv1a(JSON.stringify({ planVersion, fps, segmentFrames, startFrame, frames, intervals, names: timeline.names }));
     const id = `${String(index).padStart(5, "0")}-${tag}`;
-    segments.push({ index, id, key: `${prefix}/segments/${id}.mp4`, startFrame, frames, intervals });
+    segments.push({ index, id, key: `${prefix}segments/${id}.mp4`, startFrame, frames, intervals });
   }
-  return { fps, totalFrames, segmentFrames, segments, audio: audioPieces(timeline), outputKey: `${prefix}/composite.mp4` };
+  return { fps, totalFrames, segmentFrames, segments, audio: audioPieces(timeline), outputKey: `${prefix}composite.mp4` };
 }
 
 /** Each audio track's stretches in output time, merged where one file plays on across intervals. */

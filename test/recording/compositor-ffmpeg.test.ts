@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
-import { assemblyCommand, segmentCommand } from "../../functions/recording-compositor/ffmpeg-command.ts";
+import { audioCommand, muxCommand, segmentCommand } from "../../functions/recording-compositor/ffmpeg-command.ts";
 import { assemblyConcatList, planSegments } from "../../functions/recording-compositor/segment-plan.ts";
 import { buildTimeline } from "../../functions/recording-compositor/timeline.ts";
 
@@ -92,7 +92,9 @@ describe("the compositor's commands under the real ffmpeg", () => {
       assemblyConcatList(plan, (s) => segmentPath(s.index)),
     );
     const output = join(dir, "composite.mp4");
-    await run("ffmpeg", assemblyCommand(plan, { concatListPath: list, inputPathOf, outputPath: output }));
+    const aacPath = join(dir, "audio.m4a");
+    await run("ffmpeg", audioCommand(plan, { inputPathOf, aacPath, opusPath: join(dir, "audio.ogg") }));
+    await run("ffmpeg", muxCommand({ concatListPath: list, audioPath: aacPath, outputPath: output, durationSeconds: 2 }));
 
     const { stdout } = await run("ffprobe", [
       "-v",
