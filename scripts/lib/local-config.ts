@@ -27,6 +27,13 @@ export const ports = {
   analyticsIngest: 9100,
   analyticsIngestRuntimeApi: 9110,
   // The local runtime's own test subject (test/lambda/local-runtime.test.ts).
+  // The recording compositor's emulators (one orchestrating invocation, two segments at a time), and the test
+  // suites' own instance of it (test/recording/compositor-*.test.ts) with a report receiver beside it.
+  recordingCompositor: 9120,
+  recordingCompositorRuntimeApi: 9130,
+  recordingCompositorTest: 9140,
+  recordingCompositorTestRuntimeApi: 9150,
+  recordingReportTestReceiver: 9160,
   lambdaTestEcho: 9190,
   lambdaTestEchoRuntimeApi: 9195,
 } as const;
@@ -46,6 +53,8 @@ export interface LocalSecrets {
   joinTokenSigningKeys: Record<string, unknown>[];
   /** Seals webhook signing secrets at rest (32 bytes, base64). */
   webhookSecretsKey: string;
+  /** Signs the recording compositor's reports to the API (HS256, shared by the Lambda and the Worker). */
+  recordingReportSecret: string;
 }
 
 const secretsFile = path.join(dataDir, "secrets.json");
@@ -55,8 +64,11 @@ export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
   if (fs.existsSync(secretsFile)) {
     const stored = JSON.parse(fs.readFileSync(secretsFile, "utf8")) as LocalSecrets;
     // Secrets added after a machine's file was written are generated once and kept.
-    if (!stored.webhookSecretsKey) {
-      stored.webhookSecretsKey = crypto.randomBytes(32).toString("base64");
+    const added: Partial<LocalSecrets> = {};
+    if (!stored.webhookSecretsKey) added.webhookSecretsKey = crypto.randomBytes(32).toString("base64");
+    if (!stored.recordingReportSecret) added.recordingReportSecret = random(32);
+    if (Object.keys(added).length) {
+      Object.assign(stored, added);
       fs.writeFileSync(secretsFile, JSON.stringify(stored, null, 2), { mode: 0o600 });
     }
     return stored;
@@ -73,6 +85,7 @@ export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
     turnSecret: random(24),
     joinTokenSigningKeys: [jwk],
     webhookSecretsKey: crypto.randomBytes(32).toString("base64"),
+    recordingReportSecret: random(32),
   };
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -84,6 +97,8 @@ export const s3Bucket = "meetings-dev";
 
 /** The analytics ingestion function's Parquet bucket (the `Analytics` bucket of sst.config.ts). */
 export const analyticsBucket = "analytics";
+/** Recordings: the recorder's tracks and manifests, the compositor's segments and renditions (`Recordings` in sst.config.ts). */
+export const recordingsBucket = "recordings";
 
 /**
  * Where a local function's emulator takes invocations: Lambda's Invoke API path, whose function name the emulator
@@ -157,5 +172,7 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     // ingestion is down (tests reach the bound in seconds); production keeps the defaults (10 s, 20,000).
     ANALYTICS_BATCH_MAX_AGE_MS: "2000",
     ANALYTICS_QUEUE_MAX_SAMPLES: "400",
+    // Verifies the recording compositor's reports (the same secret signs them, scripts/services/lambda.ts).
+    RECORDING_REPORT_SECRET: s.recordingReportSecret,
   };
 }

@@ -4,10 +4,11 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import * as esbuild from "esbuild";
-import { analyticsIngest, type FunctionSettings, handlerExport } from "../../functions/function-settings.ts";
+import { analyticsIngest, type FunctionSettings, handlerExport, recordingCompositor } from "../../functions/function-settings.ts";
+import { recordingReportPath } from "../../protocol/recording-composition.ts";
 import { warmupEvent } from "../../functions/warmup.ts";
 import { isAlive, runningPid, sleep, startDaemon, stopDaemon, tcpReachable, waitUntil } from "../lib/daemon.ts";
-import { analyticsBucket, databaseUrl, host, localInvocationUrl, ports, type LocalSecrets } from "../lib/local-config.ts";
+import { analyticsBucket, databaseUrl, host, localInvocationUrl, ports, recordingsBucket, type LocalSecrets } from "../lib/local-config.ts";
 import { binDir, dataDir, repoRoot, runDir } from "../lib/paths.ts";
 import type { LocalService } from "./local-service.ts";
 import { ensureBucketExists, localS3Client, s3Endpoint, s3Region } from "./s3.ts";
@@ -48,6 +49,66 @@ export const analyticsIngestFunction: LocalFunction = {
   }),
   buckets: [analyticsBucket],
 };
+
+export interface CompositorInstance {
+  settings: FunctionSettings;
+  emulators: number;
+  invokePort: number;
+  runtimeApiPort: number;
+  /** Where reports go: the Worker's route, or a test's receiver. */
+  reportUrl: string;
+  /** Output seconds per segment (production: the function's default, 60). */
+  segmentSeconds?: number;
+}
+
+/** Debian's DejaVu (fonts-dejavu-core), when installed: names are drawn on tiles with it. */
+const tileFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+
+/**
+ * The recording compositor on local emulators. Emulator 0 takes the API's compose invocations; the others are the
+ * segment invocations' execution environments, which compose reaches through SEGMENT_INVOKE_ENDPOINTS, one segment
+ * per emulator at a time (in AWS that variable is unset and Lambda's own endpoint scales out). Tests build their own
+ * instance on other ports, with their own report receiver.
+ */
+export function recordingCompositorInstance(c: CompositorInstance): LocalFunction {
+  const segmentEmulators = Array.from({ length: c.emulators - 1 }, (_, i) => `http://${host}:${c.invokePort + 1 + i}`);
+  return {
+    settings: c.settings,
+    emulators: c.emulators,
+    invokePort: c.invokePort,
+    runtimeApiPort: c.runtimeApiPort,
+    // The names functions/recording-compositor/config.ts reads.
+    env: (secrets) => ({
+      DATABASE_URL: databaseUrl(secrets),
+      RECORDING_BUCKET: recordingsBucket,
+      S3_ENDPOINT: s3Endpoint,
+      S3_REGION: s3Region,
+      S3_FORCE_PATH_STYLE: "true",
+      AWS_ACCESS_KEY_ID: secrets.s3AccessKey,
+      AWS_SECRET_ACCESS_KEY: secrets.s3SecretKey,
+      // The emulator serves every function as "function".
+      SEGMENT_FUNCTION_NAME: "function",
+      SEGMENT_INVOKE_ENDPOINTS: segmentEmulators.join(","),
+      ...(c.segmentSeconds ? { SEGMENT_SECONDS: String(c.segmentSeconds) } : {}),
+      RECORDING_REPORT_URL: c.reportUrl,
+      RECORDING_REPORT_SECRET: secrets.recordingReportSecret,
+      // The system's ffmpeg (scripts/install-system.sh); in Lambda the static build of the ffmpeg layer.
+      FFMPEG_PATH: "ffmpeg",
+      FFPROBE_PATH: "ffprobe",
+      ...(fs.existsSync(tileFont) ? { FONT_FILE: tileFont } : {}),
+    }),
+    buckets: [recordingsBucket],
+  };
+}
+
+// Three emulators for two cores: one orchestrating invocation (mostly waiting) and two segments at a time.
+export const recordingCompositorFunction = recordingCompositorInstance({
+  settings: recordingCompositor,
+  emulators: 3,
+  invokePort: ports.recordingCompositor,
+  runtimeApiPort: ports.recordingCompositorRuntimeApi,
+  reportUrl: `http://${host}:${ports.worker}${recordingReportPath}`,
+});
 
 const emulatorBinary = path.join(binDir, "aws-lambda-rie");
 const require = createRequire(import.meta.url);
@@ -326,5 +387,5 @@ export function localLambdaService(name: string, functions: LocalFunction[]): Lo
   };
 }
 
-/** The product's functions (functions/). The recording compositor joins analytics ingestion here. */
-export const lambdaService: LocalService = localLambdaService("lambda", [analyticsIngestFunction]);
+/** The product's functions (functions/). */
+export const lambdaService: LocalService = localLambdaService("lambda", [analyticsIngestFunction, recordingCompositorFunction]);
