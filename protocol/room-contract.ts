@@ -70,7 +70,12 @@ export const roomRoutes = {
   settings: "/settings",
   analyticsStatus: "/analytics-status",
   recording: "/recording",
+  recordingReady: "/recording-ready",
 } as const;
+
+/** The API tells a live room that one of its recordings is ready (POST recordingReady); hosts get the link. */
+export const RecordingReadyNotice = z.object({ recordingId: z.uuid(), playbackUrl: z.url(), expiresAt: z.iso.datetime() });
+export type RecordingReadyNotice = z.infer<typeof RecordingReadyNotice>;
 
 /**
  * A recording command from the API (POST recording). `start` names the new recording (the API's id, so a retried

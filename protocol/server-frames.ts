@@ -110,6 +110,8 @@ export const serverFrameSchema = z.discriminatedUnion("type", [
   z.object({ ...seq, type: z.literal("meeting_ended"), reason: z.string() }),
   /** The recording started, changed (phase, who is captured) or ended (`null`). */
   z.object({ ...seq, type: z.literal("recording_state"), recording: RecordingIndicator.nullable() }),
+  /** To hosts still in the meeting: a recording of it is ready; `playbackUrl` is a signed HLS master playlist. */
+  z.object({ ...seq, type: z.literal("recording_ready"), recordingId: z.uuid(), playbackUrl: z.string(), expiresAt: z.string() }),
   z.object({ ...seq, type: z.literal("error"), code: z.enum(roomErrorCodes), message: z.string(), ref: z.string().optional() }),
 ]);
 
@@ -153,6 +155,7 @@ export const frameUrgency = {
   media_state: "control",
   meeting_ended: "control",
   recording_state: "control",
+  recording_ready: "control",
   error: "control",
 } as const satisfies Record<ServerFrame["type"], "control" | "chat">;
 

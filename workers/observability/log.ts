@@ -23,7 +23,11 @@ export type LogEventName =
   /** The analytics function stored a room's batch but refused some of its records (fields: meetingId, batchId, rejected). */
   | "analytics_records_rejected"
   /** A room set an analytics batch aside: refused whole, or failing while others were stored (fields: meetingId, batchId, failures, reason). */
-  | "analytics_batch_dead";
+  | "analytics_batch_dead"
+  /** The cron could not hand a recording stuck in processing to the compositor again (fields: tenantId, recordingId, error). */
+  | "recording_recompose_failed"
+  /** The retention job could not delete an expired recording (fields: tenantId, recordingId, error). */
+  | "recording_retention_failed";
 
 export function logEvent(event: LogEventName, fields: Record<string, string | number | boolean | undefined>): void {
   console.log(JSON.stringify({ event, at: new Date().toISOString(), ...fields }));

@@ -7,6 +7,24 @@ import { rowsOf } from "../db/result-rows.ts";
 import type { DispatcherAddress } from "../webhooks/core/lane-shards.ts";
 import type { WebhookFact } from "../webhooks/core/event-catalog.ts";
 import { recordWebhookEvents } from "../webhooks/record-event.ts";
+import { writeUsage } from "../usage/usage-writer.ts";
+
+/** A stretch of capture, billed as recording time (named by its start, so a retried record bills it once). */
+async function billCapture(db: Pick<QueryDatabase, "insert">, keys: RecordingKeys, recordingId: string, since: string | null, until: Date) {
+  if (!since) return;
+  await writeUsage(
+    db,
+    keys,
+    {
+      kind: "recording_seconds",
+      quantity: 0,
+      sourceId: `recording:${recordingId}:${since}`,
+      periodStart: since,
+      periodEnd: until.toISOString(),
+    },
+    "recording",
+  );
+}
 
 export interface RecordingKeys {
   tenantId: string;
@@ -54,6 +72,7 @@ export async function writeRecordingChange(
         return { dispatchers, stopped: null };
       }
       case "paused": {
+        await billCapture(tx, keys, change.recordingId, change.capturedSince, at);
         const paused = await tx
           .update(recordings)
           .set({ status: "paused", pausedAt: at })
@@ -70,6 +89,7 @@ export async function writeRecordingChange(
         return { dispatchers: resumed.length ? await recordWebhookEvents(tx, [fact("recording.resumed")]) : [], stopped: null };
       }
       case "stopped": {
+        await billCapture(tx, keys, change.recordingId, change.capturedSince, at);
         await tx
           .update(recordings)
           .set({
@@ -141,7 +161,7 @@ export async function applyCompositionReport(
   db: Database,
   report: CompositionReport,
   now: Date,
-): Promise<{ applied: boolean; dispatchers: DispatcherAddress[] }> {
+): Promise<{ applied: boolean; dispatchers: DispatcherAddress[]; meetingId?: string }> {
   return db.transaction(async (tx) => {
     const [current] = await tx
       .select({ meetingId: recordings.meetingId, status: recordings.status, startedAt: recordings.startedAt, endedAt: recordings.endedAt })
@@ -191,6 +211,19 @@ export async function applyCompositionReport(
                  and ${chatMessages.createdAt} <= ${to.toISOString()}::timestamptz), '')), 'C')`,
       })
       .where(and(eq(recordings.tenantId, report.tenantId), eq(recordings.id, report.recordingId)));
+    // The composite's length is billed as compositing time (one fact per recording).
+    await writeUsage(
+      tx,
+      keys,
+      {
+        kind: "composited_seconds",
+        quantity: 0,
+        sourceId: `composite:${report.recordingId}`,
+        periodStart: new Date(now.getTime() - report.durationMs).toISOString(),
+        periodEnd: now.toISOString(),
+      },
+      "recording",
+    );
     const dispatchers = await recordWebhookEvents(tx, [
       {
         type: "recording.ready",
@@ -205,7 +238,7 @@ export async function applyCompositionReport(
         occurredAt: now,
       },
     ]);
-    return { applied: true, dispatchers };
+    return { applied: true, dispatchers, meetingId: current.meetingId };
   });
 }
 

@@ -10,6 +10,9 @@ import { bearerCredential } from "../../auth/api-key.ts";
 import { readConfig } from "../../env.ts";
 import { openDatabase } from "../../db/database.ts";
 import { applyCompositionReport } from "../../recordings/recording-writes.ts";
+import { playbackUrl } from "../../recordings/playback-links.ts";
+import { notifyRecordingReady } from "../../meeting-room/shell/meeting-room-client.ts";
+import type { MeetingId } from "../../../protocol/ids.ts";
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
@@ -56,8 +59,17 @@ export const recordingReportRoutes = new OpenAPIHono<AppEnv>({ defaultHook: vali
   // The row, its renditions and the webhook event commit together: an interactive transaction, so a pooled connection.
   const handle = openDatabase(config.DATABASE_URL, config.NEON_WS_PROXY);
   try {
-    const { applied, dispatchers } = await applyCompositionReport(handle.db, report, new Date());
+    const { applied, dispatchers, meetingId } = await applyCompositionReport(handle.db, report, new Date());
     if (dispatchers.length) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, dispatchers));
+    const hls = report.outcome === "ready" ? report.renditions.find((r) => r.kind === "hls") : undefined;
+    // Hosts still in the meeting hear of it at once (best effort: the recording is ready whether or not they do).
+    if (applied && meetingId && hls) {
+      const link = await playbackUrl(c.req.url, config, report.tenantId, report.recordingId, hls.objectKey);
+      const notice = { recordingId: report.recordingId, playbackUrl: link.url, expiresAt: link.expiresAt };
+      c.executionCtx.waitUntil(
+        notifyRecordingReady(c.env.MEETING_ROOM, report.tenantId, meetingId as MeetingId, notice).catch(() => undefined),
+      );
+    }
     return c.json({ applied }, 200);
   } finally {
     c.executionCtx.waitUntil(handle.close());

@@ -6,7 +6,8 @@ import { commandMeetingRecording } from "../../meeting-room/shell/meeting-room-c
 import { findMeeting } from "../../meetings/meeting-repository.ts";
 import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
 import { resolveReference, rewritePlaylist } from "../../recordings/core/playlist-rewrite.ts";
-import { signPlayback, verifyPlayback } from "../../recordings/playback-signature.ts";
+import { verifyPlayback } from "../../recordings/playback-signature.ts";
+import { playbackKeyOf, playbackUrl } from "../../recordings/playback-links.ts";
 import {
   deleteRecordingObjects,
   playbackUrlTtlSeconds,
@@ -152,23 +153,11 @@ function recordingView(row: RecordingRow) {
   };
 }
 
-/** HLS playlist files live as `hls/<a>/<b>.m3u8`; in a playback path `/` is written `~` (one path segment). */
-const toFileParam = (key: string, root: string) => key.slice(root.length).replaceAll("/", "~");
-
-async function playbackUrl(c: { req: { url: string } }, config: Config, tenantId: string, recordingId: string, key: string) {
-  const exp = Math.floor(Date.now() / 1000) + playbackUrlTtlSeconds;
-  const sig = await signPlayback(config.WEBHOOK_SECRETS_KEY, tenantId, recordingId, exp);
-  const file = toFileParam(key, recordingPrefix(tenantId, recordingId));
-  const url = new URL(`/v1/recordings/${recordingId}/playback/${file}`, c.req.url);
-  url.search = new URLSearchParams({ t: tenantId, exp: String(exp), sig }).toString();
-  return url.toString();
-}
-
 async function renditionView(c: { req: { url: string } }, config: Config, tenantId: string, rendition: RenditionRow) {
   const expiresAt = new Date(Date.now() + playbackUrlTtlSeconds * 1000).toISOString();
   const url =
     rendition.kind === "hls"
-      ? await playbackUrl(c, config, tenantId, rendition.recordingId, rendition.objectKey)
+      ? (await playbackUrl(c.req.url, config, tenantId, rendition.recordingId, rendition.objectKey)).url
       : await presignRecordingObject(config, rendition.objectKey);
   const { kind, contentType, sizeBytes, width, height, durationMs } = rendition;
   return { kind, contentType, sizeBytes, width, height, durationMs, url, expiresAt };
@@ -267,7 +256,7 @@ export const recordingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       throw new ApiError("unauthorized", "The playback link is invalid or has expired");
     }
     const root = recordingPrefix(tenantId, id);
-    const key = `${root}${file.replaceAll("~", "/")}`;
+    const key = playbackKeyOf(file, root);
     const playlist = await readRecordingText(config, key);
     if (playlist === undefined) throw new ApiError("not_found", "No such playlist in this recording");
     const references = new Map<string, string>();
@@ -279,7 +268,9 @@ export const recordingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
         if (!target) throw new ApiError("not_found", "The playlist refers outside its recording");
         references.set(
           reference,
-          target.endsWith(".m3u8") ? await playbackUrl(c, config, tenantId, id, target) : await presignRecordingObject(config, target),
+          target.endsWith(".m3u8")
+            ? (await playbackUrl(c.req.url, config, tenantId, id, target)).url
+            : await presignRecordingObject(config, target),
         );
       }
     }

@@ -23,6 +23,8 @@ export interface RoomRecording {
   awaitingGrant: string[];
   /** Who asked to stop (`room` when the meeting ended or emptied). */
   stoppedBy: string | null;
+  /** When the current stretch of capture began (the recorder's start, or the last resume); null while not capturing. */
+  capturingSince: string | null;
 }
 
 export type RecorderEffect =
@@ -53,8 +55,10 @@ export type RecordingRecordEffect = {
   by: string;
 } & (
   | { change: "started"; layout: RecordingLayout; title: string }
-  | { change: "paused" | "resumed" }
-  | { change: "stopped"; manifestKey: string }
+  | { change: "resumed" }
+  /** `capturedSince`: the stretch of capture this ends (billed as recording time); null when none was running. */
+  | { change: "paused"; capturedSince: string | null }
+  | { change: "stopped"; manifestKey: string; capturedSince: string | null }
   | { change: "failed"; reason: string }
 );
 

@@ -49,14 +49,14 @@ export function commandRecording(t: RoomTransition, request: RecordingRequest): 
       return;
     case "pause":
       if (recording?.phase === "capturing" && recording.recorderId) {
-        setRecording(t, { ...recording, phase: "paused" });
+        setRecording(t, { ...recording, phase: "paused", capturingSince: null });
         t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: recording.recorderId, command: "pause" });
-        record(t, recording.id, request.by, { change: "paused" });
+        record(t, recording.id, request.by, { change: "paused", capturedSince: recording.capturingSince });
       }
       return;
     case "resume":
       if (recording?.phase === "paused" && recording.recorderId) {
-        setRecording(t, { ...recording, phase: "capturing" });
+        setRecording(t, { ...recording, phase: "capturing", capturingSince: t.nowIso });
         t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: recording.recorderId, command: "resume" });
         record(t, recording.id, request.by, { change: "resumed" });
       }
@@ -85,6 +85,7 @@ function start(t: RoomTransition, request: Extract<RecordingRequest, { action: "
     confirmedExcluded: [],
     awaitingGrant: [],
     stoppedBy: null,
+    capturingSince: null,
   };
   // Told first: the indicator goes out in this same turn, before the recorder is asked to join.
   setRecording(t, recording);
@@ -145,7 +146,7 @@ export function onRecorderAnswer(t: RoomTransition, answer: RecorderAnswer): voi
         t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: answer.recorderId, command: "stop" });
         return;
       }
-      setRecording(t, { ...started, phase: "capturing" });
+      setRecording(t, { ...started, phase: "capturing", capturingSince: t.nowIso });
       afterExclusionConfirmed(t);
       // The set may have changed while the recorder was joining.
       syncExclusions(t);
@@ -168,6 +169,7 @@ export function onRecorderAnswer(t: RoomTransition, answer: RecorderAnswer): voi
         by: recording.stoppedBy ?? "room",
         change: "stopped",
         manifestKey: answer.manifestKey,
+        capturedSince: recording.capturingSince,
       });
       return;
     case "recorder_failed":
@@ -314,7 +316,8 @@ function record(
   by: string,
   change:
     | { change: "started"; layout: RecordingLayout; title: string }
-    | { change: "paused" | "resumed" }
+    | { change: "resumed" }
+    | { change: "paused"; capturedSince: string | null }
     | { change: "failed"; reason: string },
 ): void {
   t.effect({ kind: "record_recording", recordingId, at: t.nowIso, by, ...change });

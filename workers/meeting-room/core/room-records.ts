@@ -68,8 +68,9 @@ function recordingRecordSchemas() {
   const base = { kind: z.literal("record_recording"), recordingId: z.uuid(), at: z.string(), by: z.string() };
   return [
     z.object({ ...base, change: z.literal("started"), layout: RecordingLayout, title: z.string() }),
-    z.object({ ...base, change: z.enum(["paused", "resumed"]) }),
-    z.object({ ...base, change: z.literal("stopped"), manifestKey: z.string().min(1) }),
+    z.object({ ...base, change: z.literal("resumed") }),
+    z.object({ ...base, change: z.literal("paused"), capturedSince: z.string().nullable() }),
+    z.object({ ...base, change: z.literal("stopped"), manifestKey: z.string().min(1), capturedSince: z.string().nullable() }),
     z.object({ ...base, change: z.literal("failed"), reason: z.string() }),
   ] as const;
 }

@@ -16,7 +16,7 @@ import {
 } from "./room-recording.ts";
 import { configure, updateSettings } from "./room-configuration.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
-import { rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
+import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
 import { closeCodes } from "../../../protocol/close-codes.ts";
 import { meetingDeletedReason } from "../../../protocol/room-contract.ts";
 import { RoomTransition, type RoomEffect } from "./room-transition.ts";
@@ -122,6 +122,12 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
       case "recorder":
         onRecorderAnswer(t, event.answer);
         break;
+      case "recording_ready": {
+        const { recordingId, playbackUrl, expiresAt } = event;
+        const hosts = moderators(t.state);
+        if (hosts.length) t.emit({ type: "recording_ready", recordingId, playbackUrl, expiresAt }, { kind: "only", identities: hosts });
+        break;
+      }
       default:
         event satisfies never;
     }

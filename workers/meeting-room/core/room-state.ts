@@ -110,7 +110,9 @@ export type RoomEvent =
   /** A recording command from the API (the route checked it with `recordingRefusal` first). */
   | { kind: "recording_command"; request: RecordingRequest }
   /** The recorder answered one of the room's recorder effects. */
-  | { kind: "recorder"; answer: RecorderAnswer };
+  | { kind: "recorder"; answer: RecorderAnswer }
+  /** A recording of this meeting is ready: its hosts still here get the playback link. */
+  | { kind: "recording_ready"; recordingId: string; playbackUrl: string; expiresAt: string };
 
 export function createRoomState(meetingId: string, settings: Partial<RoomSettings> & { waitingRoom: boolean }, tenantId = ""): RoomState {
   const full: RoomSettings = {

@@ -72,6 +72,7 @@ const recordingSchema = z.object({
   confirmedExcluded: z.array(z.string()),
   awaitingGrant: z.array(z.string()),
   stoppedBy: z.string().nullable(),
+  capturingSince: z.string().nullable().default(null),
 }) satisfies z.ZodType<RoomRecording>;
 
 /** The `meta` entry (room-storage-layout.ts `RoomMeta`); fields added after version 2 was first stored are optional. */

@@ -5,6 +5,7 @@ import {
   RoomAnalyticsStatus,
   RecordingCommandAnswer,
   type RecordingCommand,
+  type RecordingReadyNotice,
   roomSettingsRequiredStatus,
   RoomRouteError,
   verifiedParticipantHeader,
@@ -144,4 +145,16 @@ export async function commandMeetingRecording(
   const response = await stub.fetch(`https://meeting-room${roomRoutes.recording}`, { method: "POST", body: JSON.stringify(command) });
   if (!response.ok) throw await readRoomRefusal("recording", response);
   return RecordingCommandAnswer.parse(await response.json());
+}
+
+/** Tells the meeting's room (if it runs) that a recording is ready; a room that never ran ignores it. */
+export async function notifyRecordingReady(
+  namespace: DurableObjectNamespace,
+  tenantId: TenantId,
+  meetingId: MeetingId,
+  notice: RecordingReadyNotice,
+): Promise<void> {
+  const stub = meetingRoomStub(namespace, tenantId, meetingId);
+  const response = await stub.fetch(`https://meeting-room${roomRoutes.recordingReady}`, { method: "POST", body: JSON.stringify(notice) });
+  if (!response.ok) throw await readRoomRefusal("recordingReady", response);
 }

@@ -6,6 +6,7 @@ import {
   MeetingSettingsUpdate,
   meetingSettingsHeader,
   RecordingCommand,
+  RecordingReadyNotice,
   roomRoutes,
   roomSettingsRequiredStatus,
   VerifiedParticipant,
@@ -66,6 +67,12 @@ export async function readRoomRoute(request: Request): Promise<RoomRoute | Respo
     case roomRoutes.recording: {
       const command = await readBody(request, RecordingCommand);
       return command instanceof Response ? command : { kind: "recording", command };
+    }
+    case roomRoutes.recordingReady: {
+      const notice = await readBody(request, RecordingReadyNotice);
+      return notice instanceof Response
+        ? notice
+        : { kind: "event", event: { kind: "recording_ready", ...notice }, answer: { notified: true } };
     }
     case roomRoutes.analyticsStatus:
       if (request.method !== "GET") return roomRouteError("method_not_allowed", "this room route takes GET");
