@@ -48,8 +48,6 @@ export interface Env {
   ANALYTICS_QUEUE_MAX_SAMPLES?: string;
   /** How long a room collects records before it sends them as a batch (ms). */
   ANALYTICS_BATCH_MAX_AGE_MS?: string;
-  /** Verifies the recording compositor's reports (HS256; the Lambda signs with the same secret). */
-  RECORDING_REPORT_SECRET?: string;
   /** The track recorders' control API base URLs, comma-separated (media-fleet/recording/recorder-pool.ts). */
   RECORDER_URLS?: string;
   /** Signs the recorders' control tokens (HS256, `aud` recorder, at most 60 s). */
@@ -100,7 +98,6 @@ export const configSchema = z.object({
   ANALYTICS_INGEST_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   ANALYTICS_QUEUE_MAX_SAMPLES: z.coerce.number().int().min(200).max(1_000_000).default(20_000),
   ANALYTICS_BATCH_MAX_AGE_MS: z.coerce.number().int().min(500).max(300_000).default(10_000),
-  RECORDING_REPORT_SECRET: z.string().min(32).optional(),
   RECORDER_URLS: z.string().min(1).optional(),
   RECORDER_CONTROL_SECRET: z.string().min(32).optional(),
   RECORDING_REPORT_SECRET: z.string().min(32).optional(),
