@@ -21,6 +21,12 @@ declare global {
   type SstInput<T> = T | SstOutput<T>;
   function $interpolate(literals: TemplateStringsArray, ...values: SstInput<unknown>[]): SstOutput<string>;
   function $jsonStringify(value: unknown): SstOutput<string>;
+  const $app: { name: string; stage: string };
+  namespace $util.asset {
+    class FileArchive {
+      constructor(path: string);
+    }
+  }
 
   namespace sst {
     class Secret {
@@ -45,12 +51,17 @@ declare global {
       timeout?: `${number} seconds` | `${number} minutes`;
       link?: unknown[];
       environment?: Record<string, SstInput<string>>;
+      /** Ephemeral storage (/tmp), e.g. "10240 MB". */
+      storage?: `${number} MB`;
+      /** Layer ARNs. */
+      layers?: SstInput<string>[];
     }
     // biome-ignore lint/suspicious/noShadowRestrictedNames: SST names its Lambda component sst.aws.Function.
     class Function {
       constructor(name: string, args: FunctionArgs);
       readonly name: SstOutput<string>;
       readonly arn: SstOutput<string>;
+      readonly nodes: { role: { name: SstOutput<string> } };
     }
   }
 
@@ -58,7 +69,27 @@ declare global {
   namespace aws {
     function getRegionOutput(): { name: SstOutput<string> };
   }
+  namespace aws.lambda {
+    class LayerVersion {
+      constructor(
+        name: string,
+        args: {
+          layerName: SstInput<string>;
+          code: $util.asset.FileArchive;
+          compatibleArchitectures?: string[];
+          compatibleRuntimes?: string[];
+        },
+      );
+      readonly arn: SstOutput<string>;
+    }
+    class FunctionEventInvokeConfig {
+      constructor(name: string, args: { functionName: SstInput<string>; maximumRetryAttempts?: number; maximumEventAgeInSeconds?: number });
+    }
+  }
   namespace aws.iam {
+    class RolePolicy {
+      constructor(name: string, args: { role: SstInput<string>; policy: SstInput<string> });
+    }
     class User {
       constructor(name: string, args?: { path?: string });
       readonly name: SstOutput<string>;
