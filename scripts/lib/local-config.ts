@@ -36,6 +36,9 @@ export const ports = {
   recordingReportTestReceiver: 9160,
   lambdaTestEcho: 9190,
   lambdaTestEchoRuntimeApi: 9195,
+  // Two track recorders (scripts/services/recorder.ts), their control APIs.
+  recorder: 9300,
+  recorderB: 9301,
 } as const;
 
 export const host = "127.0.0.1";
@@ -53,6 +56,8 @@ export interface LocalSecrets {
   joinTokenSigningKeys: Record<string, unknown>[];
   /** Seals webhook signing secrets at rest (32 bytes, base64). */
   webhookSecretsKey: string;
+  /** Signs the track recorders' control tokens (HS256, shared by the recorders and the Worker). */
+  recorderControlSecret: string;
   /** Signs the recording compositor's reports to the API (HS256, shared by the Lambda and the Worker). */
   recordingReportSecret: string;
 }
@@ -71,6 +76,10 @@ export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
       Object.assign(stored, added);
       fs.writeFileSync(secretsFile, JSON.stringify(stored, null, 2), { mode: 0o600 });
     }
+    if (!stored.recorderControlSecret) {
+      stored.recorderControlSecret = random(32);
+      fs.writeFileSync(secretsFile, JSON.stringify(stored, null, 2), { mode: 0o600 });
+    }
     return stored;
   }
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
@@ -85,6 +94,7 @@ export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
     turnSecret: random(24),
     joinTokenSigningKeys: [jwk],
     webhookSecretsKey: crypto.randomBytes(32).toString("base64"),
+    recorderControlSecret: random(32),
     recordingReportSecret: random(32),
   };
   fs.mkdirSync(dataDir, { recursive: true });
@@ -172,7 +182,13 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     // ingestion is down (tests reach the bound in seconds); production keeps the defaults (10 s, 20,000).
     ANALYTICS_BATCH_MAX_AGE_MS: "2000",
     ANALYTICS_QUEUE_MAX_SAMPLES: "400",
+    // The two local track recorders (scripts/services/recorder.ts) and the secret their control tokens are signed with.
+    RECORDER_URLS: [ports.recorder, ports.recorderB].map((port) => `http://${host}:${port}`).join(","),
+    RECORDER_CONTROL_SECRET: s.recorderControlSecret,
     // Verifies the recording compositor's reports (the same secret signs them, scripts/services/lambda.ts).
     RECORDING_REPORT_SECRET: s.recordingReportSecret,
+    // A stopped recording is handed to the compositor's first emulator (asynchronous invocation), in this bucket.
+    RECORDING_COMPOSE_URL: localInvocationUrl(ports.recordingCompositor),
+    RECORDING_BUCKET: recordingsBucket,
   };
 }

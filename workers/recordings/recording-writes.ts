@@ -135,7 +135,9 @@ export async function insertStartedRecording(
       startedBy: start.by,
       startedAt: start.at,
     })
-    .onConflictDoNothing({ target: recordings.id });
+    // Any conflict: the same start written twice, or (on the API's early write) the meeting's previous recording not
+    // yet marked ended; the room's outbox writes the row in order after that.
+    .onConflictDoNothing();
 }
 
 /** Time paused from `paused_at` up to `at` (0 when not paused). */

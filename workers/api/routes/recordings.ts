@@ -256,6 +256,8 @@ export const recordingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
       throw new ApiError("unauthorized", "The playback link is invalid or has expired");
     }
     const root = recordingPrefix(tenantId, id);
+    // Only the recording's own playlists: no `.`/`..` segment can walk out of its prefix.
+    if (file.split("~").some((segment) => segment === "." || segment === "..")) throw new ApiError("not_found", "No such playlist");
     const key = playbackKeyOf(file, root);
     const playlist = await readRecordingText(config, key);
     if (playlist === undefined) throw new ApiError("not_found", "No such playlist in this recording");
