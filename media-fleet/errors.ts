@@ -12,6 +12,11 @@ export const mediaFleetErrorCodes = [
   "unauthorized", // our API key or secret was refused
   "node_unreachable", // connection refused, DNS, TLS or timeout: the node may be down
   "sfu_error", // the node answered with a server error
+  // The track recorders (media-fleet/recorder-client/):
+  "recording_not_found", // the recorder has no capture of that recording (or the recorder id is not in the pool)
+  "capture_stopped", // pause, resume or exclusions after the capture stopped
+  "recorder_full", // no recorder of the pool has room for another capture
+  "recorder_error", // a recorder answered with a server error or something unreadable
 ] as const;
 export type MediaFleetErrorCode = (typeof mediaFleetErrorCodes)[number];
 

@@ -1,87 +1,149 @@
 package recorder
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"sort"
-	"sync"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf16"
 )
 
-// Manifest describes one recording: what was captured, into which files, and when (wall clock), so the
-// compositor can line tracks up without trusting RTP clocks across participants.
+// The recording manifest as protocol/recording-manifest.ts defines it (version 1); the compositor parses it with
+// that schema, and test/recording checks every manifest a recorder writes against it.
+
 type Manifest struct {
-	Room      string          `json:"room"`
-	StartedAt time.Time       `json:"startedAt"`
-	EndedAt   *time.Time      `json:"endedAt,omitempty"`
-	Excluded  []string        `json:"excludedIdentities"`
-	Tracks    []ManifestTrack `json:"tracks"`
+	Version      int                   `json:"version"`
+	RecordingID  string                `json:"recordingId"`
+	TenantID     string                `json:"tenantId"`
+	MeetingID    string                `json:"meetingId"`
+	StartedAt    int64                 `json:"startedAt"`
+	EndedAt      int64                 `json:"endedAt"`
+	Participants []ManifestParticipant `json:"participants"`
+	Tracks       []ManifestTrack       `json:"tracks"`
+	Paused       []Span                `json:"paused"`
+	Speakers     []SpeakerSpan         `json:"speakers"`
+	Output       ManifestOutput        `json:"output"`
+}
+
+type ManifestParticipant struct {
+	Identity string             `json:"identity"`
+	Name     string             `json:"name"`
+	Excluded *ManifestExclusion `json:"excluded"`
+}
+
+type ManifestExclusion struct {
+	Reason string `json:"reason"` // "declined" | "excluded_by_host"
 }
 
 type ManifestTrack struct {
-	TrackSID            string         `json:"trackSid"`
-	ParticipantIdentity string         `json:"participantIdentity"`
-	Kind                string         `json:"kind"`   // "audio" | "video"
-	Source              string         `json:"source"` // LiveKit's track source: CAMERA, MICROPHONE, SCREEN_SHARE, …
-	MimeType            string         `json:"mimeType"`
-	Files               []ManifestFile `json:"files"`
-	Error               string         `json:"error,omitempty"`
+	ID          string         `json:"id"`
+	Participant string         `json:"participant"`
+	Kind        string         `json:"kind"`   // audio | video
+	Source      string         `json:"source"` // camera | screen | mic
+	Codec       string         `json:"codec"`  // vp8 | h264 | opus
+	Container   string         `json:"container"`
+	Files       []ManifestFile `json:"files"`
 }
 
-// ManifestFile is one file of a track. One per track for now; S3 chunking will make it one per chunk.
+// ManifestFile is one uploaded chunk: its key and the capture times of its first sample and of the end of its
+// last one (ms since the epoch).
 type ManifestFile struct {
-	Path string `json:"path"` // relative to the manifest
-	// Wall clock of the first and last packet written, and the RTP timestamp of the first, for sync.
-	StartedAt         *time.Time `json:"startedAt,omitempty"`
-	EndedAt           *time.Time `json:"endedAt,omitempty"`
-	FirstRTPTimestamp uint32     `json:"firstRtpTimestamp"`
-	ClockRate         uint32     `json:"clockRate"`
-	Packets           uint64     `json:"packets"`
+	Key       string `json:"key"`
+	StartedAt int64  `json:"startedAt"`
+	EndedAt   int64  `json:"endedAt"`
 }
 
-// ManifestStore holds the manifest and rewrites its file atomically on every change, so a crash leaves a
-// manifest that describes the files on disk.
-type ManifestStore struct {
-	mu       sync.Mutex
-	path     string
-	manifest Manifest
+type ManifestOutput struct {
+	Layout     string `json:"layout"`
+	Resolution string `json:"resolution"`
+	FPS        int    `json:"fps"`
 }
 
-func NewManifestStore(path string, m Manifest) (*ManifestStore, error) {
-	s := &ManifestStore{path: path, manifest: m}
-	return s, s.Update(func(*Manifest) {})
+// ManifestInput is a capture's state as the manifest needs it.
+type ManifestInput struct {
+	RecordingID, TenantID, MeetingID, Layout string
+	StartedAt                                time.Time
+	// When this manifest is written: the stop, or now for one written during the capture.
+	Until        time.Time
+	Participants map[string]string // identity → name, everyone seen
+	Excluded     map[string]string // identity → reason
+	Tracks       []ManifestTrack   // files so far; tracks without files are left out
+	Paused       []Span
+	Speakers     []SpeakerSpan
 }
 
-// Update applies a change and persists the result.
-func (s *ManifestStore) Update(change func(*Manifest)) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	change(&s.manifest)
-	sort.Strings(s.manifest.Excluded)
-	body, err := json.MarshalIndent(s.manifest, "", "  ")
-	if err != nil {
-		return err
+// BuildManifest assembles the manifest and keeps the schema's invariants: an excluded participant has no
+// tracks and no speaker spans, a track has files, every span lies inside the recording.
+func BuildManifest(in ManifestInput) Manifest {
+	m := Manifest{
+		Version: 1, RecordingID: in.RecordingID, TenantID: in.TenantID, MeetingID: in.MeetingID,
+		StartedAt: in.StartedAt.UnixMilli(), EndedAt: in.Until.UnixMilli(),
+		Participants: []ManifestParticipant{}, Tracks: []ManifestTrack{}, Paused: []Span{}, Speakers: []SpeakerSpan{},
+		Output: ManifestOutput{Layout: in.Layout, Resolution: "1080p", FPS: 30},
 	}
-	staging := s.path + ".tmp"
-	if err := os.WriteFile(staging, append(body, '\n'), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(staging, s.path)
-}
-
-// UpdateTrack applies a change to one track's entry (added when new) and persists.
-func (s *ManifestStore) UpdateTrack(trackSID string, change func(*ManifestTrack)) error {
-	return s.Update(func(m *Manifest) {
-		for i := range m.Tracks {
-			if m.Tracks[i].TrackSID == trackSID {
-				change(&m.Tracks[i])
-				return
-			}
+	for _, t := range in.Tracks {
+		if _, excluded := in.Excluded[t.Participant]; excluded || len(t.Files) == 0 {
+			continue
 		}
-		m.Tracks = append(m.Tracks, ManifestTrack{TrackSID: trackSID})
-		change(&m.Tracks[len(m.Tracks)-1])
-	})
+		m.Tracks = append(m.Tracks, t)
+		m.StartedAt = min(m.StartedAt, t.Files[0].StartedAt)
+		m.EndedAt = max(m.EndedAt, t.Files[len(t.Files)-1].EndedAt)
+	}
+	m.EndedAt = max(m.EndedAt, m.StartedAt+1)
+	identities := map[string]bool{}
+	for identity := range in.Participants {
+		identities[identity] = true
+	}
+	for identity := range in.Excluded {
+		identities[identity] = true
+	}
+	for identity := range identities {
+		p := ManifestParticipant{Identity: identity, Name: ManifestName(in.Participants[identity], identity)}
+		if reason, ok := in.Excluded[identity]; ok {
+			p.Excluded = &ManifestExclusion{Reason: reason}
+		}
+		m.Participants = append(m.Participants, p)
+	}
+	sort.Slice(m.Participants, func(i, j int) bool { return m.Participants[i].Identity < m.Participants[j].Identity })
+	sort.Slice(m.Tracks, func(i, j int) bool { return m.Tracks[i].Files[0].StartedAt < m.Tracks[j].Files[0].StartedAt })
+	for _, span := range in.Paused {
+		span.From, span.To = max(span.From, m.StartedAt), min(span.To, m.EndedAt)
+		if span.To > span.From {
+			m.Paused = append(m.Paused, span)
+		}
+	}
+	for _, span := range in.Speakers {
+		_, excluded := in.Excluded[span.Participant]
+		_, known := in.Participants[span.Participant]
+		if excluded || !known {
+			continue
+		}
+		span.From, span.To = max(span.From, m.StartedAt), min(span.To, m.EndedAt)
+		if span.To > span.From {
+			m.Speakers = append(m.Speakers, span)
+		}
+	}
+	return m
 }
 
-func (s *ManifestStore) Dir() string { return filepath.Dir(s.path) }
+// ManifestName is a participant's display name as the manifest takes it: one line, no control characters, at
+// most 128 UTF-16 units (the schema's measure); the identity when LiveKit has no name.
+func ManifestName(name, identity string) string {
+	clean := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(name, ""))
+	clean = strings.TrimSpace(clean)
+	if clean == "" {
+		clean = identity
+	}
+	units := 0
+	for i, r := range clean {
+		if units += len(utf16.Encode([]rune{r})); units > 128 {
+			return clean[:i]
+		}
+	}
+	return clean
+}

@@ -1,46 +1,66 @@
 package recorder
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
+	"strings"
 	"testing"
-	"time"
+	"unicode/utf16"
 )
 
-func readManifest(t *testing.T, path string) Manifest {
-	t.Helper()
-	body, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m Manifest
-	if err := json.Unmarshal(body, &m); err != nil {
-		t.Fatalf("manifest on disk is not valid JSON: %v", err)
-	}
-	return m
+func file(key string, from, to int) ManifestFile {
+	return ManifestFile{Key: key, StartedAt: at(from).UnixMilli(), EndedAt: at(to).UnixMilli()}
 }
 
-func TestEveryChangeIsOnDiskSoACrashLeavesAManifestOfTheFilesWritten(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "manifest.json")
-	store, err := NewManifestStore(path, Manifest{Room: "r", StartedAt: time.Now(), Excluded: []string{"carol"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m := readManifest(t, path); m.Room != "r" || len(m.Excluded) != 1 {
-		t.Fatalf("initial manifest not written: %+v", m)
-	}
-	start := time.Now().UTC()
-	_ = store.UpdateTrack("TR_v", func(mt *ManifestTrack) {
-		mt.ParticipantIdentity, mt.Kind = "alice", "video"
-		mt.Files = append(mt.Files, ManifestFile{Path: "alice_TR_v.ivf", StartedAt: &start})
+func TestAnExcludedParticipantIsListedWithNoTracksAndNoSpeakerSpans(t *testing.T) {
+	m := BuildManifest(ManifestInput{
+		RecordingID: "r", TenantID: "t", MeetingID: "m", Layout: "grid", StartedAt: at(0), Until: at(5000),
+		Participants: map[string]string{"alice": "Alice", "carol": "Carol"},
+		Excluded:     map[string]string{"carol": "declined", "dave": "excluded_by_host"},
+		Tracks: []ManifestTrack{
+			{ID: "TR_a", Participant: "alice", Files: []ManifestFile{file("a1", 100, 2000)}},
+			{ID: "TR_c", Participant: "carol", Files: []ManifestFile{file("c1", 100, 2000)}},
+			{ID: "TR_empty", Participant: "alice"},
+		},
+		Speakers: []SpeakerSpan{{"carol", at(0).UnixMilli(), at(100).UnixMilli()}, {"alice", at(100).UnixMilli(), at(200).UnixMilli()}},
 	})
-	_ = store.UpdateTrack("TR_v", func(mt *ManifestTrack) { mt.Files[0].Packets = 42 })
-	m := readManifest(t, path)
-	if len(m.Tracks) != 1 || m.Tracks[0].Files[0].Packets != 42 || m.Tracks[0].Files[0].StartedAt == nil {
-		t.Fatalf("track updates not merged into one entry: %+v", m.Tracks)
+	if len(m.Tracks) != 1 || m.Tracks[0].ID != "TR_a" {
+		t.Fatalf("tracks %+v: want alice's one track with files", m.Tracks)
 	}
-	if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {
-		t.Fatal("staging file left behind")
+	if len(m.Participants) != 3 || m.Participants[1].Excluded == nil || m.Participants[1].Excluded.Reason != "declined" ||
+		m.Participants[2].Name != "dave" || m.Participants[2].Excluded.Reason != "excluded_by_host" {
+		t.Fatalf("participants %+v", m.Participants)
+	}
+	if len(m.Speakers) != 1 || m.Speakers[0].Participant != "alice" {
+		t.Fatalf("speakers %+v", m.Speakers)
+	}
+}
+
+func TestTheRecordingCoversEveryFileAndPauseSpansStayInsideIt(t *testing.T) {
+	m := BuildManifest(ManifestInput{
+		StartedAt: at(1000), Until: at(3000), Layout: "speaker",
+		Participants: map[string]string{"alice": ""},
+		Tracks:       []ManifestTrack{{ID: "TR_a", Participant: "alice", Files: []ManifestFile{file("a1", 990, 3010)}}},
+		Paused:       []Span{{at(500).UnixMilli(), at(1500).UnixMilli()}, {at(2000).UnixMilli(), at(2000).UnixMilli()}},
+	})
+	if m.StartedAt != at(990).UnixMilli() || m.EndedAt != at(3010).UnixMilli() {
+		t.Fatalf("recording %d–%d does not cover its file", m.StartedAt, m.EndedAt)
+	}
+	if len(m.Paused) != 1 || m.Paused[0].From != m.StartedAt {
+		t.Fatalf("paused %+v", m.Paused)
+	}
+	if m.Participants[0].Name != "alice" || m.Output.Resolution != "1080p" || m.Output.FPS != 30 {
+		t.Fatalf("%+v", m)
+	}
+}
+
+func TestNamesAreOneStorableLineOfAtMost128Units(t *testing.T) {
+	if got := ManifestName("Ada\x00\n Lovelace\u0085", "ada"); got != "Ada Lovelace" {
+		t.Fatalf("got %q", got)
+	}
+	long := ManifestName(strings.Repeat("😀", 100), "x")
+	if n := len(utf16.Encode([]rune(long))); n > 128 || n < 126 {
+		t.Fatalf("%d UTF-16 units", n)
+	}
+	if got := ManifestName("  ", "bob"); got != "bob" {
+		t.Fatalf("blank name became %q", got)
 	}
 }

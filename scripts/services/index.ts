@@ -4,6 +4,7 @@ import type { LocalService } from "./local-service.ts";
 import { livekitBService, livekitService } from "./livekit.ts";
 import { migrationsService } from "./migrations.ts";
 import { postgresService } from "./postgres.ts";
+import { recorderService } from "./recorder.ts";
 import { redisService } from "./redis.ts";
 import { s3Service } from "./s3.ts";
 import { turnService } from "./turn.ts";
@@ -11,7 +12,8 @@ import { workerService } from "./worker.ts";
 
 /**
  * Start order matters for dependents: Redis before the LiveKit nodes (one cluster through it), Postgres before
- * migrations, S3 and migrations before the Lambdas (they write both), all before the Worker (it invokes the Lambdas).
+ * migrations, S3 and migrations before the Lambdas (they write both), the LiveKit nodes and S3 before the track
+ * recorders (they join rooms and upload), all before the Worker (it invokes the Lambdas and drives the recorders).
  */
 export const localServices: LocalService[] = [
   postgresService,
@@ -22,6 +24,7 @@ export const localServices: LocalService[] = [
   livekitBService,
   migrationsService,
   lambdaService,
+  recorderService,
   workerService,
 ];
 
