@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { ChatMessage, RosterEntry, ServerFrame } from "../../protocol/server-frames.ts";
-import { applyFrame, initialRoomView, isModerator, nameOf, type RoomView } from "./room-view.ts";
-
-const person = (identity: string, role: RosterEntry["role"] = "participant", joinedAt = "2026-11-24T10:00:00.000Z"): RosterEntry => ({
-  identity,
-  name: identity.toUpperCase(),
-  role,
-  audioMuted: false,
-  videoMuted: false,
-  handRaised: false,
-  connectionQuality: "good",
-  joinedAt,
-});
+import type { ChatMessage } from "../../protocol/server-frames.ts";
+import { person, recordingIndicator, replay, welcome } from "./room-fixtures.ts";
+import { applyFrame, isModerator, nameOf } from "./room-view.ts";
 
 const message = (seq: number, body: string, sender = "bob"): ChatMessage => ({
   seq,
@@ -24,26 +14,6 @@ const message = (seq: number, body: string, sender = "bob"): ChatMessage => ({
   editedAt: null,
   deleted: false,
 });
-
-const welcome = (overrides: Partial<Extract<ServerFrame, { type: "welcome" }>> = {}): ServerFrame => ({
-  seq: 1,
-  type: "welcome",
-  protocolVersion: 1,
-  meetingId: "m",
-  title: "Weekly sync",
-  mediaMode: "p2p",
-  self: person("ada", "host"),
-  roster: [person("ada", "host")],
-  lobby: [],
-  recentChat: [],
-  iceServers: [{ urls: ["turn:127.0.0.1:3478"], username: "u", credential: "c" }],
-  locked: false,
-  spotlight: null,
-  e2eePublicKeys: {},
-  ...overrides,
-});
-
-const replay = (frames: ServerFrame[], from: RoomView = initialRoomView) => frames.reduce(applyFrame, from);
 
 describe("room view", () => {
   it("a welcome puts us in the meeting with its roster, lobby, chat and ICE servers", () => {
@@ -145,5 +115,42 @@ describe("room view", () => {
     const after = applyFrame(before, welcome({ seq: 9, roster: [person("ada", "host")], recentChat: [] }));
     expect(after.roster.map((entry) => entry.identity)).toEqual(["ada"]);
     expect(after.chat).toEqual([]);
+  });
+
+  it("the recording comes from the welcome and recording_state; a start on a P2P call is marked as moving it to the SFU", () => {
+    const joinedLate = replay([welcome({ mediaMode: "sfu", recording: recordingIndicator() })]);
+    expect([joinedLate.recording?.phase, joinedLate.recordingMovedMedia]).toEqual(["capturing", false]);
+    const started = replay([welcome(), { seq: 2, type: "recording_state", recording: recordingIndicator({ phase: "starting" }) }]);
+    expect([started.recording?.phase, started.recordingMovedMedia]).toEqual(["starting", true]);
+    const onSfu = replay(
+      [
+        { seq: 3, type: "media_mode", mode: "sfu" },
+        { seq: 4, type: "recording_state", recording: recordingIndicator({ phase: "capturing" }) },
+      ],
+      started,
+    );
+    expect([onSfu.recording?.phase, onSfu.recordingMovedMedia]).toEqual(["capturing", true]);
+    const stopped = applyFrame(onSfu, { seq: 5, type: "recording_state", recording: null });
+    expect([stopped.recording, stopped.recordingMovedMedia]).toEqual([null, false]);
+    const next = applyFrame(stopped, {
+      seq: 6,
+      type: "recording_state",
+      recording: recordingIndicator({ recordingId: crypto.randomUUID() }),
+    });
+    expect(next.recordingMovedMedia).toBe(false);
+  });
+
+  it("ready recordings are listed once each (a repeated frame refreshes the link) and survive a fresh welcome", () => {
+    const ready = (seq: number, playbackUrl: string) =>
+      ({
+        seq,
+        type: "recording_ready",
+        recordingId: recordingIndicator().recordingId,
+        playbackUrl,
+        expiresAt: "2026-11-24T11:00:00.000Z",
+      }) as const;
+    const view = replay([welcome(), ready(2, "https://api/old.m3u8"), ready(3, "https://api/new.m3u8")]);
+    expect(view.readyRecordings.map((r) => r.playbackUrl)).toEqual(["https://api/new.m3u8"]);
+    expect(applyFrame(view, welcome({ seq: 9 })).readyRecordings).toHaveLength(1);
   });
 });

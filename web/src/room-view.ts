@@ -1,3 +1,4 @@
+import type { RecordingIndicator } from "../../protocol/recording-indicator.ts";
 import { isModerator as isModeratorRole } from "../../protocol/roles.ts";
 import type { ChatMessage, RosterEntry, ServerFrame } from "../../protocol/server-frames.ts";
 
@@ -9,6 +10,8 @@ type Welcome = Extract<ServerFrame, { type: "welcome" }>;
 export type LobbyEntry = Welcome["lobby"][number];
 export type IceServer = Welcome["iceServers"][number];
 export type MediaMode = Welcome["mediaMode"];
+/** A finished recording of this meeting a host may play (`recording_ready`). */
+export type ReadyRecording = Omit<Extract<ServerFrame, { type: "recording_ready" }>, "type" | "seq">;
 
 export type RoomPhase = "joining" | "waiting" | "in_meeting" | "denied" | "removed" | "ended";
 
@@ -29,6 +32,12 @@ export interface RoomView {
   mediaMode: MediaMode;
   /** Who the SFU reports as connected, with the sources they publish (from LiveKit's webhooks, so it lags). */
   onSfu: Readonly<Record<string, readonly string[]>>;
+  /** The meeting's recording as the room announces it (welcome, recording_state): the page must show it. */
+  recording: RecordingIndicator | null;
+  /** The running recording began while the call was peer to peer, so it moved to the media server for it. */
+  recordingMovedMedia: boolean;
+  /** Recordings of this meeting that are ready to play (hosts and cohosts only), newest last. */
+  readyRecordings: readonly ReadyRecording[];
   /** Why the room is over for us: the ended reason, or who removed us. */
   farewell: string | null;
 }
@@ -45,6 +54,9 @@ export const initialRoomView: RoomView = {
   iceServers: [],
   mediaMode: "p2p",
   onSfu: {},
+  recording: null,
+  recordingMovedMedia: false,
+  readyRecordings: [],
   farewell: null,
 };
 
@@ -66,6 +78,9 @@ export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
         spotlight: frame.spotlight,
         iceServers: frame.iceServers,
         mediaMode: frame.mediaMode,
+        ...withRecording({ ...initialRoomView, mediaMode: frame.mediaMode }, frame.recording),
+        // Links to finished recordings outlive a reconnect's fresh welcome: they are about the meeting, not the socket.
+        readyRecordings: view.readyRecordings,
       };
     case "waiting_room":
       return { ...view, phase: "waiting" };
@@ -98,6 +113,12 @@ export function applyFrame(view: RoomView, frame: ServerFrame): RoomView {
       return { ...view, onSfu: frame.onSfu };
     case "spotlight":
       return { ...view, spotlight: frame.target };
+    case "recording_state":
+      return { ...view, ...withRecording(view, frame.recording) };
+    case "recording_ready": {
+      const ready = { recordingId: frame.recordingId, playbackUrl: frame.playbackUrl, expiresAt: frame.expiresAt };
+      return { ...view, readyRecordings: [...view.readyRecordings.filter((r) => r.recordingId !== ready.recordingId), ready] };
+    }
     case "denied":
       return { ...view, phase: "denied" };
     case "removed":
@@ -128,6 +149,13 @@ export function isModerator(view: RoomView): boolean {
 export function nameOf(view: RoomView, identity: string): string {
   if (identity === view.self?.identity) return "you";
   return view.roster.find((entry) => entry.identity === identity)?.name ?? identity;
+}
+
+/** The recording fields for a new indicator; a recording that starts on a peer-to-peer call moves it to the SFU. */
+function withRecording(view: RoomView, recording: RecordingIndicator | null): Pick<RoomView, "recording" | "recordingMovedMedia"> {
+  if (!recording) return { recording: null, recordingMovedMedia: false };
+  const sameRecording = view.recording?.recordingId === recording.recordingId;
+  return { recording, recordingMovedMedia: sameRecording ? view.recordingMovedMedia : view.mediaMode === "p2p" };
 }
 
 function upsert(roster: readonly RosterEntry[], entry: RosterEntry): RosterEntry[] {
