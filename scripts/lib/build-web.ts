@@ -8,15 +8,22 @@ const webDir = path.join(repoRoot, "web");
 export const webOutDir = path.join(repoRoot, "dist", "web");
 const staticFiles = ["index.html", "styles.css"];
 
+/** Chunks the page loads on demand (`import()`), such as hls.js for the recording player: `chunks/<name>-<hash>.js`. */
+const chunksDir = "chunks";
+
 /**
- * Bundles the meeting page (web/src/main.ts plus the shared protocol and zod) into dist/web/app.js and
- * copies the static files beside it. Runs on every Worker start, so it only rewrites files whose bytes
- * changed: wrangler watches the assets directory and an identical rebuild must not look like an edit.
+ * Bundles the meeting page (web/src/main.ts plus the shared protocol and zod) into dist/web/app.js, with what it
+ * imports dynamically split into content-hashed chunks, and copies the static files beside it. Runs on every
+ * Worker start, so it only rewrites files whose bytes changed: wrangler watches the assets directory and an
+ * identical rebuild must not look like an edit. Chunks no build refers to any more are removed.
  */
 export async function buildWeb(): Promise<string> {
   const result = await build({
-    entryPoints: [path.join(webDir, "src", "main.ts")],
-    outfile: path.join(webOutDir, "app.js"),
+    entryPoints: { app: path.join(webDir, "src", "main.ts") },
+    outdir: webOutDir,
+    entryNames: "[name]",
+    chunkNames: `${chunksDir}/[name]-[hash]`,
+    splitting: true,
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -35,7 +42,9 @@ export async function buildWeb(): Promise<string> {
       staticFiles.map(async (name) => ({ target: path.join(webOutDir, name), bytes: await fs.readFile(path.join(webDir, name)) })),
     )),
   ];
+  await fs.mkdir(path.join(webOutDir, chunksDir), { recursive: true });
   await Promise.all(outputs.map(({ target, bytes }) => writeIfChanged(target, bytes)));
+  await removeStaleChunks(new Set(outputs.map(({ target }) => target)));
   return webOutDir;
 }
 
@@ -54,6 +63,13 @@ const withoutZodLocales: Plugin = {
     pluginBuild.onLoad({ filter: /.*/, namespace: "empty" }, () => ({ contents: "export {};", loader: "js" }));
   },
 };
+
+/** A chunk's name carries its content hash, so each edit leaves the previous one behind. */
+async function removeStaleChunks(written: ReadonlySet<string>): Promise<void> {
+  const dir = path.join(webOutDir, chunksDir);
+  const stale = (await fs.readdir(dir)).map((name) => path.join(dir, name)).filter((file) => !written.has(file) && !file.endsWith(".tmp"));
+  await Promise.all(stale.map((file) => fs.rm(file, { force: true })));
+}
 
 async function writeIfChanged(target: string, bytes: Buffer): Promise<void> {
   const current = await fs.readFile(target).catch(() => null);

@@ -3,7 +3,7 @@ import { icon, type IconName } from "./icons.ts";
 import { isModerator, type RoomView } from "./room-view.ts";
 import type { LocalPresence } from "./video-grid.ts";
 
-/** The bottom bar: mic, camera, raise hand, lock (hosts), leave, end for all (host). */
+/** The bottom bar: mic, camera, raise hand, lock and recording (hosts), leave, end for all (host). */
 export interface ControlActions {
   toggleAudio(): void;
   toggleVideo(): void;
@@ -30,7 +30,13 @@ export class ControlBar {
     this.end,
   ]);
 
-  constructor(private readonly actions: ControlActions) {}
+  /** `recording`: the recording buttons (recording-controls.ts), placed after the host's lock. */
+  constructor(
+    private readonly actions: ControlActions,
+    recording: HTMLElement,
+  ) {
+    this.lock.after(recording);
+  }
 
   render(view: RoomView, local: LocalPresence, devices: { audio: boolean; video: boolean }): void {
     this.set(this.mic, local.audioMuted ? "micOff" : "mic", local.audioMuted ? "Unmute" : "Mute", local.audioMuted, !devices.audio);

@@ -16,6 +16,10 @@ const paths = {
   more: '<circle cx="5" cy="12" r="1.2"/><circle cx="12" cy="12" r="1.2"/><circle cx="19" cy="12" r="1.2"/>',
   /** Three bars, each its own class so the quality indicator can light as many as the connection deserves. */
   signal: '<path class="bar bar-1" d="M5 19v-3"/><path class="bar bar-2" d="M12 19v-8"/><path class="bar bar-3" d="M19 19V5"/>',
+  record: '<circle cx="12" cy="12" r="8"/><circle cx="12" cy="12" r="4" fill="currentColor"/>',
+  stop: '<rect x="6" y="6" width="12" height="12" rx="2"/>',
+  pause: '<path d="M9 5v14M15 5v14"/>',
+  play: '<path d="M7 4.5v15l12.5-7.5z"/>',
   star: '<path d="M12 3l2.6 5.6 6 .7-4.5 4.1 1.2 6L12 16.4l-5.3 3 1.2-6-4.5-4.1 6-.7z"/>',
 } as const;
 

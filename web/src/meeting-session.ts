@@ -3,6 +3,7 @@ import { ApiProblem, type ApiClient, type JoinRole, type JoinToken } from "./api
 import { CallMedia } from "./call-media.ts";
 import { CallTelemetry } from "./call-telemetry.ts";
 import { ChatPanel } from "./chat-panel.ts";
+import { ConsentPrompt } from "./consent-prompt.ts";
 import { ControlBar } from "./control-bar.ts";
 import { h } from "./element-builder.ts";
 import { LobbyPanel } from "./lobby-panel.ts";
@@ -10,6 +11,11 @@ import type { LocalMedia, TrackKind } from "./local-media.ts";
 import type { MediaEvent } from "./media-event.ts";
 import { MeetingHeader } from "./meeting-header.ts";
 import { randomId } from "./random-id.ts";
+import { ReadyRecordings } from "./ready-recordings.ts";
+import { RecordingBanner } from "./recording-banner.ts";
+import { RecordingControls } from "./recording-controls.ts";
+import { RecordingPlayer } from "./recording-player.ts";
+import { recordingNotice } from "./recording-status.ts";
 import { RoomConnection, TerminalConnectError, type ConnectionStatus, type OutgoingFrame } from "./room-connection.ts";
 import { applyFrame, initialRoomView, isModerator, nameOf, type RoomView } from "./room-view.ts";
 import { RosterPanel } from "./roster-panel.ts";
@@ -65,6 +71,11 @@ export class MeetingSession {
   private readonly side: SidePanel;
   private readonly controls: ControlBar;
   private readonly overlay = new StatusOverlay();
+  private readonly recordingBanner: RecordingBanner;
+  private readonly consentPrompt: ConsentPrompt;
+  private readonly recordingControls: RecordingControls;
+  private readonly readyRecordings: ReadyRecordings;
+  private readonly player = new RecordingPlayer();
 
   constructor(private readonly options: MeetingSessionOptions) {
     const { media } = options;
@@ -83,20 +94,39 @@ export class MeetingSession {
       remove: (target) => void this.sendOrWarn({ type: "remove", target }),
       setRole: (target, role) => void this.sendOrWarn({ type: "set_role", target, role }),
       spotlight: (target) => void this.sendOrWarn({ type: "spotlight", target }),
+      excludeFromRecording: (target, excluded) => void this.sendOrWarn({ type: "recording_exclude", target, excluded }),
+    });
+    const answerConsent = (accept: boolean) => void this.sendOrWarn({ type: "recording_consent", accept });
+    this.recordingBanner = new RecordingBanner({ answerConsent });
+    this.consentPrompt = new ConsentPrompt({ answerConsent });
+    this.recordingControls = new RecordingControls({
+      start: ({ layout, consentRequired }) => void this.sendOrWarn({ type: "recording", action: "start", layout, consentRequired }),
+      pause: () => void this.sendOrWarn({ type: "recording", action: "pause" }),
+      resume: () => void this.sendOrWarn({ type: "recording", action: "resume" }),
+      stop: () => void this.sendOrWarn({ type: "recording", action: "stop" }),
+    });
+    this.readyRecordings = new ReadyRecordings({
+      play: (recording) =>
+        void this.player.open(recording.recordingId, recording.playbackUrl).catch((error: unknown) => {
+          showToast(`Can't play the recording: ${error instanceof Error ? error.message : String(error)}`, { code: "playback_failed" });
+        }),
     });
     this.lobby = new LobbyPanel({
       admit: (target) => void this.sendOrWarn({ type: "admit", target }),
       deny: (target) => void this.sendOrWarn({ type: "deny", target }),
     });
     this.side = new SidePanel({ chat: this.chat.element, people: this.roster.element, lobby: this.lobby.element });
-    this.controls = new ControlBar({
-      toggleAudio: () => this.setMuted("audio", !this.local.audioMuted),
-      toggleVideo: () => this.setMuted("video", !this.local.videoMuted),
-      toggleHand: () => this.setPresence({ handRaised: !this.local.handRaised }),
-      toggleLock: () => void this.sendOrWarn({ type: "lock", locked: !this.view.locked }),
-      leave: () => this.leave(),
-      endForAll: () => void this.sendOrWarn({ type: "end_meeting" }),
-    });
+    this.controls = new ControlBar(
+      {
+        toggleAudio: () => this.setMuted("audio", !this.local.audioMuted),
+        toggleVideo: () => this.setMuted("video", !this.local.videoMuted),
+        toggleHand: () => this.setPresence({ handRaised: !this.local.handRaised }),
+        toggleLock: () => void this.sendOrWarn({ type: "lock", locked: !this.view.locked }),
+        leave: () => this.leave(),
+        endForAll: () => void this.sendOrWarn({ type: "end_meeting" }),
+      },
+      this.recordingControls.element,
+    );
     this.call = new CallMedia({
       self: options.identity,
       media,
@@ -135,9 +165,12 @@ export class MeetingSession {
         phase: this.view.phase,
         mediaMode: this.call.mode,
         sfu: { status: this.call.sfuStatus, url: this.call.sfuUrl },
+        recording: this.view.recording ? { phase: this.view.recording.phase, recordingId: this.view.recording.recordingId } : null,
+        readyRecordings: this.view.readyRecordings.map((recording) => recording.recordingId),
       }),
       peerConnections: () => this.call.peerConnections(),
       sfuInbound: () => this.call.sfuInbound(),
+      playback: () => this.player.state(),
     });
   }
 
@@ -145,9 +178,12 @@ export class MeetingSession {
     this.options.root.replaceChildren(
       h("div", { class: "meeting", testid: "meeting" }, [
         this.header.element,
+        h("div", { class: "meeting-notices" }, [this.recordingBanner.element, this.readyRecordings.element]),
         h("div", { class: "meeting-body" }, [this.grid.element, this.side.element]),
         this.controls.element,
       ]),
+      this.consentPrompt.element,
+      this.player.element,
       this.overlay.element,
     );
     this.render();
@@ -183,6 +219,8 @@ export class MeetingSession {
   }
 
   private applyEffects(before: RoomView, frame: ServerFrame): void {
+    const notice = recordingNotice(before, this.view);
+    if (notice) showToast(notice);
     switch (frame.type) {
       case "welcome":
         this.telemetry.mark({ kind: "admitted", at: performance.now(), path: frame.mediaMode, alone: this.view.roster.length <= 1 });
@@ -244,6 +282,9 @@ export class MeetingSession {
       case "meeting_locked":
         showToast(`${nameOf(this.view, frame.by)} ${frame.locked ? "locked" : "unlocked"} the meeting`);
         return;
+      case "recording_ready":
+        showToast("A recording of this meeting is ready: press Play above the video to watch it");
+        return;
       case "denied":
         this.finish("denied", "You were not let in", "The host declined your request to join.");
         return;
@@ -262,6 +303,7 @@ export class MeetingSession {
       case "chat_updated":
       case "chat_history":
       case "spotlight":
+      case "recording_state":
       case "pong":
       case "attachment_upload":
       case "attachment_download":
@@ -340,6 +382,7 @@ export class MeetingSession {
   private finish(state: string, title: string, detail: string): void {
     this.telemetry.stop();
     this.call.close();
+    this.player.close();
     this.options.media.stop();
     this.overlay.show({ state, title, detail, action: { label: "Back to start", run: () => this.options.onExit() } });
   }
@@ -352,6 +395,10 @@ export class MeetingSession {
     this.call.rendered();
     this.chat.render(view);
     this.roster.render(view);
+    this.recordingBanner.render(view);
+    this.consentPrompt.render(view);
+    this.recordingControls.render(view);
+    this.readyRecordings.render(view);
     this.lobby.render(view);
     this.side.setVisible("lobby", moderator);
     this.side.setBadge("lobby", view.lobby.length);

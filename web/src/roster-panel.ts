@@ -4,10 +4,12 @@ import type { RosterEntry } from "../../protocol/server-frames.ts";
 import { h, setChildren } from "./element-builder.ts";
 import { icon } from "./icons.ts";
 import { isModerator, type RoomView } from "./room-view.ts";
+import { notCapturedBadges, notCapturedReason, recordingControls } from "./recording-status.ts";
 
 /**
- * The People tab: everyone admitted, with role badges, connection quality and presence icons; for hosts and cohosts a menu per
- * participant (mute mic or camera, spotlight, make cohost, remove) and "mute all". Actions the room would
+ * The People tab: everyone admitted, with role badges, who the recording leaves out, connection quality and presence
+ * icons; for hosts and cohosts a menu per participant (mute mic or camera, spotlight, make cohost, exclude from or
+ * include in the recording, remove) and "mute all". Actions the room would
  * refuse (a cohost acting on the host) are not offered; the room still decides.
  */
 export interface RosterActions {
@@ -16,6 +18,7 @@ export interface RosterActions {
   remove(target: string): void;
   setRole(target: string, role: "cohost" | "participant"): void;
   spotlight(target: string | null): void;
+  excludeFromRecording(target: string, excluded: boolean): void;
 }
 
 /** What the signal bars say, for screen readers and as a tooltip. */
@@ -33,6 +36,15 @@ export function qualityIndicator(quality: ConnectionQuality): HTMLSpanElement {
   indicator.dataset["testid"] = "connection-quality";
   indicator.dataset["quality"] = quality;
   return indicator;
+}
+
+/** "Not recorded: …" beside someone the running recording leaves out. */
+function notCapturedBadge(view: RoomView, identity: string): HTMLSpanElement | null {
+  const reason = notCapturedReason(view, identity);
+  if (!reason) return null;
+  return h("span", { class: "badge not-recorded", testid: "not-recorded-badge", attrs: { "data-reason": reason } }, [
+    notCapturedBadges[reason],
+  ]);
 }
 
 export class RosterPanel {
@@ -78,6 +90,7 @@ export class RosterPanel {
     return h("li", { class: "roster-entry", testid: "roster-entry", attrs: { "data-identity": entry.identity, "data-role": entry.role } }, [
       h("span", { class: "roster-name" }, [`${entry.name ?? entry.identity}${isSelf ? " (you)" : ""}`]),
       entry.role === "participant" ? null : h("span", { class: `badge role-${entry.role}` }, [entry.role]),
+      notCapturedBadge(view, entry.identity),
       h("span", { class: "roster-icons" }, [
         qualityIndicator(entry.connectionQuality),
         entry.handRaised ? icon("hand", "Hand raised") : null,
@@ -118,6 +131,7 @@ export class RosterPanel {
         [label],
       );
     const spotlit = view.spotlight === entry.identity;
+    const excludedByHost = notCapturedReason(view, entry.identity) === "excluded_by_host";
     return h("div", { class: "roster-menu", attrs: { role: "menu" } }, [
       item("Mute microphone", "mute-audio-action", () => this.actions.mute(entry.identity, "audio"), entry.audioMuted),
       item("Turn off camera", "mute-video-action", () => this.actions.mute(entry.identity, "video"), entry.videoMuted),
@@ -127,6 +141,11 @@ export class RosterPanel {
         : entry.role === "cohost"
           ? item("Make participant", "set-role-action", () => this.actions.setRole(entry.identity, "participant"))
           : item("Make cohost", "set-role-action", () => this.actions.setRole(entry.identity, "cohost")),
+      recordingControls(view)?.exclude
+        ? item(excludedByHost ? "Include in recording" : "Exclude from recording", "recording-exclude-action", () =>
+            this.actions.excludeFromRecording(entry.identity, !excludedByHost),
+          )
+        : null,
       item("Remove from meeting", "remove-action", () => this.actions.remove(entry.identity)),
     ]);
   }

@@ -1,4 +1,6 @@
+import type { RecordingPhase } from "../../protocol/recording-indicator.ts";
 import type { InboundMedia } from "./inbound-media.ts";
+import type { PlaybackState } from "./recording-player.ts";
 import type { MediaMode } from "./room-view.ts";
 import type { SfuStatus } from "./sfu-link.ts";
 
@@ -15,11 +17,16 @@ export interface MeetingTestHooks {
     phase: string;
     mediaMode: MediaMode;
     sfu: { status: SfuStatus; url: string | null };
+    /** The running recording's phase as the page holds it (null: none), and the ready ones it was told of. */
+    recording: { phase: RecordingPhase; recordingId: string } | null;
+    readyRecordings: string[];
   };
   /** The P2P mesh's connections by remote identity (empty on the SFU). */
   peerConnections(): Map<string, RTCPeerConnection>;
   /** Per remote identity, the bytes and frames received from them over the SFU (empty in P2P). */
   sfuInbound(): Promise<Record<string, InboundMedia>>;
+  /** The in-page recording player: what it plays and how many frames it decoded (null: closed). */
+  playback(): PlaybackState | null;
 }
 
 declare global {
@@ -41,7 +48,10 @@ export const idleTestHooks: MeetingTestHooks = {
     phase: "idle",
     mediaMode: "p2p",
     sfu: { status: "idle", url: null },
+    recording: null,
+    readyRecordings: [],
   }),
   peerConnections: () => new Map(),
   sfuInbound: async () => ({}),
+  playback: () => null,
 };
