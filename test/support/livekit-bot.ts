@@ -61,6 +61,8 @@ export interface VideoOptions {
   height?: number;
   fps?: number;
   source?: "camera" | "screen_share";
+  /** A solid picture of this colour (Y, U, V as 8-bit), with only a thin moving band: a tile a test can recognise. */
+  yuv?: [number, number, number];
 }
 
 /** LiveKit's rating of a participant in the protocol's levels. */
@@ -169,12 +171,17 @@ export class LiveKitBot {
     return { ...(this.received.get(identity) ?? { audioFrames: 0, audibleAudioFrames: 0, videoFrames: 0 }) };
   }
 
-  /** Publishes a 400 Hz sine as the microphone, 48 kHz mono in 10 ms frames, until disconnect. */
-  async publishAudio(options: { timeoutMs?: number } = {}): Promise<LocalTrackPublication> {
+  /**
+   * Publishes a sine (400 Hz unless `toneHz`, a multiple of 100 so each 10 ms frame holds whole cycles) as the
+   * microphone, 48 kHz mono in 10 ms frames, until disconnect.
+   */
+  async publishAudio(options: { timeoutMs?: number; toneHz?: number } = {}): Promise<LocalTrackPublication> {
+    const hz = options.toneHz ?? toneHz;
+    if (hz % 100 !== 0) throw new Error("toneHz must be a multiple of 100");
     // A short queue keeps the publisher close to real time: captureFrame waits while the queue is full.
     const source = new AudioSource(sampleRate, 1, 100);
     const frame = AudioFrame.create(sampleRate, 1, samplesPer10ms);
-    for (let i = 0; i < samplesPer10ms; i++) frame.data[i] = Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * toneHz * i) / sampleRate));
+    for (let i = 0; i < samplesPer10ms; i++) frame.data[i] = Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * hz * i) / sampleRate));
     const track = LocalAudioTrack.createAudioTrack("sine", source);
     const publication = await this.publish(track, source, TrackSource.SOURCE_MICROPHONE, options.timeoutMs);
 
@@ -196,18 +203,21 @@ export class LiveKitBot {
     const source = new VideoSource(width, height);
     const lumaSize = width * height;
     const data = new Uint8Array(lumaSize * 1.5);
-    data.fill(60, 0, lumaSize);
-    data.fill(128, lumaSize); // neutral chroma: grey picture
+    const [y, u, v] = options.yuv ?? [60, 128, 128]; // default: a grey picture
+    data.fill(y, 0, lumaSize);
+    data.fill(u, lumaSize, lumaSize * 1.25);
+    data.fill(v, lumaSize * 1.25);
     const frame = new VideoFrame(data, width, height, VideoBufferType.I420);
-    const bandWidth = 16;
+    const bandWidth = options.yuv ? 4 : 16;
+    const bandLuma = options.yuv ? Math.min(255, y + 40) : 230;
     let band = 0;
     const paint = (x: number, luma: number) => {
       for (let row = 0; row < height; row++) data.fill(luma, row * width + x, row * width + Math.min(x + bandWidth, width));
     };
     const tick = () => {
-      paint(band, 60);
+      paint(band, y);
       band = (band + 4) % width;
-      paint(band, 230);
+      paint(band, bandLuma);
       source.captureFrame(frame, BigInt(Math.round(performance.now() * 1000)));
     };
     tick(); // a first frame before publishing so the subscriber has something at once

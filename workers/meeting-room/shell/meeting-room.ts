@@ -27,11 +27,23 @@ import { analyticsRegion } from "../core/analytics-region.ts";
 import { lambdaIngest } from "./analytics-ingest.ts";
 import { AnalyticsOutbox } from "./analytics-outbox.ts";
 import { composeInvoker } from "../../recordings/compose-invoker.ts";
+import { recorderOf } from "../../recordings/recorder-of.ts";
+import { RoomRecorder } from "./room-recorder.ts";
 
 /** The compositor's invoker, or none on a bad configuration (the Worker refuses requests then, and says why). */
 function composeOf(env: Env) {
   try {
     return composeInvoker(readConfig(env));
+  } catch {
+    return null;
+  }
+}
+
+/** The recorder pool's room shell, or none when not configured (recordings then fail at once, saying why). */
+function recorderShellOf(env: Env, dispatch: (event: RoomEvent) => Promise<void>) {
+  try {
+    const recorder = recorderOf(readConfig(env));
+    return recorder ? new RoomRecorder(recorder, dispatch) : null;
   } catch {
     return null;
   }
@@ -69,7 +81,7 @@ export class MeetingRoom extends DurableObject<Env> {
         media: createRoomMedia(env, dispatch),
         pokeWebhooks: (dispatchers) => ctx.waitUntil(pokeDispatchers(env.WEBHOOK_DISPATCHER, dispatchers)),
         analytics,
-        recorder: null,
+        recorder: recorderShellOf(env, dispatch),
         compose: composeOf(env),
       },
       {
