@@ -73,7 +73,7 @@ async function removeStaleChunks(written: ReadonlySet<string>): Promise<void> {
 
 async function writeIfChanged(target: string, bytes: Buffer): Promise<void> {
   const current = await fs.readFile(target).catch(() => null);
-  if (current && current.equals(bytes)) return;
+  if (current?.equals(bytes)) return;
   // Write then rename, so wrangler never serves a half-written bundle.
   const temporary = `${target}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   await fs.writeFile(temporary, bytes);

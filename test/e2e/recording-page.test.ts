@@ -6,9 +6,10 @@ import { launchChromium, MeetingPage } from "./browser.ts";
 // Recording from the meeting page against the real Worker, room, SFU and track recorder: a host tab and a guest
 // tab in a peer-to-peer call; the host starts a recording that asks for consent from the control bar. Both tabs
 // show the indicator and say the call moves through the media server, both move to the SFU; the guest declines
-// and is told they are not recorded (the host's roster says so too), the host accepts; pause shows "paused" on
-// both tabs, resume, stop, and the indicator goes. Every step is read off the DOM the participants see. Then the
-// compositor's renditions reach the host's page as "Recording ready — Play".
+// and is told they are not recorded (the host's roster says so too, and the host excludes and includes them from
+// it), the host accepts; pause shows "paused" on both tabs, resume, stop, and the indicator goes. Every step is
+// read off the DOM the participants see. Then the compositor's renditions reach the host's page as "Recording
+// ready — Play".
 
 const stepMs = 15_000;
 /** The recording reaches `capturing` once the meeting is on the SFU and a recorder joined it. */
