@@ -124,7 +124,10 @@ describe("the assembly's commands", () => {
     const graph = flagValue(argv, "-filter_complex")!;
     expect(graph).toContain("adelay=delays=10000:all=1[a1]");
     expect(graph).toContain("adelay=delays=60000:all=1[a2]");
-    expect(graph).toContain("[a0][a1][a2]amix=inputs=3:duration=longest:normalize=0,apad,atrim=end=80,asplit=2[aac][opus]");
+    expect(graph).toContain(
+      "[a0][a1][a2]amix=inputs=3:duration=longest:normalize=0,apad,atrim=end=80,asplit=2[aac0][opus0];" +
+        "[aac0]asetnsamples=n=1024:p=0[aac];[opus0]asetnsamples=n=960:p=0[opus]",
+    );
     expect(argv.filter((_, i) => argv[i - 1] === "-c:a")).toEqual(["aac", "libopus"]);
   });
 
@@ -132,7 +135,7 @@ describe("the assembly's commands", () => {
     const silent = RecordingManifest.parse({ ...manifest, tracks: manifest.tracks.filter((t) => t.kind === "video") });
     const p = planSegments(silent, buildTimeline(silent));
     expect(flagValue(audioCommand(p, { inputPathOf: (k) => k, aacPath: "a", opusPath: "o" }), "-filter_complex")).toBe(
-      "anullsrc=r=48000:cl=stereo,apad,atrim=end=80,asplit=2[aac][opus]",
+      "anullsrc=r=48000:cl=stereo,apad,atrim=end=80,asplit=2[aac0][opus0];[aac0]asetnsamples=n=1024:p=0[aac];[opus0]asetnsamples=n=960:p=0[opus]",
     );
   });
 

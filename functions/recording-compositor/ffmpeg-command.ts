@@ -203,7 +203,10 @@ export function audioCommand(plan: RecordingPlan, options: AudioCommandOptions):
   const mixed = plan.audio.length
     ? `${plan.audio.map((_, k) => `[a${k}]`).join("")}amix=inputs=${plan.audio.length}:duration=longest:normalize=0,`
     : "anullsrc=r=48000:cl=stereo,";
-  graph.push(`${mixed}apad,atrim=end=${total},asplit=2[aac][opus]`);
+  // Each encoder takes frames of its own size: a mix can hand over one frame as long as a delay (adelay's leading
+  // silence), which libopus refuses ("more samples than frame size").
+  const split = "asplit=2[aac0][opus0];[aac0]asetnsamples=n=1024:p=0[aac];[opus0]asetnsamples=n=960:p=0[opus]";
+  graph.push(`${mixed}apad,atrim=end=${total},${split}`);
   return [
     ...quietOverwrite,
     ...inputs,

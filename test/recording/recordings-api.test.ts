@@ -11,6 +11,7 @@ import {
 import { chatMessages, participants, recordings, usageRecords, webhookEvents } from "../../schema/index.ts";
 import { loadOrCreateSecrets, recordingsBucket } from "../../scripts/lib/local-config.ts";
 import { localS3Client } from "../../scripts/services/s3.ts";
+import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, expectProblem, mintToken, newTenant, withDatabase, workerUrl } from "../support/stack.ts";
 
@@ -201,6 +202,23 @@ describe("the compositor's report", () => {
         })
       ).status,
     ).toBe(200);
+  });
+
+  it("tells the hosts still in the meeting, with a playback link", async () => {
+    const live = await createMeeting(owner.apiKey, { title: "Still here" });
+    const host = await RoomClient.join((await mintToken(owner.apiKey, live.id, { identity: "host", role: "host" })).connectUrl);
+    const guest = await RoomClient.join((await mintToken(owner.apiKey, live.id, { identity: "guest", role: "participant" })).connectUrl);
+    try {
+      const done = await processingRecording(owner, live.id, "Still here", new Date());
+      expect((await postReport(done.ready)).status).toBe(200);
+      const frame = await host.next<Extract<ServerFrame, { type: "recording_ready" }>>((f) => f.type === "recording_ready", 10_000);
+      expect(frame.recordingId).toBe(done.id);
+      expect((await fetch(frame.playbackUrl)).status).toBe(200);
+      expect(guest.ofType("recording_ready")).toEqual([]);
+    } finally {
+      host.socket.close(1000);
+      guest.socket.close(1000);
+    }
   });
 
   it("a report for another tenant's recording changes nothing", async () => {

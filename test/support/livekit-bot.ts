@@ -231,6 +231,58 @@ export class LiveKitBot {
   }
 
   /**
+   * Publishes a camera that is black but flashes white, and a microphone that is silent but beeps, at the same
+   * instants (`everyMs` apart, `flashMs` long), both timed from one clock: a test of lip sync through whatever
+   * carries them. Audio goes through a 20 ms queue, so a beep leaves at most that much after its flash.
+   */
+  async publishFlashAndBeep(options: { everyMs: number; flashMs: number; toneHz?: number }): Promise<void> {
+    const { everyMs, flashMs, toneHz: hz = 1000 } = options;
+    const fps = 30;
+    const width = 320;
+    const height = 240;
+    const lumaSize = width * height;
+    const data = new Uint8Array(lumaSize * 1.5).fill(128);
+    const video = new VideoSource(width, height);
+    const frame = new VideoFrame(data, width, height, VideoBufferType.I420);
+    const audio = new AudioSource(sampleRate, 1, 20);
+    const silence = AudioFrame.create(sampleRate, 1, samplesPer10ms);
+    const beep = AudioFrame.create(sampleRate, 1, samplesPer10ms);
+    for (let i = 0; i < samplesPer10ms; i++) beep.data[i] = Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * hz * i) / sampleRate));
+    const lit = (t: number) => t % everyMs < flashMs;
+    let start = performance.now();
+    // Frame k is due at start + k/30 s and carries that instant as its timestamp, so a flash begins exactly on the
+    // shared clock's beat whatever the timer's jitter.
+    const paint = (k: number) => {
+      data.fill(lit((k * 1000) / fps) ? 235 : 16, 0, lumaSize);
+      video.captureFrame(frame, BigInt(Math.round((start + (k * 1000) / fps) * 1000)));
+    };
+    paint(0);
+    await this.publish(LocalVideoTrack.createVideoTrack("flash", video), video, TrackSource.SOURCE_CAMERA);
+    await this.publish(LocalAudioTrack.createAudioTrack("beep", audio), audio, TrackSource.SOURCE_MICROPHONE);
+    start = performance.now();
+    let running = true;
+    const until = (due: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+    const videoLoop = (async () => {
+      for (let k = 0; running; k++) {
+        await until(start + (k * 1000) / fps);
+        paint(k);
+      }
+    })();
+    const audioLoop = (async () => {
+      // Frame n is the 10 ms due at start + n·10 ms; the loop runs at most the queue (20 ms) ahead of it.
+      for (let n = 0; running; n++) {
+        await until(start + n * 10 - 20);
+        await audio.captureFrame(lit(n * 10) ? beep : silence);
+      }
+    })().catch(() => undefined);
+    this.sources.push(video, audio);
+    this.publishers.push(async () => {
+      running = false;
+      await withTimeout(Promise.all([videoLoop, audioLoop]), 2_000, "flash and beep stop").catch(() => undefined);
+    });
+  }
+
+  /**
    * Samples this bot's call like the page does (web/src/sample-loop.ts over web/src/quality-sampler.ts, from
    * rtc-node's stats in W3C shape) and sends each sample with `send`, the bot's meeting socket, paced like the
    * page. `intervalMs` is 5 s as in production; tests may shorten it (1 s at the least).

@@ -32,6 +32,15 @@ export class RoomClient {
     return client;
   }
 
+  /** Pings every `everyMs` like a real client, so the room's heartbeat timeout never drops a long-lived test client. */
+  keepAlive(everyMs = 15_000): void {
+    const timer = setInterval(() => {
+      if (this.socket.readyState === WebSocket.OPEN) this.send({ type: "ping" });
+      else clearInterval(timer);
+    }, everyMs);
+    timer.unref();
+  }
+
   send(frame: Outgoing): string {
     const id = frame.id ?? `f${++this.counter}`;
     this.socket.send(JSON.stringify({ ...frame, id }));

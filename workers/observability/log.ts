@@ -27,7 +27,9 @@ export type LogEventName =
   /** The cron could not hand a recording stuck in processing to the compositor again (fields: tenantId, recordingId, error). */
   | "recording_recompose_failed"
   /** The retention job could not delete an expired recording (fields: tenantId, recordingId, error). */
-  | "recording_retention_failed";
+  | "recording_retention_failed"
+  /** A live room could not be told that one of its recordings is ready (fields: recordingId, error). */
+  | "recording_ready_notice_failed";
 
 export function logEvent(event: LogEventName, fields: Record<string, string | number | boolean | undefined>): void {
   console.log(JSON.stringify({ event, at: new Date().toISOString(), ...fields }));

@@ -8,6 +8,7 @@ import {
 } from "../../../protocol/recording-composition.ts";
 import { bearerCredential } from "../../auth/api-key.ts";
 import { readConfig } from "../../env.ts";
+import { describeError, logEvent } from "../../observability/log.ts";
 import { openDatabase } from "../../db/database.ts";
 import { applyCompositionReport } from "../../recordings/recording-writes.ts";
 import { playbackUrl } from "../../recordings/playback-links.ts";
@@ -67,7 +68,9 @@ export const recordingReportRoutes = new OpenAPIHono<AppEnv>({ defaultHook: vali
       const link = await playbackUrl(c.req.url, config, report.tenantId, report.recordingId, hls.objectKey);
       const notice = { recordingId: report.recordingId, playbackUrl: link.url, expiresAt: link.expiresAt };
       c.executionCtx.waitUntil(
-        notifyRecordingReady(c.env.MEETING_ROOM, report.tenantId, meetingId as MeetingId, notice).catch(() => undefined),
+        notifyRecordingReady(c.env.MEETING_ROOM, report.tenantId, meetingId as MeetingId, notice).catch((error: unknown) =>
+          logEvent("recording_ready_notice_failed", { recordingId: report.recordingId, error: describeError(error) }),
+        ),
       );
     }
     return c.json({ applied }, 200);
