@@ -39,8 +39,8 @@ const notCapturedNotes: Record<NotCapturedReason, string> = {
   excluded_by_host: "You are not being recorded: a host excluded you",
 };
 
-/** Roster badges for people the recording leaves out. */
-export const notCapturedBadges: Record<NotCapturedReason, string> = {
+/** Why the roster's "Not recorded" badge is there (its tooltip). */
+export const notCapturedTitles: Record<NotCapturedReason, string> = {
   declined: "Not recorded: declined",
   pending: "Not recorded: consent pending",
   excluded_by_host: "Not recorded: excluded",

@@ -4,7 +4,7 @@ import type { RosterEntry } from "../../protocol/server-frames.ts";
 import { h, setChildren } from "./element-builder.ts";
 import { icon } from "./icons.ts";
 import { isModerator, type RoomView } from "./room-view.ts";
-import { notCapturedBadges, notCapturedReason, recordingControls } from "./recording-status.ts";
+import { notCapturedReason, notCapturedTitles, recordingControls } from "./recording-status.ts";
 
 /**
  * The People tab: everyone admitted, with role badges, who the recording leaves out, connection quality and presence
@@ -38,12 +38,13 @@ export function qualityIndicator(quality: ConnectionQuality): HTMLSpanElement {
   return indicator;
 }
 
-/** "Not recorded: …" beside someone the running recording leaves out. */
+/** "Not recorded" beside someone the running recording leaves out; why, in its tooltip and `data-reason`. */
 function notCapturedBadge(view: RoomView, identity: string): HTMLSpanElement | null {
   const reason = notCapturedReason(view, identity);
   if (!reason) return null;
-  return h("span", { class: "badge not-recorded", testid: "not-recorded-badge", attrs: { "data-reason": reason } }, [
-    notCapturedBadges[reason],
+  const title = notCapturedTitles[reason];
+  return h("span", { class: "badge not-recorded", testid: "not-recorded-badge", title, attrs: { "data-reason": reason } }, [
+    "Not recorded",
   ]);
 }
 
