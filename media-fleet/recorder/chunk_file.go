@@ -37,6 +37,8 @@ type chunkFile struct {
 	firstTS  uint32
 	lastTS   uint32
 	samples  int
+	// Opus: the RTP timestamp the next packet would have if none were missing (opus_gap.go).
+	nextTS uint32
 }
 
 // Default sample lengths until a second sample shows the real one.
@@ -78,9 +80,20 @@ func openChunkFile(path string, f FileFormat) (*chunkFile, error) {
 
 // write appends one sample (a whole frame's packets) captured at `at`.
 func (c *chunkFile) write(packets []*rtp.Packet, at time.Time) error {
+	opus := c.format.Container.Codec == "opus"
 	for _, p := range packets {
+		if opus && c.samples > 0 {
+			for _, silent := range silenceBefore(p, c.nextTS) {
+				if err := c.writer.WriteRTP(silent); err != nil {
+					return err
+				}
+			}
+		}
 		if err := c.writer.WriteRTP(p); err != nil {
 			return err
+		}
+		if opus {
+			c.nextTS = p.Timestamp + opusSamples(p.Payload)
 		}
 	}
 	if c.samples == 0 {

@@ -121,3 +121,63 @@ func TestADiscardedChunkIsNeitherHandedOnNorLeftOnDisk(t *testing.T) {
 		t.Fatal("the excluded chunk is still on disk")
 	}
 }
+
+func TestAQuietStretchOfDTXIsFilledWithSilenceSoTheOggPlaysInTime(t *testing.T) {
+	rec, chunks, _ := recorderFor(t, "audio/opus", 48_000, 10*time.Second)
+	// 200 ms of sound, 1 s of DTX (a packet every 400 ms), 200 ms of sound: 1.4 s in all.
+	ms := []int{}
+	for m := 0; m < 200; m += 20 {
+		ms = append(ms, m)
+	}
+	ms = append(ms, 600, 1000)
+	for m := 1200; m < 1400; m += 20 {
+		ms = append(ms, m)
+	}
+	for i, m := range ms {
+		rec.sample(opusFrame(uint16(i), uint32(m*48)), at(m))
+	}
+	rec.stopWriting(at(1400))
+	got := *chunks
+	if len(got) != 1 {
+		t.Fatalf("%d chunks: %+v", len(got), got)
+	}
+	if granule := lastGranule(t, got[0].Path); granule != 1400*48 {
+		t.Errorf("the Ogg holds %d samples (%d ms); the chunk spans 1400 ms", granule, granule/48)
+	}
+}
+
+func TestOpusPacketDurationsFollowTheTOC(t *testing.T) {
+	for _, c := range []struct {
+		payload []byte
+		samples uint32
+	}{
+		{[]byte{0xF8, 0xFF, 0xFE}, 960}, // CELT 20 ms
+		{[]byte{0x08}, 960},             // SILK 20 ms (config 1)
+		{[]byte{0x18}, 2880},            // SILK 60 ms (config 3)
+		{[]byte{0x79}, 1920},            // hybrid 20 ms (config 15), two frames
+		{[]byte{0xE3, 0x03}, 360},       // CELT 2.5 ms (config 28), three frames (code 3)
+		{[]byte{}, 0},
+	} {
+		if got := opusSamples(c.payload); got != c.samples {
+			t.Errorf("%x: %d samples, want %d", c.payload, got, c.samples)
+		}
+	}
+}
+
+// lastGranule reads the granule position of an Ogg file's last page: its length in 48 kHz samples.
+func lastGranule(t *testing.T, path string) uint64 {
+	t.Helper()
+	body, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.LastIndex(body, []byte("OggS"))
+	if i < 0 || len(body) < i+14 {
+		t.Fatalf("no Ogg page in %s", path)
+	}
+	var g uint64
+	for k := 13; k >= 6; k-- {
+		g = g<<8 | uint64(body[i+k])
+	}
+	return g
+}

@@ -10,7 +10,7 @@ import {
   type CORSRule,
 } from "@aws-sdk/client-s3";
 import { runningPid, startDaemon, stopDaemon, tcpReachable, waitUntil } from "../lib/daemon.ts";
-import { host, ports, s3Bucket, type LocalSecrets } from "../lib/local-config.ts";
+import { host, ports, recordingsBucket, s3Bucket, type LocalSecrets } from "../lib/local-config.ts";
 import { binDir, dataDir, repoRoot } from "../lib/paths.ts";
 import type { LocalService } from "./local-service.ts";
 
@@ -75,9 +75,12 @@ export async function ensureBucketExists(client: S3Client, bucket: string) {
 }
 
 async function ensureBucket(client: S3Client) {
-  await ensureBucketExists(client, s3Bucket);
-  // PutBucketCors replaces the whole configuration, so re-applying it is idempotent and heals drift.
-  await client.send(new PutBucketCorsCommand({ Bucket: s3Bucket, CORSConfiguration: { CORSRules: corsRules } }));
+  // The recordings bucket too: the page's HLS player fetches a recording's presigned segments from it.
+  for (const bucket of [s3Bucket, recordingsBucket]) {
+    await ensureBucketExists(client, bucket);
+    // PutBucketCors replaces the whole configuration, so re-applying it is idempotent and heals drift.
+    await client.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: corsRules } }));
+  }
 }
 
 export const s3Service: LocalService = {

@@ -1,5 +1,6 @@
 import type { Browser, BrowserContext, Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { poll } from "../support/poll.ts";
 import { api, newTenant, workerUrl } from "../support/stack.ts";
 import { launchChromium, MeetingPage } from "./browser.ts";
 
@@ -8,15 +9,19 @@ import { launchChromium, MeetingPage } from "./browser.ts";
 // show the indicator and say the call moves through the media server, both move to the SFU; the guest declines
 // and is told they are not recorded (the host's roster says so too, and the host excludes and includes them from
 // it), the host accepts; pause shows "paused" on both tabs, resume, stop, and the indicator goes. Every step is
-// read off the DOM the participants see. Then the compositor's renditions reach the host's page as "Recording
-// ready — Play".
+// read off the DOM the participants see. Then the compositor's HLS rendition reaches the host's page as "Recording
+// ready — Play" and plays there in Chromium.
 
 const stepMs = 15_000;
 /** The recording reaches `capturing` once the meeting is on the SFU and a recorder joined it. */
 const captureMs = 30_000;
 /** From stop to `recording_ready`: the recorder's last chunks, then the compositor's segments and renditions. */
+/** From pressing Play to frames decoded. */
+const playMs = 30_000;
 const composeMs = 150_000;
 /** Captured before the pause and after the resume. */
+/** About a second of the 30 fps composite. */
+const minDecodedFrames = 30;
 const capturedMs = 3_000;
 const testTimeout = 300_000;
 
@@ -39,7 +44,16 @@ afterAll(async () => {
 });
 
 type RecordingHook = { phase: string; recordingId: string } | null;
-type PageHooks = { __meeting?: { state(): { recording: RecordingHook } } };
+type Playback = {
+  recordingId: string;
+  status: string;
+  error: string | null;
+  decodedFrames: number;
+  width: number;
+  levels: number[];
+  engine: string | null;
+};
+type PageHooks = { __meeting?: { state(): { recording: RecordingHook }; playback(): Playback | null } };
 
 const recordingOf = (page: MeetingPage) =>
   page.page.evaluate(() => (globalThis as unknown as PageHooks).__meeting?.state().recording ?? null);
@@ -164,13 +178,22 @@ describe("meeting page: recording", () => {
     const phases = guest.received.flatMap((frame) => (frame.type === "recording_state" ? [frame.recording?.phase ?? "none"] : []));
     expect(phases.slice(phases.lastIndexOf("stopping"))).toEqual(["stopping", "none"]);
 
-    // 9. The compositor makes the renditions; the host, still in the meeting, is told it is ready: a Play entry.
-    // (Playing it is left out: the local recordings bucket has no CORS rule for the page's origin, so the
-    // browser may not fetch the presigned segments; see docs/recording.md, "Recording on the page".)
+    // 9. The compositor makes the renditions; the host, still in the meeting, is told it is ready and plays
+    // the HLS rendition in the page (hls.js over Media Source Extensions), and Chromium decodes its frames.
     const ready = host.page.locator(`[data-testid="ready-recording"][data-recording-id="${recordingId}"]`);
     await ready.waitFor({ state: "visible", timeout: composeMs });
-    await ready.getByTestId("play-recording").waitFor({ state: "visible", timeout: stepMs });
     expect(host.received.filter((frame) => frame.type === "recording_ready")).toMatchObject([{ recordingId }]);
+    await ready.getByTestId("play-recording").click({ timeout: stepMs });
+    await host.page.getByTestId("recording-player").waitFor({ state: "visible", timeout: stepMs });
+    const playback = await poll(
+      () => host.page.evaluate(() => (globalThis as unknown as PageHooks).__meeting?.playback() ?? null),
+      (state) => state !== null && (state.error !== null || state.decodedFrames >= minDecodedFrames),
+      playMs,
+    );
+    expect(playback, "the player's state").toMatchObject({ recordingId, engine: "hls.js", error: null });
+    expect(playback!.decodedFrames).toBeGreaterThanOrEqual(minDecodedFrames);
+    expect(playback!.levels.length, "renditions in the master playlist").toBeGreaterThanOrEqual(2);
+    expect(playback!.width).toBeGreaterThan(0);
     // Only hosts (and cohosts) still in the meeting hear of it.
     expect(guest.received.some((frame) => frame.type === "recording_ready")).toBe(false);
     expect(await guest.page.getByTestId("ready-recordings").isHidden()).toBe(true);
