@@ -13,5 +13,7 @@ if [ ! -x "$out" ]; then
   # go.sum is committed and complete, so the default -mod=readonly holds: a build never rewrites the module.
   (cd "$module" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" ./cmd/track-recorder)
   mv "$out.tmp" "$out"
+  # Only the current build is kept: every edit of the sources makes a new 30 MB binary.
+  find "$repo_root/.cache/bin" -maxdepth 1 -name 'track-recorder-*' ! -name "track-recorder-$hash" -delete
 fi
 echo "$out"
