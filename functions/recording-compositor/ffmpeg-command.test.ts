@@ -46,14 +46,19 @@ describe("a segment's ffmpeg command", () => {
     // Output 60-80 s is wall 70-90 s (a 10 s pause came before): Bob joins at wall 70 s, so both tiles from its start.
     const argv = segmentCommand(plan, plan.segments[1]!, options);
     expect(inputsOf(argv)).toEqual([
-      ["ivf", "70", "20.033333", "/in/r/ada"],
+      // Opened 2 s early, so the frame on screen at 70 s is read too; time 0 is then moved back to 70 s.
+      ["ivf", "68", "22.033333", "/in/r/ada"],
       ["ivf", "0", "20.033333", "/in/r/bob"],
     ]);
     const graph = flagValue(argv, "-filter_complex")!;
     expect(graph).toContain("xstack=inputs=2:layout=0_270|960_270:fill=black,pad=1920:1080:0:0:black[v0]");
-    expect(graph).toContain("[0:v]setpts=PTS-STARTPTS,fps=30,scale=960:540:force_original_aspect_ratio=decrease");
+    // Time 0 is the piece's start, and the frame showing then is the first kept (60 frames of lead dropped).
+    expect(graph).toContain(
+      "[0:v]settb=AVTB,setpts=PTS-2/TB,fps=30:start_time=-2,trim=start_frame=60,scale=960:540:force_original_aspect_ratio=decrease",
+    );
+    expect(graph).toContain("[1:v]settb=AVTB,setpts=PTS-0/TB,fps=30:start_time=-0,trim=start_frame=0,");
     expect(graph).toContain("trim=end_frame=600");
-    expect(graph.endsWith("[v0]null[vout]")).toBe(true);
+    expect(graph.endsWith("[v0]null,setpts=N/(30*TB)[vout]")).toBe(true);
     expect(graph).not.toContain("drawtext");
   });
 
@@ -61,7 +66,8 @@ describe("a segment's ffmpeg command", () => {
     const plan20 = planSegments(manifest, timeline, 20);
     const spanning = plan20.segments.find((s) => s.intervals.length === 2)!;
     const graph = flagValue(segmentCommand(plan20, spanning, options), "-filter_complex")!;
-    expect(graph).toContain("[v0][v1]concat=n=2:v=1:a=0[vout]");
+    // Timestamps from the frame count after concat: a one-frame interval keeps its frame.
+    expect(graph).toContain("[v0][v1]concat=n=2:v=1:a=0,setpts=N/(30*TB)[vout]");
     expect(graph).toMatch(/\[t0_0\]pad=1920:1080:0:0:black\[v0\]/);
   });
 
@@ -116,12 +122,17 @@ describe("renditions from the same composited frames", () => {
 describe("the assembly's commands", () => {
   it("mixes every audio stretch at its output time, encoded once as AAC and once as Opus", () => {
     const argv = audioCommand(plan, { inputPathOf: (k) => `/in/${k}`, aacPath: "/w/a.m4a", opusPath: "/w/a.ogg" });
-    expect(inputsOf(argv)).toEqual([
-      ["ogg", "0", "10", "/in/r/ada-mic"],
-      ["ogg", "20", "70", "/in/r/ada-mic"],
-      ["ogg", "0", "20", "/in/r/bob-mic"],
+    // Each file is read whole with its pre-skip kept (no -ss), so its first packet is its span's start.
+    const opened = argv.flatMap((x, i) => (x === "-i" ? [argv.slice(i - 4, i + 2).join(" ")] : []));
+    expect(opened).toEqual([
+      "-flags2 +skip_manual -f ogg -i /in/r/ada-mic",
+      "-flags2 +skip_manual -f ogg -i /in/r/ada-mic",
+      "-flags2 +skip_manual -f ogg -i /in/r/bob-mic",
     ]);
     const graph = flagValue(argv, "-filter_complex")!;
+    expect(graph).toContain(
+      "[1:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=start=20:duration=70,asetpts=PTS-STARTPTS,",
+    );
     expect(graph).toContain("adelay=delays=10000:all=1[a1]");
     expect(graph).toContain("adelay=delays=60000:all=1[a2]");
     expect(graph).toContain(

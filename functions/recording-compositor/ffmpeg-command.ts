@@ -30,6 +30,9 @@ export interface SegmentCommandOptions {
 
 const demuxerOf = { ivf: "ivf", annexb: "h264", ogg: "ogg" } as const;
 
+/** How far before a video piece its file is opened: longer than any gap between a live track's frames. */
+const seekLeadSeconds = 2;
+
 /** Seconds as ffmpeg reads them: fixed-point, never an exponent. */
 export const seconds = (s: number): string => {
   const fixed = Math.max(0, s).toFixed(6);
@@ -121,15 +124,26 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
     }
     const tiles = placed.map((tile, i) => {
       const piece = interval.video.find((v) => v.trackId === tile.trackId)!;
+      // Opened a little before the piece, so the frame already on screen at its start is read too (a seek drops
+      // every frame before it). ffmpeg counts -ss from the file's first timestamp, whatever the RTP clock made it.
+      const seekAt = Math.max(0, piece.inputOffsetSeconds - seekLeadSeconds);
+      const lead = piece.inputOffsetSeconds - seekAt;
+      // Whole frames before the piece's start: fps pads (by cloning) or drops to exactly that many, so the frame
+      // on screen at the start is the first one kept. (fps drops every frame before start_time, even the one
+      // still showing at it, so start_time can't be the piece's start.)
+      const leadFrames = Math.ceil(lead * fps - 1e-6);
       // One frame more than needed: the trim below makes the count exact, and a short read is padded by cloning.
-      inputs.push("-f", demuxerOf[piece.container], "-ss", seconds(piece.inputOffsetSeconds), "-t", seconds(duration + 1 / fps));
+      inputs.push("-f", demuxerOf[piece.container], "-ss", seconds(seekAt), "-t", seconds(lead + duration + 1 / fps));
       inputs.push("-i", options.inputPathOf(piece.fileKey));
       const { w, h } = tile.rect;
       const label = tile.label
         ? `,drawtext=fontfile=${filterValue(options.fontFile!)}:expansion=none:text=${filterValue(tile.label.text)}:x=${tile.label.x - tile.rect.x}:y=${tile.label.y - tile.rect.y}:fontsize=${tile.label.fontSize}:fontcolor=white:box=1:boxcolor=black@0.5:boxborderw=6`
         : "";
       graph.push(
-        `[${inputCount++}:v]setpts=PTS-STARTPTS,fps=${fps},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+        // The piece's start is time 0 (in microseconds: a file's own time base may be too coarse to shift by a
+        // fraction of a frame) and the frames sit on the output's grid from there, not shifted to whichever frame
+        // came first after the seek.
+        `[${inputCount++}:v]settb=AVTB,setpts=PTS-${seconds(lead)}/TB,fps=${fps}:start_time=-${seconds(leadFrames / fps)},trim=start_frame=${leadFrames},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
           `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=${n}${label}[t${j}_${i}]`,
       );
       return tile;
@@ -148,9 +162,11 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
   const parts = segment.intervals.map((_, j) => `[v${j}]`).join("");
   const renditions = options.renditions ?? [];
   const composite = renditions.length ? "[vmain]" : "[vout]";
-  graph.push(
-    segment.intervals.length > 1 ? `${parts}concat=n=${segment.intervals.length}:v=1:a=0${composite}` : `${parts}null${composite}`,
-  );
+  // Timestamps from the frame count: every interval has its exact number of frames, but concat chains their
+  // durations and gives a one-frame interval none, so the encoder's constant rate dropped a frame there and
+  // everything after it played a frame early.
+  const join = segment.intervals.length > 1 ? `concat=n=${segment.intervals.length}:v=1:a=0` : "null";
+  graph.push(`${parts}${join},setpts=N/(${fps}*TB)${composite}`);
   const outputs = [{ label: "[vout]", settings: h264Settings(plan, hlsLadder[0]!), path: options.outputPath }];
   if (renditions.length) {
     // The composited frames once, then a scaled copy per rendition: one composite, several encodes.
@@ -170,18 +186,21 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
   ];
 }
 
+/**
+ * An audio file read whole, from its first packet: the stretch is cut in the graph (`audioStretch`). Its span
+ * starts at its first packet, but an Ogg Opus file declares a pre-skip (the recorder's writer says 80 ms) that
+ * the decoder would discard as encoder priming, and `-ss` trimmed as much again: a stretch started 160 ms into
+ * its file, so its sound played 160 ms early. `skip_manual` keeps those samples.
+ */
 function audioInput(piece: AudioPiece, inputPathOf: (fileKey: string) => string): string[] {
-  return [
-    "-f",
-    demuxerOf[piece.container],
-    "-ss",
-    seconds(piece.inputOffsetMs / 1000),
-    "-t",
-    seconds(piece.durationMs / 1000),
-    "-i",
-    inputPathOf(piece.fileKey),
-  ];
+  return ["-flags2", "+skip_manual", "-f", demuxerOf[piece.container], "-i", inputPathOf(piece.fileKey)];
 }
+
+/** One stretch: its file's first sample at 0, cut at the stretch's offset, padded to its length, moved to its output time. */
+const audioStretch = (piece: AudioPiece, k: number): string =>
+  `[${k}:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
+  `atrim=start=${seconds(piece.inputOffsetMs / 1000)}:duration=${seconds(piece.durationMs / 1000)},asetpts=PTS-STARTPTS,` +
+  `apad,atrim=end=${seconds(piece.durationMs / 1000)},adelay=delays=${Math.round(piece.outputStartMs)}:all=1[a${k}]`;
 
 export interface AudioCommandOptions {
   inputPathOf: (fileKey: string) => string;
@@ -194,11 +213,7 @@ export interface AudioCommandOptions {
 export function audioCommand(plan: RecordingPlan, options: AudioCommandOptions): string[] {
   const total = seconds(plan.totalFrames / plan.fps);
   const inputs = plan.audio.flatMap((piece) => audioInput(piece, options.inputPathOf));
-  const graph = plan.audio.map(
-    (piece, k) =>
-      `[${k}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,asetpts=PTS-STARTPTS,` +
-      `apad,atrim=end=${seconds(piece.durationMs / 1000)},adelay=delays=${Math.round(piece.outputStartMs)}:all=1[a${k}]`,
-  );
+  const graph = plan.audio.map(audioStretch);
   // Speech rarely overlaps at full scale: unnormalised mixing keeps each voice at its level (amix would divide it).
   const mixed = plan.audio.length
     ? `${plan.audio.map((_, k) => `[a${k}]`).join("")}amix=inputs=${plan.audio.length}:duration=longest:normalize=0,`

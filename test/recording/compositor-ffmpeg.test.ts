@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { access, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -139,4 +139,92 @@ describe("the compositor's commands under the real ffmpeg", () => {
     expect(await brightness(0.5, "200:1080:1720:0")).toBeLessThan(20);
     expect(await brightness(1.5, "800:400:1040:340")).toBeGreaterThan(40);
   }, 30_000);
+
+  it("a flash and its beep land where their spans say: chunks a frame apart, an IVF clock starting at 1000 s, an 80 ms Opus pre-skip", async () => {
+    const gen = (args: string[]) => run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args]);
+    const vp8 = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"];
+    // The camera's second chunk starts one frame after the first ends (as the recorder's do), and its timestamps
+    // start at 1000 s (a file's clock need not start at 0); its frames 14-19 are white, from 1033 + 467 = 1500 ms.
+    await Promise.all([
+      gen(["-f", "lavfi", "-i", "color=c=black:s=320x240:r=30:d=1", ...vp8, join(dir, "flash-a.ivf")]),
+      gen([
+        ...["-f", "lavfi", "-i", "color=c=black:s=320x240:r=30:d=0.967"],
+        ...["-vf", "drawbox=c=white:t=fill:enable='between(n,14,19)'", ...vp8, "-output_ts_offset", "1000"],
+        join(dir, "flash-b.ivf"),
+      ]),
+      gen([
+        "-f",
+        "lavfi",
+        "-i",
+        "aevalsrc='if(between(t,1.5,1.7),0.5*sin(2*PI*1000*t),0)':s=48000:d=2",
+        "-c:a",
+        "libopus",
+        join(dir, "beep.ogg"),
+      ]),
+    ]);
+    // The recorder's Ogg writer declares 3840 samples of pre-skip; its first packet is still its span's start.
+    await writeFile(join(dir, "beep.ogg"), withPreSkip(await readFile(join(dir, "beep.ogg")), 3840));
+    const manifest = RecordingManifest.parse({
+      version: 1,
+      recordingId: "0f1e2d3c-4b5a-4968-8776-655443322111",
+      tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+      meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+      startedAt: t0,
+      endedAt: t0 + 2000,
+      participants: [{ identity: "ada", name: "Ada", excluded: null }],
+      tracks: [
+        {
+          ...track("ada-cam", "ada", "video", "flash-a.ivf", 0, 1000),
+          files: [
+            { key: "flash-a.ivf", startedAt: t0, endedAt: t0 + 1000 },
+            { key: "flash-b.ivf", startedAt: t0 + 1033, endedAt: t0 + 2000 },
+          ],
+        },
+        track("ada-mic", "ada", "audio", "beep.ogg", 0, 2000),
+      ],
+      paused: [],
+      output: { layout: "grid", resolution: "1080p", fps: 30 },
+    });
+    const plan = planSegments(manifest, buildTimeline(manifest));
+    // The gap between the chunks is one black frame: it must keep its place, or everything after plays early.
+    expect(plan.segments[0]!.intervals.map((i) => i.frames)).toEqual([30, 1, 29]);
+    const inputPathOf = (key: string) => join(dir, key);
+    const segment = join(dir, "flash.mp4");
+    const aacPath = join(dir, "beep.m4a");
+    await run("ffmpeg", segmentCommand(plan, plan.segments[0]!, { layout: "grid", names: {}, inputPathOf, outputPath: segment }));
+    await run("ffmpeg", audioCommand(plan, { inputPathOf, aacPath, opusPath: join(dir, "beep-mix.ogg") }));
+
+    const { stdout: luma } = await run(
+      "ffmpeg",
+      ["-v", "error", "-i", segment, "-vf", "crop=200:200:860:440,scale=1:1:flags=area", "-pix_fmt", "gray", "-f", "rawvideo", "-"],
+      { encoding: "buffer" },
+    );
+    expect(luma.length).toBe(60);
+    expect(luma.findIndex((y) => y > 128)).toBe(45);
+    const { stdout: pcm } = await run("ffmpeg", ["-v", "error", "-i", aacPath, "-ac", "1", "-ar", "48000", "-f", "f32le", "-"], {
+      encoding: "buffer",
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const samples = new Float32Array(pcm.buffer, pcm.byteOffset, pcm.length / 4);
+    const beepMs = samples.findIndex((x) => Math.abs(x) > 0.1) / 48;
+    // libopus delays its input by 312 samples (6.5 ms), which the patched pre-skip no longer hides.
+    expect(beepMs).toBeGreaterThanOrEqual(1495);
+    expect(beepMs).toBeLessThanOrEqual(1515);
+  }, 30_000);
 });
+
+/** Sets an Ogg Opus file's pre-skip (libopus writes 312 samples, the recorder's pion writer 3840) and its page's CRC. */
+function withPreSkip(ogg: Buffer, samples: number): Buffer {
+  const out = Buffer.from(ogg);
+  out.writeUInt16LE(samples, out.indexOf("OpusHead") + 10);
+  const segments = out[26]!;
+  const length = 27 + segments + [...out.subarray(27, 27 + segments)].reduce((a, b) => a + b, 0);
+  out.writeUInt32LE(0, 22);
+  let crc = 0;
+  for (const byte of out.subarray(0, length)) {
+    crc ^= byte << 24;
+    for (let k = 0; k < 8; k++) crc = crc & 0x80000000 ? (crc << 1) ^ 0x04c11db7 : crc << 1;
+  }
+  out.writeUInt32LE(crc >>> 0, 22);
+  return out;
+}
