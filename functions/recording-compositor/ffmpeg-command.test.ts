@@ -74,7 +74,7 @@ describe("a segment's ffmpeg command", () => {
   it("encodes H.264 1080p30 yuv420p in closed 2 s GOPs, a keyframe on the segment's first frame, and no audio", () => {
     const argv = segmentCommand(plan, plan.segments[0]!, options);
     expect(flagValue(argv, "-c:v")).toBe("libx264");
-    expect(flagValue(argv, "-preset")).toBe("veryfast");
+    expect(flagValue(argv, "-preset")).toBe("ultrafast");
     expect(flagValue(argv, "-pix_fmt")).toBe("yuv420p");
     expect([flagValue(argv, "-g"), flagValue(argv, "-keyint_min"), flagValue(argv, "-sc_threshold")]).toEqual(["60", "60", "0"]);
     expect(flagValue(argv, "-force_key_frames")).toBe("expr:eq(n,0)");

@@ -52,7 +52,7 @@ const h264Settings = (plan: RecordingPlan, rung: VideoRung): string[] => [
   "-c:v",
   "libx264",
   "-preset",
-  "veryfast",
+  "ultrafast",
   "-crf",
   "23",
   "-maxrate",
@@ -143,7 +143,7 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
         // The piece's start is time 0 (in microseconds: a file's own time base may be too coarse to shift by a
         // fraction of a frame) and the frames sit on the output's grid from there, not shifted to whichever frame
         // came first after the seek.
-        `[${inputCount++}:v]settb=AVTB,setpts=PTS-${seconds(lead)}/TB,fps=${fps}:start_time=-${seconds(leadFrames / fps)},trim=start_frame=${leadFrames},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+        `[${inputCount++}:v]settb=AVTB,setpts=PTS-${seconds(lead)}/TB,fps=${fps}:start_time=-${seconds(leadFrames / fps)},trim=start_frame=${leadFrames},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bilinear,` +
           `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=${n}${label}[t${j}_${i}]`,
       );
       return tile;
