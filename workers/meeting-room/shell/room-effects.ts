@@ -206,7 +206,7 @@ export class RoomEffects {
         if (recorder) return recorder.run(effect, { tenantId: this.requireKeys().tenantId, state });
         if (effect.kind === "new_recording") {
           const { by, layout, consentRequired } = effect;
-        const request = { action: "start" as const, recordingId: crypto.randomUUID(), by, layout, consentRequired };
+          const request = { action: "start" as const, recordingId: crypto.randomUUID(), by, layout, consentRequired };
           return this.room.dispatch({ kind: "recording_command", request });
         }
         if (effect.kind === "recorder_start")
