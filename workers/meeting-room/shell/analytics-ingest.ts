@@ -1,6 +1,6 @@
-import { AwsClient } from "aws4fetch";
 import { IngestResult, type AnalyticsBatch } from "../../../protocol/analytics-batch.ts";
 import type { Config } from "../../env.ts";
+import { lambdaFetch } from "../../aws/lambda-fetch.ts";
 
 /** What became of one invocation: stored (possibly with refused records), refused whole, or failed (retry). */
 export type IngestOutcome =
@@ -16,20 +16,14 @@ export interface AnalyticsIngest {
 const invokeTimeoutMs = 30_000;
 
 /**
- * Invokes the ingestion Lambda through the Lambda Invoke API (synchronous, RequestResponse), signed with SigV4
- * by aws4fetch when credentials are configured. Locally the URL is the Runtime Interface Emulator's, which
- * serves the same API. An error the function threw comes back as 200 with `X-Amz-Function-Error`: a failure to
+ * Invokes the ingestion Lambda through the Lambda Invoke API (synchronous, RequestResponse; signed as
+ * `lambdaFetch` says). Locally the URL is the Runtime Interface Emulator's, which serves the same API. An error the function threw comes back as 200 with `X-Amz-Function-Error`: a failure to
  * retry, like a network error or a 5xx from the service.
  */
 export function lambdaIngest(config: Config): AnalyticsIngest | null {
   const url = config.ANALYTICS_INGEST_URL;
   if (!url) return null;
-  const accessKeyId = config.ANALYTICS_INGEST_ACCESS_KEY_ID;
-  const secretAccessKey = config.ANALYTICS_INGEST_SECRET_ACCESS_KEY;
-  const signer =
-    accessKeyId && secretAccessKey
-      ? new AwsClient({ accessKeyId, secretAccessKey, service: "lambda", region: config.ANALYTICS_INGEST_REGION, retries: 0 })
-      : null;
+  const invoke = lambdaFetch(config);
   return {
     async invoke(batch) {
       const init: RequestInit = {
@@ -40,7 +34,7 @@ export function lambdaIngest(config: Config): AnalyticsIngest | null {
       };
       let response: Response;
       try {
-        response = signer ? await signer.fetch(url, init) : await fetch(url, init);
+        response = await invoke(url, init);
       } catch (error) {
         return { kind: "failed", error: error instanceof Error ? error.name : "fetch failed" };
       }
