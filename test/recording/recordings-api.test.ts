@@ -205,11 +205,13 @@ describe("the compositor's report", () => {
   });
 
   it("tells the hosts still in the meeting, with a playback link", async () => {
-    const live = await createMeeting(owner.apiKey, { title: "Still here" });
-    const host = await RoomClient.join((await mintToken(owner.apiKey, live.id, { identity: "host", role: "host" })).connectUrl);
-    const guest = await RoomClient.join((await mintToken(owner.apiKey, live.id, { identity: "guest", role: "participant" })).connectUrl);
+    // A tenant of its own: the listing tests below count this tenant's recordings.
+    const notified = await newTenant("recordings notified");
+    const live = await createMeeting(notified.apiKey, { title: "Still here" });
+    const host = await RoomClient.join((await mintToken(notified.apiKey, live.id, { identity: "host", role: "host" })).connectUrl);
+    const guest = await RoomClient.join((await mintToken(notified.apiKey, live.id, { identity: "guest", role: "participant" })).connectUrl);
     try {
-      const done = await processingRecording(owner, live.id, "Still here", new Date());
+      const done = await processingRecording(notified, live.id, "Still here", new Date());
       expect((await postReport(done.ready)).status).toBe(200);
       const frame = await host.next<Extract<ServerFrame, { type: "recording_ready" }>>((f) => f.type === "recording_ready", 10_000);
       expect(frame.recordingId).toBe(done.id);
