@@ -130,6 +130,8 @@ export async function compositorHarness() {
   }
 
   async function close() {
+    // The suite's own emulators go with it: left running, they hold their ports against the next checkout's run.
+    await service.down();
     lambda.destroy();
     s3.destroy();
     await pool.end();

@@ -29,7 +29,7 @@ export interface PendingRecord {
   effect: RoomRecordEffect;
 }
 
-const recordEffectSchema = z.discriminatedUnion("kind", [
+const otherRecordSchema = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("record_lobby_decision"),
     identity: z.string(),
@@ -61,19 +61,19 @@ const recordEffectSchema = z.discriminatedUnion("kind", [
       periodEnd: z.string(),
     }),
   }),
-  ...recordingRecordSchemas(),
-]) satisfies z.ZodType<RoomRecordEffect>;
+]);
 
-function recordingRecordSchemas() {
-  const base = { kind: z.literal("record_recording"), recordingId: z.uuid(), at: z.string(), by: z.string() };
-  return [
-    z.object({ ...base, change: z.literal("started"), layout: RecordingLayout, title: z.string() }),
-    z.object({ ...base, change: z.literal("resumed") }),
-    z.object({ ...base, change: z.literal("paused"), capturedSince: z.string().nullable() }),
-    z.object({ ...base, change: z.literal("stopped"), manifestKey: z.string().min(1), capturedSince: z.string().nullable() }),
-    z.object({ ...base, change: z.literal("failed"), reason: z.string() }),
-  ] as const;
-}
+/** A recording's changes share one `kind`, so they are told apart by `change`. */
+const base = { kind: z.literal("record_recording"), recordingId: z.uuid(), at: z.string(), by: z.string() };
+const recordingRecordSchema = z.discriminatedUnion("change", [
+  z.object({ ...base, change: z.literal("started"), layout: RecordingLayout, title: z.string() }),
+  z.object({ ...base, change: z.literal("resumed") }),
+  z.object({ ...base, change: z.literal("paused"), capturedSince: z.string().nullable() }),
+  z.object({ ...base, change: z.literal("stopped"), manifestKey: z.string().min(1), capturedSince: z.string().nullable() }),
+  z.object({ ...base, change: z.literal("failed"), reason: z.string() }),
+]);
+
+const recordEffectSchema = z.union([otherRecordSchema, recordingRecordSchema]) satisfies z.ZodType<RoomRecordEffect>;
 
 /** A `record:<n>` entry as stored. */
 export const storedRecordSchema = z.object({ id: z.string().min(1), effect: recordEffectSchema });
