@@ -42,6 +42,8 @@ describe("call quality (E-model)", () => {
     expect(lossImpairment(0.05)).toBeCloseTo((95 * 5) / (5 + 25.1), 5);
     expect(mosOf(93.2)).toBeCloseTo(4.41, 2);
     expect(mosOf(50)).toBeCloseTo(2.58, 2);
+    // The polynomial itself gives 0.9968 at R = 0.5: the scale's floor holds (a property run found it).
+    expect(mosOf(0.5)).toBe(1);
     expect(oneWayDelayMs({ rttMs: 100, jitterMs: 30 })).toBe(50 + 60 + 40);
   });
 

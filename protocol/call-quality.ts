@@ -64,7 +64,8 @@ export function rating(figures: NetworkFigures): number {
 export function mosOf(r: number): number {
   if (r <= 0) return 1;
   if (r >= 100) return 4.5;
-  return Math.min(4.5, 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r));
+  // The polynomial dips just below 1 for R under about 6.5 (its cubic term outweighs the linear one there).
+  return Math.min(4.5, Math.max(1, 1 + 0.035 * r + 7e-6 * r * (r - 60) * (100 - r)));
 }
 
 /** MOS → the roster's four levels. `lost` also when nothing arrived at all. */
