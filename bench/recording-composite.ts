@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { segmentCommand } from "../functions/recording-compositor/ffmpeg-command.ts";
+import { segmentCommand, tileScaler, x264Encoder } from "../functions/recording-compositor/ffmpeg-command.ts";
 import { gridLayout } from "../functions/recording-compositor/layout.ts";
 import { hlsLadder, webmRung } from "../functions/recording-compositor/renditions.ts";
 import { planSegments } from "../functions/recording-compositor/segment-plan.ts";
@@ -44,7 +44,7 @@ async function timed(program: string, args: string[]): Promise<Cost> {
   return { wallS: wall!, cpuS: user! + sys! };
 }
 
-const x264Ours = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "23", "-pix_fmt", "yuv420p", "-r", "30"];
+const x264Ours = [...x264Encoder, "-pix_fmt", "yuv420p", "-r", "30"];
 
 async function ssim(
   output: string,
@@ -133,7 +133,7 @@ export async function benchRecordingComposite(options: RecordingCompositeOptions
 
     const tiles = gridLayout(sources.map((_, i) => ({ trackId: `cam-${i}`, participant: `p${i}`, source: "camera" as const, name: null })));
     const inputs = sources.flatMap((s) => ["-f", "ivf", "-i", s]);
-    const scaled = tiles.map((t, i) => `[${i}:v]scale=${t.rect.w}:${t.rect.h}:flags=bilinear[s${i}]`).join(";");
+    const scaled = tiles.map((t, i) => `[${i}:v]scale=${t.rect.w}:${t.rect.h}:flags=${tileScaler}[s${i}]`).join(";");
     const naive = () => {
       // The overlay chain: a full canvas, each tile scaled and overlaid onto the whole frame in turn; x264's default preset.
       const chain = tiles

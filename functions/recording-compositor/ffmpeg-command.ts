@@ -48,13 +48,13 @@ export function filterValue(text: string): string {
 /** Frames between keyframes: every output keys on the same frames, starting at the segment's first. */
 const gopFrames = (plan: RecordingPlan): number => Math.min(plan.segmentFrames, Math.round(gopSeconds * plan.fps));
 
+/** The composite's H.264 encoder and quality, on every rung (the bench's ffmpeg-limit baseline uses the same). */
+export const x264Encoder = ["-c:v", "libx264", "-preset", "ultrafast", "-crf", "23"] as const;
+/** How tiles are scaled into their cells (the bench's baseline scales the same way). */
+export const tileScaler = "bilinear";
+
 const h264Settings = (plan: RecordingPlan, rung: VideoRung): string[] => [
-  "-c:v",
-  "libx264",
-  "-preset",
-  "ultrafast",
-  "-crf",
-  "23",
+  ...x264Encoder,
   "-maxrate",
   `${rung.maxrateKbps}k`,
   "-bufsize",
@@ -143,7 +143,7 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
         // The piece's start is time 0 (in microseconds: a file's own time base may be too coarse to shift by a
         // fraction of a frame) and the frames sit on the output's grid from there, not shifted to whichever frame
         // came first after the seek.
-        `[${inputCount++}:v]settb=AVTB,setpts=PTS-${seconds(lead)}/TB,fps=${fps}:start_time=-${seconds(leadFrames / fps)},trim=start_frame=${leadFrames},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=bilinear,` +
+        `[${inputCount++}:v]settb=AVTB,setpts=PTS-${seconds(lead)}/TB,fps=${fps}:start_time=-${seconds(leadFrames / fps)},trim=start_frame=${leadFrames},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=${tileScaler},` +
           `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=${n}${label}[t${j}_${i}]`,
       );
       return tile;
