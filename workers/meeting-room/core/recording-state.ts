@@ -47,20 +47,22 @@ export type RecorderAnswer =
   | { kind: "recorder_stopped"; recordingId: string; manifestKey: string; endedAt: string }
   | { kind: "recorder_failed"; recordingId: string; reason: string };
 
+/** What changed in a recording's life, as the record outbox writes it (row, webhook, billed capture). */
+export type RecordingChange =
+  | { change: "started"; layout: RecordingLayout; title: string }
+  | { change: "resumed" }
+  /** `capturedSince`: the stretch of capture this ends (billed as recording time); null when none was running. */
+  | { change: "paused"; capturedSince: string | null }
+  | { change: "stopped"; manifestKey: string; capturedSince: string | null }
+  | { change: "failed"; reason: string };
+
 /** The recording's Postgres record and webhook, written in order by the record outbox. */
 export type RecordingRecordEffect = {
   kind: "record_recording";
   recordingId: string;
   at: string;
   by: string;
-} & (
-  | { change: "started"; layout: RecordingLayout; title: string }
-  | { change: "resumed" }
-  /** `capturedSince`: the stretch of capture this ends (billed as recording time); null when none was running. */
-  | { change: "paused"; capturedSince: string | null }
-  | { change: "stopped"; manifestKey: string; capturedSince: string | null }
-  | { change: "failed"; reason: string }
-);
+} & RecordingChange;
 
 export type RecordingRequest =
   | { action: "start"; recordingId: string; by: string; layout: RecordingLayout; consentRequired?: boolean | undefined }

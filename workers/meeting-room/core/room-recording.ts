@@ -1,5 +1,5 @@
-import type { RecordingIndicator, RecordingLayout } from "../../../protocol/recording-indicator.ts";
-import type { RecorderAnswer, RecorderExclusion, RecordingRequest, RoomRecording } from "./recording-state.ts";
+import type { RecordingIndicator } from "../../../protocol/recording-indicator.ts";
+import type { RecorderAnswer, RecorderExclusion, RecordingChange, RecordingRequest, RoomRecording } from "./recording-state.ts";
 import type { RoomTransition } from "./room-transition.ts";
 import { moveToSfu } from "./sfu-switch.ts";
 
@@ -310,15 +310,6 @@ function setRecording(t: RoomTransition, recording: RoomRecording | null, announ
   if (announce) t.emit({ type: "recording_state", recording: recordingIndicator(t) }, { kind: "all" });
 }
 
-function record(
-  t: RoomTransition,
-  recordingId: string,
-  by: string,
-  change:
-    | { change: "started"; layout: RecordingLayout; title: string }
-    | { change: "resumed" }
-    | { change: "paused"; capturedSince: string | null }
-    | { change: "failed"; reason: string },
-): void {
+function record(t: RoomTransition, recordingId: string, by: string, change: Exclude<RecordingChange, { change: "stopped" }>): void {
   t.effect({ kind: "record_recording", recordingId, at: t.nowIso, by, ...change });
 }
