@@ -85,6 +85,7 @@ type Capture struct {
 	excluded       map[string]string // identity → reason
 	tracks         map[string]*captureTrack
 	chunksUploaded int
+	cont           *Continuation // the manifest this capture continues; nil for a recording's first capture
 	uploadFailures int
 	readers        sync.WaitGroup
 	stopOnce       sync.Once
@@ -96,12 +97,16 @@ func newCapture(req StartRequest, deps CaptureDeps, now time.Time) *Capture {
 		excluded[e.Identity] = e.Reason
 	}
 	prefix := RecordingPrefix(req.TenantID, req.RecordingID)
-	return &Capture{
+	c := &Capture{
 		req: req, deps: deps, prefix: prefix, key: ManifestKeyOf(req.TenantID, req.RecordingID),
 		identity: "recorder-" + req.RecordingID, workDir: filepath.Join(deps.WorkDir, req.RecordingID),
 		startedAt: now, queue: newUploadQueue(), pause: NewPauseLog(),
 		names: map[string]string{}, excluded: excluded, tracks: map[string]*captureTrack{},
 	}
+	if req.Paused {
+		c.pause.Pause(now)
+	}
+	return c
 }
 
 // join connects to the room hidden and subscribe-only and subscribes to every allowed track published so far;
@@ -109,6 +114,11 @@ func newCapture(req StartRequest, deps CaptureDeps, now time.Time) *Capture {
 func (c *Capture) join() error {
 	if err := os.MkdirAll(c.workDir, 0o700); err != nil {
 		return err
+	}
+	if c.req.Continuing {
+		if err := c.continueRecording(); err != nil {
+			return fmt.Errorf("continue from %s: %w", c.key, err)
+		}
 	}
 	// Only has to last until the join; LiveKit refreshes it for the session afterwards.
 	token, err := SubscriberToken(c.deps.APIKey, c.deps.APISecret, c.req.Room, c.identity, 10*time.Minute)
@@ -203,7 +213,7 @@ func (c *Capture) onSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrack
 	if info := pub.TrackInfo(); info != nil {
 		format.Width, format.Height = uint16(info.Width), uint16(info.Height)
 	}
-	first := 1
+	first := c.cont.nextIndex(pub.SID())
 	if t.rec != nil {
 		first = t.rec.nextIndex()
 	}
@@ -318,11 +328,11 @@ func (c *Capture) manifest() Manifest {
 			tracks = append(tracks, meta)
 		}
 	}
+	paused, speakers, lost := c.continuedSpans(c.pause.Through(until), c.speakers.Through(until, func(string) bool { return true }))
 	return BuildManifest(ManifestInput{
 		RecordingID: c.req.RecordingID, TenantID: c.req.TenantID, MeetingID: c.req.MeetingID, Layout: c.req.Layout,
 		StartedAt: c.startedAt, Until: until, Participants: c.names, Excluded: c.excluded, Tracks: tracks,
-		Paused:   c.pause.Through(until),
-		Speakers: c.speakers.Through(until, func(string) bool { return true }),
+		Paused: paused, Lost: lost, Speakers: speakers,
 	})
 }
 

@@ -33,6 +33,10 @@ type StartRequest struct {
 	NodeURL     string      `json:"nodeUrl"`
 	Excluded    []Exclusion `json:"excluded"`
 	Layout      string      `json:"layout"`
+	// Continuing: another capture held this recording (lost recorder, or an SFU move); this one takes over its
+	// manifest (continuation.go). Paused: start without writing anything until a resume.
+	Continuing bool `json:"continuing,omitempty"`
+	Paused     bool `json:"paused,omitempty"`
 }
 
 type ExclusionsRequest struct {

@@ -21,8 +21,10 @@ type Manifest struct {
 	Participants []ManifestParticipant `json:"participants"`
 	Tracks       []ManifestTrack       `json:"tracks"`
 	Paused       []Span                `json:"paused"`
-	Speakers     []SpeakerSpan         `json:"speakers"`
-	Output       ManifestOutput        `json:"output"`
+	// Spans whose media never reached S3: a recorder was lost, and another continued the recording.
+	Lost     []Span         `json:"lost"`
+	Speakers []SpeakerSpan  `json:"speakers"`
+	Output   ManifestOutput `json:"output"`
 }
 
 type ManifestParticipant struct {
@@ -69,6 +71,7 @@ type ManifestInput struct {
 	Excluded     map[string]string // identity → reason
 	Tracks       []ManifestTrack   // files so far; tracks without files are left out
 	Paused       []Span
+	Lost         []Span
 	Speakers     []SpeakerSpan
 }
 
@@ -78,7 +81,7 @@ func BuildManifest(in ManifestInput) Manifest {
 	m := Manifest{
 		Version: 1, RecordingID: in.RecordingID, TenantID: in.TenantID, MeetingID: in.MeetingID,
 		StartedAt: in.StartedAt.UnixMilli(), EndedAt: in.Until.UnixMilli(),
-		Participants: []ManifestParticipant{}, Tracks: []ManifestTrack{}, Paused: []Span{}, Speakers: []SpeakerSpan{},
+		Participants: []ManifestParticipant{}, Tracks: []ManifestTrack{}, Paused: []Span{}, Lost: []Span{}, Speakers: []SpeakerSpan{},
 		Output: ManifestOutput{Layout: in.Layout, Resolution: "1080p", FPS: 30},
 	}
 	for _, t := range in.Tracks {
@@ -110,6 +113,12 @@ func BuildManifest(in ManifestInput) Manifest {
 		span.From, span.To = max(span.From, m.StartedAt), min(span.To, m.EndedAt)
 		if span.To > span.From {
 			m.Paused = append(m.Paused, span)
+		}
+	}
+	for _, span := range in.Lost {
+		span.From, span.To = max(span.From, m.StartedAt), min(span.To, m.EndedAt)
+		if span.To > span.From {
+			m.Lost = append(m.Lost, span)
 		}
 	}
 	for _, span := range in.Speakers {

@@ -3,6 +3,7 @@ package recorder
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -20,7 +21,11 @@ type ObjectStore interface {
 	PutFile(ctx context.Context, key, path, contentType string) error
 	PutBytes(ctx context.Context, key string, body []byte, contentType string) error
 	Delete(ctx context.Context, key string) error
+	// Get reads an object whole (a manifest being continued); ErrObjectMissing when there is none.
+	Get(ctx context.Context, key string) ([]byte, error)
 }
+
+var ErrObjectMissing = errors.New("no such object")
 
 // S3Config: an S3 endpoint (AWS or compatible) and the bucket recordings go to.
 type S3Config struct {
@@ -66,6 +71,19 @@ func (s *s3Store) PutBytes(ctx context.Context, key string, body []byte, content
 
 func (s *s3Store) Delete(ctx context.Context, key string) error {
 	return s.client.RemoveObject(ctx, s.bucket, key, minio.RemoveObjectOptions{})
+}
+
+func (s *s3Store) Get(ctx context.Context, key string) ([]byte, error) {
+	object, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, err
+	}
+	defer object.Close()
+	body, err := io.ReadAll(object)
+	if err != nil && minio.ToErrorResponse(err).Code == "NoSuchKey" {
+		return nil, ErrObjectMissing
+	}
+	return body, err
 }
 
 type dirStore struct{ root string }
@@ -118,4 +136,16 @@ func (d dirStore) Delete(_ context.Context, key string) error {
 		return err
 	}
 	return nil
+}
+
+func (d dirStore) Get(_ context.Context, key string) ([]byte, error) {
+	target, err := d.path(key)
+	if err != nil {
+		return nil, err
+	}
+	body, err := os.ReadFile(target)
+	if os.IsNotExist(err) {
+		return nil, ErrObjectMissing
+	}
+	return body, err
 }

@@ -33,6 +33,11 @@ func NewService(deps CaptureDeps, maxTracks int) *Service {
 func (s *Service) Start(req StartRequest) (status StatusBody, created bool, err error) {
 	s.mu.Lock()
 	s.forgetOld(time.Now())
+	// A continuation of a recording this process once held and stopped (the meeting moved SFU nodes and back)
+	// starts afresh from the manifest; a running one is the same capture asked twice.
+	if e, ok := s.captures[req.RecordingID]; ok && req.Continuing && !e.stopped.IsZero() {
+		delete(s.captures, req.RecordingID)
+	}
 	if e, ok := s.captures[req.RecordingID]; ok {
 		s.mu.Unlock()
 		<-e.ready
