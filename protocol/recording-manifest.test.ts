@@ -62,6 +62,8 @@ describe("a recording manifest", () => {
 
   it("refuses a codec in the wrong container or of the wrong kind", () => {
     expect(messages({ ...base, tracks: [{ ...base.tracks[0]!, container: "ogg" }] })).toContain("vp8 is written as ivf");
+    expect(messages({ ...base, tracks: [{ ...base.tracks[0]!, codec: "h264", container: "ogg" }] })).toContain("h264 is written as ivf");
+    expect(RecordingManifest.safeParse({ ...base, tracks: [{ ...base.tracks[0]!, codec: "h264", container: "ivf" }] }).success).toBe(true);
     expect(messages({ ...base, tracks: [{ ...base.tracks[0]!, codec: "opus", container: "ogg" }] })).toContain("opus is not a video codec");
   });
 

@@ -38,8 +38,11 @@ export const RecordingFile = z
   .refine((f) => f.endedAt > f.startedAt, { message: "endedAt must be after startedAt", path: ["endedAt"] });
 export type RecordingFile = z.infer<typeof RecordingFile>;
 
-/** Each codec's container as the recorder writes it without transcoding. */
-export const containerOfCodec = { vp8: "ivf", h264: "annexb", opus: "ogg" } as const;
+/**
+ * Each codec's container as the recorder writes it without transcoding. H.264 goes in IVF too (fourcc H264, each
+ * frame an Annex B access unit stamped with its RTP time): raw Annex B has no timestamps.
+ */
+export const containerOfCodec = { vp8: "ivf", h264: "ivf", opus: "ogg" } as const;
 export type TrackCodec = keyof typeof containerOfCodec;
 const kindOfSource = { camera: "video", screen: "video", mic: "audio" } as const;
 const kindOfCodec = { vp8: "video", h264: "video", opus: "audio" } as const;
@@ -51,7 +54,7 @@ export const RecordingTrack = z
     kind: z.enum(["audio", "video"]),
     source: z.enum(["camera", "screen", "mic"]),
     codec: z.enum(["vp8", "h264", "opus"]),
-    container: z.enum(["ivf", "annexb", "ogg"]),
+    container: z.enum(["ivf", "ogg"]),
     files: z.array(RecordingFile).min(1),
   })
   .superRefine((t, ctx) => {

@@ -28,7 +28,7 @@ export interface SegmentCommandOptions {
   canvas?: Canvas;
 }
 
-const demuxerOf = { ivf: "ivf", annexb: "h264", ogg: "ogg" } as const;
+const demuxerOf = { ivf: "ivf", ogg: "ogg" } as const;
 
 /** How far before a video piece its file is opened: longer than any gap between a live track's frames. */
 const seekLeadSeconds = 2;

@@ -39,7 +39,7 @@ func ChunkKey(prefix, trackID string, index int, c Container) string {
 	return fmt.Sprintf("%stracks/%s/%06d.%s", prefix, trackID, index, c.Extension)
 }
 
-var contentTypes = map[string]string{"vp8": "video/x-ivf", "h264": "video/h264", "opus": "audio/ogg"}
+var contentTypes = map[string]string{"vp8": "video/x-ivf", "h264": "video/x-ivf", "opus": "audio/ogg"}
 
 var sourceNames = map[livekit.TrackSource]string{
 	livekit.TrackSource_CAMERA: "camera", livekit.TrackSource_SCREEN_SHARE: "screen", livekit.TrackSource_MICROPHONE: "mic",
@@ -207,7 +207,7 @@ func (c *Capture) onSubscribed(track *webrtc.TrackRemote, pub *lksdk.RemoteTrack
 		return
 	}
 	kind := track.Kind().String()
-	t.meta.Kind, t.meta.Codec, t.meta.Container = kind, container.Codec, map[string]string{"vp8": "ivf", "h264": "annexb", "opus": "ogg"}[container.Codec]
+	t.meta.Kind, t.meta.Codec, t.meta.Container = kind, container.Codec, container.Name
 	t.meta.Source = manifestSource(pub.Source(), kind)
 	format := FileFormat{Container: container, ClockRate: track.Codec().ClockRate, Channels: track.Codec().Channels}
 	if info := pub.TrackInfo(); info != nil {

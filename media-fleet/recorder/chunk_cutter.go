@@ -12,9 +12,9 @@ type CutterSettings struct {
 	KeyframeRetry time.Duration
 	// Video needs a keyframe to start a chunk; audio starts anywhere.
 	NeedsKeyframe bool
-	// For containers without timestamps (Opus in Ogg counts samples, Annex B has no time at all), a gap in the
-	// track (mute, DTX, a publisher's outage) longer than this starts a new chunk, so every chunk is continuous
-	// and its wall-clock span says where its samples belong. 0: gaps stay inside a chunk (IVF keeps RTP time).
+	// For containers without timestamps (Opus in Ogg counts samples), a gap in the track (mute, DTX, a
+	// publisher's outage) longer than this starts a new chunk, so every chunk is continuous and its wall-clock
+	// span says where its samples belong. 0: gaps stay inside a chunk (IVF, VP8's and H.264's, keeps RTP time).
 	MaxGap time.Duration
 }
 
@@ -23,10 +23,8 @@ func SettingsFor(c Container, chunk time.Duration) CutterSettings {
 	lead := min(500*time.Millisecond, chunk/4)
 	s := CutterSettings{ChunkDuration: chunk, KeyframeLead: lead, KeyframeRetry: time.Second}
 	switch c.Codec {
-	case "vp8":
+	case "vp8", "h264":
 		s.NeedsKeyframe = true
-	case "h264":
-		s.NeedsKeyframe, s.MaxGap = true, 500*time.Millisecond
 	case "opus":
 		s.MaxGap = 500 * time.Millisecond
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/pion/rtp"
 	"github.com/pion/webrtc/v4"
-	"github.com/pion/webrtc/v4/pkg/media/h264writer"
 	"github.com/pion/webrtc/v4/pkg/media/ivfwriter"
 	"github.com/pion/webrtc/v4/pkg/media/oggwriter"
 )
@@ -26,7 +25,8 @@ type FileFormat struct {
 }
 
 // chunkFile is one chunk being written to local disk: a standalone file with its container's own header (an
-// Ogg chunk has its Opus headers, an IVF chunk its file header), starting at a keyframe for video.
+// Ogg chunk has its Opus headers, an IVF chunk its file header), starting at a keyframe for video (H.264's with
+// its SPS and PPS).
 type chunkFile struct {
 	path     string
 	format   FileFormat
@@ -61,7 +61,7 @@ func openChunkFile(path string, f FileFormat) (*chunkFile, error) {
 		w, err = ivfwriter.New(path, opts...)
 		step = defaultVideoStep
 	case "h264":
-		w, err = h264writer.New(path)
+		w, err = newH264IVFWriter(path, f.ClockRate, f.Width, f.Height)
 		step = defaultVideoStep
 	case "opus":
 		channels := f.Channels
@@ -113,7 +113,7 @@ func (c *chunkFile) close() error {
 	if err := c.writer.Close(); err != nil {
 		return err
 	}
-	if c.format.Container.Codec != "vp8" || c.samples == 0 {
+	if c.format.Container.Name != "ivf" || c.samples == 0 {
 		return nil
 	}
 	f, err := os.OpenFile(c.path, os.O_WRONLY, 0)

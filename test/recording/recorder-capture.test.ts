@@ -31,9 +31,7 @@ async function expectChunksPlayable(m: RecordingManifest) {
   expect(new Set(stored)).toEqual(new Set(listed));
   for (const track of m.tracks) {
     track.files.forEach((file, i) => {
-      expect(file.key).toBe(
-        `${prefix}tracks/${track.id}/${String(i + 1).padStart(6, "0")}.${track.container === "annexb" ? "h264" : track.container}`,
-      );
+      expect(file.key).toBe(`${prefix}tracks/${track.id}/${String(i + 1).padStart(6, "0")}.${track.container}`);
     });
     for (const file of track.files) expect(await h.probe(file.key), file.key).toEqual([expectedCodec[track.codec]]);
   }

@@ -41,7 +41,7 @@ class CompositionFailed extends Error {}
 
 /** Enough of a video file for ffprobe to read its header and first frames: the whole file is the segments' to fetch. */
 const videoProbeBytes = 512 * 1024;
-const demuxerOf = { ivf: "ivf", annexb: "h264", ogg: "ogg" } as const;
+const demuxerOf = { ivf: "ivf", ogg: "ogg" } as const;
 const uploadConcurrency = 6;
 
 export async function composeRecording(event: ComposeRecordingEvent, ports: CompositorPorts): Promise<CompositionReport> {
