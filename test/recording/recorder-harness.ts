@@ -16,7 +16,7 @@ import { loadOrCreateSecrets, recordingsBucket, type LocalSecrets } from "../../
 import { livekitUrl } from "../../scripts/services/livekit.ts";
 import { localRecorders, recorderUrl } from "../../scripts/services/recorder.ts";
 import { localS3Client } from "../../scripts/services/s3.ts";
-import { LiveKitBot } from "../support/livekit-bot.ts";
+import { LiveKitBot, type VideoOptions } from "../support/livekit-bot.ts";
 
 /**
  * What the recorder stack tests share: the real LiveKit node A, the two local recorder processes driven through
@@ -34,11 +34,13 @@ export interface RecorderHarness {
   s3: S3Client;
   pool: HttpRecorderPool;
   newRoom(suffix: string): Promise<MediaRoomName>;
-  /** A bot that publishes a moving pattern (VP8) and a tone (Opus); it subscribes to nothing. */
-  join(room: MediaRoomName, identity: string, name?: string): Promise<LiveKitBot>;
+  /** A bot that publishes a moving pattern (VP8 unless `video.codec`) and a tone (Opus); it subscribes to nothing. */
+  join(room: MediaRoomName, identity: string, name?: string, video?: Pick<VideoOptions, "codec" | "yuv">): Promise<LiveKitBot>;
   capture(room: MediaRoomName, excluded?: StartCapture["excluded"]): StartCapture;
   listKeys(prefix: string): Promise<string[]>;
   readManifest(key: string): Promise<RecordingManifest>;
+  /** An object copied to a local file; answers its path. */
+  download(key: string): Promise<string>;
   /** ffprobe's codec name for each stream of an object. */
   probe(key: string): Promise<string[]>;
   cleanup(): Promise<void>;
@@ -74,6 +76,11 @@ export async function recorderHarness(label: string): Promise<RecorderHarness> {
     const object = await s3.send(new GetObjectCommand({ Bucket: recordingsBucket, Key: key }));
     return object.Body!.transformToByteArray();
   };
+  const download = async (key: string) => {
+    const file = join(scratch, key.replaceAll("/", "_"));
+    await writeFile(file, await read(key));
+    return file;
+  };
 
   return {
     secrets,
@@ -87,7 +94,7 @@ export async function recorderHarness(label: string): Promise<RecorderHarness> {
       await fleet.createRoom(room, { emptyTimeoutSeconds: 60, maxParticipants: 10, metadata: "{}" });
       return room;
     },
-    async join(room, who, name) {
+    async join(room, who, name, video) {
       const access = await fleet.mintAccessToken({
         room,
         identity: identity(who),
@@ -97,7 +104,7 @@ export async function recorderHarness(label: string): Promise<RecorderHarness> {
       });
       const bot = await LiveKitBot.connect(access.url, access.token, { subscribe: false });
       bots.add(bot);
-      await bot.publishVideo({ width: 320, height: 240, fps: 15 });
+      await bot.publishVideo({ width: 320, height: 240, fps: 15, ...video });
       await bot.publishAudio();
       return bot;
     },
@@ -116,9 +123,9 @@ export async function recorderHarness(label: string): Promise<RecorderHarness> {
     async readManifest(key) {
       return RecordingManifest.parse(JSON.parse(new TextDecoder().decode(await read(key))));
     },
+    download,
     async probe(key) {
-      const file = join(scratch, key.replaceAll("/", "_"));
-      await writeFile(file, await read(key));
+      const file = await download(key);
       const { stdout } = await run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name", "-of", "json", file]);
       return (JSON.parse(stdout) as { streams: { codec_name: string }[] }).streams.map((s) => s.codec_name);
     },

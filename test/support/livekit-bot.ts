@@ -15,6 +15,7 @@ import {
   TrackPublishOptions,
   TrackSource,
   VideoBufferType,
+  VideoCodec,
   VideoFrame,
   VideoSource,
   VideoStream,
@@ -63,7 +64,11 @@ export interface VideoOptions {
   source?: "camera" | "screen_share";
   /** A solid picture of this colour (Y, U, V as 8-bit), with only a thin moving band: a tile a test can recognise. */
   yuv?: [number, number, number];
+  /** The codec to send (rtc-node encodes H.264 with its built-in OpenH264, as Safari and many Chromes send it); VP8 unless set. */
+  codec?: "vp8" | "h264";
 }
+
+const videoCodecs = { vp8: VideoCodec.VP8, h264: VideoCodec.H264 } as const;
 
 /** LiveKit's rating of a participant in the protocol's levels. */
 const sfuQualities: Record<LiveKitQuality, ConnectionQuality> = {
@@ -223,7 +228,7 @@ export class LiveKitBot {
     tick(); // a first frame before publishing so the subscriber has something at once
     const track = LocalVideoTrack.createVideoTrack("pattern", source);
     const sourceKind = options.source === "screen_share" ? TrackSource.SOURCE_SCREENSHARE : TrackSource.SOURCE_CAMERA;
-    const publication = await this.publish(track, source, sourceKind, options.timeoutMs);
+    const publication = await this.publish(track, source, sourceKind, options.timeoutMs, videoCodecs[options.codec ?? "vp8"]);
     const timer = setInterval(tick, Math.round(1000 / fps));
     this.sources.push(source);
     this.publishers.push(async () => clearInterval(timer));
@@ -335,8 +340,9 @@ export class LiveKitBot {
     source: AudioSource | VideoSource,
     kind: TrackSource,
     timeoutMs = 5_000,
+    videoCodec?: VideoCodec,
   ): Promise<LocalTrackPublication> {
-    const options = new TrackPublishOptions({ source: kind });
+    const options = new TrackPublishOptions({ source: kind, videoCodec });
     try {
       return await withTimeout(this.room.localParticipant!.publishTrack(track, options), timeoutMs, `publish ${TrackSource[kind]}`);
     } catch (error) {
