@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
-import { audioCommand, filterValue, hlsVariantCommand, muxCommand, seconds, segmentCommand } from "./ffmpeg-command.ts";
+import { audioCommand, filterValue, hlsCutCommand, muxCommand, seconds, segmentCommand } from "./ffmpeg-command.ts";
 import { hlsLadder, webmRung } from "./renditions.ts";
 import { planSegments } from "./segment-plan.ts";
 import { buildTimeline } from "./timeline.ts";
@@ -150,18 +150,28 @@ describe("the assembly's commands", () => {
     );
   });
 
-  it("a file rendition and an HLS variant copy the concatenated segments and the audio", () => {
+  it("a file rendition copies the concatenated segments (read from local paths or URLs) and the audio", () => {
     const mux = muxCommand({ concatListPath: "/w/list", audioPath: "/w/a.m4a", outputPath: "/w/c.mp4", durationSeconds: 80 });
-    expect(mux.slice(mux.indexOf("-f"), mux.indexOf("-f") + 6)).toEqual(["-f", "concat", "-safe", "0", "-i", "/w/list"]);
+    expect(mux.slice(mux.indexOf("-f"), mux.indexOf("-f") + 4)).toEqual(["-f", "concat", "-safe", "0"]);
+    expect([flagValue(mux, "-protocol_whitelist"), flagValue(mux, "-i")]).toEqual(["file,http,https,tcp,tls,crypto", "/w/list"]);
     expect([flagValue(mux, "-c"), flagValue(mux, "-t"), flagValue(mux, "-movflags")]).toEqual(["copy", "80", "+faststart"]);
     expect(muxCommand({ concatListPath: "l", audioPath: "a.ogg", outputPath: "c.webm", durationSeconds: 1 })).not.toContain("-movflags");
-    const hls = hlsVariantCommand({ concatListPath: "/w/list", audioPath: "/w/a.m4a", dir: "/w/hls", durationSeconds: 80 });
-    expect([flagValue(hls, "-c"), flagValue(hls, "-hls_time"), flagValue(hls, "-hls_playlist_type"), hls.at(-1)]).toEqual([
+  });
+
+  it("an HLS cut copies one stream into 6 s media segments, its timestamps moved to its place on the HLS timeline", () => {
+    const hls = hlsCutCommand({
+      inputPath: "/w/720p.mp4",
+      offsetSeconds: 70,
+      segmentPathPattern: "/w/h/00001-ab-%03d.ts",
+      playlistPath: "/w/h/p.m3u8",
+    });
+    expect([flagValue(hls, "-i"), flagValue(hls, "-c"), flagValue(hls, "-output_ts_offset"), flagValue(hls, "-hls_time")]).toEqual([
+      "/w/720p.mp4",
       "copy",
+      "70",
       "6",
-      "vod",
-      "/w/hls/index.m3u8",
     ]);
+    expect([flagValue(hls, "-hls_segment_filename"), hls.at(-1)]).toEqual(["/w/h/00001-ab-%03d.ts", "/w/h/p.m3u8"]);
   });
 });
 

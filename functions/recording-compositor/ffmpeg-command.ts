@@ -233,14 +233,24 @@ export function audioCommand(plan: RecordingPlan, options: AudioCommandOptions):
 }
 
 export interface MuxCommandOptions {
-  /** The concat demuxer list of one rendition's segments. */
+  /** The concat demuxer list of one rendition's segments (local paths or URLs). */
   concatListPath: string;
   audioPath: string;
   outputPath: string;
   durationSeconds: number;
 }
 
-const concatInput = (listPath: string) => ["-f", "concat", "-safe", "0", "-i", listPath];
+// The list may name presigned HTTPS URLs: the segments are read from S3 as they are joined, never held on disk.
+const concatInput = (listPath: string) => [
+  "-f",
+  "concat",
+  "-safe",
+  "0",
+  "-protocol_whitelist",
+  "file,http,https,tcp,tls,crypto",
+  "-i",
+  listPath,
+];
 
 /** A file rendition (MP4 or WebM, by the output's extension): the segments and the audio, both copied. */
 export function muxCommand(options: MuxCommandOptions): string[] {
@@ -256,25 +266,24 @@ export function muxCommand(options: MuxCommandOptions): string[] {
   ];
 }
 
-export interface HlsCommandOptions {
-  concatListPath: string;
-  /** The AAC audio. */
-  audioPath: string;
-  /** Local directory of this variant: its playlist and media segments are written there. */
-  dir: string;
-  durationSeconds: number;
+export interface HlsCutOptions {
+  /** One input with one stream (a rung's video, or the AAC audio), copied. */
+  inputPath: string;
+  /** Where its first timestamp lands on the HLS timeline (seconds). */
+  offsetSeconds: number;
+  /** ffmpeg's pattern for the media segments' paths, e.g. `/tmp/x/00003-ab12cd34-%03d.ts`. */
+  segmentPathPattern: string;
+  /** ffmpeg's own media playlist: its durations are what was cut. */
+  playlistPath: string;
 }
 
-/** One HLS variant, copied: MPEG-TS media segments cut on the shared keyframes, a VOD playlist. */
-export function hlsVariantCommand(options: HlsCommandOptions): string[] {
+/** A stream cut into MPEG-TS media segments on its keyframes (copied, never re-encoded): 6 s, three GOPs each. */
+export function hlsCutCommand(options: HlsCutOptions): string[] {
   return [
     ...quietOverwrite,
-    ...concatInput(options.concatListPath),
-    "-i",
-    options.audioPath,
-    ...["-map", "0:v", "-map", "1:a", "-c", "copy", "-t", seconds(options.durationSeconds)],
-    ...["-f", "hls", "-hls_time", String(hlsSegmentSeconds), "-hls_playlist_type", "vod", "-hls_flags", "independent_segments"],
-    ...["-hls_segment_filename", `${options.dir}/%05d.ts`, `${options.dir}/index.m3u8`],
+    ...["-i", options.inputPath, "-c", "copy", "-output_ts_offset", seconds(options.offsetSeconds)],
+    ...["-f", "hls", "-hls_time", String(hlsSegmentSeconds), "-hls_playlist_type", "vod", "-hls_list_size", "0"],
+    ...["-hls_segment_filename", options.segmentPathPattern, options.playlistPath],
   ];
 }
 

@@ -90,12 +90,26 @@ export interface HlsVariant {
   codecs: string;
 }
 
-/** The master playlist, highest rung first. */
-export function masterPlaylist(variants: readonly HlsVariant[]): string {
+/** The audio every variant plays: one rendition group, its own media playlist (relative to the master). */
+export interface HlsAudio {
+  groupId: string;
+  name: string;
+  uri: string;
+}
+
+/**
+ * The master playlist, highest rung first. With `audio`, the variants are video only and name the group; their
+ * BANDWIDTH must already include the audio's, as a player adds nothing.
+ */
+export function masterPlaylist(variants: readonly HlsVariant[], audio?: HlsAudio): string {
   const lines = ["#EXTM3U", "#EXT-X-VERSION:3", "#EXT-X-INDEPENDENT-SEGMENTS"];
+  if (audio)
+    lines.push(
+      `#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${audio.groupId}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="${audio.uri}"`,
+    );
   for (const v of variants) {
     lines.push(
-      `#EXT-X-STREAM-INF:BANDWIDTH=${v.peakBandwidth},AVERAGE-BANDWIDTH=${v.averageBandwidth},RESOLUTION=${v.rung.width}x${v.rung.height},FRAME-RATE=30.000,CODECS="${v.codecs}"`,
+      `#EXT-X-STREAM-INF:BANDWIDTH=${v.peakBandwidth},AVERAGE-BANDWIDTH=${v.averageBandwidth},RESOLUTION=${v.rung.width}x${v.rung.height},FRAME-RATE=30.000,CODECS="${v.codecs}"${audio ? `,AUDIO="${audio.groupId}"` : ""}`,
       v.uri,
     );
   }

@@ -243,19 +243,36 @@ describe("the recording compositor on the local Lambda runtime", () => {
       "RESOLUTION=854x480",
       "RESOLUTION=426x240",
     ]);
-    expect(master).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2"/);
-    const sizes: string[] = [];
-    for (const variant of variants) {
-      const base = masterKey.replace(/master\.m3u8$/, "");
-      const playlist = fs.readFileSync(await h.download(`${base}${variant}`), "utf8");
+    expect(master).toMatch(/CODECS="avc1\.[0-9a-f]{6},mp4a\.40\.2",AUDIO="audio"/);
+    // The variants are video only (cut by the segments); the audio, encoded once, is one rendition they all name.
+    expect(master).toContain('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio"');
+    const base = masterKey.replace(/master\.m3u8$/, "");
+    const firstMedia = async (playlistKey: string) => {
+      const playlist = fs.readFileSync(await h.download(playlistKey), "utf8");
       expect(playlist).toContain("#EXT-X-ENDLIST");
-      const firstSegment = playlist.split("\n").find((l) => l.endsWith(".ts"))!;
-      const ts = await probe(await h.download(`${base}${variant.replace("index.m3u8", firstSegment)}`));
+      const durations = [...playlist.matchAll(/#EXTINF:([\d.]+),/g)].map((m) => Number(m[1]));
+      const first = playlist.split("\n").find((l) => l.endsWith(".ts"))!;
+      return { durations, ts: await probe(await h.download(`${playlistKey.replace(/index\.m3u8$/, "")}${first}`)) };
+    };
+    const audio = await firstMedia(`${base}${master.match(/URI="([^"]+)"/)![1]}`);
+    expect(audio.ts.streams.map((s) => [s.codec_type, s.codec_name])).toEqual([["audio", "aac"]]);
+    const sizes: string[] = [];
+    const videoStarts: number[] = [];
+    for (const variant of variants) {
+      const { durations, ts } = await firstMedia(`${base}${variant}`);
+      // Three 2 s segments, each cut into one media segment of its own: 6 s in all, to the frame.
+      expect(durations.length).toBe(3);
+      expect(Math.abs(durations.reduce((a, b) => a + b, 0) - 6)).toBeLessThan(0.034);
       const v = ts.streams.find((s) => s.codec_type === "video")!;
       sizes.push(`${v.codec_name} ${v.width}x${v.height}`);
-      expect(ts.streams.find((s) => s.codec_type === "audio")?.codec_name).toBe("aac");
+      expect(ts.streams.find((s) => s.codec_type === "audio")).toBeUndefined();
+      videoStarts.push(Number(v.start_time));
     }
     expect(sizes).toEqual(["h264 1920x1080", "h264 1280x720", "h264 854x480", "h264 426x240"]);
+    // In sync on the HLS timeline: the first frame and the first sound after the AAC encoder's priming packet
+    // (1024 samples at 48 kHz) carry the same timestamp in every variant.
+    const audioStart = Number(audio.ts.streams[0]!.start_time) + 1024 / 48_000;
+    for (const start of videoStarts) expect(Math.abs(start - audioStart)).toBeLessThan(0.002);
 
     const thumbnail = await probe(await h.download(first.renditions.find((r) => r.kind === "thumbnail")!.objectKey));
     expect(thumbnail.streams[0]).toMatchObject({ codec_name: "mjpeg", width: 480, height: 270 });

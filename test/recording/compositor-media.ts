@@ -45,13 +45,21 @@ export async function flashAndBeep(videoPath: string, audioPath: string, seconds
 }
 
 export interface ProbeJson {
-  streams: { codec_type: string; codec_name: string; width?: number; height?: number; duration?: string; nb_frames?: string }[];
+  streams: {
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    duration?: string;
+    nb_frames?: string;
+    start_time?: string;
+  }[];
   format: { duration: string; format_name: string };
 }
 
 export async function probe(path: string): Promise<ProbeJson> {
   const { stdout } = await run("ffprobe", [
-    ...["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height,duration,nb_frames:format=duration,format_name"],
+    ...["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height,duration,nb_frames,start_time:format=duration,format_name"],
     ...["-of", "json", path],
   ]);
   return JSON.parse(stdout) as ProbeJson;

@@ -1,38 +1,22 @@
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import {
-  type ComposeRecordingEvent,
-  type ComposeSegmentEvent,
-  type CompositionProblem,
-  type CompositionReport,
-  type Rendition,
-  recordingPrefix,
+import type {
+  ComposeRecordingEvent,
+  ComposeSegmentEvent,
+  CompositionProblem,
+  CompositionReport,
 } from "../../../protocol/recording-composition.ts";
 import { containerOfCodec, RecordingManifest, type RecordingTrack } from "../../../protocol/recording-manifest.ts";
 import { fanOut } from "../fan-out.ts";
-import { audioCommand, hlsVariantCommand, muxCommand, thumbnailCommand } from "../ffmpeg-command.ts";
-import {
-  avcCodecString,
-  type HlsVariant,
-  hlsLadder,
-  masterPlaylist,
-  outputKeys,
-  playlistSegments,
-  segmentRenditionKey,
-  thumbnailSize,
-  thumbnailTimes,
-  type VideoRung,
-  variantBandwidth,
-  webmRung,
-} from "../renditions.ts";
-import { assemblyConcatList, planSegments, type RecordingPlan } from "../segment-plan.ts";
+import { audioCommand } from "../ffmpeg-command.ts";
+import { planSegments, type RecordingPlan } from "../segment-plan.ts";
 import { buildTimeline } from "../timeline.ts";
+import { assemble, type EncodedAudio } from "./assemble.ts";
 import type { CompositorPorts } from "./ports.ts";
 import { Workspace } from "./workspace.ts";
 
 /**
- * The orchestrating invocation: manifest → probe → plan → segments fanned out (each retried alone) → assembly by
- * copying → renditions uploaded and recorded → the report. Everything it writes is keyed by the plan, so running it
+ * The orchestrating invocation: manifest → probe → plan → segments fanned out (each retried alone), while this
+ * invocation mixes and encodes the audio (it holds the audio files from the probe, and its CPUs are idle while it
+ * waits) → assembly by copying → renditions recorded → the report. Everything it writes is keyed by the plan, so running it
  * again (Lambda's async retry, or by hand) skips the segments already done and rewrites the same objects and rows.
  */
 
@@ -42,7 +26,6 @@ class CompositionFailed extends Error {}
 /** Enough of a video file for ffprobe to read its header and first frames: the whole file is the segments' to fetch. */
 const videoProbeBytes = 512 * 1024;
 const demuxerOf = { ivf: "ivf", ogg: "ogg" } as const;
-const uploadConcurrency = 6;
 
 export async function composeRecording(event: ComposeRecordingEvent, ports: CompositorPorts): Promise<CompositionReport> {
   const problems: CompositionProblem[] = [];
@@ -54,8 +37,12 @@ export async function composeRecording(event: ComposeRecordingEvent, ports: Comp
     const timeline = buildTimeline(manifest, omitted);
     const plan = planSegments(manifest, timeline, ports.config.segments.seconds);
     if (plan.totalFrames === 0) throw new CompositionFailed("nothing was captured: the recording is paused or empty throughout");
-    await runSegments(event, plan, omitted, ports, problems);
-    const renditions = await assemble(event, plan, ws, ports);
+    const audio = encodeAudio(plan, ws, ports);
+    // Awaited either way: a failed segment must not leave the encode writing into a workspace being removed.
+    const [segments, encoded] = await Promise.allSettled([runSegments(event, plan, omitted, ports, problems), audio]);
+    if (segments.status === "rejected") throw segments.reason;
+    if (encoded.status === "rejected") throw encoded.reason;
+    const renditions = await assemble(event, plan, encoded.value, ws, ports);
     await ports.progress.saveRenditions(event.tenantId, event.recordingId, renditions);
     report = {
       outcome: "ready",
@@ -170,115 +157,11 @@ async function runSegments(
     );
 }
 
-const contentTypeOf = (name: string): string =>
-  name.endsWith(".m3u8") ? "application/vnd.apple.mpegurl" : name.endsWith(".ts") ? "video/mp2t" : "application/octet-stream";
-
-/**
- * The audio mixed and encoded once per codec, then each rendition joined from its segments by copying, muxed with
- * the audio, uploaded and deleted before the next (the local disk holds one rendition at a time, plus the MP4 for
- * the stills).
- */
-async function assemble(event: ComposeRecordingEvent, plan: RecordingPlan, ws: Workspace, ports: CompositorPorts): Promise<Rendition[]> {
-  const { media, objects } = ports;
-  const durationSeconds = plan.totalFrames / plan.fps;
-  const durationMs = Math.round(durationSeconds * 1000);
-  const keys = outputKeys(event.tenantId, event.recordingId);
-  const aac = ws.path("audio.m4a");
-  const opus = ws.path("audio.ogg");
-  await media.ffmpeg(audioCommand(plan, { inputPathOf: (key) => ws.inputPath(key), aacPath: aac, opusPath: opus }));
-
-  /** Downloads a rung's segments and writes their concat list. */
-  const fetchRung = async (rung: VideoRung): Promise<{ list: string; dir: string }> => {
-    const dir = await ws.subdir(`rung-${rung.name}`);
-    const ext = rung.name === webmRung.name ? "webm" : "mp4";
-    const pathOf = (index: number) => join(dir, `${String(index).padStart(5, "0")}.${ext}`);
-    const fetched = await fanOut(plan.segments, { concurrency: uploadConcurrency, attempts: 2 }, async (segment) => {
-      const key = segmentRenditionKey(segment, rung);
-      if (!(await objects.download(key, pathOf(segment.index)))) throw new Error(`segment object ${key} is missing`);
-    });
-    const missing = fetched.find((f) => !f.ok);
-    if (missing) throw new CompositionFailed(missing.failures.at(-1) ?? "a segment object is missing");
-    const list = join(dir, "segments.ffconcat");
-    await writeFile(
-      list,
-      assemblyConcatList(plan, (s) => pathOf(s.index)),
-    );
-    return { list, dir };
-  };
-
-  const renditions: Rendition[] = [];
-  const variants: HlsVariant[] = [];
-  let hlsBytes = 0;
-  const mp4 = ws.path("composite.mp4");
-  for (const rung of hlsLadder) {
-    const { list, dir } = await fetchRung(rung);
-    if (rung === hlsLadder[0]) {
-      await media.ffmpeg(muxCommand({ concatListPath: list, audioPath: aac, outputPath: mp4, durationSeconds }));
-      const sizeBytes = await objects.upload(keys.mp4, mp4, "video/mp4");
-      renditions.push({ kind: "mp4", objectKey: keys.mp4, contentType: "video/mp4", sizeBytes, width: 1920, height: 1080, durationMs });
-    }
-    const hlsDir = await ws.subdir(`hls-${rung.name}`);
-    await media.ffmpeg(hlsVariantCommand({ concatListPath: list, audioPath: aac, dir: hlsDir, durationSeconds }));
-    const playlist = await readFile(join(hlsDir, "index.m3u8"), "utf8");
-    const sized = await Promise.all(playlistSegments(playlist).map(async (s) => ({ ...s, bytes: (await stat(join(hlsDir, s.uri))).size })));
-    const files = await readdir(hlsDir);
-    const uploaded = await fanOut(files, { concurrency: uploadConcurrency, attempts: 2 }, (name) =>
-      objects.upload(`${keys.hlsDir(rung)}${name}`, join(hlsDir, name), contentTypeOf(name)),
-    );
-    const failedUpload = uploaded.find((u) => !u.ok);
-    if (failedUpload) throw new Error(`uploading ${failedUpload.item} failed: ${failedUpload.failures.at(-1)}`);
-    hlsBytes += uploaded.reduce((sum, u) => sum + (u.value ?? 0), 0);
-    const probe = await media.probe(join(hlsDir, sized[0]?.uri ?? "index.m3u8"));
-    const video = probe.streams.find((s) => s.codec_type === "video");
-    const bandwidth = variantBandwidth(sized);
-    variants.push({
-      rung,
-      uri: `${rung.name}/index.m3u8`,
-      peakBandwidth: bandwidth.peak,
-      averageBandwidth: bandwidth.average,
-      codecs: `${avcCodecString(video?.profile ?? "High", video?.level ?? 40)},mp4a.40.2`,
-    });
-    await ws.remove(dir);
-    await ws.remove(hlsDir);
-  }
-  const master = ws.path("master.m3u8");
-  await writeFile(master, masterPlaylist(variants));
-  hlsBytes += await objects.upload(keys.hlsMaster, master, "application/vnd.apple.mpegurl");
-  const top = hlsLadder[0]!;
-  renditions.push({
-    kind: "hls",
-    objectKey: keys.hlsMaster,
-    contentType: "application/vnd.apple.mpegurl",
-    sizeBytes: hlsBytes,
-    width: top.width,
-    height: top.height,
-    durationMs,
-  });
-
-  const webm = await fetchRung(webmRung);
-  const webmPath = ws.path("composite.webm");
-  await media.ffmpeg(muxCommand({ concatListPath: webm.list, audioPath: opus, outputPath: webmPath, durationSeconds }));
-  const webmSize = await objects.upload(keys.webm, webmPath, "video/webm");
-  renditions.push({
-    kind: "webm",
-    objectKey: keys.webm,
-    contentType: "video/webm",
-    sizeBytes: webmSize,
-    width: webmRung.width,
-    height: webmRung.height,
-    durationMs,
-  });
-  await ws.remove(webm.dir);
-
-  for (const [n, atMs] of thumbnailTimes(durationMs).entries()) {
-    const still = ws.path(`thumbnail-${n}.jpg`);
-    await media.ffmpeg(thumbnailCommand(mp4, atMs, still));
-    const key = keys.thumbnail(n);
-    const sizeBytes = await objects.upload(key, still, "image/jpeg");
-    renditions.push({ kind: "thumbnail", objectKey: key, contentType: "image/jpeg", sizeBytes, ...thumbnailSize, durationMs: null });
-  }
-  // Every key is the recording's: deleting the recording's prefix deletes all of it.
-  const prefix = recordingPrefix(event.tenantId, event.recordingId);
-  if (renditions.some((r) => !r.objectKey.startsWith(prefix))) throw new Error("a rendition key is outside the recording's prefix");
-  return renditions;
+/** The whole mix, encoded once per codec (AAC for the MP4 and HLS, Opus for the WebM). */
+async function encodeAudio(plan: RecordingPlan, ws: Workspace, ports: CompositorPorts): Promise<EncodedAudio> {
+  const audio = { aac: ws.path("audio.m4a"), opus: ws.path("audio.ogg") };
+  const started = performance.now();
+  await ports.media.ffmpeg(audioCommand(plan, { inputPathOf: (key) => ws.inputPath(key), aacPath: audio.aac, opusPath: audio.opus }));
+  ports.log({ event: "audio_encoded", pieces: plan.audio.length, ms: Math.round(performance.now() - started) });
+  return audio;
 }

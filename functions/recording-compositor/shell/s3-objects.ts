@@ -2,8 +2,9 @@ import { createReadStream, createWriteStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, NoSuchKey, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
+import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 
 /** 16 MiB parts, four in flight: a 1-hour MP4 of ~1 GB goes up in ~64 parts, and memory stays under 100 MB. */
 const partSize = 16 * 1024 * 1024;
@@ -55,5 +56,17 @@ export class RecordingObjects {
       params: { Bucket: this.bucket, Key: key, Body: createReadStream(path), ContentType: contentType, ContentLength: size },
     }).done();
     return size;
+  }
+
+  /** A small text object (a playlist, a JSON record) in one PUT; answers its size. */
+  async putText(key: string, text: string, contentType: string): Promise<number> {
+    const body = Buffer.from(text, "utf8");
+    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
+    return body.length;
+  }
+
+  /** A GET URL ffmpeg can read the object from (it seeks with Range requests), good for `seconds`. */
+  async readUrl(key: string, seconds: number): Promise<string> {
+    return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: key }), { expiresIn: seconds });
   }
 }

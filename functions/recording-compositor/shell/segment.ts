@@ -1,8 +1,12 @@
 import type { ComposeSegmentEvent } from "../../../protocol/recording-composition.ts";
 import { RecordingManifest } from "../../../protocol/recording-manifest.ts";
 import { fanOut } from "../fan-out.ts";
-import { segmentCommand } from "../ffmpeg-command.ts";
-import { hlsLadder, segmentRenditionKey, webmRung } from "../renditions.ts";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { hlsCutCommand, segmentCommand } from "../ffmpeg-command.ts";
+import { hlsRungs, type SegmentMedia, segmentMediaKey, segmentMediaOffsetSeconds, segmentMediaPattern } from "../hls-media.ts";
+import { avcCodecString, hlsLadder, outputKeys, playlistSegments, segmentRenditionKey, type VideoRung, webmRung } from "../renditions.ts";
+import type { RecordingPlan, Segment } from "../segment-plan.ts";
 import type { SegmentResult } from "../result.ts";
 import { planSegments } from "../segment-plan.ts";
 import { buildTimeline } from "../timeline.ts";
@@ -12,8 +16,10 @@ import { Workspace } from "./workspace.ts";
 /**
  * One segment's invocation: re-plans from the manifest (the plan is deterministic; the event carries what compose
  * decided beyond it), fetches only the files this segment shows, composites it once and encodes the composite and
- * every lower rendition from the same frames, uploads them and marks the segment done. A failure is thrown, so the
- * orchestrating invocation sees a function error and retries this segment alone.
+ * every lower rendition from the same frames. Each H.264 rung is cut into its HLS media segments here, uploaded
+ * under the rung's final keys; the composite (for the MP4) and the WebM's part are uploaded for the assembly to
+ * join. The record of what was written goes last, then the row is marked done. A failure is thrown, so the
+ * orchestrating invocation sees a function error and retries this segment alone (same keys, overwritten).
  */
 export async function composeSegment(event: ComposeSegmentEvent, ports: CompositorPorts): Promise<SegmentResult> {
   const { tenantId, recordingId, index, objectKey } = event;
@@ -53,12 +59,24 @@ export async function composeSegment(event: ComposeSegmentEvent, ports: Composit
         renditions: outputs.map(({ rung, path }) => ({ rung, path })),
       }),
     );
-    const uploads = [...outputs.map((o) => ({ key: o.key, path: o.path })), { key: objectKey, path: main }];
-    const uploaded = await fanOut(uploads, { concurrency: 3, attempts: 2 }, (u) =>
-      ports.objects.upload(u.key, u.path, u.key.endsWith(".webm") ? "video/webm" : "video/mp4"),
-    );
+    const rungFiles = new Map<VideoRung, string>([[hlsLadder[0]!, main], ...outputs.map((o) => [o.rung, o.path] as const)]);
+    const hls = await cutHls(plan, segment, rungFiles, outputKeys(tenantId, recordingId).hlsDir, ws, ports);
+    const webm = outputs.find((o) => o.rung === webmRung)!;
+    const uploads = [
+      { key: objectKey, path: main, type: "video/mp4" },
+      { key: webm.key, path: webm.path, type: "video/webm" },
+      ...hls.files.map((f) => ({ ...f, type: "video/mp2t" })),
+    ];
+    const uploaded = await fanOut(uploads, { concurrency: 6, attempts: 2 }, (u) => ports.objects.upload(u.key, u.path, u.type));
     const failed = uploaded.find((u) => !u.ok);
     if (failed) throw new Error(`uploading ${failed.item.key} failed: ${failed.failures.at(-1)}`);
+    const record: SegmentMedia = {
+      version: 1,
+      segmentKey: objectKey,
+      rungs: hls.rungs,
+      fileBytes: { mp4: (await stat(main)).size, webm: (await stat(webm.path)).size },
+    };
+    await ports.objects.putText(segmentMediaKey(segment), JSON.stringify(record), "application/json");
     await ports.progress.finish(tenantId, recordingId, index, objectKey);
     return { ok: true, kind: "segment", index, objectKey, attempts: started.attempts };
   } catch (error) {
@@ -67,4 +85,43 @@ export async function composeSegment(event: ComposeSegmentEvent, ports: Composit
   } finally {
     await ws.dispose();
   }
+}
+
+/**
+ * Each H.264 rung cut into MPEG-TS media segments (copied) at the segment's place on the HLS timeline, all rungs at
+ * once: what to upload where, and per rung the media segments as cut (ffmpeg's own durations) and its codec.
+ */
+async function cutHls(
+  plan: RecordingPlan,
+  segment: Segment,
+  rungFiles: ReadonlyMap<VideoRung, string>,
+  hlsDir: (rung: VideoRung) => string,
+  ws: Workspace,
+  ports: CompositorPorts,
+): Promise<{ files: { key: string; path: string }[]; rungs: SegmentMedia["rungs"] }> {
+  const cuts = await Promise.all(
+    hlsRungs.map(async (rung) => {
+      const input = rungFiles.get(rung)!;
+      const dir = await ws.subdir(`hls-${rung.name}`);
+      const playlistPath = join(dir, "cut.m3u8");
+      await ports.media.ffmpeg(
+        hlsCutCommand({
+          inputPath: input,
+          offsetSeconds: segmentMediaOffsetSeconds(segment, plan.fps),
+          segmentPathPattern: join(dir, segmentMediaPattern(segment)),
+          playlistPath,
+        }),
+      );
+      const cut = playlistSegments(await readFile(playlistPath, "utf8"));
+      const media = await Promise.all(cut.map(async (m) => ({ ...m, bytes: (await stat(join(dir, m.uri))).size })));
+      const video = (await ports.media.probe(input)).streams.find((st) => st.codec_type === "video");
+      const codecs = avcCodecString(video?.profile ?? "High", video?.level ?? 40);
+      const files = media.map((m) => ({ key: `${hlsDir(rung)}${m.uri}`, path: join(dir, m.uri) }));
+      return { rung, codecs, media, files };
+    }),
+  );
+  return {
+    files: cuts.flatMap((c) => c.files),
+    rungs: Object.fromEntries(cuts.map((c) => [c.rung.name, { codecs: c.codecs, media: c.media }])),
+  };
 }
