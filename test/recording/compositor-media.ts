@@ -59,7 +59,8 @@ export interface ProbeJson {
 
 export async function probe(path: string): Promise<ProbeJson> {
   const { stdout } = await run("ffprobe", [
-    ...["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height,duration,nb_frames,start_time:format=duration,format_name"],
+    ...["-v", "error", "-show_entries"],
+    "stream=codec_type,codec_name,width,height,duration,nb_frames,start_time:format=duration,format_name",
     ...["-of", "json", path],
   ]);
   return JSON.parse(stdout) as ProbeJson;
