@@ -21,7 +21,8 @@ import { colourAt, colourName, pcm, probe, toneAmplitude } from "./compositor-me
 // recording), the real track recorder capturing rtc-node bots, consent asked and one participant declining, a
 // pause, the stop, the manifest in S3, the compositing Lambda under the local runtime, its report, and the API
 // serving the result. The composite is then checked: the participant who accepted is in it, in colour and tone;
-// the one who declined is in no output and no object; the paused span is gone.
+// the one who declined is in no output and no object; the paused span is gone. The captured camera is H.264, as
+// Safari and many Chromes publish it.
 
 type SfuJoin = Extract<ServerFrame, { type: "sfu_join" }>;
 const red: [number, number, number] = [81, 90, 240];
@@ -67,7 +68,7 @@ describe("recording a meeting end to end", () => {
     const bobBot = await LiveKitBot.connect(bobJoin!.url, bobJoin!.token, { subscribe: false });
     bots.push(adaBot, bobBot);
     await Promise.all([
-      adaBot.publishVideo({ width: 320, height: 240, fps: 15, yuv: red }),
+      adaBot.publishVideo({ width: 320, height: 240, fps: 15, yuv: red, codec: "h264" }),
       adaBot.publishAudio({ toneHz: 600 }),
       bobBot.publishVideo({ width: 320, height: 240, fps: 15, yuv: blue }),
       bobBot.publishAudio({ toneHz: 1000 }),
@@ -130,6 +131,7 @@ describe("recording a meeting end to end", () => {
         .map((t) => t.kind)
         .sort(),
     ).toEqual(["audio", "video"]);
+    expect(manifest.tracks.find((t) => t.participant === "ada" && t.kind === "video")).toMatchObject({ codec: "h264", container: "ivf" });
 
     // The composite: 1080p H.264, as long as what was captured, ada's red tile and 600 Hz tone, no blue, no 1000 Hz.
     workDir = await mkdtemp(path.join(tmpdir(), "recording-pipeline-"));
