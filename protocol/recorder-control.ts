@@ -45,6 +45,13 @@ export const StartCaptureRequest = z.strictObject({
   /** Never subscribed to, from the first instant. */
   excluded: exclusionList,
   layout: z.enum(["grid", "speaker"]),
+  /**
+   * Another capture held this recording (its recorder was lost, or the meeting moved SFU node): take over its
+   * manifest at the same key, keep its files, list the span since its last write as lost.
+   */
+  continuing: z.boolean().optional(),
+  /** Start paused: nothing is written until a resume. */
+  paused: z.boolean().optional(),
 });
 export type StartCaptureRequest = z.infer<typeof StartCaptureRequest>;
 

@@ -24,5 +24,9 @@ export const RecordingIndicator = z.object({
   consentRequired: z.boolean(),
   /** Who is in the meeting and not captured: declined, not yet answered (consent), or excluded by a host. */
   notCaptured: z.array(z.object({ identity: z.string(), reason: z.enum(["declined", "pending", "excluded_by_host"]) })),
+  /** Set while the capture moves to another recorder (its recorder was lost, or the meeting changed SFU node): nothing is captured since then. */
+  interruptedSince: z.string().optional(),
+  /** Spans nothing reached the recording (listed once the capture continued); the composite shows them as a gap. */
+  gaps: z.array(z.object({ reason: z.enum(["recorder_lost", "sfu_moved"]), from: z.string(), to: z.string() })).optional(),
 });
 export type RecordingIndicator = z.infer<typeof RecordingIndicator>;

@@ -94,6 +94,11 @@ export const RecordingManifest = z
     tracks: z.array(RecordingTrack).max(4000),
     /** Spans in which nothing was captured (recording paused); the composite skips them. */
     paused: z.array(span).max(1000),
+    /**
+     * Spans whose media never reached S3: the recorder holding the capture was lost and another continued the
+     * recording from the last manifest. Not cut out: the composite shows them as a gap (no video, no sound).
+     */
+    lost: z.array(span).max(1000).default([]),
     speakers: z.array(SpeakerSpan).max(100_000).default([]),
     output: RecordingOutputRequest,
   })
@@ -121,6 +126,9 @@ export const RecordingManifest = z
       if (p.from < m.startedAt || p.to > m.endedAt) issue("paused span outside the recording", ["paused"]);
       const previous = pauses[i - 1];
       if (previous && p.from < previous.to) issue("paused spans must be disjoint", ["paused"]);
+    });
+    m.lost.forEach((l, i) => {
+      if (l.from < m.startedAt || l.to > m.endedAt) issue("lost span outside the recording", ["lost", i]);
     });
     m.speakers.forEach((s, i) => {
       if (s.to <= s.from) issue("to must be after from", ["speakers", i, "to"]);

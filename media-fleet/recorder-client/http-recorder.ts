@@ -92,9 +92,11 @@ export class HttpRecorderPool implements Recorder {
       nodeUrl: input.nodeUrl,
       excluded: input.excluded,
       layout: input.layout,
+      ...(input.continuing ? { continuing: true } : {}),
+      ...(input.paused ? { paused: true } : {}),
     } satisfies z.input<typeof StartCaptureRequest>);
     const loads = await this.loads();
-    const tried = new Set<string>();
+    const tried = new Set<string>(input.avoid ?? []);
     for (;;) {
       const placement = selectRecorder([...this.members.values()], loads, defaultRecorderPlacementPolicy, tried);
       if (!placement.ok) {

@@ -22,6 +22,12 @@ export interface StartCapture {
   /** Never subscribed to, from the first instant. */
   excluded: Exclusion[];
   layout: "grid" | "speaker";
+  /** Continue a recording another capture held: its manifest is taken over, the span since its last write is lost. */
+  continuing?: boolean;
+  /** Start paused. */
+  paused?: boolean;
+  /** Pool members not to place it on (a recorder that was lost). */
+  avoid?: readonly string[];
 }
 
 export type CaptureState = "capturing" | "paused" | "stopped";

@@ -111,6 +111,20 @@ export async function writeRecordingChange(
         const dispatchers = failed.length ? await recordWebhookEvents(tx, [failedFact(keys, change.recordingId, change.reason, at)]) : [];
         return { dispatchers, stopped: null };
       }
+      case "gap": {
+        // Listed among the recording's problems at once (the compositor's report adds its own to these); a retried
+        // record finds it listed and adds nothing.
+        const what = change.reason === "recorder_lost" ? "its recorder was lost" : "the meeting moved to another media server";
+        const problem = {
+          code: change.reason,
+          message: `Nothing was captured from ${change.from} to ${change.to}: ${what}; the recording continued on another recorder`,
+        };
+        await tx
+          .update(recordings)
+          .set({ problems: sql`${recordings.problems} || ${JSON.stringify([problem])}::jsonb` })
+          .where(and(row, sql`not (${recordings.problems} @> ${JSON.stringify([problem])}::jsonb)`));
+        return { dispatchers: [], stopped: null };
+      }
       default:
         return change satisfies never;
     }
@@ -176,7 +190,7 @@ export async function applyCompositionReport(
     if (report.outcome === "failed") {
       await tx
         .update(recordings)
-        .set({ status: "failed", error: report.error, problems: report.problems })
+        .set({ status: "failed", error: report.error, problems: withRoomProblems(report.problems) })
         .where(and(eq(recordings.tenantId, report.tenantId), eq(recordings.id, report.recordingId)));
       return { applied: true, dispatchers: await recordWebhookEvents(tx, [failedFact(keys, report.recordingId, report.error, now)]) };
     }
@@ -199,7 +213,7 @@ export async function applyCompositionReport(
         durationMs: report.durationMs,
         sizeBytes: totalBytes,
         objectKey: main?.objectKey ?? null,
-        problems: report.problems,
+        problems: withRoomProblems(report.problems),
         participantNames: names,
         // Weighted: title first, then who was in it, then what was said.
         search: sql`setweight(to_tsvector('simple', ${recordings.title}), 'A')
@@ -243,6 +257,9 @@ export async function applyCompositionReport(
     return { applied: true, dispatchers, meetingId: current.meetingId };
   });
 }
+
+/** The compositor's problems after the ones the room listed while capturing (gaps), which the report does not know. */
+const withRoomProblems = (problems: CompositionReport["problems"]) => sql`${recordings.problems} || ${JSON.stringify(problems)}::jsonb`;
 
 /** Display names (or identities) of everyone present at some point of the recorded span. */
 async function participantNames(db: Pick<Database, "execute">, keys: RecordingKeys, from: Date | null, to: Date | null): Promise<string[]> {

@@ -2,6 +2,7 @@ import type { RecordingIndicator } from "../../../protocol/recording-indicator.t
 import type { RecorderAnswer, RecorderExclusion, RecordingChange, RecordingRequest, RoomRecording } from "./recording-state.ts";
 import type { RoomTransition } from "./room-transition.ts";
 import { moveToSfu } from "./sfu-switch.ts";
+import { watchRecorder } from "./recorder-watch.ts";
 
 /**
  * The meeting's recording, as the room runs it (issue 13). Pure: the recorder is driven through effects and
@@ -50,14 +51,17 @@ export function commandRecording(t: RoomTransition, request: RecordingRequest): 
     case "pause":
       if (recording?.phase === "capturing" && recording.recorderId) {
         setRecording(t, { ...recording, phase: "paused", capturingSince: null });
-        t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: recording.recorderId, command: "pause" });
+        // While the capture moves, the new recorder is told when it answers (recording-continuity.ts).
+        if (!recording.moving)
+          t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: recording.recorderId, command: "pause" });
         record(t, recording.id, request.by, { change: "paused", capturedSince: recording.capturingSince });
       }
       return;
     case "resume":
       if (recording?.phase === "paused" && recording.recorderId) {
         setRecording(t, { ...recording, phase: "capturing", capturingSince: t.nowIso });
-        t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: recording.recorderId, command: "resume" });
+        if (!recording.moving)
+          t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: recording.recorderId, command: "resume" });
         record(t, recording.id, request.by, { change: "resumed" });
       }
       return;
@@ -125,6 +129,8 @@ function stop(t: RoomTransition, by: string): void {
   grantWaiting(t, recording.awaitingGrant);
   // A recorder that has not answered the start yet is stopped when it does (`onRecorderAnswer`); one still
   // waiting for the SFU placement fails when the placement lands (`onMediaPlaced`).
+  // A capture being moved is stopped once the new recorder answers (recording-continuity.ts).
+  if (recording.moving) return;
   if (recording.recorderId)
     t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: recording.recorderId, command: "stop" });
   else if (t.state.mediaMode.kind === "p2p") fail(t, recording, "stopped before capture began");
@@ -140,7 +146,7 @@ export function onRecorderAnswer(t: RoomTransition, answer: RecorderAnswer): voi
   if (!recording || recording.id !== answer.recordingId) return;
   switch (answer.kind) {
     case "recorder_started": {
-      const started = { ...recording, recorderId: answer.recorderId, confirmedExcluded: answer.excluded };
+      const started = { ...recording, recorderId: answer.recorderId, confirmedExcluded: answer.excluded, watch: watchRecorder(t.now) };
       if (recording.phase === "stopping") {
         setRecording(t, started, false);
         t.effect({ kind: "recorder_command", recordingId: recording.id, recorderId: answer.recorderId, command: "stop" });
@@ -158,6 +164,7 @@ export function onRecorderAnswer(t: RoomTransition, answer: RecorderAnswer): voi
       return;
     case "recorder_paused":
     case "recorder_resumed":
+    case "recorder_checked":
       return;
     case "recorder_stopped":
       grantWaiting(t, recording.awaitingGrant);
@@ -180,7 +187,7 @@ export function onRecorderAnswer(t: RoomTransition, answer: RecorderAnswer): voi
   }
 }
 
-function fail(t: RoomTransition, recording: RoomRecording, reason: string): void {
+export function fail(t: RoomTransition, recording: RoomRecording, reason: string): void {
   grantWaiting(t, recording.awaitingGrant);
   setRecording(t, null);
   record(t, recording.id, recording.startedBy, { change: "failed", reason: reason.slice(0, 500) });
@@ -264,9 +271,10 @@ export function exclusions(t: Pick<RoomTransition, "state">): RecorderExclusion[
 }
 
 /** Tells the recorder the current set when it differs from what it was last asked for. */
-function syncExclusions(t: RoomTransition): void {
+export function syncExclusions(t: RoomTransition): void {
   const recording = t.state.recording;
-  if (!recording?.recorderId || recording.phase === "stopping") return;
+  // A moving capture gets the set with its continuation, and any change once it answers.
+  if (!recording?.recorderId || recording.phase === "stopping" || recording.moving) return;
   const wanted = exclusions(t);
   const asked = recording.requestedExcluded;
   if (wanted.length === asked.length && wanted.every((e) => asked.includes(e.identity))) return;
@@ -274,7 +282,7 @@ function syncExclusions(t: RoomTransition): void {
   t.effect({ kind: "recorder_exclude", recordingId: recording.id, recorderId: recording.recorderId, excluded: wanted });
 }
 
-function afterExclusionConfirmed(t: RoomTransition): void {
+export function afterExclusionConfirmed(t: RoomTransition): void {
   const recording = t.state.recording;
   if (!recording) return;
   const ready = recording.awaitingGrant.filter((identity) => recording.confirmedExcluded.includes(identity));
@@ -301,15 +309,18 @@ export function recordingIndicator(t: Pick<RoomTransition, "state">): RecordingI
     else if (recording.consentRequired && recording.consent[identity] !== "accepted") notCaptured.push({ identity, reason: "pending" });
   }
   const { id, phase, startedAt, startedBy, layout, consentRequired } = recording;
-  return { recordingId: id, phase, startedAt, startedBy, layout, consentRequired, notCaptured };
+  // Truthful while the capture moves: nothing is being captured since then; and the gaps the recording has.
+  const interrupted = recording.moving ? { interruptedSince: recording.moving.since } : {};
+  const gaps = recording.gaps?.length ? { gaps: recording.gaps } : {};
+  return { recordingId: id, phase, startedAt, startedBy, layout, consentRequired, notCaptured, ...interrupted, ...gaps };
 }
 
 /** Sets the recording and, unless told not to (bookkeeping only), tells everyone the new indicator. */
-function setRecording(t: RoomTransition, recording: RoomRecording | null, announce = true): void {
+export function setRecording(t: RoomTransition, recording: RoomRecording | null, announce = true): void {
   t.state = { ...t.state, recording };
   if (announce) t.emit({ type: "recording_state", recording: recordingIndicator(t) }, { kind: "all" });
 }
 
-function record(t: RoomTransition, recordingId: string, by: string, change: Exclude<RecordingChange, { change: "stopped" }>): void {
+export function record(t: RoomTransition, recordingId: string, by: string, change: Exclude<RecordingChange, { change: "stopped" }>): void {
   t.effect({ kind: "record_recording", recordingId, at: t.nowIso, by, ...change });
 }

@@ -71,6 +71,14 @@ const recordingRecordSchema = z.discriminatedUnion("change", [
   z.object({ ...base, change: z.literal("paused"), capturedSince: z.string().nullable() }),
   z.object({ ...base, change: z.literal("stopped"), manifestKey: z.string().min(1), capturedSince: z.string().nullable() }),
   z.object({ ...base, change: z.literal("failed"), reason: z.string() }),
+  z.object({
+    ...base,
+    change: z.literal("gap"),
+    reason: z.enum(["recorder_lost", "sfu_moved"]),
+    from: z.string(),
+    to: z.string(),
+    recorderId: z.string(),
+  }),
 ]);
 
 const recordEffectSchema = z.union([otherRecordSchema, recordingRecordSchema]) satisfies z.ZodType<RoomRecordEffect>;

@@ -6,14 +6,8 @@ import { applyMediaEvent } from "./media-presence.ts";
 import { nextMediaCheckAt } from "./media-mode.ts";
 import { afterJoin, checkMediaOnTick, onGrants, onPlaced, onPlacementFailed, onProbed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
-import {
-  commandRecording,
-  onMediaPlaced,
-  onMediaUnavailable,
-  onRecorderAnswer,
-  recordingIndicator,
-  seatDuringRecording,
-} from "./room-recording.ts";
+import { commandRecording, onMediaPlaced, onMediaUnavailable, recordingIndicator, seatDuringRecording } from "./room-recording.ts";
+import { answerRecorder, checkRecorderOnTick, nextRecorderCheckAt, onMediaMoved } from "./recording-continuity.ts";
 import { configure, updateSettings } from "./room-configuration.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
 import { moderators, rosterEntry, type IceServer, type Member, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
@@ -98,7 +92,10 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
       }
       case "media_placed":
         onPlaced(t, event.nodeId, event.url);
-        if (t.state.mediaMode.kind === "sfu") onMediaPlaced(t, t.state.mediaMode.url);
+        if (t.state.mediaMode.kind === "sfu") {
+          onMediaPlaced(t, t.state.mediaMode.url);
+          onMediaMoved(t, t.state.mediaMode.url);
+        }
         break;
       case "media_placement_failed":
         onPlacementFailed(t, event.reason);
@@ -120,7 +117,7 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
         commandRecording(t, event.request);
         break;
       case "recorder":
-        onRecorderAnswer(t, event.answer);
+        answerRecorder(t, event.answer);
         break;
       case "recording_ready": {
         const { recordingId, playbackUrl, expiresAt } = event;
@@ -265,6 +262,7 @@ function onTick(t: RoomTransition) {
   t.state = { ...t.state, lobby: pruneDeniedTokens(t.state.lobby, new Date(t.now)) };
   if (t.state.endedReason) return;
   checkMediaOnTick(t);
+  checkRecorderOnTick(t);
   const { scheduledEndAt, idleTimeoutMs } = t.state.settings;
   if (scheduledEndAt !== null && t.now >= scheduledEndAt) return endMeeting(t, "scheduled_end");
   const emptySince = t.state.session?.emptySince;
@@ -290,5 +288,7 @@ function nextAlarm(state: RoomState): number | null {
   if (state.session?.emptySince != null) due.push(state.session.emptySince + state.settings.idleTimeoutMs);
   const mediaCheck = Object.keys(state.members).length ? nextMediaCheckAt(state.mediaMode) : null;
   if (mediaCheck !== null) due.push(mediaCheck);
+  const recorderCheck = nextRecorderCheckAt(state.recording);
+  if (recorderCheck !== null) due.push(recorderCheck);
   return due.length ? Math.min(...due) : null;
 }

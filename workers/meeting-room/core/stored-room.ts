@@ -58,6 +58,7 @@ const mediaModeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("sfu"), nodeId: z.string(), url: z.string(), watch: nodeWatchSchema.optional() }),
 ]) satisfies z.ZodType<MediaMode>;
 
+const recorderMoveReason = z.enum(["recorder_lost", "sfu_moved"]);
 const recordingSchema = z.object({
   id: z.string(),
   phase: RecordingPhase,
@@ -73,6 +74,9 @@ const recordingSchema = z.object({
   awaitingGrant: z.array(z.string()),
   stoppedBy: z.string().nullable(),
   capturingSince: z.string().nullable().default(null),
+  watch: z.object({ nextCheckAt: z.number(), failures: z.number(), lastOkAt: z.number(), asking: z.boolean() }).optional(),
+  moving: z.object({ reason: recorderMoveReason, from: z.string(), since: z.string(), asked: z.string().nullable() }).optional(),
+  gaps: z.array(z.object({ reason: recorderMoveReason, from: z.string(), to: z.string() })).optional(),
 }) satisfies z.ZodType<RoomRecording>;
 
 /** The `meta` entry (room-storage-layout.ts `RoomMeta`); fields added after version 2 was first stored are optional. */

@@ -190,6 +190,8 @@ export class RoomEffects {
       case "recorder_start":
       case "recorder_command":
       case "recorder_exclude":
+      case "recorder_check":
+      case "recorder_move":
         return this.runRecorder(effect);
       default:
         return effect satisfies never;

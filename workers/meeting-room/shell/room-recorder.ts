@@ -7,6 +7,17 @@ import type { RoomEvent, RoomState } from "../core/room-state.ts";
 /** Attempts per recorder call before the room gives up on the recording (a pause or exclusion must not be ignored). */
 const attempts = 3;
 const backoffMs = (attempt: number) => 250 * 2 ** attempt;
+/** A check of a recorder that does not answer in time has failed (the default call timeout is far longer). */
+const checkTimeoutMs = 5_000;
+/** Stopping the old capture before a move: briefly for a lost recorder, long enough for a live one's last uploads. */
+const lostStopTimeoutMs = 5_000;
+const movedStopTimeoutMs = 60_000;
+
+const within = <T>(ms: number, work: Promise<T>): Promise<T> =>
+  new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    work.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
 
 /**
  * Carries out the room's recorder effects (core/room-recording.ts) on the recorder pool and reports back as
@@ -73,13 +84,63 @@ export class RoomRecorder {
           command === "stop" ? undefined : recorderId,
         );
       }
+      case "recorder_check": {
+        // No retries: the room's watch (core/recorder-watch.ts) counts failures and asks again.
+        const { recorderId, recordingId } = effect;
+        const holdsCapture = await within(checkTimeoutMs, this.recorder.status(recorderId, recordingId)).then(
+          (status) => status.state !== "stopped",
+          () => false,
+        );
+        return this.dispatch({ kind: "recorder", answer: { kind: "recorder_checked", recordingId, recorderId, holdsCapture } });
+      }
+      case "recorder_move": {
+        const { recordingId, from, reason } = effect;
+        // The old capture stops first, so its manifest is final before the new capture takes it over. A lost
+        // recorder may not answer at all (or may be cut off but alive: stopping it keeps it from writing on).
+        await within(reason === "recorder_lost" ? lostStopTimeoutMs : movedStopTimeoutMs, this.recorder.stop(from, recordingId)).catch(
+          () => undefined,
+        );
+        return this.answer(
+          recordingId,
+          async () => {
+            const status = await this.recorder.start({
+              recordingId,
+              tenantId: room.tenantId as TenantId,
+              meetingId: room.state.meetingId as MeetingId,
+              room: meetingMediaRoom(room.tenantId, room.state.meetingId),
+              nodeUrl: effect.nodeUrl,
+              excluded: exclusionsOf(effect.excluded),
+              layout: effect.layout,
+              continuing: true,
+              paused: effect.paused,
+              avoid: reason === "recorder_lost" ? [from] : [],
+            });
+            return {
+              kind: "recorder_started",
+              recordingId,
+              recorderId: status.recorderId,
+              excluded: status.excluded.map((e) => e.identity),
+              paused: status.state === "paused",
+            };
+          },
+          undefined,
+          reason === "recorder_lost"
+            ? "recorder lost and no other recorder could continue the capture"
+            : "no recorder could follow the meeting to its new media server",
+        );
+      }
       default:
         return effect satisfies never;
     }
   }
 
   /** Runs a call with retries and dispatches its answer, or the recording's failure (stopping the recorder then). */
-  private async answer(recordingId: string, call: () => Promise<RecorderAnswer>, stopOnFailure?: string): Promise<void> {
+  private async answer(
+    recordingId: string,
+    call: () => Promise<RecorderAnswer>,
+    stopOnFailure?: string,
+    failure = "recorder",
+  ): Promise<void> {
     let lastError: unknown;
     for (let attempt = 0; attempt < attempts; attempt++) {
       let answer: RecorderAnswer;
@@ -94,7 +155,7 @@ export class RoomRecorder {
     }
     if (stopOnFailure) await this.recorder.stop(stopOnFailure, recordingId).catch(() => undefined);
     const reason =
-      lastError instanceof Error ? `recorder: ${"code" in lastError ? String(lastError.code) : lastError.name}` : "recorder failed";
+      lastError instanceof Error ? `${failure}: ${"code" in lastError ? String(lastError.code) : lastError.name}` : `${failure}: failed`;
     await this.dispatch({ kind: "recorder", answer: { kind: "recorder_failed", recordingId, reason } });
   }
 }
