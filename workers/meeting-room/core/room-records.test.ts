@@ -20,6 +20,17 @@ const effects: RoomRecordEffect[] = [
   { kind: "record_recording", recordingId: rid, at, by: "api", change: "resumed" },
   { kind: "record_recording", recordingId: rid, at, by: "room", change: "stopped", manifestKey: "k", capturedSince: null },
   { kind: "record_recording", recordingId: rid, at, by: "api", change: "failed", reason: "recorder: node_unreachable" },
+  {
+    kind: "record_recording",
+    recordingId: rid,
+    at,
+    by: "room",
+    change: "gap",
+    reason: "recorder_lost",
+    from: at,
+    to: at,
+    recorderId: "r2",
+  },
 ];
 
 describe("stored records", () => {
