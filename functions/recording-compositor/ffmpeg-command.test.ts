@@ -120,7 +120,7 @@ describe("renditions from the same composited frames", () => {
 });
 
 describe("the assembly's commands", () => {
-  it("mixes every audio stretch at its output time, encoded once as AAC and once as Opus", () => {
+  it("joins each track's stretches at their output times into one stream, mixes the tracks, encoded once as AAC and once as Opus", () => {
     const argv = audioCommand(plan, { inputPathOf: (k) => `/in/${k}`, aacPath: "/w/a.m4a", opusPath: "/w/a.ogg" });
     // Each file is read whole with its pre-skip kept (no -ss), so its first packet is its span's start.
     const opened = argv.flatMap((x, i) => (x === "-i" ? [argv.slice(i - 4, i + 2).join(" ")] : []));
@@ -129,14 +129,22 @@ describe("the assembly's commands", () => {
       "-flags2 +skip_manual -f ogg -i /in/r/ada-mic",
       "-flags2 +skip_manual -f ogg -i /in/r/bob-mic",
     ]);
-    const graph = flagValue(argv, "-filter_complex")!;
-    expect(graph).toContain(
-      "[1:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=start=20:duration=70,asetpts=PTS-STARTPTS,",
-    );
-    expect(graph).toContain("adelay=delays=10000:all=1[a1]");
-    expect(graph).toContain("adelay=delays=60000:all=1[a2]");
-    expect(graph).toContain(
-      "[a0][a1][a2]amix=inputs=3:duration=longest:normalize=0,apad,atrim=end=80,asplit=2[aac0][opus0];" +
+    const graph = flagValue(argv, "-filter_complex")!.split(";");
+    const stretch = (k: number, from: number, length: number, samples: number, label: string) =>
+      `[${k}:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
+      `atrim=start=${from}:duration=${length},asetpts=PTS-STARTPTS,apad,atrim=end_sample=${samples}[${label}]`;
+    // Each track is one stream: its stretches in order (Ada's before and after the pause), silence before Bob joins,
+    // every position a whole sample from the start; then the tracks are mixed.
+    expect(graph.slice(0, 6)).toEqual([
+      stretch(0, 0, 10, 480_000, "t0p0"),
+      stretch(1, 20, 70, 3_360_000, "t0p1"),
+      "[t0p0][t0p1]concat=n=2:v=0:a=1[t0]",
+      "anullsrc=r=48000:cl=stereo,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=2880000[t1g2]",
+      stretch(2, 0, 20, 960_000, "t1p2"),
+      "[t1g2][t1p2]concat=n=2:v=0:a=1[t1]",
+    ]);
+    expect(graph.slice(6).join(";")).toBe(
+      "[t0][t1]amix=inputs=2:duration=longest:normalize=0,apad,atrim=end=80,asplit=2[aac0][opus0];" +
         "[aac0]asetnsamples=n=1024:p=0[aac];[opus0]asetnsamples=n=960:p=0[opus]",
     );
     expect(argv.filter((_, i) => argv[i - 1] === "-c:a")).toEqual(["aac", "libopus"]);

@@ -196,11 +196,46 @@ function audioInput(piece: AudioPiece, inputPathOf: (fileKey: string) => string)
   return ["-flags2", "+skip_manual", "-f", demuxerOf[piece.container], "-i", inputPathOf(piece.fileKey)];
 }
 
-/** One stretch: its file's first sample at 0, cut at the stretch's offset, padded to its length, moved to its output time. */
-const audioStretch = (piece: AudioPiece, k: number): string =>
-  `[${k}:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
+/** The mix's sample rate: 48 samples per millisecond, so every millisecond boundary is a whole sample. */
+const audioRate = 48_000;
+const samplesAt = (ms: number): number => Math.round((ms * audioRate) / 1000);
+const stereoFloat = `aformat=sample_fmts=fltp:channel_layouts=stereo`;
+
+/** One stretch: its file's first sample at 0, cut at the stretch's offset, padded to exactly `samples`. */
+const audioStretch = (piece: AudioPiece, k: number, samples: number): string =>
+  `[${k}:a]asetpts=PTS-STARTPTS,aresample=${audioRate},${stereoFloat},` +
   `atrim=start=${seconds(piece.inputOffsetMs / 1000)}:duration=${seconds(piece.durationMs / 1000)},asetpts=PTS-STARTPTS,` +
-  `apad,atrim=end=${seconds(piece.durationMs / 1000)},adelay=delays=${Math.round(piece.outputStartMs)}:all=1[a${k}]`;
+  `apad,atrim=end_sample=${samples}`;
+
+/**
+ * One track's stretches joined in output order, with silence where the track has none: one continuous stream per
+ * track. Positions are whole samples from the recording's start, so lengths add up exactly over any number of
+ * chunks. (Delaying each stretch to its place and mixing them all instead made every stretch a stream as long as the
+ * recording: the mix's work grew with stretches × length, and a 5-minute meeting of 10 s chunks took 34 s.)
+ */
+function trackChain(track: readonly { piece: AudioPiece; k: number }[], label: string): string {
+  const parts: string[] = [];
+  const labels: string[] = [];
+  let cursor = 0;
+  for (const { piece, k } of track) {
+    const start = samplesAt(piece.outputStartMs);
+    const end = samplesAt(piece.outputStartMs + piece.durationMs);
+    if (start > cursor) {
+      parts.push(`anullsrc=r=${audioRate}:cl=stereo,${stereoFloat},atrim=end_sample=${start - cursor}[${label}g${k}]`);
+      labels.push(`[${label}g${k}]`);
+    }
+    // A stretch never overlaps its own track's previous one (the timeline keeps one file per track at a time).
+    const from = Math.max(start, cursor);
+    if (end <= from) continue;
+    parts.push(
+      `${audioStretch({ ...piece, inputOffsetMs: piece.inputOffsetMs + ((from - start) * 1000) / audioRate }, k, end - from)}[${label}p${k}]`,
+    );
+    labels.push(`[${label}p${k}]`);
+    cursor = end;
+  }
+  const join = labels.length > 1 ? `${labels.join("")}concat=n=${labels.length}:v=0:a=1` : `${labels[0]}anull`;
+  return [...parts, `${join}[${label}]`].join(";");
+}
 
 export interface AudioCommandOptions {
   inputPathOf: (fileKey: string) => string;
@@ -209,17 +244,20 @@ export interface AudioCommandOptions {
   opusPath: string;
 }
 
-/** Every audio stretch delayed to its output time and mixed, the exact length of the video, encoded once per codec. */
+/** Each track as one stream, the tracks mixed, the exact length of the video, encoded once per codec. */
 export function audioCommand(plan: RecordingPlan, options: AudioCommandOptions): string[] {
   const total = seconds(plan.totalFrames / plan.fps);
   const inputs = plan.audio.flatMap((piece) => audioInput(piece, options.inputPathOf));
-  const graph = plan.audio.map(audioStretch);
+  const tracks = new Map<string, { piece: AudioPiece; k: number }[]>();
+  plan.audio.forEach((piece, k) => tracks.set(piece.trackId, [...(tracks.get(piece.trackId) ?? []), { piece, k }]));
+  const ordered = [...tracks.values()].map((t) => t.sort((a, b) => a.piece.outputStartMs - b.piece.outputStartMs));
+  const graph = ordered.map((t, i) => trackChain(t, `t${i}`));
   // Speech rarely overlaps at full scale: unnormalised mixing keeps each voice at its level (amix would divide it).
-  const mixed = plan.audio.length
-    ? `${plan.audio.map((_, k) => `[a${k}]`).join("")}amix=inputs=${plan.audio.length}:duration=longest:normalize=0,`
-    : "anullsrc=r=48000:cl=stereo,";
-  // Each encoder takes frames of its own size: a mix can hand over one frame as long as a delay (adelay's leading
-  // silence), which libopus refuses ("more samples than frame size").
+  const mixed = ordered.length
+    ? `${ordered.map((_, i) => `[t${i}]`).join("")}amix=inputs=${ordered.length}:duration=longest:normalize=0,`
+    : `anullsrc=r=${audioRate}:cl=stereo,`;
+  // Each encoder takes frames of its own size: a mix can hand over one frame as long as a track's leading silence,
+  // which libopus refuses ("more samples than frame size").
   const split = "asplit=2[aac0][opus0];[aac0]asetnsamples=n=1024:p=0[aac];[opus0]asetnsamples=n=960:p=0[opus]";
   graph.push(`${mixed}apad,atrim=end=${total},${split}`);
   return [
