@@ -142,7 +142,7 @@ func (t *trackRecorder) sample(frame []*rtp.Packet, arrival time.Time) {
 		t.requestKeyframe()
 	}
 	if d.Cut {
-		t.closeChunk(at)
+		t.closeChunkBefore(at)
 	}
 	if !d.Write {
 		return
@@ -160,6 +160,20 @@ func (t *trackRecorder) sample(frame []*rtp.Packet, arrival time.Time) {
 	if err := t.cur.write(frame, at); err != nil {
 		t.onError(err)
 	}
+}
+
+// closeChunkBefore closes the open chunk because the track's own next sample, captured at `next`, starts the
+// next one. Its last frame stays on screen until then: an encoder often skips a frame to make the keyframe a cut
+// waits for, and a span ending one frame step after the last frame left a frame-long hole at the cut (a black
+// tile in the composite). After a gap (a stretch with no media, MaxGap) the chunk ends one step after its last
+// sample as before.
+func (t *trackRecorder) closeChunkBefore(next time.Time) {
+	if t.cur != nil && t.cur.samples > 0 && next.After(t.cur.last) {
+		if maxGap := t.cutter.s.MaxGap; maxGap == 0 || next.Sub(t.cur.last) <= maxGap {
+			t.cur.lastStep = next.Sub(t.cur.last)
+		}
+	}
+	t.closeChunk(next)
 }
 
 // closeChunk finishes the open chunk at closedAt and hands it on, or drops it when it holds nothing placeable.

@@ -106,6 +106,39 @@ func TestVideoChunksStartAtKeyframesAskedForAheadOfTheCut(t *testing.T) {
 	}
 }
 
+func TestAVideoChunkLastsUntilTheNextChunksKeyframeWhenTheEncoderSkipsAFrameForIt(t *testing.T) {
+	rec, chunks, _ := recorderFor(t, "video/VP8", 90_000, time.Second)
+	seq := uint16(0)
+	frame := func(ms int, key bool) {
+		seq++
+		rec.sample(vp8Frame(seq, uint32(ms*90), key), at(ms))
+	}
+	frame(0, true)
+	for ms := 33; ms <= 933; ms += 33 {
+		frame(ms, false)
+	}
+	frame(999, true) // the frame due at 966 was skipped to make this keyframe
+	frame(1032, false)
+	rec.stopWriting(at(1065))
+	got := *chunks
+	if len(got) != 2 || got[0].EndedAt != got[1].StartedAt || got[1].StartedAt != at(999).UnixMilli() {
+		t.Fatalf("the chunks leave a hole between the last frame and the keyframe: %+v", got)
+	}
+}
+
+func TestAnOpusChunkCutAfterAGapEndsOneFrameAfterItsLastPacket(t *testing.T) {
+	rec, chunks, _ := recorderFor(t, "audio/opus", 48_000, 10*time.Second)
+	for i := 0; i < 10; i++ {
+		rec.sample(opusFrame(uint16(i), uint32(i*960)), at(i*20))
+	}
+	rec.sample(opusFrame(10, 2000*48), at(2000)) // after a silent second with no packets (longer than MaxGap)
+	rec.stopWriting(at(2020))
+	got := *chunks
+	if len(got) != 2 || got[0].EndedAt != at(200).UnixMilli() || got[1].StartedAt != at(2000).UnixMilli() {
+		t.Fatalf("chunks %+v", got)
+	}
+}
+
 func TestADiscardedChunkIsNeitherHandedOnNorLeftOnDisk(t *testing.T) {
 	rec, chunks, _ := recorderFor(t, "audio/opus", 48_000, 10*time.Second)
 	for i := 0; i < 10; i++ {
