@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 const ignored = ["node_modules/**", ".cache/**", ".data/**", ".wrangler/**", "dist/**"];
+/** Lip sync through the real pipeline: the bot's clock and the recorder's must not share the cores with other suites. */
+const alone = ["test/recording/recording-sync.test.ts"];
 
 export default defineConfig({
   test: {
@@ -16,16 +18,17 @@ export default defineConfig({
         test: {
           name: "stack",
           include: ["**/*.test.ts"],
-          exclude: [...ignored, "test/disruptive/**"],
+          exclude: [...ignored, "test/disruptive/**", ...alone],
           sequence: { groupOrder: 0 },
         },
       },
       {
-        // Tests that take Postgres away or restart the Worker run alone, after everything else.
+        // Tests that take Postgres away or restart the Worker, and tests that measure timing, run alone, after
+        // everything else.
         extends: true,
         test: {
           name: "disruptive",
-          include: ["test/disruptive/**/*.test.ts"],
+          include: ["test/disruptive/**/*.test.ts", ...alone],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

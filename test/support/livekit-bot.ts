@@ -238,7 +238,10 @@ export class LiveKitBot {
   /**
    * Publishes a camera that is black but flashes white, and a microphone that is silent but beeps, at the same
    * instants (`everyMs` apart, `flashMs` long), both timed from one clock: a test of lip sync through whatever
-   * carries them. Audio goes through a 20 ms queue, so a beep leaves at most that much after its flash.
+   * carries them. Each 10 ms audio frame is handed over at its instant with no native queue: the queue paces
+   * its reader at exactly real time, so every stall of this process (a busy 2-core box) left the audio that much
+   * behind the clock for good, hundreds of ms within a minute. Handed over directly, a late frame is only late
+   * once: the RTP clock counts samples, so frame n keeps its place n·10 ms after the first, as a microphone's do.
    */
   async publishFlashAndBeep(options: { everyMs: number; flashMs: number; toneHz?: number }): Promise<void> {
     const { everyMs, flashMs, toneHz: hz = 1000 } = options;
@@ -249,7 +252,7 @@ export class LiveKitBot {
     const data = new Uint8Array(lumaSize * 1.5).fill(128);
     const video = new VideoSource(width, height);
     const frame = new VideoFrame(data, width, height, VideoBufferType.I420);
-    const audio = new AudioSource(sampleRate, 1, 20);
+    const audio = new AudioSource(sampleRate, 1, 0);
     const silence = AudioFrame.create(sampleRate, 1, samplesPer10ms);
     const beep = AudioFrame.create(sampleRate, 1, samplesPer10ms);
     for (let i = 0; i < samplesPer10ms; i++) beep.data[i] = Math.round(0.5 * 32767 * Math.sin((2 * Math.PI * hz * i) / sampleRate));
@@ -274,9 +277,9 @@ export class LiveKitBot {
       }
     })();
     const audioLoop = (async () => {
-      // Frame n is the 10 ms due at start + n·10 ms; the loop runs at most the queue (20 ms) ahead of it.
+      // Frame n is the 10 ms due at start + n·10 ms, handed over then (or at once when the loop is behind).
       for (let n = 0; running; n++) {
-        await until(start + n * 10 - 20);
+        await until(start + n * 10);
         await audio.captureFrame(lit(n * 10) ? beep : silence);
       }
     })().catch(() => undefined);
