@@ -217,8 +217,11 @@ describe("continuing on another recorder", () => {
 describe("following the meeting to another SFU node", () => {
   it("a meeting moved to node B moves its capture there, the lost-recorder path with the same recorder allowed", () => {
     const room = recording();
-    room.state = { ...room.state, mediaMode: { kind: "placing", excludeNodeId: "node-a" } };
+    const failedAt = room.now - 4_000;
+    room.state = { ...room.state, mediaMode: { kind: "placing", excludeNodeId: "node-a", failedAt } };
     room.dispatch({ kind: "media_placed", nodeId: "node-b", url: "ws://node-b" });
+    // The gap starts when the node failed, not when the meeting landed elsewhere.
+    expect(room.state.recording?.moving?.since).toBe(new Date(failedAt).toISOString());
     expect(room.effects("recorder_move")).toEqual([
       {
         kind: "recorder_move",

@@ -60,8 +60,8 @@ function onRecorderChecked(t: RoomTransition, recorderId: string, holdsCapture: 
   move(t, "recorder_lost", new Date(seen.watch.lastOkAt).toISOString());
 }
 
-/** The meeting's media is on an SFU node after a move: a capture held elsewhere follows it. */
-export function onMediaMoved(t: RoomTransition, nodeUrl: string): void {
+/** The meeting's media is on an SFU node after a move (off a node that failed at `failedAt`): the capture follows it. */
+export function onMediaMoved(t: RoomTransition, nodeUrl: string, failedAt?: number): void {
   const recording = t.state.recording;
   if (!holding(recording)) return;
   // A move already asked for another node is moved again once it answers (`onMoved`).
@@ -69,7 +69,7 @@ export function onMediaMoved(t: RoomTransition, nodeUrl: string): void {
     if (!recording.moving.asked) askMove(t, nodeUrl);
     return;
   }
-  move(t, "sfu_moved", t.nowIso);
+  move(t, "sfu_moved", new Date(Math.min(failedAt ?? t.now, t.now)).toISOString());
 }
 
 function move(t: RoomTransition, reason: RecorderMoveReason, since: string): void {

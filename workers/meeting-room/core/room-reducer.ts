@@ -90,13 +90,16 @@ export function reduce(state: RoomState, event: RoomEvent, now: number): RoomRes
         }
         break;
       }
-      case "media_placed":
+      case "media_placed": {
+        // A move off a failed node: its media stopped at the first sign of the failure, not at this placement.
+        const failedAt = t.state.mediaMode.kind === "placing" ? t.state.mediaMode.failedAt : undefined;
         onPlaced(t, event.nodeId, event.url);
         if (t.state.mediaMode.kind === "sfu") {
           onMediaPlaced(t, t.state.mediaMode.url);
-          onMediaMoved(t, t.state.mediaMode.url);
+          onMediaMoved(t, t.state.mediaMode.url, failedAt);
         }
         break;
+      }
       case "media_placement_failed":
         onPlacementFailed(t, event.reason);
         onMediaUnavailable(t, event.reason);
