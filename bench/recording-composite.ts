@@ -1,9 +1,17 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { segmentCommand, tileScaler, x264Encoder } from "../functions/recording-compositor/ffmpeg-command.ts";
+import {
+  audioCommand,
+  hlsCutCommand,
+  muxCommand,
+  segmentCommand,
+  tileScaler,
+  x264Encoder,
+} from "../functions/recording-compositor/ffmpeg-command.ts";
+import { hlsTimelineOriginSeconds } from "../functions/recording-compositor/hls-media.ts";
 import { gridLayout } from "../functions/recording-compositor/layout.ts";
 import { hlsLadder, webmRung } from "../functions/recording-compositor/renditions.ts";
 import { planSegments } from "../functions/recording-compositor/segment-plan.ts";
@@ -18,14 +26,27 @@ import { RecordingManifest } from "../protocol/recording-manifest.ts";
  * runs), a naive baseline (one command, chained `overlay` filters on a canvas, x264's default preset) and ffmpeg's
  * own limit (one command: decode, scale, xstack, encode with our encoder settings; no per-tile or per-interval
  * logic). CPU time is the children's user+system time (GNU time), so it counts every ffmpeg thread.
+ *
+ * Then what a long meeting adds beyond its segments, at the sizes it has: each segment's HLS cut (its four H.264
+ * rungs into media segments), the audio mix and its two encodes over `audioMinutes` of four microphones in 10 s
+ * Ogg Opus chunks (the recorder's), and the assembly's joins over `assemblyMinutes`: the MP4 and the WebM from
+ * copies of the segments just made, side by side as the assembly runs them, and the AAC cut into HLS media
+ * segments. The joins read local files here; in Lambda they read S3.
  */
 
 export interface RecordingCompositeOptions {
   seconds: number;
   segmentSeconds: number;
+  audioMinutes: number;
+  assemblyMinutes: number;
 }
 
-export const defaultRecordingCompositeOptions: RecordingCompositeOptions = { seconds: 30, segmentSeconds: 15 };
+export const defaultRecordingCompositeOptions: RecordingCompositeOptions = {
+  seconds: 30,
+  segmentSeconds: 15,
+  audioMinutes: 10,
+  assemblyMinutes: 60,
+};
 
 const run = promisify(execFile);
 const quiet = ["-hide_banner", "-nostdin", "-loglevel", "error", "-y"];
@@ -185,7 +206,6 @@ export async function benchRecordingComposite(options: RecordingCompositeOptions
 
     // Our output, joined as the assembly joins it, against each source scaled to its tile.
     const list = join(dir, "list.ffconcat");
-    const { writeFile } = await import("node:fs/promises");
     await writeFile(list, `ffconcat version 1.0\n${plan.segments.map((s) => `file '${join(dir, `ours-${s.index}.mp4`)}'\n`).join("")}`);
     const joined = join(dir, "ours.mp4");
     await run("ffmpeg", [...quiet, "-f", "concat", "-safe", "0", "-i", list, "-c", "copy", joined]);
@@ -206,9 +226,168 @@ export async function benchRecordingComposite(options: RecordingCompositeOptions
         `${perMinute(composite).toFixed(1)} CPU-s per recorded minute (goal ≤ 40; LiveKit room composite: 240)`,
     );
     console.log(`  SSIM of each tile against its source scaled to the tile: ${ssims.map((s) => s.toFixed(4)).join(", ")} (goal ≥ 0.95)`);
+    await benchLongMeeting(dir, plan.segments.length, segmentSeconds, options);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Segment outputs already in `dir` (`ours-<i>.mp4`, `r-<i>-<rung>.<ext>`) stand in for a long meeting's segments. */
+async function benchLongMeeting(
+  dir: string,
+  segmentCount: number,
+  segmentSeconds: number,
+  options: RecordingCompositeOptions,
+): Promise<void> {
+  const { audioMinutes, assemblyMinutes } = options;
+  const perMinute = (c: Cost, recordedSeconds: number) =>
+    `${((c.cpuS / recordedSeconds) * 60).toFixed(2)} CPU-s, ${((c.wallS / recordedSeconds) * 60).toFixed(2)} s wall`;
+
+  // A segment's HLS cut: its four H.264 rungs, copied into 6 s media segments at once (as the segment invocation does).
+  const rungFiles = [join(dir, "ours-0.mp4"), ...["720p", "480p", "240p"].map((r) => join(dir, `r-0-${r}.mp4`))];
+  const cutStarted = performance.now();
+  const cuts = await Promise.all(
+    rungFiles.map((input, k) =>
+      timed(
+        "ffmpeg",
+        hlsCutCommand({
+          inputPath: input,
+          offsetSeconds: hlsTimelineOriginSeconds,
+          segmentPathPattern: join(dir, `cut-${k}-%03d.ts`),
+          playlistPath: join(dir, `cut-${k}.m3u8`),
+        }),
+      ),
+    ),
+  );
+  const cut = { wallS: (performance.now() - cutStarted) / 1000, cpuS: cuts.reduce((sum, c) => sum + c.cpuS, 0) };
+
+  // The audio: four microphones of `audioMinutes` in 10 s chunks, voice-like (a tone over pink noise), mixed and
+  // encoded once as AAC and once as Opus by the product's own command.
+  const chunkSeconds = 10;
+  const mics = await Promise.all(
+    [220, 330, 440, 550].map(async (hz, i) => {
+      const path = join(dir, `mic-${i}.ogg`);
+      const voice = `anoisesrc=color=pink:amplitude=0.05:d=${chunkSeconds}[n];sine=f=${hz}:d=${chunkSeconds}[s];[n][s]amix=inputs=2[a]`;
+      await run("ffmpeg", [
+        ...quiet,
+        "-filter_complex",
+        voice,
+        "-map",
+        "[a]",
+        "-ac",
+        "1",
+        "-c:a",
+        "libopus",
+        "-b:a",
+        "32k",
+        "-f",
+        "ogg",
+        path,
+      ]);
+      return path;
+    }),
+  );
+  const t0 = Date.UTC(2026, 0, 1);
+  const chunks = Math.round((audioMinutes * 60) / chunkSeconds);
+  const audioManifest = RecordingManifest.parse({
+    version: 1,
+    recordingId: "0f1e2d3c-4b5a-4968-8776-655443322110",
+    tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+    meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+    startedAt: t0,
+    endedAt: t0 + chunks * chunkSeconds * 1000,
+    participants: mics.map((_, i) => ({ identity: `p${i}`, name: `P${i}`, excluded: null })),
+    tracks: mics.map((file, i) => ({
+      id: `mic-${i}`,
+      participant: `p${i}`,
+      kind: "audio",
+      source: "mic",
+      codec: "opus",
+      container: "ogg",
+      files: Array.from({ length: chunks }, (_, c) => ({
+        key: `${file}#${c}`,
+        startedAt: t0 + c * chunkSeconds * 1000,
+        endedAt: t0 + (c + 1) * chunkSeconds * 1000,
+      })),
+    })),
+    paused: [],
+    output: { layout: "grid", resolution: "1080p", fps: 30 },
+  });
+  const audioPlan = planSegments(audioManifest, buildTimeline(audioManifest), 60);
+  const aac = join(dir, "audio.m4a");
+  const opus = join(dir, "audio.ogg");
+  const audio = await timed(
+    "ffmpeg",
+    audioCommand(audioPlan, { inputPathOf: (key) => key.replace(/#\d+$/, ""), aacPath: aac, opusPath: opus }),
+  );
+
+  // The assembly over `assemblyMinutes`: copies of the segments, the audio repeated to length (copied).
+  const copies = Math.ceil((assemblyMinutes * 60) / segmentSeconds);
+  const listOf = async (name: string, pathOf: (i: number) => string, count: number) => {
+    const list = join(dir, name);
+    await writeFile(list, `ffconcat version 1.0\n${Array.from({ length: count }, (_, i) => `file '${pathOf(i)}'\n`).join("")}`);
+    return list;
+  };
+  const repeats = Math.ceil(assemblyMinutes / audioMinutes);
+  const longAac = join(dir, "long.m4a");
+  const longOpus = join(dir, "long.ogg");
+  await run("ffmpeg", [
+    ...quiet,
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    await listOf("aac.ffconcat", () => aac, repeats),
+    "-c",
+    "copy",
+    longAac,
+  ]);
+  await run("ffmpeg", [
+    ...quiet,
+    "-f",
+    "concat",
+    "-safe",
+    "0",
+    "-i",
+    await listOf("opus.ffconcat", () => opus, repeats),
+    "-c",
+    "copy",
+    longOpus,
+  ]);
+  const durationSeconds = copies * segmentSeconds;
+  const mp4List = await listOf("mp4.ffconcat", (i) => join(dir, `ours-${i % segmentCount}.mp4`), copies);
+  const webmList = await listOf("webm.ffconcat", (i) => join(dir, `r-${i % segmentCount}-webm.webm`), copies);
+  const joinStarted = performance.now();
+  const [mp4, webm, audioCut] = await Promise.all([
+    timed("ffmpeg", muxCommand({ concatListPath: mp4List, audioPath: longAac, outputPath: join(dir, "long.mp4"), durationSeconds })),
+    timed("ffmpeg", muxCommand({ concatListPath: webmList, audioPath: longOpus, outputPath: join(dir, "long.webm"), durationSeconds })),
+    timed(
+      "ffmpeg",
+      hlsCutCommand({
+        inputPath: longAac,
+        offsetSeconds: hlsTimelineOriginSeconds,
+        segmentPathPattern: join(dir, "audio-%05d.ts"),
+        playlistPath: join(dir, "audio.m3u8"),
+      }),
+    ),
+  ]);
+  const joinWall = (performance.now() - joinStarted) / 1000;
+  const sizeOf = async (path: string) => (await stat(path)).size / 1e6;
+
+  console.log(`\nA long meeting beyond its segments (files on local disk)`);
+  console.log(
+    `  HLS cut of one ${segmentSeconds} s segment's four H.264 rungs (copied, four processes at once): ${cut.cpuS.toFixed(2)} CPU-s, ${cut.wallS.toFixed(2)} s wall`,
+  );
+  console.log(
+    `  audio, 4 microphones × ${audioMinutes} min in ${chunkSeconds} s chunks (${audioPlan.audio.length} stretches), mixed + AAC + Opus: ` +
+      `${perMinute(audio, audioMinutes * 60)} per recorded minute (${audio.wallS.toFixed(1)} s wall)`,
+  );
+  console.log(
+    `  assembly of ${assemblyMinutes} min (${copies} segments): MP4 ${(await sizeOf(join(dir, "long.mp4"))).toFixed(0)} MB in ${mp4.wallS.toFixed(1)} s, ` +
+      `WebM ${(await sizeOf(join(dir, "long.webm"))).toFixed(0)} MB in ${webm.wallS.toFixed(1)} s, audio HLS cut in ${audioCut.wallS.toFixed(1)} s; ` +
+      `all three at once ${joinWall.toFixed(1)} s wall, ${(mp4.cpuS + webm.cpuS + audioCut.cpuS).toFixed(1)} CPU-s`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchRecordingComposite();
