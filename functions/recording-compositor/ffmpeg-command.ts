@@ -249,7 +249,7 @@ export function audioCommand(plan: RecordingPlan, options: AudioCommandOptions):
   const total = seconds(plan.totalFrames / plan.fps);
   const inputs = plan.audio.flatMap((piece) => audioInput(piece, options.inputPathOf));
   const tracks = new Map<string, { piece: AudioPiece; k: number }[]>();
-  plan.audio.forEach((piece, k) => tracks.set(piece.trackId, [...(tracks.get(piece.trackId) ?? []), { piece, k }]));
+  for (const [k, piece] of plan.audio.entries()) tracks.set(piece.trackId, [...(tracks.get(piece.trackId) ?? []), { piece, k }]);
   const ordered = [...tracks.values()].map((t) => t.sort((a, b) => a.piece.outputStartMs - b.piece.outputStartMs));
   const graph = ordered.map((t, i) => trackChain(t, `t${i}`));
   // Speech rarely overlaps at full scale: unnormalised mixing keeps each voice at its level (amix would divide it).
