@@ -54,9 +54,9 @@ describe("a segment's ffmpeg command", () => {
     expect(graph).toContain("xstack=inputs=2:layout=0_270|960_270:fill=black,pad=1920:1080:0:0:black[v0]");
     // Time 0 is the piece's start, and the frame showing then is the first kept (60 frames of lead dropped).
     expect(graph).toContain(
-      "[0:v]settb=AVTB,setpts=PTS-2/TB,fps=30:start_time=-2,trim=start_frame=60,scale=960:540:force_original_aspect_ratio=decrease",
+      "[0:v]settb=AVTB,setpts=PTS-2/TB,fps=30:start_time=-2,tpad=stop=-1:stop_mode=clone,trim=start_frame=60,scale=960:540:force_original_aspect_ratio=decrease",
     );
-    expect(graph).toContain("[1:v]settb=AVTB,setpts=PTS-0/TB,fps=30:start_time=-0,trim=start_frame=0,");
+    expect(graph).toContain("[1:v]settb=AVTB,setpts=PTS-0/TB,fps=30:start_time=-0,tpad=stop=-1:stop_mode=clone,trim=start_frame=0,");
     expect(graph).toContain("trim=end_frame=600");
     expect(graph.endsWith("[v0]null,setpts=N/(30*TB)[vout]")).toBe(true);
     expect(graph).not.toContain("drawtext");

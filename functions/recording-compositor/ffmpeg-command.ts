@@ -143,8 +143,10 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
         // The piece's start is time 0 (in microseconds: a file's own time base may be too coarse to shift by a
         // fraction of a frame) and the frames sit on the output's grid from there, not shifted to whichever frame
         // came first after the seek.
-        `[${inputCount++}:v]settb=AVTB,setpts=PTS-${seconds(lead)}/TB,fps=${fps}:start_time=-${seconds(leadFrames / fps)},trim=start_frame=${leadFrames},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=${tileScaler},` +
-          `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=${n}${label}[t${j}_${i}]`,
+        // The last frame is cloned before the lead is trimmed: a piece may start after its file's last frame (a
+        // chunk lasts until the next one's keyframe), and fps stops at that frame, so the trim left nothing.
+        `[${inputCount++}:v]settb=AVTB,setpts=PTS-${seconds(lead)}/TB,fps=${fps}:start_time=-${seconds(leadFrames / fps)},tpad=stop=-1:stop_mode=clone,trim=start_frame=${leadFrames},scale=${w}:${h}:force_original_aspect_ratio=decrease:force_divisible_by=2:flags=${tileScaler},` +
+          `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:black,setsar=1,format=yuv420p,trim=end_frame=${n}${label}[t${j}_${i}]`,
       );
       return tile;
     });

@@ -211,6 +211,61 @@ describe("the compositor's commands under the real ffmpeg", () => {
     expect(beepMs).toBeGreaterThanOrEqual(1495);
     expect(beepMs).toBeLessThanOrEqual(1515);
   }, 30_000);
+
+  it("a piece that starts after its file's last frame shows that frame: a chunk lasting until the next one's keyframe keeps the segment's frame count", async () => {
+    const gen = (args: string[]) => run("ffmpeg", ["-hide_banner", "-loglevel", "error", "-y", ...args]);
+    const vp8 = ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"];
+    // The white chunk's last frame is at 967 ms; it lasts until the black chunk's keyframe at 1100 ms, and the
+    // microphone's chunks meet at 1050 ms, so one interval starts after that last frame.
+    await Promise.all([
+      gen(["-f", "lavfi", "-i", "color=c=white:s=320x240:r=30:d=1", ...vp8, join(dir, "hold-a.ivf")]),
+      gen(["-f", "lavfi", "-i", "color=c=black:s=320x240:r=30:d=0.9", ...vp8, join(dir, "hold-b.ivf")]),
+      gen(["-f", "lavfi", "-i", "sine=f=440:r=48000:d=1.05", "-c:a", "libopus", join(dir, "hold-a.ogg")]),
+      gen(["-f", "lavfi", "-i", "sine=f=440:r=48000:d=0.95", "-c:a", "libopus", join(dir, "hold-b.ogg")]),
+    ]);
+    const manifest = RecordingManifest.parse({
+      version: 1,
+      recordingId: "0f1e2d3c-4b5a-4968-8776-655443322112",
+      tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+      meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+      startedAt: t0,
+      endedAt: t0 + 2000,
+      participants: [{ identity: "ada", name: "Ada", excluded: null }],
+      tracks: [
+        {
+          ...track("ada-cam", "ada", "video", "hold-a.ivf", 0, 1100),
+          files: [
+            { key: "hold-a.ivf", startedAt: t0, endedAt: t0 + 1100 },
+            { key: "hold-b.ivf", startedAt: t0 + 1100, endedAt: t0 + 2000 },
+          ],
+        },
+        {
+          ...track("ada-mic", "ada", "audio", "hold-a.ogg", 0, 1050),
+          files: [
+            { key: "hold-a.ogg", startedAt: t0, endedAt: t0 + 1050 },
+            { key: "hold-b.ogg", startedAt: t0 + 1050, endedAt: t0 + 2000 },
+          ],
+        },
+      ],
+      paused: [],
+      output: { layout: "grid", resolution: "1080p", fps: 30 },
+    });
+    const plan = planSegments(manifest, buildTimeline(manifest));
+    expect(plan.segments[0]!.intervals.map((i) => i.frames)).toEqual([32, 1, 27]);
+    const segment = join(dir, "hold.mp4");
+    await run(
+      "ffmpeg",
+      segmentCommand(plan, plan.segments[0]!, { layout: "grid", names: {}, inputPathOf: (key) => join(dir, key), outputPath: segment }),
+    );
+    const { stdout: luma } = await run(
+      "ffmpeg",
+      ["-v", "error", "-i", segment, "-vf", "crop=200:200:860:440,scale=1:1:flags=area", "-pix_fmt", "gray", "-f", "rawvideo", "-"],
+      { encoding: "buffer" },
+    );
+    // 60 frames: none lost (a short segment plays everything after it a frame early); white until 1100 ms.
+    expect(luma.length).toBe(60);
+    expect(luma.findIndex((y) => y < 128)).toBe(33);
+  }, 30_000);
 });
 
 /** Sets an Ogg Opus file's pre-skip (libopus writes 312 samples, the recorder's pion writer 3840) and its page's CRC. */
