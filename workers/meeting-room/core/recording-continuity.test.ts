@@ -197,6 +197,22 @@ describe("continuing on another recorder", () => {
     expect(room.effects("recorder_command").at(-1)).toMatchObject({ command: "stop", recorderId: "rec-2" });
   });
 
+  it("a pause its recorder could not take because it is gone moves the capture, paused, instead of failing", () => {
+    const room = recording();
+    room.dispatch({ kind: "recording_command", request: { action: "pause", recordingId: rid, by: "api" } });
+    room.answer({ kind: "recorder_failed", recordingId: rid, reason: "recorder: node_unreachable", lostRecorderId: "rec-1" });
+    expect(room.state.recording).toMatchObject({ phase: "paused", moving: { reason: "recorder_lost", from: "rec-1" } });
+    expect(room.effects("recorder_move").at(-1)).toMatchObject({ from: "rec-1", paused: true });
+    // A second command's failure about the same recorder, while it moves, changes nothing.
+    room.answer({ kind: "recorder_failed", recordingId: rid, reason: "recorder: node_unreachable", lostRecorderId: "rec-1" });
+    expect(room.state.recording?.moving).toBeDefined();
+    expect(room.effects("recorder_move")).toHaveLength(1);
+    // A failure that does not say the recorder is gone still fails the recording.
+    const other = recording();
+    other.answer({ kind: "recorder_failed", recordingId: rid, reason: "recorder: recorder_error" });
+    expect(other.state.recording).toBeNull();
+  });
+
   it("with no recorder left the recording fails and says why", () => {
     const room = recording();
     lose(room);

@@ -45,6 +45,14 @@ export function answerRecorder(t: RoomTransition, answer: RecorderAnswer): void 
   if (!recording || recording.id !== answer.recordingId) return;
   if (answer.kind === "recorder_checked") return onRecorderChecked(t, answer.recorderId, answer.holdsCapture);
   if (recording.moving && answer.kind === "recorder_started") return onMoved(t, recording, answer);
+  // A pause, resume or exclusion its recorder could not take because it is gone: the capture moves, with the
+  // pause state and exclusion set as they are now, so what was asked still holds on the new recorder. About a
+  // recorder the capture is already leaving, it changes nothing.
+  if (answer.kind === "recorder_failed" && answer.lostRecorderId) {
+    if (holding(recording) && !recording.moving && recording.recorderId === answer.lostRecorderId)
+      move(t, "recorder_lost", new Date(recording.watch?.lastOkAt ?? t.now).toISOString());
+    return;
+  }
   if (recording.moving && answer.kind === "recorder_failed") return fail(t, recording, answer.reason);
   // Paused/resumed/excluded answers from the old recorder while moving change nothing the move does not redo.
   if (recording.moving && answer.kind !== "recorder_stopped") return;

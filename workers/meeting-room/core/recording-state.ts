@@ -89,7 +89,11 @@ export type RecorderAnswer =
   | { kind: "recorder_checked"; recordingId: string; recorderId: string; holdsCapture: boolean }
   | { kind: "recorder_paused" | "recorder_resumed"; recordingId: string }
   | { kind: "recorder_stopped"; recordingId: string; manifestKey: string; endedAt: string }
-  | { kind: "recorder_failed"; recordingId: string; reason: string };
+  /**
+   * `lostRecorderId`: a command to the recorder holding the capture failed because that recorder is gone
+   * (unreachable, or it no longer has the capture): the capture moves instead of the recording failing.
+   */
+  | { kind: "recorder_failed"; recordingId: string; reason: string; lostRecorderId?: string | undefined };
 
 /** What changed in a recording's life, as the record outbox writes it (row, webhook, billed capture). */
 export type RecordingChange =

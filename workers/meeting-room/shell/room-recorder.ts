@@ -1,5 +1,6 @@
 import type { MeetingId, ParticipantIdentity, TenantId } from "../../../protocol/ids.ts";
 import { meetingMediaRoom } from "../../../media-fleet/meeting-media-room.ts";
+import { MediaFleetError } from "../../../media-fleet/errors.ts";
 import type { Exclusion, Recorder } from "../../../media-fleet/recording/recorder.ts";
 import type { RecorderAnswer, RecorderEffect } from "../core/recording-state.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
@@ -156,7 +157,11 @@ export class RoomRecorder {
     if (stopOnFailure) await this.recorder.stop(stopOnFailure, recordingId).catch(() => undefined);
     const reason =
       lastError instanceof Error ? `${failure}: ${"code" in lastError ? String(lastError.code) : lastError.name}` : `${failure}: failed`;
-    await this.dispatch({ kind: "recorder", answer: { kind: "recorder_failed", recordingId, reason } });
+    // A recorder that is gone is the room's to replace (core/recording-continuity.ts), not a reason to give up.
+    const gone =
+      lastError instanceof MediaFleetError && (lastError.code === "node_unreachable" || lastError.code === "recording_not_found");
+    const lostRecorderId = gone ? stopOnFailure : undefined;
+    await this.dispatch({ kind: "recorder", answer: { kind: "recorder_failed", recordingId, reason, lostRecorderId } });
   }
 }
 
