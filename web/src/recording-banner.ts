@@ -36,6 +36,7 @@ export class RecordingBanner {
       h("span", { class: "muted", testid: "recording-started-by" }, [status.startedBy]),
       status.selfNote ? h("span", { class: "recording-self", testid: "recording-self-note" }, [status.selfNote]) : null,
       status.mediaNote ? h("span", { class: "muted recording-media", testid: "recording-media-note" }, [status.mediaNote]) : null,
+      status.continuityNote ? h("span", { class: "recording-self", testid: "recording-continuity-note" }, [status.continuityNote]) : null,
       status.changeAnswer
         ? h(
             "button",

@@ -35,6 +35,28 @@ describe("recording status", () => {
     expect(seen).toEqual(["Starting recording…", "Recording", "Recording paused", "Saving recording…", null]);
   });
 
+  it("while the capture moves to another recorder everyone is told nothing is captured; afterwards the missing seconds stay listed", () => {
+    expect(recordingStatus(viewOf(indicator()))?.continuityNote).toBeNull();
+    const moving = indicator({ interruptedSince: "2026-12-03T10:00:00.000Z" });
+    expect(recordingStatus(viewOf(moving))?.continuityNote).toBe(
+      "Recording interrupted: nothing is captured until it continues on another recorder",
+    );
+    const gaps = indicator({
+      gaps: [
+        { reason: "recorder_lost", from: "2026-12-03T10:00:00.000Z", to: "2026-12-03T10:00:05.200Z" },
+        { reason: "sfu_moved", from: "2026-12-03T10:10:00.000Z", to: "2026-12-03T10:10:07.000Z" },
+      ],
+    });
+    expect(recordingStatus(viewOf(gaps))?.continuityNote).toBe(
+      "12 s missing from the recording (its recorder was lost, the call moved to another media server)",
+    );
+    const before = viewOf(indicator());
+    const interrupted = applyFrame(before, { seq: 2, type: "recording_state", recording: moving });
+    expect(recordingNotice(before, interrupted)).toBe("Recording interrupted: continuing on another recorder");
+    const continued = applyFrame(interrupted, { seq: 3, type: "recording_state", recording: gaps });
+    expect(recordingNotice(interrupted, continued)).toBe("Recording continues");
+  });
+
   it("with consent required, a pending participant is prompted and told they are not recorded; the others are not", () => {
     const asking = indicator({ consentRequired: true, notCaptured: [{ identity: "bob", reason: "pending" }] });
     const bob = recordingStatus(viewOf(asking));

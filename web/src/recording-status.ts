@@ -7,6 +7,7 @@ import { isModerator, nameOf, type RoomView } from "./room-view.ts";
  * one answer to "is this meeting being recorded, and am I in it".
  */
 export type NotCapturedReason = RecordingIndicator["notCaptured"][number]["reason"];
+type RecordingGap = NonNullable<RecordingIndicator["gaps"]>[number];
 
 export interface RecordingStatus {
   phase: RecordingPhase;
@@ -20,6 +21,8 @@ export interface RecordingStatus {
   selfNote: string | null;
   /** The call moved (or is moving) through the media server for this recording. */
   mediaNote: string | null;
+  /** Capture is moving to another recorder now, or spans are missing from the recording: say so, never hide it. */
+  continuityNote: string | null;
   /** Ask me now: consent is required and I have not answered. */
   consentPrompt: boolean;
   /** Changing my answer from the indicator: what the button sends and says (none while I must answer the prompt). */
@@ -69,9 +72,25 @@ export function recordingStatus(view: RoomView): RecordingStatus | null {
         ? "Moving the call through the media server so it can be recorded…"
         : "The call now goes through the media server so it can be recorded"
       : null,
+    continuityNote: continuityNote(recording),
     consentPrompt,
     changeAnswer,
   };
+}
+
+const gapCauses: Record<RecordingGap["reason"], string> = {
+  recorder_lost: "its recorder was lost",
+  sfu_moved: "the call moved to another media server",
+};
+
+/** While the capture moves nothing is recorded; afterwards the missing seconds stay listed for everyone. */
+function continuityNote(recording: RecordingIndicator): string | null {
+  if (recording.interruptedSince) return "Recording interrupted: nothing is captured until it continues on another recorder";
+  const gaps = recording.gaps ?? [];
+  if (gaps.length === 0) return null;
+  const missingSeconds = gaps.reduce((sum, gap) => sum + Math.max(0, Date.parse(gap.to) - Date.parse(gap.from)), 0) / 1000;
+  const causes = [...new Set(gaps.map((gap) => gapCauses[gap.reason]))].join(", ");
+  return `${Math.round(missingSeconds)} s missing from the recording (${causes})`;
 }
 
 /** Why the recording leaves `identity` out, or null when it captures them. */
@@ -110,6 +129,12 @@ export function recordingNotice(before: RoomView, after: RoomView): string | nul
   if (was && !now) {
     if (was.phase === "stopping") return "Recording stopped";
     return was.phase === "starting" ? "The recording could not start" : "The recording ended unexpectedly";
+  }
+  if (was && now && was.recordingId === now.recordingId && !was.interruptedSince && now.interruptedSince) {
+    return "Recording interrupted: continuing on another recorder";
+  }
+  if (was && now && was.recordingId === now.recordingId && was.interruptedSince && !now.interruptedSince) {
+    return "Recording continues";
   }
   if (was && now && was.recordingId === now.recordingId && was.phase !== now.phase) {
     if (now.phase === "paused") return "Recording paused";
