@@ -24,10 +24,27 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The kernel's start time of `pid` (clock ticks since boot, field 22 of /proc/<pid>/stat), or undefined where
+ * /proc can't tell. A pid file keeps it beside the pid: a pid is reused once its process is gone (a SIGKILLed
+ * daemon's pid went to a test worker once), and only the pair names the process we started.
+ */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) is in parentheses and may hold spaces; the fields after it are plain.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
 export function runningPid(name: string): number | undefined {
   try {
-    const pid = Number(fs.readFileSync(pidFile(name), "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+    const [pidText, recordedStart] = fs.readFileSync(pidFile(name), "utf8").trim().split(/\s+/);
+    const pid = Number(pidText);
+    if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return undefined;
+    return recordedStart === undefined || startTimeOf(pid) === recordedStart ? pid : undefined;
   } catch {
     return undefined;
   }
@@ -52,7 +69,7 @@ export function startDaemon(spec: DaemonSpec): { pid: number; started: boolean }
   fs.closeSync(out);
   if (!child.pid) throw new Error(`could not start ${spec.name} (${spec.command})`);
   child.unref();
-  fs.writeFileSync(pidFile(spec.name), String(child.pid));
+  fs.writeFileSync(pidFile(spec.name), [child.pid, startTimeOf(child.pid)].filter((part) => part !== undefined).join(" "));
   return { pid: child.pid, started: true };
 }
 

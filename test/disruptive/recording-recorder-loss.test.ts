@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
@@ -11,7 +11,6 @@ import { RecordingManifest } from "../../protocol/recording-manifest.ts";
 import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { probeNode } from "../../media-fleet/livekit/node-health.ts";
 import { runningPid } from "../../scripts/lib/daemon.ts";
-import { runDir } from "../../scripts/lib/paths.ts";
 import { loadOrCreateSecrets, recordingsBucket } from "../../scripts/lib/local-config.ts";
 import { livekitBService, livekitNodes, livekitService, type LocalLivekitNode } from "../../scripts/services/livekit.ts";
 import { localRecorders, recorderService, recorderUrl, type LocalRecorder } from "../../scripts/services/recorder.ts";
@@ -49,7 +48,7 @@ afterAll(async () => {
   // Whatever failed, the stack is made whole again for the suites after this one.
   if (killedNode) {
     const { node, pid } = killedNode;
-    await forgetKilled(node.service, pid);
+    await waitUntilGone(node.service, pid);
     await (node.service === livekitService.name ? livekitService : livekitBService).up(await loadOrCreateSecrets());
     await poll(
       () => probeNode(node.url),
@@ -60,7 +59,7 @@ afterAll(async () => {
   }
   if (killed) {
     const { pid, recorder } = killed;
-    await forgetKilled(recorder.name, pid);
+    await waitUntilGone(recorder.name, pid);
     await recorderService.up(await loadOrCreateSecrets());
     const healthy = () =>
       fetch(`${recorderUrl(recorder)}/healthz`).then(
@@ -72,10 +71,10 @@ afterAll(async () => {
 }, 120_000);
 
 /**
- * Once a killed daemon is gone, its pid file goes too: the pid may soon belong to another process (this machine
- * runs many), and the service's start would take that one for the daemon and start nothing.
+ * Waits until the killed daemon is gone, so its ports are free for the restart. Its pid file may stay: the file
+ * also holds the process's start time, so a reused pid is not taken for the daemon (scripts/lib/daemon.ts).
  */
-async function forgetKilled(name: string, pid: number): Promise<void> {
+async function waitUntilGone(name: string, pid: number): Promise<void> {
   const command = name.startsWith("recorder") ? "track-recorder" : "livekit-server";
   const ours = () => {
     try {
@@ -90,9 +89,6 @@ async function forgetKilled(name: string, pid: number): Promise<void> {
     10_000,
     50,
   );
-  const file = path.join(runDir, `${name}.pid`);
-  const recorded = await readFile(file, "utf8").catch(() => "");
-  if (recorded.trim() === String(pid)) await unlink(file).catch(() => undefined);
 }
 
 type Detail = {
@@ -181,7 +177,7 @@ describe("a recording whose recorder dies", () => {
     killed = { recorder: holder!, pid: pid! };
     const killedAt = Date.now();
     process.kill(pid!, "SIGKILL");
-    await forgetKilled(holder!.name, pid!);
+    await waitUntilGone(holder!.name, pid!);
 
     // The page is told the capture is interrupted, then that it continues with a gap.
     const interrupted = await host.next<Extract<ServerFrame, { type: "recording_state" }>>(
@@ -239,7 +235,7 @@ describe("a recording whose recorder dies", () => {
     killedNode = { node: home, pid: pid! };
     const killedAt = Date.now();
     process.kill(pid!, "SIGKILL");
-    await forgetKilled(home.service, pid!);
+    await waitUntilGone(home.service, pid!);
 
     // The page follows its new credentials and publishes again on the other node.
     const after = ada.frames.indexOf(adaJoin) + 1;
