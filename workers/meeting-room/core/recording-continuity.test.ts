@@ -1,45 +1,14 @@
 import { describe, expect, it } from "vitest";
-import type { ServerFrame } from "../../../protocol/server-frames.ts";
-import type { RecorderAnswer } from "./recording-state.ts";
+import { person, RecordingRoom, recordingId as rid } from "./recording-room-fixture.ts";
 import { recorderCheckEveryMs, recorderRecheckAfterFailureMs } from "./recorder-watch.ts";
-import { reduce } from "./room-reducer.ts";
-import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
-import type { RoomEffect } from "./room-transition.ts";
 
-const person = (identity: string, role: Participant["role"] = "participant"): Participant => ({
-  identity,
-  role,
-  tokenId: `t-${identity}`,
-  tokenExpiresAt: new Date(9e12),
-});
-
-const rid = "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1";
-
-class Room {
-  state: RoomState = createRoomState("m1", { waitingRoom: false, sfuThreshold: 5 }, "tenant");
-  log: Array<{ frame: ServerFrame } | { effect: RoomEffect }> = [];
-  now = 1000;
-  nextAlarmAt: number | null = null;
-  dispatch(event: RoomEvent) {
-    const result = reduce(this.state, event, this.now);
-    this.state = result.state;
-    this.nextAlarmAt = result.nextAlarmAt;
-    for (const effect of result.effects) this.log.push(effect.kind === "deliver" ? { frame: effect.frame } : { effect });
-    return result;
-  }
-  answer(answer: RecorderAnswer) {
-    return this.dispatch({ kind: "recorder", answer });
-  }
-  /** The alarm as the shell runs it: time moves to when it is due, and the room ticks. */
-  alarm() {
-    this.now = Math.max(this.now, this.nextAlarmAt ?? this.now);
-    return this.dispatch({ kind: "tick" });
-  }
-  effects<K extends RoomEffect["kind"]>(kind: K) {
-    return this.log.flatMap((e) => ("effect" in e && e.effect.kind === kind ? [e.effect as Extract<RoomEffect, { kind: K }>] : []));
+/** Time moves only with the room's alarm, the way the shell runs it. */
+class Room extends RecordingRoom {
+  constructor() {
+    super("alarms");
   }
   indicators() {
-    return this.log.flatMap((e) => ("frame" in e && e.frame.type === "recording_state" ? [e.frame.recording] : []));
+    return this.frames("recording_state").map((frame) => frame.recording);
   }
   /** Runs alarms until the room asks for a recorder check, then answers it. */
   check(holdsCapture: boolean) {

@@ -1,34 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { ServerFrame } from "../../../protocol/server-frames.ts";
-import type { RecorderAnswer } from "./recording-state.ts";
-import { reduce } from "./room-reducer.ts";
+import { person, RecordingRoom, recordingId as rid } from "./recording-room-fixture.ts";
 import { recordingRefusal } from "./room-recording.ts";
-import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
-import type { RoomEffect } from "./room-transition.ts";
 
-const person = (identity: string, role: Participant["role"] = "participant"): Participant => ({
-  identity,
-  role,
-  tokenId: `t-${identity}`,
-  tokenExpiresAt: new Date(9e12),
-});
-
-const rid = "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1";
-
-/** Every frame and effect in the order the reducer made them, so "told before captured" can be checked. */
-class Room {
-  state: RoomState = createRoomState("m1", { waitingRoom: false, sfuThreshold: 5 }, "tenant");
-  log: Array<{ frame: ServerFrame } | { effect: RoomEffect }> = [];
-  now = 1000;
-  dispatch(event: RoomEvent) {
-    const result = reduce(this.state, event, this.now++);
-    this.state = result.state;
-    for (const effect of result.effects) this.log.push(effect.kind === "deliver" ? { frame: effect.frame } : { effect });
-    return result;
-  }
-  join(who: Participant) {
-    return this.dispatch({ kind: "hello", participant: who, frame: { id: "h", type: "hello", protocolVersion: 1 }, iceServers: [] });
-  }
+class Room extends RecordingRoom {
   frame(id: string, frame: Record<string, unknown>, identity = "host") {
     return this.dispatch({ kind: "frame", identity, frame: { id, ...frame } as never });
   }
@@ -37,15 +11,6 @@ class Room {
       kind: "recording_command",
       request: { action: "start", recordingId: rid, by: "api", layout: "grid", consentRequired },
     });
-  }
-  answer(answer: RecorderAnswer) {
-    return this.dispatch({ kind: "recorder", answer });
-  }
-  effects<K extends RoomEffect["kind"]>(kind: K) {
-    return this.log.flatMap((e) => ("effect" in e && e.effect.kind === kind ? [e.effect as Extract<RoomEffect, { kind: K }>] : []));
-  }
-  frames<K extends ServerFrame["type"]>(type: K) {
-    return this.log.flatMap((e) => ("frame" in e && e.frame.type === type ? [e.frame as Extract<ServerFrame, { type: K }>] : []));
   }
   indexOf(predicate: (entry: Room["log"][number]) => boolean) {
     return this.log.findIndex(predicate);

@@ -1,7 +1,7 @@
 import type { MeetingId, ParticipantIdentity, TenantId } from "../../../protocol/ids.ts";
 import { meetingMediaRoom } from "../../../media-fleet/meeting-media-room.ts";
 import { MediaFleetError } from "../../../media-fleet/errors.ts";
-import type { Exclusion, Recorder } from "../../../media-fleet/recording/recorder.ts";
+import type { Exclusion, Recorder, StartCapture } from "../../../media-fleet/recording/recorder.ts";
 import type { RecorderAnswer, RecorderEffect } from "../core/recording-state.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 
@@ -41,15 +41,7 @@ export class RoomRecorder {
       }
       case "recorder_start":
         return this.answer(effect.recordingId, async () => {
-          const status = await this.recorder.start({
-            recordingId: effect.recordingId,
-            tenantId: room.tenantId as TenantId,
-            meetingId: room.state.meetingId as MeetingId,
-            room: meetingMediaRoom(room.tenantId, room.state.meetingId),
-            nodeUrl: effect.nodeUrl,
-            excluded: exclusionsOf(effect.excluded),
-            layout: effect.layout,
-          });
+          const status = await this.recorder.start(captureOf(room, effect.recordingId, effect));
           return {
             kind: "recorder_started",
             recordingId: effect.recordingId,
@@ -105,13 +97,7 @@ export class RoomRecorder {
           recordingId,
           async () => {
             const status = await this.recorder.start({
-              recordingId,
-              tenantId: room.tenantId as TenantId,
-              meetingId: room.state.meetingId as MeetingId,
-              room: meetingMediaRoom(room.tenantId, room.state.meetingId),
-              nodeUrl: effect.nodeUrl,
-              excluded: exclusionsOf(effect.excluded),
-              layout: effect.layout,
+              ...captureOf(room, recordingId, effect),
               continuing: true,
               paused: effect.paused,
               avoid: reason === "recorder_lost" ? [from] : [],
@@ -163,6 +149,23 @@ export class RoomRecorder {
     const lostRecorderId = gone ? stopOnFailure : undefined;
     await this.dispatch({ kind: "recorder", answer: { kind: "recorder_failed", recordingId, reason, lostRecorderId } });
   }
+}
+
+/** What a capture of this meeting's media needs, for a first start and for a continuation alike. */
+function captureOf(
+  room: { tenantId: string; state: RoomState },
+  recordingId: string,
+  effect: { nodeUrl: string; excluded: ReadonlyArray<{ identity: string; reason: Exclusion["reason"] }>; layout: StartCapture["layout"] },
+): StartCapture {
+  return {
+    recordingId,
+    tenantId: room.tenantId as TenantId,
+    meetingId: room.state.meetingId as MeetingId,
+    room: meetingMediaRoom(room.tenantId, room.state.meetingId),
+    nodeUrl: effect.nodeUrl,
+    excluded: exclusionsOf(effect.excluded),
+    layout: effect.layout,
+  };
 }
 
 const exclusionsOf = (excluded: ReadonlyArray<{ identity: string; reason: Exclusion["reason"] }>): Exclusion[] =>
