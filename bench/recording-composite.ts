@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
-  audioCommand,
+  audioEncodeCommands,
   hlsCutCommand,
   muxCommand,
+  segmentAudioCommand,
   segmentCommand,
   tileScaler,
   x264Encoder,
@@ -14,7 +15,7 @@ import {
 import { hlsTimelineOriginSeconds } from "../functions/recording-compositor/hls-media.ts";
 import { gridLayout } from "../functions/recording-compositor/layout.ts";
 import { hlsLadder, webmRung } from "../functions/recording-compositor/renditions.ts";
-import { planSegments } from "../functions/recording-compositor/segment-plan.ts";
+import { assemblyConcatList, planSegments } from "../functions/recording-compositor/segment-plan.ts";
 import { buildTimeline } from "../functions/recording-compositor/timeline.ts";
 import { RecordingManifest } from "../protocol/recording-manifest.ts";
 
@@ -28,8 +29,9 @@ import { RecordingManifest } from "../protocol/recording-manifest.ts";
  * logic). CPU time is the children's user+system time (GNU time), so it counts every ffmpeg thread.
  *
  * Then what a long meeting adds beyond its segments, at the sizes it has: each segment's HLS cut (its four H.264
- * rungs into media segments), the audio mix and its two encodes over `audioMinutes` of four microphones in 10 s
- * Ogg Opus chunks (the recorder's), and the assembly's joins over `assemblyMinutes`: the MP4 and the WebM from
+ * rungs into media segments), the audio over `audioMinutes` of four microphones in 10 s Ogg Opus chunks (the
+ * recorder's): each 60 s segment's mix into its FLAC piece (as the segment invocations run it), then the pieces
+ * joined and encoded once as AAC and as Opus, the two encodes at once (as the assembly runs them); and the assembly's joins over `assemblyMinutes`: the MP4 and the WebM from
  * copies of the segments just made, side by side as the assembly runs them, and the AAC cut into HLS media
  * segments. The joins read local files here; in Lambda they read S3.
  */
@@ -314,12 +316,26 @@ async function benchLongMeeting(
     output: { layout: "grid", resolution: "1080p", fps: 30 },
   });
   const audioPlan = planSegments(audioManifest, buildTimeline(audioManifest), 60);
+  const inputPathOf = (key: string) => key.replace(/#\d+$/, "");
+  const piecePath = (index: number) => join(dir, `piece-${index}.flac`);
+  // One segment at a time: each is one invocation's mix; their sum is the mix's whole cost.
+  const mixes: Cost[] = [];
+  for (const segment of audioPlan.segments)
+    mixes.push(await timed("ffmpeg", segmentAudioCommand(segment.audio, { inputPathOf, outputPath: piecePath(segment.index) })));
+  const mix = { wallS: mixes.reduce((sum, c) => sum + c.wallS, 0), cpuS: mixes.reduce((sum, c) => sum + c.cpuS, 0) };
+  const slowestMix = Math.max(...mixes.map((c) => c.wallS));
+  const stretchCount = audioPlan.segments.reduce((sum, s) => sum + s.audio.tracks.reduce((n, t) => n + t.stretches.length, 0), 0);
+  const pieceList = join(dir, "pieces.ffconcat");
+  await writeFile(
+    pieceList,
+    assemblyConcatList(audioPlan, (s) => piecePath(s.index)),
+  );
   const aac = join(dir, "audio.m4a");
   const opus = join(dir, "audio.ogg");
-  const audio = await timed(
-    "ffmpeg",
-    audioCommand(audioPlan, { inputPathOf: (key) => key.replace(/#\d+$/, ""), aacPath: aac, opusPath: opus }),
-  );
+  const encodes = audioEncodeCommands({ concatListPath: pieceList, aacPath: aac, opusPath: opus });
+  const encodeStarted = performance.now();
+  const [aacCost, opusCost] = await Promise.all([timed("ffmpeg", encodes.aac), timed("ffmpeg", encodes.opus)]);
+  const encode = { wallS: (performance.now() - encodeStarted) / 1000, cpuS: aacCost.cpuS + opusCost.cpuS };
 
   // The assembly over `assemblyMinutes`: copies of the segments, the audio repeated to length (copied).
   const copies = Math.ceil((assemblyMinutes * 60) / segmentSeconds);
@@ -380,8 +396,12 @@ async function benchLongMeeting(
     `  HLS cut of one ${segmentSeconds} s segment's four H.264 rungs (copied, four processes at once): ${cut.cpuS.toFixed(2)} CPU-s, ${cut.wallS.toFixed(2)} s wall`,
   );
   console.log(
-    `  audio, 4 microphones × ${audioMinutes} min in ${chunkSeconds} s chunks (${audioPlan.audio.length} stretches), mixed + AAC + Opus: ` +
-      `${perMinute(audio, audioMinutes * 60)} per recorded minute (${audio.wallS.toFixed(1)} s wall)`,
+    `  audio mix per segment, 4 microphones × ${audioMinutes} min in ${chunkSeconds} s chunks (${audioPlan.segments.length} segments, ` +
+      `${stretchCount} stretches) into FLAC pieces: ${perMinute(mix, audioMinutes * 60)} per recorded minute (slowest segment ${slowestMix.toFixed(2)} s wall)`,
+  );
+  console.log(
+    `  audio encode once, whole, ${audioMinutes} min (pieces joined; AAC fast mono and Opus mono at once): ${encode.wallS.toFixed(1)} s wall, ` +
+      `${encode.cpuS.toFixed(1)} CPU-s (AAC ${aacCost.cpuS.toFixed(1)}, Opus ${opusCost.cpuS.toFixed(1)}); ${perMinute(encode, audioMinutes * 60)} per recorded minute`,
   );
   console.log(
     `  assembly of ${assemblyMinutes} min (${copies} segments): MP4 ${(await sizeOf(join(dir, "long.mp4"))).toFixed(0)} MB in ${mp4.wallS.toFixed(1)} s, ` +

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
-import { audioCommand, filterValue, hlsCutCommand, muxCommand, seconds, segmentCommand } from "./ffmpeg-command.ts";
+import {
+  audioEncodeCommands,
+  filterValue,
+  hlsCutCommand,
+  muxCommand,
+  seconds,
+  segmentAudioCommand,
+  segmentCommand,
+} from "./ffmpeg-command.ts";
 import { hlsLadder, webmRung } from "./renditions.ts";
 import { planSegments } from "./segment-plan.ts";
 import { buildTimeline } from "./timeline.ts";
@@ -119,43 +127,59 @@ describe("renditions from the same composited frames", () => {
   });
 });
 
-describe("the assembly's commands", () => {
-  it("joins each track's stretches at their output times into one stream, mixes the tracks, encoded once as AAC and once as Opus", () => {
-    const argv = audioCommand(plan, { inputPathOf: (k) => `/in/${k}`, aacPath: "/w/a.m4a", opusPath: "/w/a.ogg" });
+const stretch = (k: number, from: number, samples: number, label: string) =>
+  `[${k}:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=mono,` +
+  `atrim=start_sample=${from}:end_sample=${from + samples},asetpts=PTS-STARTPTS,apad,atrim=end_sample=${samples}[${label}]`;
+
+describe("the audio's commands", () => {
+  it("a segment mixes its own span: each track's stretches at their places in whole samples, mono, exactly its length, as FLAC", () => {
+    const argv = segmentAudioCommand(plan.segments[0]!.audio, { inputPathOf: (k) => `/in/${k}`, outputPath: "/w/a.flac" });
     // Each file is read whole with its pre-skip kept (no -ss), so its first packet is its span's start.
     const opened = argv.flatMap((x, i) => (x === "-i" ? [argv.slice(i - 4, i + 2).join(" ")] : []));
-    expect(opened).toEqual([
-      "-flags2 +skip_manual -f ogg -i /in/r/ada-mic",
-      "-flags2 +skip_manual -f ogg -i /in/r/ada-mic",
-      "-flags2 +skip_manual -f ogg -i /in/r/bob-mic",
-    ]);
+    expect(opened).toEqual(["-flags2 +skip_manual -f ogg -i /in/r/ada-mic", "-flags2 +skip_manual -f ogg -i /in/r/ada-mic"]);
     const graph = flagValue(argv, "-filter_complex")!.split(";");
-    const stretch = (k: number, from: number, length: number, samples: number, label: string) =>
-      `[${k}:a]asetpts=PTS-STARTPTS,aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,` +
-      `atrim=start=${from}:duration=${length},asetpts=PTS-STARTPTS,apad,atrim=end_sample=${samples}[${label}]`;
-    // Each track is one stream: its stretches in order (Ada's before and after the pause), silence before Bob joins,
-    // every position a whole sample from the start; then the tracks are mixed.
-    expect(graph.slice(0, 6)).toEqual([
-      stretch(0, 0, 10, 480_000, "t0p0"),
-      stretch(1, 20, 70, 3_360_000, "t0p1"),
+    // Ada's stretches before and after the pause, the second read from 20 s into her file; Bob is not heard yet.
+    expect(graph).toEqual([
+      stretch(0, 0, 480_000, "t0p0"),
+      stretch(1, 960_000, 2_400_000, "t0p1"),
       "[t0p0][t0p1]concat=n=2:v=0:a=1[t0]",
-      "anullsrc=r=48000:cl=stereo,aformat=sample_fmts=fltp:channel_layouts=stereo,atrim=end_sample=2880000[t1g2]",
-      stretch(2, 0, 20, 960_000, "t1p2"),
-      "[t1g2][t1p2]concat=n=2:v=0:a=1[t1]",
+      "[t0]amix=inputs=1:duration=longest:normalize=0,apad,atrim=end_sample=2880000[mix]",
     ]);
-    expect(graph.slice(6).join(";")).toBe(
-      "[t0][t1]amix=inputs=2:duration=longest:normalize=0,apad,atrim=end=80,asplit=2[aac0][opus0];" +
-        "[aac0]asetnsamples=n=1024:p=0[aac];[opus0]asetnsamples=n=960:p=0[opus]",
-    );
-    expect(argv.filter((_, i) => argv[i - 1] === "-c:a")).toEqual(["aac", "libopus"]);
+    expect(argv.slice(-5)).toEqual(["-map", "[mix]", "-c:a", "flac", "/w/a.flac"]);
   });
 
-  it("a recording with no audio gets a silent track of the full length", () => {
+  it("the next segment reads on from where the last one stopped, and hears Bob after silence only where he is absent", () => {
+    const argv = segmentAudioCommand(plan.segments[1]!.audio, { inputPathOf: (k) => `/in/${k}`, outputPath: "/w/a.flac" });
+    expect(flagValue(argv, "-filter_complex")!.split(";")).toEqual([
+      stretch(0, 3_360_000, 960_000, "t0p0"),
+      "[t0p0]anull[t0]",
+      stretch(1, 0, 960_000, "t1p1"),
+      "[t1p1]anull[t1]",
+      "[t0][t1]amix=inputs=2:duration=longest:normalize=0,apad,atrim=end_sample=960000[mix]",
+    ]);
+  });
+
+  it("a segment with no audio is silence of its exact length", () => {
     const silent = RecordingManifest.parse({ ...manifest, tracks: manifest.tracks.filter((t) => t.kind === "video") });
     const p = planSegments(silent, buildTimeline(silent));
-    expect(flagValue(audioCommand(p, { inputPathOf: (k) => k, aacPath: "a", opusPath: "o" }), "-filter_complex")).toBe(
-      "anullsrc=r=48000:cl=stereo,apad,atrim=end=80,asplit=2[aac0][opus0];[aac0]asetnsamples=n=1024:p=0[aac];[opus0]asetnsamples=n=960:p=0[opus]",
+    expect(flagValue(segmentAudioCommand(p.segments[1]!.audio, { inputPathOf: (k) => k, outputPath: "a" }), "-filter_complex")).toBe(
+      "anullsrc=r=48000:cl=mono,aformat=sample_fmts=fltp:channel_layouts=mono,atrim=end_sample=960000[mix]",
     );
+  });
+
+  it("the assembly encodes the joined pieces once per codec, mono, as two commands", () => {
+    const { aac, opus } = audioEncodeCommands({ concatListPath: "/w/audio.ffconcat", aacPath: "/w/a.m4a", opusPath: "/w/a.ogg" });
+    for (const argv of [aac, opus]) {
+      expect(argv.slice(argv.indexOf("-f"), argv.indexOf("-f") + 6)).toEqual(["-f", "concat", "-safe", "0", "-i", "/w/audio.ffconcat"]);
+      expect(flagValue(argv, "-ac")).toBe("1");
+    }
+    expect([flagValue(aac, "-c:a"), flagValue(aac, "-aac_coder"), flagValue(aac, "-b:a"), aac.at(-1)]).toEqual([
+      "aac",
+      "fast",
+      "96k",
+      "/w/a.m4a",
+    ]);
+    expect([flagValue(opus, "-c:a"), flagValue(opus, "-b:a"), opus.at(-1)]).toEqual(["libopus", "64k", "/w/a.ogg"]);
   });
 
   it("a file rendition copies the concatenated segments (read from local paths or URLs) and the audio", () => {

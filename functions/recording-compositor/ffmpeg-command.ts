@@ -1,6 +1,7 @@
 import { type Canvas, canvas1080p, gridLayout, speakerLayout, type TilePlacement } from "./layout.ts";
 import { gopSeconds, hlsLadder, hlsSegmentSeconds, thumbnailSize, type VideoRung, webmRung } from "./renditions.ts";
-import type { AudioPiece, RecordingPlan, Segment, SegmentInterval } from "./segment-plan.ts";
+import { audioSampleRate, type PieceStretch, type SegmentAudio } from "./audio-plan.ts";
+import type { RecordingPlan, Segment, SegmentInterval } from "./segment-plan.ts";
 
 /**
  * The ffmpeg argv (without the program name) for one segment and for the assembly. Pure: the handler downloads
@@ -189,87 +190,89 @@ export function segmentCommand(plan: RecordingPlan, segment: Segment, options: S
 }
 
 /**
- * An audio file read whole, from its first packet: the stretch is cut in the graph (`audioStretch`). Its span
+ * An audio file read whole, from its first packet: the stretch is cut in the graph (`pieceStretch`). Its span
  * starts at its first packet, but an Ogg Opus file declares a pre-skip (the recorder's writer says 80 ms) that
  * the decoder would discard as encoder priming, and `-ss` trimmed as much again: a stretch started 160 ms into
  * its file, so its sound played 160 ms early. `skip_manual` keeps those samples.
  */
-function audioInput(piece: AudioPiece, inputPathOf: (fileKey: string) => string): string[] {
-  return ["-flags2", "+skip_manual", "-f", demuxerOf[piece.container], "-i", inputPathOf(piece.fileKey)];
+function audioInput(stretch: PieceStretch, inputPathOf: (fileKey: string) => string): string[] {
+  return ["-flags2", "+skip_manual", "-f", demuxerOf[stretch.container], "-i", inputPathOf(stretch.fileKey)];
 }
 
-/** The mix's sample rate: 48 samples per millisecond, so every millisecond boundary is a whole sample. */
-const audioRate = 48_000;
-const samplesAt = (ms: number): number => Math.round((ms * audioRate) / 1000);
-const stereoFloat = `aformat=sample_fmts=fltp:channel_layouts=stereo`;
+/**
+ * Mono: meeting audio is a mix of mono microphones, so a second channel adds nothing and doubles the encoders' work.
+ */
+const monoFloat = `aformat=sample_fmts=fltp:channel_layouts=mono`;
+const silence = (samples: number) => `anullsrc=r=${audioSampleRate}:cl=mono,${monoFloat},atrim=end_sample=${samples}`;
 
-/** One stretch: its file's first sample at 0, cut at the stretch's offset, padded to exactly `samples`. */
-const audioStretch = (piece: AudioPiece, k: number, samples: number): string =>
-  `[${k}:a]asetpts=PTS-STARTPTS,aresample=${audioRate},${stereoFloat},` +
-  `atrim=start=${seconds(piece.inputOffsetMs / 1000)}:duration=${seconds(piece.durationMs / 1000)},asetpts=PTS-STARTPTS,` +
-  `apad,atrim=end_sample=${samples}`;
+/** One stretch: its file's first sample at 0, cut at the stretch's offset in whole samples, exactly `samples` long. */
+const pieceStretch = (s: PieceStretch, k: number): string =>
+  `[${k}:a]asetpts=PTS-STARTPTS,aresample=${audioSampleRate},${monoFloat},` +
+  `atrim=start_sample=${s.fileOffsetSamples}:end_sample=${s.fileOffsetSamples + s.samples},asetpts=PTS-STARTPTS,` +
+  `apad,atrim=end_sample=${s.samples}`;
 
 /**
- * One track's stretches joined in output order, with silence where the track has none: one continuous stream per
- * track. Positions are whole samples from the recording's start, so lengths add up exactly over any number of
- * chunks. (Delaying each stretch to its place and mixing them all instead made every stretch a stream as long as the
- * recording: the mix's work grew with stretches × length, and a 5-minute meeting of 10 s chunks took 34 s.)
+ * One track's stretches joined in order, with silence where the track has none: one continuous stream per track.
+ * (Delaying each stretch to its place and mixing them all instead made every stretch a stream as long as the mix:
+ * the work grew with stretches × length.)
  */
-function trackChain(track: readonly { piece: AudioPiece; k: number }[], label: string): string {
+function trackChain(track: readonly { stretch: PieceStretch; k: number }[], label: string): string {
   const parts: string[] = [];
   const labels: string[] = [];
   let cursor = 0;
-  for (const { piece, k } of track) {
-    const start = samplesAt(piece.outputStartMs);
-    const end = samplesAt(piece.outputStartMs + piece.durationMs);
-    if (start > cursor) {
-      parts.push(`anullsrc=r=${audioRate}:cl=stereo,${stereoFloat},atrim=end_sample=${start - cursor}[${label}g${k}]`);
+  for (const { stretch, k } of track) {
+    if (stretch.atSample > cursor) {
+      parts.push(`${silence(stretch.atSample - cursor)}[${label}g${k}]`);
       labels.push(`[${label}g${k}]`);
     }
-    // A stretch never overlaps its own track's previous one (the timeline keeps one file per track at a time).
-    const from = Math.max(start, cursor);
-    if (end <= from) continue;
-    parts.push(
-      `${audioStretch({ ...piece, inputOffsetMs: piece.inputOffsetMs + ((from - start) * 1000) / audioRate }, k, end - from)}[${label}p${k}]`,
-    );
+    parts.push(`${pieceStretch(stretch, k)}[${label}p${k}]`);
     labels.push(`[${label}p${k}]`);
-    cursor = end;
+    cursor = stretch.atSample + stretch.samples;
   }
   const join = labels.length > 1 ? `${labels.join("")}concat=n=${labels.length}:v=0:a=1` : `${labels[0]}anull`;
   return [...parts, `${join}[${label}]`].join(";");
 }
 
-export interface AudioCommandOptions {
+export interface SegmentAudioCommandOptions {
   inputPathOf: (fileKey: string) => string;
+  /** The lossless piece (FLAC): the assembly joins the pieces sample-exactly and encodes them once. */
+  outputPath: string;
+}
+
+/** One segment's audio: each track as one stream, the tracks mixed, exactly the segment's samples, as FLAC. */
+export function segmentAudioCommand(audio: SegmentAudio, options: SegmentAudioCommandOptions): string[] {
+  const inputs: string[] = [];
+  const graph: string[] = [];
+  let k = 0;
+  audio.tracks.forEach((track, i) => {
+    const numbered = track.stretches.map((stretch) => ({ stretch, k: k++ }));
+    inputs.push(...numbered.flatMap(({ stretch }) => audioInput(stretch, options.inputPathOf)));
+    graph.push(trackChain(numbered, `t${i}`));
+  });
+  // Speech rarely overlaps at full scale: unnormalised mixing keeps each voice at its level (amix would divide it).
+  const mixed = audio.tracks.length
+    ? `${audio.tracks.map((_, i) => `[t${i}]`).join("")}amix=inputs=${audio.tracks.length}:duration=longest:normalize=0,apad,atrim=end_sample=${audio.samples}`
+    : silence(audio.samples);
+  graph.push(`${mixed}[mix]`);
+  return [...quietOverwrite, ...inputs, "-filter_complex", graph.join(";"), "-map", "[mix]", "-c:a", "flac", options.outputPath];
+}
+
+export interface AudioEncodeOptions {
+  /** The concat demuxer list of the segments' pieces, in order. */
+  concatListPath: string;
   /** AAC in MP4 (for the MP4 and HLS) and Opus in Ogg (for the WebM): the one mix, encoded once per codec. */
   aacPath: string;
   opusPath: string;
 }
 
-/** Each track as one stream, the tracks mixed, the exact length of the video, encoded once per codec. */
-export function audioCommand(plan: RecordingPlan, options: AudioCommandOptions): string[] {
-  const total = seconds(plan.totalFrames / plan.fps);
-  const inputs = plan.audio.flatMap((piece) => audioInput(piece, options.inputPathOf));
-  const tracks = new Map<string, { piece: AudioPiece; k: number }[]>();
-  for (const [k, piece] of plan.audio.entries()) tracks.set(piece.trackId, [...(tracks.get(piece.trackId) ?? []), { piece, k }]);
-  const ordered = [...tracks.values()].map((t) => t.sort((a, b) => a.piece.outputStartMs - b.piece.outputStartMs));
-  const graph = ordered.map((t, i) => trackChain(t, `t${i}`));
-  // Speech rarely overlaps at full scale: unnormalised mixing keeps each voice at its level (amix would divide it).
-  const mixed = ordered.length
-    ? `${ordered.map((_, i) => `[t${i}]`).join("")}amix=inputs=${ordered.length}:duration=longest:normalize=0,`
-    : `anullsrc=r=${audioRate}:cl=stereo,`;
-  // Each encoder takes frames of its own size: a mix can hand over one frame as long as a track's leading silence,
-  // which libopus refuses ("more samples than frame size").
-  const split = "asplit=2[aac0][opus0];[aac0]asetnsamples=n=1024:p=0[aac];[opus0]asetnsamples=n=960:p=0[opus]";
-  graph.push(`${mixed}apad,atrim=end=${total},${split}`);
-  return [
-    ...quietOverwrite,
-    ...inputs,
-    "-filter_complex",
-    graph.join(";"),
-    ...["-map", "[aac]", "-c:a", "aac", "-b:a", "128k", "-t", total, options.aacPath],
-    ...["-map", "[opus]", "-c:a", "libopus", "-b:a", "96k", "-t", total, options.opusPath],
-  ];
+/** The whole recording's audio, joined sample-exactly and encoded once per codec: two commands, to run at once. */
+export function audioEncodeCommands(options: AudioEncodeOptions): { aac: string[]; opus: string[] } {
+  const input = [...quietOverwrite, "-f", "concat", "-safe", "0", "-i", options.concatListPath, "-map", "0:a", "-ac", "1"];
+  return {
+    // The fast coder: about half of twoloop's CPU (bench/recording-composite.ts), so the one whole encode stays short.
+    aac: [...input, "-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k", options.aacPath],
+    opus: [...input, "-c:a", "libopus", "-b:a", "64k", options.opusPath],
+  };
 }
 
 export interface MuxCommandOptions {

@@ -18,8 +18,9 @@ const segments = [0, 1].map((index) => ({
 }));
 
 const recordOf = (segmentKey: string, media: [string, number][], codecs = "avc1.42c028"): SegmentMedia => ({
-  version: 1,
+  version: 2,
   segmentKey,
+  audio: { key: segmentKey.replace(/\.mp4$/, ".audio.flac"), samples: 2_880_000 },
   rungs: Object.fromEntries(
     hlsLadder.map((rung) => [rung.name, { codecs, media: media.map(([uri, seconds]) => ({ uri, seconds, bytes: 1000 })) }]),
   ),

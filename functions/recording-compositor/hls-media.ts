@@ -6,8 +6,9 @@ import type { Segment } from "./segment-plan.ts";
  * The HLS ladder written by the segment invocations: each cuts its own MPEG-TS media segments for every H.264 rung
  * straight under the rung's final keys and records what it wrote (durations, sizes, codec) in one small JSON
  * object beside its composite. The assembly then writes only playlists from those records, whatever the meeting's
- * length. The video carries no audio: the audio is encoded once, whole, at assembly, so the variants share one
- * audio rendition (EXT-X-MEDIA TYPE=AUDIO) that the assembly cuts from it.
+ * length. The video carries no audio: each segment mixes its span's audio into a lossless piece, and the assembly
+ * joins the pieces and encodes them once, whole, so the variants share one audio rendition (EXT-X-MEDIA TYPE=AUDIO)
+ * that the assembly cuts from it.
  */
 
 /**
@@ -30,8 +31,10 @@ export type HlsMediaFile = z.infer<typeof HlsMediaFile>;
 
 /** What a segment invocation wrote, read back by the assembly (a JSON object in S3: validated like any input). */
 export const SegmentMedia = z.object({
-  version: z.literal(1),
+  version: z.literal(2),
   segmentKey: z.string().min(1),
+  /** The segment's lossless audio piece: the assembly refuses a missing one or one of another length. */
+  audio: z.object({ key: z.string().min(1), samples: z.number().int().positive() }),
   rungs: z.record(
     z.string(),
     z.object({

@@ -1,5 +1,6 @@
 import { recordingPrefix } from "../../protocol/recording-composition.ts";
 import type { RecordingManifest } from "../../protocol/recording-manifest.ts";
+import { type SegmentAudio, samplesPerFrame, segmentAudio, trackStretches } from "./audio-plan.ts";
 import type { Timeline, TrackPiece } from "./timeline.ts";
 
 /**
@@ -11,7 +12,7 @@ import type { Timeline, TrackPiece } from "./timeline.ts";
 
 export const defaultSegmentSeconds = 60;
 /** Bumped when a plan's meaning changes, so objects made by an older plan are never taken for this one's. */
-const planVersion = 2;
+const planVersion = 3;
 
 export interface SegmentPiece extends TrackPiece {
   /** Seconds into the file this piece starts at (≥ 0). */
@@ -34,17 +35,8 @@ export interface Segment {
   startFrame: number;
   frames: number;
   intervals: SegmentInterval[];
-}
-
-/** One stretch of one audio file in the output, for the single audio encode at assembly. */
-export interface AudioPiece {
-  trackId: string;
-  participant: string;
-  container: TrackPiece["container"];
-  fileKey: string;
-  inputOffsetMs: number;
-  outputStartMs: number;
-  durationMs: number;
+  /** The audio this segment mixes into its piece: exactly `frames` × samples-per-frame. */
+  audio: SegmentAudio;
 }
 
 export interface RecordingPlan {
@@ -53,7 +45,6 @@ export interface RecordingPlan {
   /** Frames per full segment, and the GOP length: a keyframe at each segment's first frame. */
   segmentFrames: number;
   segments: Segment[];
-  audio: AudioPiece[];
   /** Where the assembled MP4 goes. */
   outputKey: string;
 }
@@ -80,6 +71,8 @@ export function planSegments(manifest: RecordingManifest, timeline: Timeline, se
     .map((interval) => ({ interval, from: frameAt(interval.startMs, fps), to: frameAt(interval.endMs, fps) }))
     .filter((x) => x.to > x.from);
   const prefix = recordingPrefix(manifest.tenantId, manifest.recordingId);
+  const stretches = trackStretches(timeline);
+  const perFrame = samplesPerFrame(fps);
   const segments: Segment[] = [];
   for (let index = 0; index * segmentFrames < totalFrames; index++) {
     const startFrame = index * segmentFrames;
@@ -96,48 +89,12 @@ export function planSegments(manifest: RecordingManifest, timeline: Timeline, se
           speaker: interval.speaker,
         };
       });
-    const tag = fnv1a(JSON.stringify({ planVersion, fps, segmentFrames, startFrame, frames, intervals, names: timeline.names }));
+    const audio = segmentAudio(stretches, startFrame * perFrame, frames * perFrame);
+    const tag = fnv1a(JSON.stringify({ planVersion, fps, segmentFrames, startFrame, frames, intervals, audio, names: timeline.names }));
     const id = `${String(index).padStart(5, "0")}-${tag}`;
-    segments.push({ index, id, key: `${prefix}segments/${id}.mp4`, startFrame, frames, intervals });
+    segments.push({ index, id, key: `${prefix}segments/${id}.mp4`, startFrame, frames, intervals, audio });
   }
-  return { fps, totalFrames, segmentFrames, segments, audio: audioPieces(timeline), outputKey: `${prefix}composite.mp4` };
-}
-
-/** Each audio track's stretches in output time, merged where one file plays on across intervals. */
-export function audioPieces(timeline: Timeline): AudioPiece[] {
-  const pieces: AudioPiece[] = [];
-  const open = new Map<string, AudioPiece>();
-  for (const interval of timeline.intervals) {
-    const length = interval.endMs - interval.startMs;
-    const next = new Map<string, AudioPiece>();
-    for (const p of interval.audio) {
-      const running = open.get(p.trackId);
-      if (
-        running &&
-        running.fileKey === p.fileKey &&
-        running.inputOffsetMs + running.durationMs === p.inputOffsetMs &&
-        running.outputStartMs + running.durationMs === interval.startMs
-      ) {
-        running.durationMs += length;
-        next.set(p.trackId, running);
-      } else {
-        const piece = {
-          trackId: p.trackId,
-          participant: p.participant,
-          container: p.container,
-          fileKey: p.fileKey,
-          inputOffsetMs: p.inputOffsetMs,
-          outputStartMs: interval.startMs,
-          durationMs: length,
-        };
-        pieces.push(piece);
-        next.set(p.trackId, piece);
-      }
-    }
-    open.clear();
-    for (const [k, v] of next) open.set(k, v);
-  }
-  return pieces;
+  return { fps, totalFrames, segmentFrames, segments, outputKey: `${prefix}composite.mp4` };
 }
 
 /** ffmpeg's concat demuxer script joining the segments in order (`-f concat -safe 0 -i list`), by local path. */

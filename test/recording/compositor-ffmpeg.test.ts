@@ -5,8 +5,13 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
-import { audioCommand, muxCommand, segmentCommand } from "../../functions/recording-compositor/ffmpeg-command.ts";
-import { assemblyConcatList, planSegments } from "../../functions/recording-compositor/segment-plan.ts";
+import {
+  audioEncodeCommands,
+  muxCommand,
+  segmentAudioCommand,
+  segmentCommand,
+} from "../../functions/recording-compositor/ffmpeg-command.ts";
+import { assemblyConcatList, planSegments, type RecordingPlan } from "../../functions/recording-compositor/segment-plan.ts";
 import { buildTimeline } from "../../functions/recording-compositor/timeline.ts";
 
 /**
@@ -32,6 +37,38 @@ beforeAll(async () => {
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
+
+/** Each segment's audio piece (as its invocation mixes it), then the pieces joined (as the assembly does): the FLACs' list. */
+async function audioPieces(plan: RecordingPlan, inputPathOf: (key: string) => string, name: string): Promise<string> {
+  const piecePath = (index: number) => join(dir, `${name}-${index}.flac`);
+  await Promise.all(plan.segments.map((s) => run("ffmpeg", segmentAudioCommand(s.audio, { inputPathOf, outputPath: piecePath(s.index) }))));
+  const list = join(dir, `${name}.ffconcat`);
+  await writeFile(
+    list,
+    assemblyConcatList(plan, (s) => piecePath(s.index)),
+  );
+  return list;
+}
+
+/** The joined pieces encoded once per codec, the two encodes at once (as the assembly runs them). */
+async function encodeAudio(plan: RecordingPlan, inputPathOf: (key: string) => string, name: string): Promise<string> {
+  const aacPath = join(dir, `${name}.m4a`);
+  const commands = audioEncodeCommands({
+    concatListPath: await audioPieces(plan, inputPathOf, name),
+    aacPath,
+    opusPath: join(dir, `${name}.ogg`),
+  });
+  await Promise.all([run("ffmpeg", commands.aac), run("ffmpeg", commands.opus)]);
+  return aacPath;
+}
+
+const pcmOf = async (args: string[]): Promise<Float32Array> => {
+  const { stdout } = await run("ffmpeg", ["-v", "error", ...args, "-ac", "1", "-ar", "48000", "-f", "f32le", "-"], {
+    encoding: "buffer",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return new Float32Array(stdout.buffer, stdout.byteOffset, stdout.length / 4);
+};
 
 const track = (id: string, participant: string, kind: "audio" | "video", key: string, from: number, to: number) => ({
   id,
@@ -68,10 +105,9 @@ describe("the compositor's commands under the real ffmpeg", () => {
     expect(plan.segments.map((s) => s.intervals.map((i) => i.video.length))).toEqual([[1], [2]]);
     // After the pause the camera resumes 2 s into its file and the microphone plays in two stretches.
     expect(plan.segments[1]!.intervals[0]!.video.map((v) => v.inputOffsetSeconds)).toEqual([2, 0]);
-    expect(plan.audio.map((a) => [a.inputOffsetMs, a.outputStartMs, a.durationMs])).toEqual([
-      [0, 0, 1000],
-      [2000, 1000, 1000],
-    ]);
+    expect(
+      plan.segments.map((s) => s.audio.tracks.map((t) => t.stretches.map((x) => [x.fileOffsetSamples, x.atSample, x.samples]))),
+    ).toEqual([[[[0, 0, 48_000]]], [[[96_000, 0, 48_000]]]]);
     const inputPathOf = (key: string) => join(dir, key);
     // Names are drawn when Debian's fonts-dejavu-core is installed (fontconfig, which ffmpeg's libraries pull in, wants it).
     const font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
@@ -92,8 +128,7 @@ describe("the compositor's commands under the real ffmpeg", () => {
       assemblyConcatList(plan, (s) => segmentPath(s.index)),
     );
     const output = join(dir, "composite.mp4");
-    const aacPath = join(dir, "audio.m4a");
-    await run("ffmpeg", audioCommand(plan, { inputPathOf, aacPath, opusPath: join(dir, "audio.ogg") }));
+    const aacPath = await encodeAudio(plan, inputPathOf, "audio");
     await run("ffmpeg", muxCommand({ concatListPath: list, audioPath: aacPath, outputPath: output, durationSeconds: 2 }));
 
     const { stdout } = await run("ffprobe", [
@@ -190,9 +225,8 @@ describe("the compositor's commands under the real ffmpeg", () => {
     expect(plan.segments[0]!.intervals.map((i) => i.frames)).toEqual([30, 1, 29]);
     const inputPathOf = (key: string) => join(dir, key);
     const segment = join(dir, "flash.mp4");
-    const aacPath = join(dir, "beep.m4a");
     await run("ffmpeg", segmentCommand(plan, plan.segments[0]!, { layout: "grid", names: {}, inputPathOf, outputPath: segment }));
-    await run("ffmpeg", audioCommand(plan, { inputPathOf, aacPath, opusPath: join(dir, "beep-mix.ogg") }));
+    const aacPath = await encodeAudio(plan, inputPathOf, "beep");
 
     const { stdout: luma } = await run(
       "ffmpeg",
@@ -201,11 +235,7 @@ describe("the compositor's commands under the real ffmpeg", () => {
     );
     expect(luma.length).toBe(60);
     expect(luma.findIndex((y) => y > 128)).toBe(45);
-    const { stdout: pcm } = await run("ffmpeg", ["-v", "error", "-i", aacPath, "-ac", "1", "-ar", "48000", "-f", "f32le", "-"], {
-      encoding: "buffer",
-      maxBuffer: 16 * 1024 * 1024,
-    });
-    const samples = new Float32Array(pcm.buffer, pcm.byteOffset, pcm.length / 4);
+    const samples = await pcmOf(["-i", aacPath]);
     const beepMs = samples.findIndex((x) => Math.abs(x) > 0.1) / 48;
     // libopus delays its input by 312 samples (6.5 ms), which the patched pre-skip no longer hides.
     expect(beepMs).toBeGreaterThanOrEqual(1495);
@@ -265,6 +295,45 @@ describe("the compositor's commands under the real ffmpeg", () => {
     // 60 frames: none lost (a short segment plays everything after it a frame early); white until 1100 ms.
     expect(luma.length).toBe(60);
     expect(luma.findIndex((y) => y < 128)).toBe(33);
+  }, 30_000);
+
+  it("the segments' audio pieces abut sample-exactly: joined, they are the file itself, across cuts inside its stretches", async () => {
+    await run("ffmpeg", [
+      "-hide_banner",
+      "-loglevel",
+      "error",
+      "-y",
+      "-f",
+      "lavfi",
+      "-i",
+      "sine=f=440:r=48000:d=4",
+      "-c:a",
+      "libopus",
+      join(dir, "long.ogg"),
+    ]);
+    const manifest = RecordingManifest.parse({
+      version: 1,
+      recordingId: "0f1e2d3c-4b5a-4968-8776-655443322113",
+      tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+      meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+      startedAt: t0,
+      endedAt: t0 + 3500,
+      participants: [{ identity: "ada", name: "Ada", excluded: null }],
+      tracks: [track("ada-mic", "ada", "audio", "long.ogg", 0, 3500)],
+      paused: [],
+      output: { layout: "grid", resolution: "1080p", fps: 30 },
+    });
+    // 0.7 s segments: four cuts, each inside the one stretch, none on a packet boundary of the file.
+    const plan = planSegments(manifest, buildTimeline(manifest), 0.7);
+    expect(plan.segments.map((s) => s.audio.samples)).toEqual([33_600, 33_600, 33_600, 33_600, 33_600]);
+    const joined = await pcmOf(["-f", "concat", "-safe", "0", "-i", await audioPieces(plan, (key) => join(dir, key), "long")]);
+    const direct = await pcmOf(["-flags2", "+skip_manual", "-i", join(dir, "long.ogg"), "-af", "atrim=end_sample=168000"]);
+    expect(joined.length).toBe(168_000);
+    expect(direct.length).toBe(168_000);
+    // The pieces are 16-bit FLAC: equal to the decoded file within its quantisation; one sample's shift anywhere
+    // would differ by ~0.007 (a 440 Hz sine at lavfi's amplitude).
+    const worst = joined.reduce((max, x, i) => Math.max(max, Math.abs(x - direct[i]!)), 0);
+    expect(worst).toBeLessThan(1e-3);
   }, 30_000);
 });
 

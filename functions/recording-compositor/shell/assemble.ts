@@ -25,22 +25,18 @@ import {
   webmRung,
 } from "../renditions.ts";
 import { assemblyConcatList, type RecordingPlan } from "../segment-plan.ts";
+import { encodeAudio } from "./encode-audio.ts";
 import type { CompositorPorts } from "./ports.ts";
+import { settleAll } from "./settle-all.ts";
 import type { Workspace } from "./workspace.ts";
 
 /**
- * The assembly, once every segment is done: it re-encodes nothing. The HLS ladder's media segments are already in
+ * The assembly, once every segment is done: it re-encodes no video, and encodes the audio once, whole, from the
+ * segments' lossless pieces. The HLS ladder's media segments are already in
  * place (the segment invocations cut them), so HLS is the audio cut once into its own rendition plus playlists
  * written from the segments' records. The MP4 and the WebM are joined by copying, their segments read straight
  * from S3, side by side when the disk holds both outputs. All three run at once.
  */
-
-export interface EncodedAudio {
-  /** AAC in MP4: the MP4's audio and, cut into media segments, the HLS audio rendition. */
-  aac: string;
-  /** Opus in Ogg: the WebM's audio. */
-  opus: string;
-}
 
 const transfers = 8;
 /** How long the segments' read URLs last: longer than any join (a 4-hour one takes minutes). */
@@ -50,7 +46,6 @@ const playlistType = "application/vnd.apple.mpegurl";
 export async function assemble(
   event: ComposeRecordingEvent,
   plan: RecordingPlan,
-  audio: EncodedAudio,
   ws: Workspace,
   ports: CompositorPorts,
 ): Promise<Rendition[]> {
@@ -58,6 +53,7 @@ export async function assemble(
   const durationMs = Math.round(durationSeconds * 1000);
   const keys = outputKeys(event.tenantId, event.recordingId);
   const records = await readMediaRecords(plan, ports);
+  const audio = await encodeAudio(plan, records, ws, ports);
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
 
@@ -108,14 +104,6 @@ export async function assemble(
   const prefix = recordingPrefix(event.tenantId, event.recordingId);
   if (renditions.some((r) => !r.objectKey.startsWith(prefix))) throw new Error("a rendition key is outside the recording's prefix");
   return renditions;
-}
-
-/** Every task runs to its end before a failure is thrown: none may still write to the workspace as it is removed. */
-async function settleAll<T>(tasks: readonly Promise<T>[]): Promise<T[]> {
-  const settled = await Promise.allSettled(tasks);
-  const failed = settled.find((s) => s.status === "rejected");
-  if (failed) throw failed.reason;
-  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
 }
 
 /** Each segment's record of its HLS media, in segment order. */

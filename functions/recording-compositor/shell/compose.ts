@@ -6,25 +6,24 @@ import type {
 } from "../../../protocol/recording-composition.ts";
 import { containerOfCodec, RecordingManifest, type RecordingTrack } from "../../../protocol/recording-manifest.ts";
 import { fanOut } from "../fan-out.ts";
-import { audioCommand } from "../ffmpeg-command.ts";
 import { planSegments, type RecordingPlan } from "../segment-plan.ts";
 import { buildTimeline } from "../timeline.ts";
-import { assemble, type EncodedAudio } from "./assemble.ts";
+import { assemble } from "./assemble.ts";
 import type { CompositorPorts } from "./ports.ts";
 import { Workspace } from "./workspace.ts";
 
 /**
- * The orchestrating invocation: manifest → probe → plan → segments fanned out (each retried alone), while this
- * invocation mixes and encodes the audio (it holds the audio files from the probe, and its CPUs are idle while it
- * waits) → assembly by copying → renditions recorded → the report. Everything it writes is keyed by the plan, so running it
+ * The orchestrating invocation: manifest → probe → plan → segments fanned out (each retried alone; each also mixes
+ * its span's audio) → assembly (the audio pieces joined and encoded once, whole; the video joined by copying) →
+ * renditions recorded → the report. Everything it writes is keyed by the plan, so running it
  * again (Lambda's async retry, or by hand) skips the segments already done and rewrites the same objects and rows.
  */
 
 /** A failure that ends the composition: reported as `failed` with this message. */
 class CompositionFailed extends Error {}
 
-/** Enough of a video file for ffprobe to read its header and first frames: the whole file is the segments' to fetch. */
-const videoProbeBytes = 512 * 1024;
+/** Enough of a file for ffprobe to read its header and first packets: the whole file is the segments' to fetch. */
+const probeBytes = 512 * 1024;
 const demuxerOf = { ivf: "ivf", ogg: "ogg" } as const;
 
 export async function composeRecording(event: ComposeRecordingEvent, ports: CompositorPorts): Promise<CompositionReport> {
@@ -37,12 +36,8 @@ export async function composeRecording(event: ComposeRecordingEvent, ports: Comp
     const timeline = buildTimeline(manifest, omitted);
     const plan = planSegments(manifest, timeline, ports.config.segments.seconds);
     if (plan.totalFrames === 0) throw new CompositionFailed("nothing was captured: the recording is paused or empty throughout");
-    const audio = encodeAudio(plan, ws, ports);
-    // Awaited either way: a failed segment must not leave the encode writing into a workspace being removed.
-    const [segments, encoded] = await Promise.allSettled([runSegments(event, plan, omitted, ports, problems), audio]);
-    if (segments.status === "rejected") throw segments.reason;
-    if (encoded.status === "rejected") throw encoded.reason;
-    const renditions = await assemble(event, plan, encoded.value, ws, ports);
+    await runSegments(event, plan, omitted, ports, problems);
+    const renditions = await assemble(event, plan, ws, ports);
     await ports.progress.saveRenditions(event.tenantId, event.recordingId, renditions);
     report = {
       outcome: "ready",
@@ -77,8 +72,7 @@ async function readManifest(event: ComposeRecordingEvent, ports: CompositorPorts
 }
 
 /**
- * Each track's files are fetched (audio whole: the assembly mixes it; video only its head: the segments fetch what
- * they show) and read by ffprobe. A missing object or a file ffprobe can't read as the track's codec makes the
+ * The head of each track's file is fetched (the segments fetch what they show and hear) and read by ffprobe. A missing object or a file ffprobe can't read as the track's codec makes the
  * track unusable: reported, and left out of the composite.
  */
 async function probeTracks(
@@ -89,9 +83,8 @@ async function probeTracks(
 ): Promise<string[]> {
   const outcomes = await fanOut(tracks, { concurrency: 4, attempts: 1 }, async (track) => {
     for (const [n, file] of track.files.entries()) {
-      const audio = track.kind === "audio";
-      const path = audio ? ws.inputPath(file.key) : ws.path(`probe-${track.id}-${n}`);
-      if (!(await ports.objects.download(file.key, path, audio ? undefined : videoProbeBytes)))
+      const path = ws.path(`probe-${track.id}-${n}`);
+      if (!(await ports.objects.download(file.key, path, probeBytes)))
         return { code: "track_missing" as const, message: `file ${n + 1} of ${track.files.length} (${file.key}) is missing` };
       try {
         const probe = await ports.media.probe(path, demuxerOf[containerOfCodec[track.codec]]);
@@ -100,7 +93,7 @@ async function probeTracks(
       } catch (error) {
         return { code: "track_corrupt" as const, message: `file ${n + 1} (${file.key}) is unreadable: ${(error as Error).message}` };
       } finally {
-        if (!audio) await ws.remove(path);
+        await ws.remove(path);
       }
     }
     return null;
@@ -155,13 +148,4 @@ async function runSegments(
     throw new CompositionFailed(
       `segment ${failed.item.index} failed ${failed.failures.length} time(s); last: ${failed.failures.at(-1)}`.slice(0, 2000),
     );
-}
-
-/** The whole mix, encoded once per codec (AAC for the MP4 and HLS, Opus for the WebM). */
-async function encodeAudio(plan: RecordingPlan, ws: Workspace, ports: CompositorPorts): Promise<EncodedAudio> {
-  const audio = { aac: ws.path("audio.m4a"), opus: ws.path("audio.ogg") };
-  const started = performance.now();
-  await ports.media.ffmpeg(audioCommand(plan, { inputPathOf: (key) => ws.inputPath(key), aacPath: audio.aac, opusPath: audio.opus }));
-  ports.log({ event: "audio_encoded", pieces: plan.audio.length, ms: Math.round(performance.now() - started) });
-  return audio;
 }

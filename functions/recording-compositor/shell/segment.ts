@@ -3,7 +3,8 @@ import { RecordingManifest } from "../../../protocol/recording-manifest.ts";
 import { fanOut } from "../fan-out.ts";
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { hlsCutCommand, segmentCommand } from "../ffmpeg-command.ts";
+import { segmentAudioFiles, segmentAudioKey } from "../audio-plan.ts";
+import { hlsCutCommand, segmentAudioCommand, segmentCommand } from "../ffmpeg-command.ts";
 import { hlsRungs, type SegmentMedia, segmentMediaKey, segmentMediaOffsetSeconds, segmentMediaPattern } from "../hls-media.ts";
 import { avcCodecString, hlsLadder, outputKeys, playlistSegments, segmentRenditionKey, type VideoRung, webmRung } from "../renditions.ts";
 import type { RecordingPlan, Segment } from "../segment-plan.ts";
@@ -11,11 +12,13 @@ import type { SegmentResult } from "../result.ts";
 import { planSegments } from "../segment-plan.ts";
 import { buildTimeline } from "../timeline.ts";
 import type { CompositorPorts } from "./ports.ts";
+import { settleAll } from "./settle-all.ts";
 import { Workspace } from "./workspace.ts";
 
 /**
  * One segment's invocation: re-plans from the manifest (the plan is deterministic; the event carries what compose
- * decided beyond it), fetches only the files this segment shows, composites it once and encodes the composite and
+ * decided beyond it), fetches only the files this segment shows or hears, mixes its span's audio into a lossless
+ * piece (FLAC, exactly its frames' samples), composites it once and encodes the composite and
  * every lower rendition from the same frames. Each H.264 rung is cut into its HLS media segments here, uploaded
  * under the rung's final keys; the composite (for the MP4) and the WebM's part are uploaded for the assembly to
  * join. The record of what was written goes last, then the row is marked done. A failure is thrown, so the
@@ -35,7 +38,9 @@ export async function composeSegment(event: ComposeSegmentEvent, ports: Composit
 
   const ws = await Workspace.create(ports.config.workDir, `${recordingId.slice(0, 8)}-${index}`);
   try {
-    const fileKeys = [...new Set(segment.intervals.flatMap((i) => i.video.map((v) => v.fileKey)))];
+    // Only the files this segment shows or hears.
+    const videoKeys = segment.intervals.flatMap((i) => i.video.map((v) => v.fileKey));
+    const fileKeys = [...new Set([...videoKeys, ...segmentAudioFiles(segment.audio)])];
     const fetched = await fanOut(fileKeys, { concurrency: 4, attempts: 2 }, async (key) => {
       if (!(await ports.objects.download(key, ws.inputPath(key)))) throw new Error(`track file ${key} is missing`);
     });
@@ -49,30 +54,37 @@ export async function composeSegment(event: ComposeSegmentEvent, ports: Composit
       path: ws.path(`out-${k}.${rung === webmRung ? "webm" : "mp4"}`),
     }));
     const main = ws.path("segment.mp4");
-    await ports.media.ffmpeg(
-      segmentCommand(plan, segment, {
-        layout: manifest.output.layout,
-        names: timeline.names,
-        fontFile: ports.config.fontFile,
-        inputPathOf: (key) => ws.inputPath(key),
-        outputPath: main,
-        renditions: outputs.map(({ rung, path }) => ({ rung, path })),
-      }),
-    );
+    const audio = { key: segmentAudioKey(segment), path: ws.path("audio.flac") };
+    // The audio mix beside the composite: it is small, and the video encode does not use every core.
+    await settleAll([
+      ports.media.ffmpeg(
+        segmentCommand(plan, segment, {
+          layout: manifest.output.layout,
+          names: timeline.names,
+          fontFile: ports.config.fontFile,
+          inputPathOf: (key) => ws.inputPath(key),
+          outputPath: main,
+          renditions: outputs.map(({ rung, path }) => ({ rung, path })),
+        }),
+      ),
+      ports.media.ffmpeg(segmentAudioCommand(segment.audio, { inputPathOf: (key) => ws.inputPath(key), outputPath: audio.path })),
+    ]);
     const rungFiles = new Map<VideoRung, string>([[hlsLadder[0]!, main], ...outputs.map((o) => [o.rung, o.path] as const)]);
     const hls = await cutHls(plan, segment, rungFiles, outputKeys(tenantId, recordingId).hlsDir, ws, ports);
     const webm = outputs.find((o) => o.rung === webmRung)!;
     const uploads = [
       { key: objectKey, path: main, type: "video/mp4" },
       { key: webm.key, path: webm.path, type: "video/webm" },
+      { key: audio.key, path: audio.path, type: "audio/flac" },
       ...hls.files.map((f) => ({ ...f, type: "video/mp2t" })),
     ];
     const uploaded = await fanOut(uploads, { concurrency: 6, attempts: 2 }, (u) => ports.objects.upload(u.key, u.path, u.type));
     const failed = uploaded.find((u) => !u.ok);
     if (failed) throw new Error(`uploading ${failed.item.key} failed: ${failed.failures.at(-1)}`);
     const record: SegmentMedia = {
-      version: 1,
+      version: 2,
       segmentKey: objectKey,
+      audio: { key: audio.key, samples: segment.audio.samples },
       rungs: hls.rungs,
       fileBytes: { mp4: (await stat(main)).size, webm: (await stat(webm.path)).size },
     };
