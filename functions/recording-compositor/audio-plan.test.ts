@@ -1,36 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RecordingManifest } from "../../protocol/recording-manifest.ts";
 import { samplesPerFrame, segmentAudio, segmentAudioFiles, segmentAudioKey, trackStretches } from "./audio-plan.ts";
 import { planSegments } from "./segment-plan.ts";
 import { buildTimeline } from "./timeline.ts";
+import { fixtureManifest, fixtureTrack, type Span } from "./manifest-fixture.ts";
 
-const t0 = Date.UTC(2026, 11, 3, 10, 0);
-const mic = (id: string, participant: string, files: [number, number][]) => ({
-  id,
-  participant,
-  kind: "audio",
-  source: "mic",
-  codec: "opus",
-  container: "ogg",
-  files: files.map(([from, to], i) => ({ key: `r/${id}-${i}`, startedAt: t0 + from, endedAt: t0 + to })),
-});
-const manifest = (durationMs: number, tracks: unknown[], paused: [number, number][] = []) =>
-  RecordingManifest.parse({
-    version: 1,
-    recordingId: "0f1e2d3c-4b5a-4968-8776-655443322110",
-    tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    startedAt: t0,
-    endedAt: t0 + durationMs,
-    participants: [
-      { identity: "ada", name: "Ada", excluded: null },
-      { identity: "bob", name: "Bob", excluded: null },
-    ],
-    tracks,
-    paused: paused.map(([from, to]) => ({ from: t0 + from, to: t0 + to })),
-    output: { layout: "grid", resolution: "1080p", fps: 30 },
-  });
+const mic = (id: string, participant: string, files: Span[]) => fixtureTrack(id, participant, "audio", files);
+const manifest = fixtureManifest;
 
 describe("the audio plan", () => {
   it("one stretch per file, split only by a pause, in whole samples from the recording's start", () => {

@@ -3,33 +3,10 @@ import { describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
 import { assemblyConcatList, planSegments } from "./segment-plan.ts";
 import { buildTimeline } from "./timeline.ts";
+import { fixtureManifest, fixtureTrack } from "./manifest-fixture.ts";
 
-const t0 = Date.UTC(2026, 11, 3, 10, 0);
-const track = (id: string, participant: string, kind: "audio" | "video", files: [number, number][]) => ({
-  id,
-  participant,
-  kind,
-  source: kind === "video" ? "camera" : "mic",
-  codec: kind === "video" ? "vp8" : "opus",
-  container: kind === "video" ? "ivf" : "ogg",
-  files: files.map(([from, to], i) => ({ key: `r/${id}-${i}`, startedAt: t0 + from, endedAt: t0 + to })),
-});
-const manifest = (durationMs: number, tracks: unknown[], paused: { from: number; to: number }[] = []) =>
-  RecordingManifest.parse({
-    version: 1,
-    recordingId: "0f1e2d3c-4b5a-4968-8776-655443322110",
-    tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    startedAt: t0,
-    endedAt: t0 + durationMs,
-    participants: [
-      { identity: "ada", name: "Ada", excluded: null },
-      { identity: "bob", name: "Bob", excluded: null },
-    ],
-    tracks,
-    paused: paused.map((p) => ({ from: t0 + p.from, to: t0 + p.to })),
-    output: { layout: "grid", resolution: "1080p", fps: 30 },
-  });
+const track = fixtureTrack;
+const manifest = fixtureManifest;
 const plan = (m: RecordingManifest, seconds?: number) => planSegments(m, buildTimeline(m), seconds);
 
 describe("the segment plan", () => {
@@ -84,7 +61,7 @@ describe("the segment plan", () => {
           const m = manifest(
             20_000,
             spans.map((s, i) => track(`v${i}`, i % 2 ? "bob" : "ada", "video", [s])),
-            pause ? [{ from: pause[0], to: pause[1] }] : [],
+            pause ? [pause] : [],
           );
           const timeline = buildTimeline(m);
           const p = planSegments(m, timeline, seconds);

@@ -1,42 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { RecordingManifest } from "../../protocol/recording-manifest.ts";
+import { fixtureManifest, fixtureTrack, type Span, t0 } from "./manifest-fixture.ts";
 import { buildTimeline, wallTimeOf } from "./timeline.ts";
 
-const t0 = Date.UTC(2026, 11, 3, 10, 0);
-const camera = (id: string, participant: string, files: [number, number][]) => ({
-  id,
-  participant,
-  kind: "video",
-  source: "camera",
-  codec: "vp8",
-  container: "ivf",
-  files: files.map(([from, to], i) => ({ key: `r/${id}-${i}.ivf`, startedAt: t0 + from, endedAt: t0 + to })),
-});
-const mic = (id: string, participant: string, files: [number, number][]) => ({
-  ...camera(id, participant, files),
-  kind: "audio",
-  source: "mic",
-  codec: "opus",
-  container: "ogg",
-  files: files.map(([from, to], i) => ({ key: `r/${id}-${i}.ogg`, startedAt: t0 + from, endedAt: t0 + to })),
-});
+const camera = (id: string, participant: string, files: Span[]) => fixtureTrack(id, participant, "video", files, ".ivf");
+const mic = (id: string, participant: string, files: Span[]) => fixtureTrack(id, participant, "audio", files, ".ogg");
+/** Ada, Bob and Eve (excluded by a host) for 60 s; `over` replaces any field. */
 const manifest = (over: Record<string, unknown>) =>
-  RecordingManifest.parse({
-    version: 1,
-    recordingId: "0f1e2d3c-4b5a-4968-8776-655443322110",
-    tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    startedAt: t0,
-    endedAt: t0 + 60_000,
+  fixtureManifest(60_000, [], [], {
     participants: [
       { identity: "ada", name: "Ada", excluded: null },
       { identity: "bob", name: "Bob", excluded: null },
       { identity: "eve", name: "Eve", excluded: { reason: "excluded_by_host" } },
     ],
-    tracks: [],
-    paused: [],
-    output: { layout: "grid", resolution: "1080p", fps: 30 },
     ...over,
   });
 const tilesOf = (i: { video: { trackId: string }[] }) => i.video.map((p) => p.trackId);
