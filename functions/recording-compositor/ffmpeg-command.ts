@@ -29,7 +29,8 @@ export interface SegmentCommandOptions {
   canvas?: Canvas;
 }
 
-const demuxerOf = { ivf: "ivf", ogg: "ogg" } as const;
+/** The ffmpeg demuxer that opens each container the recorder writes (named, so nothing is left to probing). */
+export const demuxerOf = { ivf: "ivf", ogg: "ogg" } as const;
 
 /** How far before a video piece its file is opened: longer than any gap between a live track's frames. */
 const seekLeadSeconds = 2;

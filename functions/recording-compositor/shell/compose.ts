@@ -6,6 +6,7 @@ import type {
 } from "../../../protocol/recording-composition.ts";
 import { containerOfCodec, RecordingManifest, type RecordingTrack } from "../../../protocol/recording-manifest.ts";
 import { fanOut } from "../fan-out.ts";
+import { demuxerOf } from "../ffmpeg-command.ts";
 import { planSegments, type RecordingPlan } from "../segment-plan.ts";
 import { buildTimeline } from "../timeline.ts";
 import { assemble } from "./assemble.ts";
@@ -24,7 +25,6 @@ class CompositionFailed extends Error {}
 
 /** Enough of a file for ffprobe to read its header and first packets: the whole file is the segments' to fetch. */
 const probeBytes = 512 * 1024;
-const demuxerOf = { ivf: "ivf", ogg: "ogg" } as const;
 
 export async function composeRecording(event: ComposeRecordingEvent, ports: CompositorPorts): Promise<CompositionReport> {
   const problems: CompositionProblem[] = [];
