@@ -19,6 +19,9 @@ import { assemblyConcatList, planSegments } from "../functions/recording-composi
 import { buildTimeline } from "../functions/recording-compositor/timeline.ts";
 import { RecordingManifest } from "../protocol/recording-manifest.ts";
 
+/** Where every bench recording starts (wall clock). */
+const benchT0 = Date.UTC(2026, 0, 1);
+
 /**
  * Compositing cost on this machine: four 720p30 VP8 tracks (the recorder's IVF files, distinct moving test
  * patterns) for a bounded length, composited into a 1080p30 2×2 grid. Measured, in the same run and on the same
@@ -102,27 +105,18 @@ export async function benchRecordingComposite(options: RecordingCompositeOptions
       ),
     );
 
-    const t0 = Date.UTC(2026, 0, 1);
-    const manifest = RecordingManifest.parse({
-      version: 1,
-      recordingId: "0f1e2d3c-4b5a-4968-8776-655443322110",
-      tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-      meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-      startedAt: t0,
-      endedAt: t0 + seconds * 1000,
-      participants: hues.map((_, i) => ({ identity: `p${i}`, name: `P${i}`, excluded: null })),
-      tracks: sources.map((file, i) => ({
+    const manifest = benchManifest(
+      seconds * 1000,
+      sources.map((file, i) => ({
         id: `cam-${i}`,
         participant: `p${i}`,
         kind: "video",
         source: "camera",
         codec: "vp8",
         container: "ivf",
-        files: [{ key: file, startedAt: t0, endedAt: t0 + seconds * 1000 }],
+        files: [{ key: file, startedAt: benchT0, endedAt: benchT0 + seconds * 1000 }],
       })),
-      paused: [],
-      output: { layout: "grid", resolution: "1080p", fps: 30 },
-    });
+    );
     const timeline = buildTimeline(manifest);
     const plan = planSegments(manifest, timeline, segmentSeconds);
     const base = { layout: "grid" as const, names: timeline.names, fontFile: null, inputPathOf: (key: string) => key };
@@ -289,17 +283,10 @@ async function benchLongMeeting(
       return path;
     }),
   );
-  const t0 = Date.UTC(2026, 0, 1);
   const chunks = Math.round((audioMinutes * 60) / chunkSeconds);
-  const audioManifest = RecordingManifest.parse({
-    version: 1,
-    recordingId: "0f1e2d3c-4b5a-4968-8776-655443322110",
-    tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
-    startedAt: t0,
-    endedAt: t0 + chunks * chunkSeconds * 1000,
-    participants: mics.map((_, i) => ({ identity: `p${i}`, name: `P${i}`, excluded: null })),
-    tracks: mics.map((file, i) => ({
+  const audioManifest = benchManifest(
+    chunks * chunkSeconds * 1000,
+    mics.map((file, i) => ({
       id: `mic-${i}`,
       participant: `p${i}`,
       kind: "audio",
@@ -308,13 +295,11 @@ async function benchLongMeeting(
       container: "ogg",
       files: Array.from({ length: chunks }, (_, c) => ({
         key: `${file}#${c}`,
-        startedAt: t0 + c * chunkSeconds * 1000,
-        endedAt: t0 + (c + 1) * chunkSeconds * 1000,
+        startedAt: benchT0 + c * chunkSeconds * 1000,
+        endedAt: benchT0 + (c + 1) * chunkSeconds * 1000,
       })),
     })),
-    paused: [],
-    output: { layout: "grid", resolution: "1080p", fps: 30 },
-  });
+  );
   const audioPlan = planSegments(audioManifest, buildTimeline(audioManifest), 60);
   const inputPathOf = (key: string) => key.replace(/#\d+$/, "");
   const piecePath = (index: number) => join(dir, `piece-${index}.flac`);
@@ -411,3 +396,19 @@ async function benchLongMeeting(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchRecordingComposite();
+
+/** A recording of `durationMs` from `benchT0` with one participant `p<i>` per track (the track's `participant`). */
+function benchManifest(durationMs: number, tracks: readonly { participant: string }[]) {
+  return RecordingManifest.parse({
+    version: 1,
+    recordingId: "0f1e2d3c-4b5a-4968-8776-655443322110",
+    tenantId: "7b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+    meetingId: "1b0c8f9e-1a2b-4c3d-8e9f-0a1b2c3d4e5f",
+    startedAt: benchT0,
+    endedAt: benchT0 + durationMs,
+    participants: tracks.map((track) => ({ identity: track.participant, name: track.participant.toUpperCase(), excluded: null })),
+    tracks,
+    paused: [],
+    output: { layout: "grid", resolution: "1080p", fps: 30 },
+  });
+}
