@@ -108,7 +108,14 @@ func BuildManifest(in ManifestInput) Manifest {
 		m.Participants = append(m.Participants, p)
 	}
 	sort.Slice(m.Participants, func(i, j int) bool { return m.Participants[i].Identity < m.Participants[j].Identity })
-	sort.Slice(m.Tracks, func(i, j int) bool { return m.Tracks[i].Files[0].StartedAt < m.Tracks[j].Files[0].StartedAt })
+	// By first file, then by ID: tracks that start together (a continued recording's) keep one order on every rewrite.
+	sort.Slice(m.Tracks, func(i, j int) bool {
+		a, b := m.Tracks[i], m.Tracks[j]
+		if a.Files[0].StartedAt != b.Files[0].StartedAt {
+			return a.Files[0].StartedAt < b.Files[0].StartedAt
+		}
+		return a.ID < b.ID
+	})
 	for _, span := range in.Paused {
 		span.From, span.To = max(span.From, m.StartedAt), min(span.To, m.EndedAt)
 		if span.To > span.From {

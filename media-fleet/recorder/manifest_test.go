@@ -64,3 +64,20 @@ func TestNamesAreOneStorableLineOfAtMost128Units(t *testing.T) {
 		t.Fatalf("blank name became %q", got)
 	}
 }
+
+// The capture hands tracks over from a map, in any order; the manifest lists them by first file, then by ID.
+func TestTracksAreListedInOneOrderWhateverOrderTheyCameIn(t *testing.T) {
+	tracks := []ManifestTrack{
+		{ID: "TR_c", Participant: "carol", Files: []ManifestFile{file("c1", 500, 2000)}},
+		{ID: "TR_b", Participant: "bob", Files: []ManifestFile{file("b1", 100, 2000)}},
+		{ID: "TR_a", Participant: "alice", Files: []ManifestFile{file("a1", 100, 2000)}},
+	}
+	for shift := range tracks {
+		rotated := append(append([]ManifestTrack{}, tracks[shift:]...), tracks[:shift]...)
+		m := BuildManifest(ManifestInput{StartedAt: at(0), Until: at(3000), Layout: "grid", Tracks: rotated,
+			Participants: map[string]string{"alice": "", "bob": "", "carol": ""}})
+		if got := m.Tracks[0].ID + m.Tracks[1].ID + m.Tracks[2].ID; got != "TR_aTR_bTR_c" {
+			t.Fatalf("order %s from rotation %d", got, shift)
+		}
+	}
+}
