@@ -72,7 +72,7 @@ export default $config({
       architecture: lambdaArchitecture,
       memory: `${recordingCompositor.memoryMb} MB`,
       timeout: `${recordingCompositor.timeoutSeconds} seconds`,
-      // A segment's inputs and five outputs, and at assembly one rendition at a time plus the MP4 (10 GB: Lambda's most).
+      // A segment's inputs and five outputs, and at assembly the WebM (the MP4 streams to S3) (10 GB: Lambda's most).
       storage: "10240 MB",
       layers: [ffmpeg.arn],
       link: [recordings],

@@ -1,17 +1,18 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import {
-  audioEncodeCommands,
   hlsCutCommand,
-  muxCommand,
+  mp4JoinCommand,
   segmentAudioCommand,
   segmentCommand,
   tileScaler,
+  webmJoinCommand,
   x264Encoder,
 } from "../functions/recording-compositor/ffmpeg-command.ts";
+import { FragmentedMp4Follower } from "../functions/recording-compositor/fragmented-mp4.ts";
 import { hlsTimelineOriginSeconds } from "../functions/recording-compositor/hls-media.ts";
 import { gridLayout } from "../functions/recording-compositor/layout.ts";
 import { hlsLadder, webmRung } from "../functions/recording-compositor/renditions.ts";
@@ -33,10 +34,10 @@ const benchT0 = Date.UTC(2026, 0, 1);
  *
  * Then what a long meeting adds beyond its segments, at the sizes it has: each segment's HLS cut (its four H.264
  * rungs into media segments), the audio over `audioMinutes` of four microphones in 10 s Ogg Opus chunks (the
- * recorder's): each 60 s segment's mix into its FLAC piece (as the segment invocations run it), then the pieces
- * joined and encoded once as AAC and as Opus, the two encodes at once (as the assembly runs them); and the assembly's joins over `assemblyMinutes`: the MP4 and the WebM from
- * copies of the segments just made, side by side as the assembly runs them, and the AAC cut into HLS media
- * segments. The joins read local files here; in Lambda they read S3.
+ * recorder's): each 60 s segment's mix into its FLAC piece (as the segment invocations run it); and the assembly's
+ * joins over `assemblyMinutes`, side by side as the assembly runs them: the MP4 (copies of the segments just made,
+ * the pieces encoded once as AAC as it goes, streamed and indexed) and the WebM (Opus), then the AAC cut into HLS
+ * media segments. The joins read local files here; in Lambda they read S3.
  */
 
 export interface RecordingCompositeOptions {
@@ -315,65 +316,35 @@ async function benchLongMeeting(
     pieceList,
     assemblyConcatList(audioPlan, (s) => piecePath(s.index)),
   );
-  const aac = join(dir, "audio.m4a");
-  const opus = join(dir, "audio.ogg");
-  const encodes = audioEncodeCommands({ concatListPath: pieceList, aacPath: aac, opusPath: opus });
-  const encodeStarted = performance.now();
-  const [aacCost, opusCost] = await Promise.all([timed("ffmpeg", encodes.aac), timed("ffmpeg", encodes.opus)]);
-  const encode = { wallS: (performance.now() - encodeStarted) / 1000, cpuS: aacCost.cpuS + opusCost.cpuS };
-
-  // The assembly over `assemblyMinutes`: copies of the segments, the audio repeated to length (copied).
+  // The assembly over `assemblyMinutes`: copies of the segments, and the pieces repeated to length, joined as the
+  // assembly joins them: the MP4 (AAC encoded as it goes, fragmented to stdout, followed and indexed as the upload
+  // does) and the WebM (Opus, to a file) at once; then the AAC written beside the MP4 cut into HLS media segments.
   const copies = Math.ceil((assemblyMinutes * 60) / segmentSeconds);
   const listOf = async (name: string, pathOf: (i: number) => string, count: number) => {
     const list = join(dir, name);
     await writeFile(list, `ffconcat version 1.0\n${Array.from({ length: count }, (_, i) => `file '${pathOf(i)}'\n`).join("")}`);
     return list;
   };
-  const repeats = Math.ceil(assemblyMinutes / audioMinutes);
-  const longAac = join(dir, "long.m4a");
-  const longOpus = join(dir, "long.ogg");
-  await run("ffmpeg", [
-    ...quiet,
-    "-f",
-    "concat",
-    "-safe",
-    "0",
-    "-i",
-    await listOf("aac.ffconcat", () => aac, repeats),
-    "-c",
-    "copy",
-    longAac,
-  ]);
-  await run("ffmpeg", [
-    ...quiet,
-    "-f",
-    "concat",
-    "-safe",
-    "0",
-    "-i",
-    await listOf("opus.ffconcat", () => opus, repeats),
-    "-c",
-    "copy",
-    longOpus,
-  ]);
   const durationSeconds = copies * segmentSeconds;
+  const audioListPath = await listOf("pieces-long.ffconcat", (i) => piecePath(i % audioPlan.segments.length), assemblyMinutes);
   const mp4List = await listOf("mp4.ffconcat", (i) => join(dir, `ours-${i % segmentCount}.mp4`), copies);
   const webmList = await listOf("webm.ffconcat", (i) => join(dir, `r-${i % segmentCount}-webm.webm`), copies);
+  const aac = join(dir, "long.m4a");
   const joinStarted = performance.now();
-  const [mp4, webm, audioCut] = await Promise.all([
-    timed("ffmpeg", muxCommand({ concatListPath: mp4List, audioPath: longAac, outputPath: join(dir, "long.mp4"), durationSeconds })),
-    timed("ffmpeg", muxCommand({ concatListPath: webmList, audioPath: longOpus, outputPath: join(dir, "long.webm"), durationSeconds })),
-    timed(
-      "ffmpeg",
-      hlsCutCommand({
-        inputPath: longAac,
-        offsetSeconds: hlsTimelineOriginSeconds,
-        segmentPathPattern: join(dir, "audio-%05d.ts"),
-        playlistPath: join(dir, "audio.m3u8"),
-      }),
-    ),
+  const [mp4, webm] = await Promise.all([
+    timedFollowed(mp4JoinCommand({ videoListPath: mp4List, audioListPath, aacPath: aac, durationSeconds })),
+    timed("ffmpeg", webmJoinCommand({ videoListPath: webmList, audioListPath, outputPath: join(dir, "long.webm"), durationSeconds })),
   ]);
   const joinWall = (performance.now() - joinStarted) / 1000;
+  const audioCut = await timed(
+    "ffmpeg",
+    hlsCutCommand({
+      inputPath: aac,
+      offsetSeconds: hlsTimelineOriginSeconds,
+      segmentPathPattern: join(dir, "audio-%05d.ts"),
+      playlistPath: join(dir, "audio.m3u8"),
+    }),
+  );
   const sizeOf = async (path: string) => (await stat(path)).size / 1e6;
 
   console.log(`\nA long meeting beyond its segments (files on local disk)`);
@@ -385,14 +356,45 @@ async function benchLongMeeting(
       `${stretchCount} stretches) into FLAC pieces: ${perMinute(mix, audioMinutes * 60)} per recorded minute (slowest segment ${slowestMix.toFixed(2)} s wall)`,
   );
   console.log(
-    `  audio encode once, whole, ${audioMinutes} min (pieces joined; AAC fast mono and Opus mono at once): ${encode.wallS.toFixed(1)} s wall, ` +
-      `${encode.cpuS.toFixed(1)} CPU-s (AAC ${aacCost.cpuS.toFixed(1)}, Opus ${opusCost.cpuS.toFixed(1)}); ${perMinute(encode, audioMinutes * 60)} per recorded minute`,
+    `  joins of ${assemblyMinutes} min (${copies} segments), the audio encoded once, whole, inside each, both at once: ${joinWall.toFixed(1)} s wall`,
   );
   console.log(
-    `  assembly of ${assemblyMinutes} min (${copies} segments): MP4 ${(await sizeOf(join(dir, "long.mp4"))).toFixed(0)} MB in ${mp4.wallS.toFixed(1)} s, ` +
-      `WebM ${(await sizeOf(join(dir, "long.webm"))).toFixed(0)} MB in ${webm.wallS.toFixed(1)} s, audio HLS cut in ${audioCut.wallS.toFixed(1)} s; ` +
-      `all three at once ${joinWall.toFixed(1)} s wall, ${(mp4.cpuS + webm.cpuS + audioCut.cpuS).toFixed(1)} CPU-s`,
+    `    MP4 (video copied + AAC fast mono, fragmented to a pipe, ${mp4.fragments} fragments indexed): ${(mp4.bytes / 1e6).toFixed(0)} MB in ` +
+      `${mp4.wallS.toFixed(1)} s, ${perMinute(mp4, durationSeconds)} per recorded minute (following and indexing the stream: ${mp4.followerCpuS.toFixed(1)} CPU-s)`,
   );
+  console.log(
+    `    WebM (video copied + Opus mono, to a file): ${(await sizeOf(join(dir, "long.webm"))).toFixed(0)} MB in ${webm.wallS.toFixed(1)} s, ` +
+      `${perMinute(webm, durationSeconds)} per recorded minute`,
+  );
+  console.log(`  then the audio's HLS cut (the AAC the MP4 join wrote beside it): ${audioCut.wallS.toFixed(1)} s wall`);
+}
+
+/** The MP4 join under GNU time, its stdout followed box by box and indexed as the upload does, then dropped. */
+async function timedFollowed(args: string[]): Promise<Cost & { bytes: number; fragments: number; followerCpuS: number }> {
+  const child = spawn("/usr/bin/time", ["-f", "@@ %e %U %S", "ffmpeg", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (text: string) => {
+    stderr += text;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const follower = new FragmentedMp4Follower();
+  let bytes = 0;
+  let followerCpu = 0;
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+    const before = process.cpuUsage();
+    follower.push(chunk);
+    const used = process.cpuUsage(before);
+    followerCpu += used.user + used.system;
+    bytes += chunk.length;
+  }
+  if ((await exited) !== 0) throw new Error(`the MP4 join failed: ${stderr.slice(-500)}`);
+  const head = follower.finishedHead();
+  const line = stderr.split("\n").find((l) => l.startsWith("@@ "));
+  if (!line) throw new Error(`no timing from ffmpeg: ${stderr.slice(-500)}`);
+  const [, wall, user, sys] = line.split(" ").map(Number);
+  const indexed = bytes - follower.headBytes!.length + head.length;
+  return { wallS: wall!, cpuS: user! + sys!, bytes: indexed, fragments: follower.fragments.length, followerCpuS: followerCpu / 1e6 };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchRecordingComposite();

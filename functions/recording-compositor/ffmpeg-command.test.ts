@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
 import {
-  audioEncodeCommands,
   filterValue,
   hlsCutCommand,
-  muxCommand,
+  mp4JoinCommand,
   seconds,
   segmentAudioCommand,
   segmentCommand,
+  webmJoinCommand,
 } from "./ffmpeg-command.ts";
 import { hlsLadder, webmRung } from "./renditions.ts";
 import { planSegments } from "./segment-plan.ts";
@@ -167,27 +167,48 @@ describe("the audio's commands", () => {
     );
   });
 
-  it("the assembly encodes the joined pieces once per codec, mono, as two commands", () => {
-    const { aac, opus } = audioEncodeCommands({ concatListPath: "/w/audio.ffconcat", aacPath: "/w/a.m4a", opusPath: "/w/a.ogg" });
-    for (const argv of [aac, opus]) {
-      expect(argv.slice(argv.indexOf("-f"), argv.indexOf("-f") + 6)).toEqual(["-f", "concat", "-safe", "0", "-i", "/w/audio.ffconcat"]);
-      expect(flagValue(argv, "-ac")).toBe("1");
-    }
-    expect([flagValue(aac, "-c:a"), flagValue(aac, "-aac_coder"), flagValue(aac, "-b:a"), aac.at(-1)]).toEqual([
-      "aac",
-      "fast",
-      "96k",
-      "/w/a.m4a",
+  it("the MP4 join copies the segments (local paths or URLs), encodes the pieces once as AAC, and tees it to the MP4 on stdout and an audio file", () => {
+    const mp4 = mp4JoinCommand({
+      videoListPath: "/w/v.ffconcat",
+      audioListPath: "/w/a.ffconcat",
+      aacPath: "/w/a.m4a",
+      durationSeconds: 80,
+    });
+    expect(mp4.filter((_, i) => mp4[i - 1] === "-i")).toEqual(["/w/v.ffconcat", "/w/a.ffconcat"]);
+    expect(flagValue(mp4, "-protocol_whitelist")).toBe("file,http,https,tcp,tls,crypto");
+    expect([
+      flagValue(mp4, "-c:v"),
+      flagValue(mp4, "-ac"),
+      flagValue(mp4, "-c:a"),
+      flagValue(mp4, "-aac_coder"),
+      flagValue(mp4, "-b:a"),
+    ]).toEqual(["copy", "1", "aac", "fast", "96k"]);
+    expect([flagValue(mp4, "-t"), mp4[mp4.lastIndexOf("-f") + 1], mp4.at(-1)]).toEqual([
+      "80",
+      "tee",
+      "[f=mp4:movflags=+frag_keyframe+delay_moov+default_base_moof+skip_trailer]pipe\\:1|[f=mp4:select=a]/w/a.m4a",
     ]);
-    expect([flagValue(opus, "-c:a"), flagValue(opus, "-b:a"), opus.at(-1)]).toEqual(["libopus", "64k", "/w/a.ogg"]);
+    expect(() => mp4JoinCommand({ videoListPath: "v", audioListPath: "a", aacPath: "/w/a|b.m4a", durationSeconds: 1 })).toThrow(
+      /tee target/,
+    );
   });
 
-  it("a file rendition copies the concatenated segments (read from local paths or URLs) and the audio", () => {
-    const mux = muxCommand({ concatListPath: "/w/list", audioPath: "/w/a.m4a", outputPath: "/w/c.mp4", durationSeconds: 80 });
-    expect(mux.slice(mux.indexOf("-f"), mux.indexOf("-f") + 4)).toEqual(["-f", "concat", "-safe", "0"]);
-    expect([flagValue(mux, "-protocol_whitelist"), flagValue(mux, "-i")]).toEqual(["file,http,https,tcp,tls,crypto", "/w/list"]);
-    expect([flagValue(mux, "-c"), flagValue(mux, "-t"), flagValue(mux, "-movflags")]).toEqual(["copy", "80", "+faststart"]);
-    expect(muxCommand({ concatListPath: "l", audioPath: "a.ogg", outputPath: "c.webm", durationSeconds: 1 })).not.toContain("-movflags");
+  it("the WebM join copies its segments and encodes the pieces once as Opus, mono, into a file", () => {
+    const webm = webmJoinCommand({
+      videoListPath: "/w/v.ffconcat",
+      audioListPath: "/w/a.ffconcat",
+      outputPath: "/w/c.webm",
+      durationSeconds: 1,
+    });
+    expect(webm.filter((_, i) => webm[i - 1] === "-i")).toEqual(["/w/v.ffconcat", "/w/a.ffconcat"]);
+    expect([
+      flagValue(webm, "-c:v"),
+      flagValue(webm, "-ac"),
+      flagValue(webm, "-c:a"),
+      flagValue(webm, "-b:a"),
+      flagValue(webm, "-t"),
+      webm.at(-1),
+    ]).toEqual(["copy", "1", "libopus", "64k", "1", "/w/c.webm"]);
   });
 
   it("an HLS cut copies one stream into 6 s media segments, its timestamps moved to its place on the HLS timeline", () => {

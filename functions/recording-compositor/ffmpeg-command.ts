@@ -258,29 +258,11 @@ export function segmentAudioCommand(audio: SegmentAudio, options: SegmentAudioCo
   return [...quietOverwrite, ...inputs, "-filter_complex", graph.join(";"), "-map", "[mix]", "-c:a", "flac", options.outputPath];
 }
 
-export interface AudioEncodeOptions {
-  /** The concat demuxer list of the segments' pieces, in order. */
-  concatListPath: string;
-  /** AAC in MP4 (for the MP4 and HLS) and Opus in Ogg (for the WebM): the one mix, encoded once per codec. */
-  aacPath: string;
-  opusPath: string;
-}
-
-/** The whole recording's audio, joined sample-exactly and encoded once per codec: two commands, to run at once. */
-export function audioEncodeCommands(options: AudioEncodeOptions): { aac: string[]; opus: string[] } {
-  const input = [...quietOverwrite, "-f", "concat", "-safe", "0", "-i", options.concatListPath, "-map", "0:a", "-ac", "1"];
-  return {
-    // The fast coder: about half of twoloop's CPU (bench/recording-composite.ts), so the one whole encode stays short.
-    aac: [...input, "-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k", options.aacPath],
-    opus: [...input, "-c:a", "libopus", "-b:a", "64k", options.opusPath],
-  };
-}
-
-export interface MuxCommandOptions {
-  /** The concat demuxer list of one rendition's segments (local paths or URLs). */
-  concatListPath: string;
-  audioPath: string;
-  outputPath: string;
+export interface FileJoinOptions {
+  /** The concat demuxer list of the rendition's video segments (presigned URLs, or local paths). */
+  videoListPath: string;
+  /** The concat demuxer list of the segments' lossless audio pieces, in order (local paths). */
+  audioListPath: string;
   durationSeconds: number;
 }
 
@@ -296,18 +278,44 @@ const concatInput = (listPath: string) => [
   listPath,
 ];
 
-/** A file rendition (MP4 or WebM, by the output's extension): the segments and the audio, both copied. */
-export function muxCommand(options: MuxCommandOptions): string[] {
-  const mp4 = options.outputPath.endsWith(".mp4");
+/** The segments' video copied, and the pieces joined sample-exactly and encoded once, mono, as the join goes. */
+const videoAndAudio = (options: FileJoinOptions) => [
+  ...quietOverwrite,
+  ...concatInput(options.videoListPath),
+  ...concatInput(options.audioListPath),
+  ...["-map", "0:v", "-map", "1:a", "-c:v", "copy", "-ac", "1"],
+];
+
+/** ffmpeg's tee syntax gives `|`, `[`, `]` and `\` meaning in a target: workspace paths never hold them. */
+function teeTarget(path: string): string {
+  if (/[|[\]\\]/.test(path)) throw new Error(`the path ${path} can't be a tee target`);
+  return path;
+}
+
+export interface Mp4JoinOptions extends FileJoinOptions {
+  /** Where the same AAC also goes, as an audio-only MP4, for the HLS audio rendition. */
+  aacPath: string;
+}
+
+/**
+ * The MP4 rendition as a fragmented MP4 on stdout (a fragment per keyframe; moov after the first fragment is cut, so
+ * it carries the AAC priming's edit list; no trailer, which would point at offsets the index moves), uploaded as it
+ * streams. The AAC is encoded once, whole, and written twice by the tee muxer: into the MP4 and into `aacPath`.
+ */
+export function mp4JoinCommand(options: Mp4JoinOptions): string[] {
+  const fragmented = "+frag_keyframe+delay_moov+default_base_moof+skip_trailer";
   return [
-    ...quietOverwrite,
-    ...concatInput(options.concatListPath),
-    "-i",
-    options.audioPath,
-    ...["-map", "0:v", "-map", "1:a", "-c", "copy", "-t", seconds(options.durationSeconds)],
-    ...(mp4 ? ["-movflags", "+faststart"] : []),
-    options.outputPath,
+    ...videoAndAudio(options),
+    // The fast coder: about half of twoloop's CPU (bench/recording-composite.ts), so the one whole encode stays short.
+    ...["-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k", "-flags:a", "+global_header"],
+    ...["-t", seconds(options.durationSeconds), "-f", "tee"],
+    `[f=mp4:movflags=${fragmented}]pipe\\:1|[f=mp4:select=a]${teeTarget(options.aacPath)}`,
   ];
+}
+
+/** The WebM rendition (its 720p VP8 segments and the audio encoded once, whole, as Opus) into a file. */
+export function webmJoinCommand(options: FileJoinOptions & { outputPath: string }): string[] {
+  return [...videoAndAudio(options), ...["-c:a", "libopus", "-b:a", "64k", "-t", seconds(options.durationSeconds), options.outputPath]];
 }
 
 export interface HlsCutOptions {

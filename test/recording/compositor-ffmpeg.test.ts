@@ -5,14 +5,10 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
-import {
-  audioEncodeCommands,
-  muxCommand,
-  segmentAudioCommand,
-  segmentCommand,
-} from "../../functions/recording-compositor/ffmpeg-command.ts";
+import { mp4JoinCommand, segmentAudioCommand, segmentCommand } from "../../functions/recording-compositor/ffmpeg-command.ts";
 import { assemblyConcatList, planSegments, type RecordingPlan } from "../../functions/recording-compositor/segment-plan.ts";
 import { buildTimeline } from "../../functions/recording-compositor/timeline.ts";
+import { pcm } from "./compositor-media.ts";
 
 /**
  * The planned commands run by the system ffmpeg (Debian's, as scripts/install-system.sh installs it) on tiny
@@ -50,16 +46,27 @@ async function audioPieces(plan: RecordingPlan, inputPathOf: (key: string) => st
   return list;
 }
 
-/** The joined pieces encoded once per codec, the two encodes at once (as the assembly runs them). */
-async function encodeAudio(plan: RecordingPlan, inputPathOf: (key: string) => string, name: string): Promise<string> {
-  const aacPath = join(dir, `${name}.m4a`);
-  const commands = audioEncodeCommands({
-    concatListPath: await audioPieces(plan, inputPathOf, name),
-    aacPath,
-    opusPath: join(dir, `${name}.ogg`),
-  });
-  await Promise.all([run("ffmpeg", commands.aac), run("ffmpeg", commands.opus)]);
-  return aacPath;
+/**
+ * The assembly's MP4 join over the segments (a concat list of local files here), as ffmpeg streams it to stdout
+ * (fragmented, before the upload adds its index), and the AAC it writes beside it.
+ */
+async function joinMp4(
+  plan: RecordingPlan,
+  segmentPathOf: (index: number) => string,
+  inputPathOf: (key: string) => string,
+  name: string,
+): Promise<{ mp4: string; aac: string }> {
+  const videoListPath = join(dir, `${name}-video.ffconcat`);
+  await writeFile(
+    videoListPath,
+    assemblyConcatList(plan, (s) => segmentPathOf(s.index)),
+  );
+  const audioListPath = await audioPieces(plan, inputPathOf, name);
+  const out = { mp4: join(dir, `${name}.mp4`), aac: join(dir, `${name}.m4a`) };
+  const command = mp4JoinCommand({ videoListPath, audioListPath, aacPath: out.aac, durationSeconds: plan.totalFrames / plan.fps });
+  const { stdout } = await run("ffmpeg", command, { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 });
+  await writeFile(out.mp4, stdout);
+  return out;
 }
 
 const pcmOf = async (args: string[]): Promise<Float32Array> => {
@@ -122,20 +129,14 @@ describe("the compositor's commands under the real ffmpeg", () => {
         run("ffmpeg", segmentCommand(plan, s, { layout: "grid", names, fontFile, inputPathOf, outputPath: segmentPath(s.index) })),
       ),
     );
-    const list = join(dir, "segments.txt");
-    await writeFile(
-      list,
-      assemblyConcatList(plan, (s) => segmentPath(s.index)),
-    );
-    const output = join(dir, "composite.mp4");
-    const aacPath = await encodeAudio(plan, inputPathOf, "audio");
-    await run("ffmpeg", muxCommand({ concatListPath: list, audioPath: aacPath, outputPath: output, durationSeconds: 2 }));
+    const { mp4: output } = await joinMp4(plan, segmentPath, inputPathOf, "audio");
 
     const { stdout } = await run("ffprobe", [
       "-v",
       "error",
+      "-count_frames",
       "-show_entries",
-      "stream=codec_type,codec_name,width,height,duration,nb_frames:format=duration",
+      "stream=codec_type,codec_name,width,height,duration,nb_read_frames:format=duration",
       "-of",
       "json",
       output,
@@ -143,7 +144,7 @@ describe("the compositor's commands under the real ffmpeg", () => {
     const probe = JSON.parse(stdout) as { streams: Record<string, string | number>[]; format: { duration: string } };
     const video = probe.streams.find((s) => s.codec_type === "video")!;
     const audio = probe.streams.find((s) => s.codec_type === "audio")!;
-    expect(video).toMatchObject({ codec_name: "h264", width: 1920, height: 1080, nb_frames: "60" });
+    expect(video).toMatchObject({ codec_name: "h264", width: 1920, height: 1080, nb_read_frames: "60" });
     expect(audio.codec_name).toBe("aac");
     expect(Math.abs(Number(video.duration) - 2)).toBeLessThanOrEqual(1 / 30);
     expect(Math.abs(Number(audio.duration) - 2)).toBeLessThanOrEqual(1 / 30);
@@ -226,20 +227,41 @@ describe("the compositor's commands under the real ffmpeg", () => {
     const inputPathOf = (key: string) => join(dir, key);
     const segment = join(dir, "flash.mp4");
     await run("ffmpeg", segmentCommand(plan, plan.segments[0]!, { layout: "grid", names: {}, inputPathOf, outputPath: segment }));
-    const aacPath = await encodeAudio(plan, inputPathOf, "beep");
+    const { mp4, aac } = await joinMp4(plan, () => segment, inputPathOf, "beep");
 
     const { stdout: luma } = await run(
       "ffmpeg",
-      ["-v", "error", "-i", segment, "-vf", "crop=200:200:860:440,scale=1:1:flags=area", "-pix_fmt", "gray", "-f", "rawvideo", "-"],
+      // Every decoded frame once: the AAC priming starts the file 21 ms before its first frame, which a constant
+      // frame rate output would fill with a copy of it.
+      [
+        "-v",
+        "error",
+        "-i",
+        mp4,
+        "-map",
+        "0:v",
+        "-fps_mode",
+        "passthrough",
+        "-vf",
+        "crop=200:200:860:440,scale=1:1:flags=area",
+        "-pix_fmt",
+        "gray",
+        "-f",
+        "rawvideo",
+        "-",
+      ],
       { encoding: "buffer" },
     );
     expect(luma.length).toBe(60);
     expect(luma.findIndex((y) => y > 128)).toBe(45);
-    const samples = await pcmOf(["-i", aacPath]);
-    const beepMs = samples.findIndex((x) => Math.abs(x) > 0.1) / 48;
-    // libopus delays its input by 312 samples (6.5 ms), which the patched pre-skip no longer hides.
-    expect(beepMs).toBeGreaterThanOrEqual(1495);
-    expect(beepMs).toBeLessThanOrEqual(1515);
+    // In the MP4 and in the AAC beside it (the HLS audio's source) alike: the priming is trimmed by both.
+    for (const file of [mp4, aac]) {
+      const samples = await pcm(file, 0, 2);
+      const beepMs = samples.findIndex((x) => Math.abs(x) > 0.1) / 48;
+      // libopus delays its input by 312 samples (6.5 ms), which the patched pre-skip no longer hides.
+      expect(beepMs).toBeGreaterThanOrEqual(1495);
+      expect(beepMs).toBeLessThanOrEqual(1515);
+    }
   }, 30_000);
 
   it("a piece that starts after its file's last frame shows that frame: a chunk lasting until the next one's keyframe keeps the segment's frame count", async () => {

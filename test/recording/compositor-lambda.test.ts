@@ -191,7 +191,7 @@ describe("the recording compositor on the local Lambda runtime", () => {
     const mp4 = await h.download(first.renditions.find((r) => r.kind === "mp4")!.objectKey);
     const info = await probe(mp4);
     const video = info.streams.find((s) => s.codec_type === "video")!;
-    expect(video).toMatchObject({ codec_name: "h264", width: 1920, height: 1080, nb_frames: "180" });
+    expect(video).toMatchObject({ codec_name: "h264", width: 1920, height: 1080, nb_read_frames: "180" });
     expect(info.streams.find((s) => s.codec_type === "audio")?.codec_name).toBe("aac");
     expect(Math.abs(Number(info.format.duration) - 6)).toBeLessThanOrEqual(0.05);
 
@@ -357,7 +357,7 @@ describe("the recording compositor on the local Lambda runtime", () => {
         [1, "done", 1],
       ]);
       const mp4 = await probe(await h.download((result.payload.report as Ready).renditions.find((x) => x.kind === "mp4")!.objectKey));
-      expect(mp4.streams.find((s) => s.codec_type === "video")?.nb_frames).toBe("120");
+      expect(mp4.streams.find((s) => s.codec_type === "video")?.nb_read_frames).toBe("120");
     } finally {
       clearInterval(watcher);
     }

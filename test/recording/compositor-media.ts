@@ -51,7 +51,8 @@ export interface ProbeJson {
     width?: number;
     height?: number;
     duration?: string;
-    nb_frames?: string;
+    /** Frames counted by decoding the stream (a fragmented MP4's header holds no sample count). */
+    nb_read_frames?: string;
     start_time?: string;
   }[];
   format: { duration: string; format_name: string };
@@ -59,8 +60,8 @@ export interface ProbeJson {
 
 export async function probe(path: string): Promise<ProbeJson> {
   const { stdout } = await run("ffprobe", [
-    ...["-v", "error", "-show_entries"],
-    "stream=codec_type,codec_name,width,height,duration,nb_frames,start_time:format=duration,format_name",
+    ...["-v", "error", "-count_frames", "-show_entries"],
+    "stream=codec_type,codec_name,width,height,duration,nb_read_frames,start_time:format=duration,format_name",
     ...["-of", "json", path],
   ]);
   return JSON.parse(stdout) as ProbeJson;
@@ -100,14 +101,24 @@ export function colourName([r, g, b]: Rgb): string {
   return best;
 }
 
-/** Mono 48 kHz float PCM of the file's audio from `from` for `seconds`. */
+/**
+ * Mono 48 kHz float PCM of the file's audio from `from` for `seconds`, sample 0 at `from` on the file's timeline.
+ * A fragmented MP4 signals the AAC encoder's priming with an edit list that ffmpeg applies as timestamps (the first
+ * packet at −1024 samples) rather than by dropping samples, so the priming is dropped here, as a player drops
+ * audio before time 0.
+ */
 export async function pcm(path: string, from: number, seconds: number): Promise<Float32Array> {
+  const { stdout: probed } = await run("ffprobe", [
+    ...["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=start_time", "-of", "csv=p=0", path],
+  ]);
+  const lead = Math.max(0, Math.round(-Number(probed.trim() || 0) * 48_000));
   const { stdout } = await run(
     "ffmpeg",
     ["-v", "error", "-ss", String(from), "-t", String(seconds), "-i", path, "-vn", "-ac", "1", "-ar", "48000", "-f", "f32le", "-"],
     { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 },
   );
-  return new Float32Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.length / 4));
+  const samples = new Float32Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.length / 4));
+  return samples.subarray(lead);
 }
 
 /** A tone's amplitude in the samples (Goertzel): about the sine's peak amplitude when present, ~0 when not. */

@@ -1,9 +1,8 @@
 import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ComposeRecordingEvent, type Rendition, recordingPrefix } from "../../../protocol/recording-composition.ts";
-import { assemblyWaves } from "../assembly-plan.ts";
 import { fanOut } from "../fan-out.ts";
-import { hlsCutCommand, muxCommand, thumbnailCommand } from "../ffmpeg-command.ts";
+import { hlsCutCommand, mp4JoinCommand, thumbnailCommand, webmJoinCommand } from "../ffmpeg-command.ts";
 import {
   hlsAudioGroup,
   hlsRungs,
@@ -21,21 +20,25 @@ import {
   segmentRenditionKey,
   thumbnailSize,
   thumbnailTimes,
+  type VideoRung,
   variantBandwidth,
   webmRung,
 } from "../renditions.ts";
 import { assemblyConcatList, type RecordingPlan } from "../segment-plan.ts";
-import { encodeAudio } from "./encode-audio.ts";
+import { audioPieceList } from "./audio-pieces.ts";
+import { uploadFragmentedMp4 } from "./fragmented-mp4-upload.ts";
+import { uploadGrowingFile } from "./growing-file-upload.ts";
 import type { CompositorPorts } from "./ports.ts";
 import { settleAll } from "./settle-all.ts";
 import type { Workspace } from "./workspace.ts";
 
 /**
  * The assembly, once every segment is done: it re-encodes no video, and encodes the audio once, whole, from the
- * segments' lossless pieces. The HLS ladder's media segments are already in
- * place (the segment invocations cut them), so HLS is the audio cut once into its own rendition plus playlists
- * written from the segments' records. The MP4 and the WebM are joined by copying, their segments read straight
- * from S3, side by side when the disk holds both outputs. All three run at once.
+ * segments' lossless pieces, inside the joins themselves, so the audio encode and the copying overlap. The MP4
+ * (fragmented) streams from ffmpeg into a multipart upload and writes the same AAC beside it for the HLS audio
+ * rendition; the WebM (Opus) goes to disk, uploaded as it grows. The HLS ladder's video is already in place (the
+ * segment invocations cut it), so HLS is the AAC cut into its own rendition plus playlists written from the
+ * segments' records. The stills come from the segments. Nothing of the size of the MP4 touches the disk.
  */
 
 const transfers = 8;
@@ -53,58 +56,76 @@ export async function assemble(
   const durationMs = Math.round(durationSeconds * 1000);
   const keys = outputKeys(event.tenantId, event.recordingId);
   const records = await readMediaRecords(plan, ports);
-  const audio = await encodeAudio(plan, records, ws, ports);
+  const audioListPath = await audioPieceList(plan, records, readUrlSeconds, ws, ports);
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
+  const assembled = (kind: string, bytes: number) =>
+    ports.log({ event: "assembled", recordingId: event.recordingId, kind, bytes, ms: ms() });
 
-  const joinFile = async (kind: "mp4" | "webm"): Promise<Rendition[]> => {
-    const rung = kind === "mp4" ? null : webmRung;
+  const videoList = async (rung: VideoRung | null): Promise<string> => {
     const urls = await Promise.all(
       plan.segments.map((s) => ports.objects.readUrl(rung ? segmentRenditionKey(s, rung) : s.key, readUrlSeconds)),
     );
-    const list = ws.path(`${kind}.ffconcat`);
+    const list = ws.path(`${rung?.name ?? "mp4"}.ffconcat`);
     await writeFile(
       list,
       assemblyConcatList(plan, (s) => urls[s.index]!),
     );
-    const output = ws.path(`composite.${kind}`);
-    await ports.media.ffmpeg(
-      muxCommand({ concatListPath: list, audioPath: kind === "mp4" ? audio.aac : audio.opus, outputPath: output, durationSeconds }),
+    return list;
+  };
+
+  const mp4AndHls = async (): Promise<Rendition[]> => {
+    const aacPath = ws.path("audio.m4a");
+    const join = ports.media.ffmpegStream(
+      mp4JoinCommand({ videoListPath: await videoList(null), audioListPath, aacPath, durationSeconds }),
     );
-    const contentType = `video/${kind}`;
-    const [sizeBytes, stills] = await Promise.all([
-      ports.objects.upload(kind === "mp4" ? keys.mp4 : keys.webm, output, contentType),
-      kind === "mp4" ? thumbnails(output, durationMs, keys.thumbnail, ws, ports) : Promise.resolve([]),
-    ]);
-    await ws.remove(output);
-    ports.log({ event: "assembled", recordingId: event.recordingId, kind, bytes: sizeBytes, ms: ms() });
-    const size = rung ? { width: rung.width, height: rung.height } : { width: 1920, height: 1080 };
-    return [{ kind, objectKey: kind === "mp4" ? keys.mp4 : keys.webm, contentType, sizeBytes, ...size, durationMs }, ...stills];
+    let sizeBytes: number;
+    try {
+      sizeBytes = await uploadFragmentedMp4(join.stdout, join.exited, keys.mp4, ports.objects);
+    } catch (error) {
+      join.stop();
+      await join.exited.catch(() => {});
+      throw error;
+    }
+    assembled("mp4", sizeBytes);
+    const mp4: Rendition = {
+      kind: "mp4",
+      objectKey: keys.mp4,
+      contentType: "video/mp4",
+      sizeBytes,
+      width: 1920,
+      height: 1080,
+      durationMs,
+    };
+    const hls = await writeHls(plan, records, aacPath, keys, durationMs, ws, ports);
+    assembled("hls", hls.sizeBytes);
+    return [hls, mp4];
   };
 
-  const files = async (): Promise<Rendition[]> => {
-    const estimates = (["mp4", "webm"] as const).map((kind) => ({
-      kind,
-      estimatedBytes: records.reduce((sum, r) => sum + r.fileBytes[kind], 0),
-    }));
-    const out: Rendition[] = [];
-    for (const wave of assemblyWaves(estimates)) out.push(...(await settleAll(wave.map(joinFile))).flat());
-    return out;
+  const webm = async (): Promise<Rendition> => {
+    const outputPath = ws.path("composite.webm");
+    const join = ports.media.ffmpeg(
+      webmJoinCommand({ videoListPath: await videoList(webmRung), audioListPath, outputPath, durationSeconds }),
+    );
+    const sizeBytes = await uploadGrowingFile(outputPath, keys.webm, "video/webm", join, ports.objects);
+    await ws.remove(outputPath);
+    assembled("webm", sizeBytes);
+    return { kind: "webm", objectKey: keys.webm, contentType: "video/webm", sizeBytes, ...webmSize, durationMs };
   };
 
-  const hls = async (): Promise<Rendition> => {
-    const rendition = await writeHls(plan, records, audio.aac, keys, durationMs, ws, ports);
-    ports.log({ event: "assembled", recordingId: event.recordingId, kind: "hls", bytes: rendition.sizeBytes, ms: ms() });
-    return rendition;
-  };
-
-  const [fileRenditions, hlsRendition] = await settleAll<Rendition[] | Rendition>([files(), hls()]);
-  const renditions = [hlsRendition as Rendition, ...(fileRenditions as Rendition[])];
+  const [[hls, mp4], webmRendition, stills] = (await settleAll<Rendition[] | Rendition>([
+    mp4AndHls(),
+    webm(),
+    thumbnails(plan, durationMs, keys.thumbnail, ws, ports),
+  ])) as [Rendition[], Rendition, Rendition[]];
+  const renditions = [hls!, mp4!, webmRendition, ...stills];
   // Every key is the recording's: deleting the recording's prefix deletes all of it.
   const prefix = recordingPrefix(event.tenantId, event.recordingId);
   if (renditions.some((r) => !r.objectKey.startsWith(prefix))) throw new Error("a rendition key is outside the recording's prefix");
   return renditions;
 }
+
+const webmSize = { width: webmRung.width, height: webmRung.height };
 
 /** Each segment's record of its HLS media, in segment order. */
 async function readMediaRecords(plan: RecordingPlan, ports: CompositorPorts): Promise<SegmentMedia[]> {
@@ -187,9 +208,9 @@ async function writeHls(
   };
 }
 
-/** Stills of the joined MP4, evenly inside it. */
+/** Stills of the composite, evenly inside it, each read from the segment that holds its frame. */
 async function thumbnails(
-  mp4: string,
+  plan: RecordingPlan,
   durationMs: number,
   keyOf: (n: number) => string,
   ws: Workspace,
@@ -197,8 +218,11 @@ async function thumbnails(
 ): Promise<Rendition[]> {
   const out: Rendition[] = [];
   for (const [n, atMs] of thumbnailTimes(durationMs).entries()) {
+    const frame = Math.min(plan.totalFrames - 1, Math.floor((atMs / 1000) * plan.fps));
+    const segment = plan.segments.find((s) => frame < s.startFrame + s.frames)!;
     const still = ws.path(`thumbnail-${n}.jpg`);
-    await ports.media.ffmpeg(thumbnailCommand(mp4, atMs, still));
+    const url = await ports.objects.readUrl(segment.key, readUrlSeconds);
+    await ports.media.ffmpeg(thumbnailCommand(url, ((frame - segment.startFrame) / plan.fps) * 1000, still));
     const key = keyOf(n);
     const sizeBytes = await ports.objects.upload(key, still, "image/jpeg");
     out.push({ kind: "thumbnail", objectKey: key, contentType: "image/jpeg", sizeBytes, ...thumbnailSize, durationMs: null });

@@ -1,4 +1,5 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -32,6 +33,27 @@ export class Media {
       const stderr = String((error as { stderr?: string }).stderr ?? "").trim();
       throw new Error(`ffmpeg failed: ${stderr.split("\n").slice(-3).join(" | ") || (error as Error).message}`);
     }
+  }
+
+  /**
+   * Runs ffmpeg writing to `pipe:1`: its output as a stream for the caller to drain, and its exit (a failure
+   * carries ffmpeg's last lines). `stop` kills it, for a caller that gave up reading.
+   */
+  ffmpegStream(argv: readonly string[]): { stdout: Readable; exited: Promise<void>; stop: () => void } {
+    const child = spawn(this.ffmpegPath, [...argv], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (text: string) => {
+      stderr = (stderr + text).slice(-8192);
+    });
+    const exited = new Promise<void>((resolve, reject) => {
+      child.on("error", reject);
+      child.on("close", (code, signal) => {
+        if (code === 0) resolve();
+        else reject(new Error(`ffmpeg failed: ${stderr.trim().split("\n").slice(-3).join(" | ") || `exit ${code ?? signal}`}`));
+      });
+    });
+    return { stdout: child.stdout, exited, stop: () => child.kill("SIGKILL") };
   }
 
   /** Streams and duration; throws with ffprobe's message when the file is unreadable. */
