@@ -2,10 +2,13 @@ import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { promisify } from "node:util";
 import {
+  aacEncodeCommand,
   hlsCutCommand,
   mp4JoinCommand,
+  opusEncodeCommand,
   segmentAudioCommand,
   segmentCommand,
   tileScaler,
@@ -332,8 +335,12 @@ async function benchLongMeeting(
   const aac = join(dir, "long.m4a");
   const joinStarted = performance.now();
   const [mp4, webm] = await Promise.all([
-    timedFollowed(mp4JoinCommand({ videoListPath: mp4List, audioListPath, aacPath: aac, durationSeconds })),
-    timed("ffmpeg", webmJoinCommand({ videoListPath: webmList, audioListPath, outputPath: join(dir, "long.webm"), durationSeconds })),
+    timedJoin(aacEncodeCommand({ audioListPath, aacPath: aac }), mp4JoinCommand({ videoListPath: mp4List, durationSeconds }), true),
+    timedJoin(
+      opusEncodeCommand({ audioListPath }),
+      webmJoinCommand({ videoListPath: webmList, outputPath: join(dir, "long.webm"), durationSeconds }),
+      false,
+    ),
   ]);
   const joinWall = (performance.now() - joinStarted) / 1000;
   const audioCut = await timed(
@@ -359,42 +366,70 @@ async function benchLongMeeting(
     `  joins of ${assemblyMinutes} min (${copies} segments), the audio encoded once, whole, inside each, both at once: ${joinWall.toFixed(1)} s wall`,
   );
   console.log(
-    `    MP4 (video copied + AAC fast mono, fragmented to a pipe, ${mp4.fragments} fragments indexed): ${(mp4.bytes / 1e6).toFixed(0)} MB in ` +
-      `${mp4.wallS.toFixed(1)} s, ${perMinute(mp4, durationSeconds)} per recorded minute (following and indexing the stream: ${mp4.followerCpuS.toFixed(1)} CPU-s)`,
+    `    MP4 (AAC fast mono encoder piped into the join; fragmented to a pipe, ${mp4.fragments} fragments indexed): ${(mp4.bytes / 1e6).toFixed(0)} MB in ` +
+      `${mp4.wallS.toFixed(1)} s, ${perMinute(mp4, durationSeconds)} per recorded minute (encoder ${mp4.encoderCpuS.toFixed(1)} CPU-s, join ${mp4.joinCpuS.toFixed(1)}, ` +
+      `following and indexing the stream ${mp4.followerCpuS.toFixed(1)})`,
   );
   console.log(
-    `    WebM (video copied + Opus mono, to a file): ${(await sizeOf(join(dir, "long.webm"))).toFixed(0)} MB in ${webm.wallS.toFixed(1)} s, ` +
-      `${perMinute(webm, durationSeconds)} per recorded minute`,
+    `    WebM (Opus mono encoder piped into the join; to a file): ${(await sizeOf(join(dir, "long.webm"))).toFixed(0)} MB in ${webm.wallS.toFixed(1)} s, ` +
+      `${perMinute(webm, durationSeconds)} per recorded minute (encoder ${webm.encoderCpuS.toFixed(1)} CPU-s, join ${webm.joinCpuS.toFixed(1)})`,
   );
   console.log(`  then the audio's HLS cut (the AAC the MP4 join wrote beside it): ${audioCut.wallS.toFixed(1)} s wall`);
 }
 
-/** The MP4 join under GNU time, its stdout followed box by box and indexed as the upload does, then dropped. */
-async function timedFollowed(args: string[]): Promise<Cost & { bytes: number; fragments: number; followerCpuS: number }> {
-  const child = spawn("/usr/bin/time", ["-f", "@@ %e %U %S", "ffmpeg", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.setEncoding("utf8");
-  child.stderr.on("data", (text: string) => {
-    stderr += text;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+interface JoinCost extends Cost {
+  encoderCpuS: number;
+  joinCpuS: number;
+  /** The MP4's: its size with the index added, its fragments, and what following and indexing the stream cost. */
+  bytes: number;
+  fragments: number;
+  followerCpuS: number;
+}
+
+/** An encoder piped into its join, each under GNU time; the MP4 join's stdout followed and indexed as the upload does. */
+async function timedJoin(encoderArgs: string[], joinArgs: string[], followed: boolean): Promise<JoinCost> {
+  const started = performance.now();
+  const timedChild = (args: string[], stdin: "ignore" | Readable, stdout: "pipe" | "ignore") => {
+    const child = spawn("/usr/bin/time", ["-f", "@@ %e %U %S", "ffmpeg", ...args], { stdio: [stdin, stdout, "pipe"] });
+    let stderr = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (text: string) => {
+      stderr += text;
+    });
+    const cpu = new Promise<number>((resolve, reject) =>
+      child.on("close", (code) => {
+        const line = stderr.split("\n").find((l) => l.startsWith("@@ "));
+        if (code !== 0 || !line) return reject(new Error(`ffmpeg failed: ${stderr.slice(-500)}`));
+        const [, , user, sys] = line.split(" ").map(Number);
+        resolve(user! + sys!);
+      }),
+    );
+    return { child, cpu };
+  };
+  const encoder = timedChild(encoderArgs, "ignore", "pipe");
+  const joined = timedChild(joinArgs, encoder.child.stdout!, followed ? "pipe" : "ignore");
   const follower = new FragmentedMp4Follower();
   let bytes = 0;
   let followerCpu = 0;
-  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-    const before = process.cpuUsage();
-    follower.push(chunk);
-    const used = process.cpuUsage(before);
-    followerCpu += used.user + used.system;
-    bytes += chunk.length;
-  }
-  if ((await exited) !== 0) throw new Error(`the MP4 join failed: ${stderr.slice(-500)}`);
-  const head = follower.finishedHead();
-  const line = stderr.split("\n").find((l) => l.startsWith("@@ "));
-  if (!line) throw new Error(`no timing from ffmpeg: ${stderr.slice(-500)}`);
-  const [, wall, user, sys] = line.split(" ").map(Number);
-  const indexed = bytes - follower.headBytes!.length + head.length;
-  return { wallS: wall!, cpuS: user! + sys!, bytes: indexed, fragments: follower.fragments.length, followerCpuS: followerCpu / 1e6 };
+  if (followed)
+    for await (const chunk of joined.child.stdout as AsyncIterable<Buffer>) {
+      const before = process.cpuUsage();
+      follower.push(chunk);
+      const used = process.cpuUsage(before);
+      followerCpu += used.user + used.system;
+      bytes += chunk.length;
+    }
+  const [encoderCpuS, joinCpuS] = await Promise.all([encoder.cpu, joined.cpu]);
+  const indexed = followed ? bytes - follower.headBytes!.length + follower.finishedHead().length : 0;
+  return {
+    wallS: (performance.now() - started) / 1000,
+    cpuS: encoderCpuS + joinCpuS,
+    encoderCpuS,
+    joinCpuS,
+    bytes: indexed,
+    fragments: follower.fragments.length,
+    followerCpuS: followerCpu / 1e6,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchRecordingComposite();

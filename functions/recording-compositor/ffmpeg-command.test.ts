@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
 import {
+  aacEncodeCommand,
   filterValue,
   hlsCutCommand,
   mp4JoinCommand,
+  opusEncodeCommand,
   seconds,
   segmentAudioCommand,
   segmentCommand,
@@ -167,48 +169,40 @@ describe("the audio's commands", () => {
     );
   });
 
-  it("the MP4 join copies the segments (local paths or URLs), encodes the pieces once as AAC, and tees it to the MP4 on stdout and an audio file", () => {
-    const mp4 = mp4JoinCommand({
-      videoListPath: "/w/v.ffconcat",
-      audioListPath: "/w/a.ffconcat",
-      aacPath: "/w/a.m4a",
-      durationSeconds: 80,
-    });
-    expect(mp4.filter((_, i) => mp4[i - 1] === "-i")).toEqual(["/w/v.ffconcat", "/w/a.ffconcat"]);
-    expect(flagValue(mp4, "-protocol_whitelist")).toBe("file,http,https,tcp,tls,crypto");
-    expect([
-      flagValue(mp4, "-c:v"),
-      flagValue(mp4, "-ac"),
-      flagValue(mp4, "-c:a"),
-      flagValue(mp4, "-aac_coder"),
-      flagValue(mp4, "-b:a"),
-    ]).toEqual(["copy", "1", "aac", "fast", "96k"]);
-    expect([flagValue(mp4, "-t"), mp4[mp4.lastIndexOf("-f") + 1], mp4.at(-1)]).toEqual([
-      "80",
-      "tee",
-      "[f=mp4:movflags=+frag_keyframe+delay_moov+default_base_moof+skip_trailer]pipe\\:1|[f=mp4:select=a]/w/a.m4a",
+  it("the audio is encoded once per codec from the joined pieces, mono: AAC as ADTS on stdout and teed to a file, Opus as Ogg on stdout", () => {
+    const aac = aacEncodeCommand({ audioListPath: "/w/a.ffconcat", aacPath: "/w/a.m4a" });
+    const opus = opusEncodeCommand({ audioListPath: "/w/a.ffconcat" });
+    for (const argv of [aac, opus]) {
+      expect([flagValue(argv, "-f"), flagValue(argv, "-i"), flagValue(argv, "-protocol_whitelist")]).toEqual([
+        "concat",
+        "/w/a.ffconcat",
+        "file,http,https,tcp,tls,crypto",
+      ]);
+      expect(flagValue(argv, "-ac")).toBe("1");
+    }
+    expect([flagValue(aac, "-c:a"), flagValue(aac, "-aac_coder"), flagValue(aac, "-b:a"), aac.at(-1)]).toEqual([
+      "aac",
+      "fast",
+      "96k",
+      "[f=adts]pipe\\:1|[f=mp4]/w/a.m4a",
     ]);
-    expect(() => mp4JoinCommand({ videoListPath: "v", audioListPath: "a", aacPath: "/w/a|b.m4a", durationSeconds: 1 })).toThrow(
-      /tee target/,
-    );
+    expect([flagValue(opus, "-c:a"), flagValue(opus, "-b:a"), opus.slice(-3)]).toEqual(["libopus", "64k", ["-f", "ogg", "pipe:1"]]);
+    expect(() => aacEncodeCommand({ audioListPath: "a", aacPath: "/w/a|b.m4a" })).toThrow(/tee target/);
   });
 
-  it("the WebM join copies its segments and encodes the pieces once as Opus, mono, into a file", () => {
-    const webm = webmJoinCommand({
-      videoListPath: "/w/v.ffconcat",
-      audioListPath: "/w/a.ffconcat",
-      outputPath: "/w/c.webm",
-      durationSeconds: 1,
-    });
-    expect(webm.filter((_, i) => webm[i - 1] === "-i")).toEqual(["/w/v.ffconcat", "/w/a.ffconcat"]);
-    expect([
-      flagValue(webm, "-c:v"),
-      flagValue(webm, "-ac"),
-      flagValue(webm, "-c:a"),
-      flagValue(webm, "-b:a"),
-      flagValue(webm, "-t"),
-      webm.at(-1),
-    ]).toEqual(["copy", "1", "libopus", "64k", "1", "/w/c.webm"]);
+  it("the joins copy the segments (local paths or URLs) and the encoded audio from stdin: the MP4 fragmented to stdout, its AAC placed a priming earlier", () => {
+    const mp4 = mp4JoinCommand({ videoListPath: "/w/v.ffconcat", durationSeconds: 80 });
+    expect(mp4.filter((_, i) => mp4[i - 1] === "-i")).toEqual(["/w/v.ffconcat", "pipe:0"]);
+    expect([flagValue(mp4, "-itsoffset"), flagValue(mp4, "-c"), flagValue(mp4, "-t"), mp4.slice(-3)]).toEqual([
+      "-0.021333",
+      "copy",
+      "80",
+      ["-f", "mp4", "pipe:1"],
+    ]);
+    expect(flagValue(mp4, "-movflags")).toBe("+frag_keyframe+delay_moov+default_base_moof+skip_trailer");
+    const webm = webmJoinCommand({ videoListPath: "/w/v.ffconcat", outputPath: "/w/c.webm", durationSeconds: 1 });
+    expect(webm.filter((_, i) => webm[i - 1] === "-i")).toEqual(["/w/v.ffconcat", "pipe:0"]);
+    expect([flagValue(webm, "-c"), flagValue(webm, "-t"), webm.at(-1)]).toEqual(["copy", "1", "/w/c.webm"]);
   });
 
   it("an HLS cut copies one stream into 6 s media segments, its timestamps moved to its place on the HLS timeline", () => {

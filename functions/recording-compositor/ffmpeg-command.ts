@@ -258,15 +258,8 @@ export function segmentAudioCommand(audio: SegmentAudio, options: SegmentAudioCo
   return [...quietOverwrite, ...inputs, "-filter_complex", graph.join(";"), "-map", "[mix]", "-c:a", "flac", options.outputPath];
 }
 
-export interface FileJoinOptions {
-  /** The concat demuxer list of the rendition's video segments (presigned URLs, or local paths). */
-  videoListPath: string;
-  /** The concat demuxer list of the segments' lossless audio pieces, in order (local paths). */
-  audioListPath: string;
-  durationSeconds: number;
-}
-
-// The list may name presigned HTTPS URLs: the segments are read from S3 as they are joined, never held on disk.
+// The list may name presigned HTTPS URLs: the segments and the audio pieces are read from S3 as they are joined,
+// never held on disk.
 const concatInput = (listPath: string) => [
   "-f",
   "concat",
@@ -278,13 +271,12 @@ const concatInput = (listPath: string) => [
   listPath,
 ];
 
-/** The segments' video copied, and the pieces joined sample-exactly and encoded once, mono, as the join goes. */
-const videoAndAudio = (options: FileJoinOptions) => [
-  ...quietOverwrite,
-  ...concatInput(options.videoListPath),
-  ...concatInput(options.audioListPath),
-  ...["-map", "0:v", "-map", "1:a", "-c:v", "copy", "-ac", "1"],
-];
+/**
+ * The recording's audio encoded once, whole: the segments' lossless pieces (a concat list, in order) joined
+ * sample-exactly, mono. Each encode is its own process whose stream goes to its join's stdin, so the encoder and
+ * the join's copying run on two cores side by side (ffmpeg 5's pipeline is one thread).
+ */
+const joinedPieces = (audioListPath: string) => [...quietOverwrite, ...concatInput(audioListPath), "-map", "0:a", "-ac", "1"];
 
 /** ffmpeg's tee syntax gives `|`, `[`, `]` and `\` meaning in a target: workspace paths never hold them. */
 function teeTarget(path: string): string {
@@ -292,30 +284,58 @@ function teeTarget(path: string): string {
   return path;
 }
 
-export interface Mp4JoinOptions extends FileJoinOptions {
-  /** Where the same AAC also goes, as an audio-only MP4, for the HLS audio rendition. */
-  aacPath: string;
-}
-
 /**
- * The MP4 rendition as a fragmented MP4 on stdout (a fragment per keyframe; moov after the first fragment is cut, so
- * it carries the AAC priming's edit list; no trailer, which would point at offsets the index moves), uploaded as it
- * streams. The AAC is encoded once, whole, and written twice by the tee muxer: into the MP4 and into `aacPath`.
+ * AAC as ADTS on stdout for the MP4's join, and the same packets into an audio-only MP4 at `aacPath` for the HLS
+ * audio rendition. The fast coder: about half of twoloop's CPU (bench/recording-composite.ts).
  */
-export function mp4JoinCommand(options: Mp4JoinOptions): string[] {
-  const fragmented = "+frag_keyframe+delay_moov+default_base_moof+skip_trailer";
+export function aacEncodeCommand(options: { audioListPath: string; aacPath: string }): string[] {
   return [
-    ...videoAndAudio(options),
-    // The fast coder: about half of twoloop's CPU (bench/recording-composite.ts), so the one whole encode stays short.
+    ...joinedPieces(options.audioListPath),
     ...["-c:a", "aac", "-aac_coder", "fast", "-b:a", "96k", "-flags:a", "+global_header"],
-    ...["-t", seconds(options.durationSeconds), "-f", "tee"],
-    `[f=mp4:movflags=${fragmented}]pipe\\:1|[f=mp4:select=a]${teeTarget(options.aacPath)}`,
+    ...["-f", "tee", `[f=adts]pipe\\:1|[f=mp4]${teeTarget(options.aacPath)}`],
   ];
 }
 
-/** The WebM rendition (its 720p VP8 segments and the audio encoded once, whole, as Opus) into a file. */
+/** Opus in Ogg on stdout for the WebM's join (the Ogg carries the encoder's pre-skip). */
+export function opusEncodeCommand(options: { audioListPath: string }): string[] {
+  return [...joinedPieces(options.audioListPath), "-c:a", "libopus", "-b:a", "64k", "-f", "ogg", "pipe:1"];
+}
+
+/**
+ * The AAC encoder's priming (ffmpeg's encoder delays its output by one frame). ADTS carries no timestamps, so the
+ * MP4's join places the stream that much before the video, and the MP4's edit list then hides it.
+ */
+export const aacPrimingSamples = 1024;
+
+export interface FileJoinOptions {
+  /** The concat demuxer list of the rendition's video segments (presigned URLs, or local paths). */
+  videoListPath: string;
+  durationSeconds: number;
+}
+
+/**
+ * The MP4 rendition as a fragmented MP4 on stdout (a fragment per keyframe; moov after the first fragment is cut,
+ * so it carries the priming's edit list; no trailer, which would point at offsets the index moves): the segments
+ * copied, the AAC read from stdin (`aacEncodeCommand`'s output).
+ */
+export function mp4JoinCommand(options: FileJoinOptions): string[] {
+  return [
+    ...quietOverwrite,
+    ...concatInput(options.videoListPath),
+    ...["-itsoffset", `-${seconds(aacPrimingSamples / audioSampleRate)}`, "-f", "aac", "-i", "pipe:0"],
+    ...["-map", "0:v", "-map", "1:a", "-c", "copy", "-bsf:a", "aac_adtstoasc", "-t", seconds(options.durationSeconds)],
+    ...["-movflags", "+frag_keyframe+delay_moov+default_base_moof+skip_trailer", "-f", "mp4", "pipe:1"],
+  ];
+}
+
+/** The WebM rendition into a file: its 720p VP8 segments copied, the Opus read from stdin (`opusEncodeCommand`). */
 export function webmJoinCommand(options: FileJoinOptions & { outputPath: string }): string[] {
-  return [...videoAndAudio(options), ...["-c:a", "libopus", "-b:a", "64k", "-t", seconds(options.durationSeconds), options.outputPath]];
+  return [
+    ...quietOverwrite,
+    ...concatInput(options.videoListPath),
+    ...["-f", "ogg", "-i", "pipe:0", "-map", "0:v", "-map", "1:a", "-c", "copy", "-t", seconds(options.durationSeconds)],
+    options.outputPath,
+  ];
 }
 
 export interface HlsCutOptions {

@@ -74,6 +74,22 @@ const indicator = (page: MeetingPage) => {
 const textOf = (locator: Locator) => locator.textContent({ timeout: stepMs });
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The few members of a page's <video> element the MP4 check uses (the tests compile without the DOM's types). */
+interface PageVideo {
+  muted: boolean;
+  preload: string;
+  src: string;
+  duration: number;
+  currentTime: number;
+  videoWidth: number;
+  readyState: number;
+  error: { code: number } | null;
+  onloadedmetadata: ((event: unknown) => void) | null;
+  onloadeddata: ((event: unknown) => void) | null;
+  onseeked: ((event: unknown) => void) | null;
+  onerror: ((event: unknown) => void) | null;
+}
+
 describe("meeting page: recording", () => {
   it("the host records from the page: indicator on both tabs, the call moves to the SFU, the guest declines, pause, stop", {
     timeout: testTimeout,
@@ -194,6 +210,37 @@ describe("meeting page: recording", () => {
     expect(playback!.decodedFrames).toBeGreaterThanOrEqual(minDecodedFrames);
     expect(playback!.levels.length, "renditions in the master playlist").toBeGreaterThanOrEqual(2);
     expect(playback!.width).toBeGreaterThan(0);
+    // The MP4 download, from the API's own short-lived URL, plays in Chromium as a file: its duration is known
+    // before the end is read (the fragmented MP4's head carries it), and a seek near the end lands there and shows
+    // a frame (its fragment index).
+    const view = (await (await api(`/v1/recordings/${recordingId}`, { key: tenant.apiKey })).json()) as {
+      renditions: { kind: string; url: string; durationMs: number }[];
+    };
+    const mp4 = view.renditions.find((r) => r.kind === "mp4")!;
+    const file = await host.page.evaluate(async (url) => {
+      const video = (globalThis as unknown as { document: { createElement(tag: "video"): PageVideo } }).document.createElement("video");
+      video.muted = true;
+      video.preload = "auto";
+      video.src = url;
+      await new Promise((resolve, reject) => {
+        video.onloadedmetadata = resolve;
+        video.onerror = () => reject(new Error(`media error ${video.error?.code}`));
+      });
+      const duration = video.duration;
+      const target = Math.max(0, duration - 1.5);
+      video.currentTime = target;
+      await new Promise((resolve) => {
+        video.onseeked = resolve;
+      });
+      await new Promise((resolve) => {
+        if (video.readyState >= 2) resolve(null);
+        else video.onloadeddata = resolve;
+      });
+      return { duration, currentTime: video.currentTime, target, width: video.videoWidth, readyState: video.readyState };
+    }, mp4.url);
+    expect(file.duration).toBeCloseTo(mp4.durationMs / 1000, 0);
+    expect(Math.abs(file.currentTime - file.target)).toBeLessThan(0.1);
+    expect([file.width, file.readyState >= 2]).toEqual([1920, true]);
     // Only hosts (and cohosts) still in the meeting hear of it.
     expect(guest.received.some((frame) => frame.type === "recording_ready")).toBe(false);
     expect(await guest.page.getByTestId("ready-recordings").isHidden()).toBe(true);

@@ -1,11 +1,16 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { access, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RecordingManifest } from "../../protocol/recording-manifest.ts";
-import { mp4JoinCommand, segmentAudioCommand, segmentCommand } from "../../functions/recording-compositor/ffmpeg-command.ts";
+import {
+  aacEncodeCommand,
+  mp4JoinCommand,
+  segmentAudioCommand,
+  segmentCommand,
+} from "../../functions/recording-compositor/ffmpeg-command.ts";
 import { assemblyConcatList, planSegments, type RecordingPlan } from "../../functions/recording-compositor/segment-plan.ts";
 import { buildTimeline } from "../../functions/recording-compositor/timeline.ts";
 import { pcm } from "./compositor-media.ts";
@@ -47,8 +52,8 @@ async function audioPieces(plan: RecordingPlan, inputPathOf: (key: string) => st
 }
 
 /**
- * The assembly's MP4 join over the segments (a concat list of local files here), as ffmpeg streams it to stdout
- * (fragmented, before the upload adds its index), and the AAC it writes beside it.
+ * The assembly's MP4 join over the segments (a concat list of local files here): the AAC encoder piped into the
+ * join, whose output is ffmpeg's fragmented MP4 before the upload adds its index; and the AAC teed beside it.
  */
 async function joinMp4(
   plan: RecordingPlan,
@@ -63,9 +68,19 @@ async function joinMp4(
   );
   const audioListPath = await audioPieces(plan, inputPathOf, name);
   const out = { mp4: join(dir, `${name}.mp4`), aac: join(dir, `${name}.m4a`) };
-  const command = mp4JoinCommand({ videoListPath, audioListPath, aacPath: out.aac, durationSeconds: plan.totalFrames / plan.fps });
-  const { stdout } = await run("ffmpeg", command, { encoding: "buffer", maxBuffer: 64 * 1024 * 1024 });
-  await writeFile(out.mp4, stdout);
+  const exitOf = (child: ReturnType<typeof spawn>) =>
+    new Promise<void>((resolve, reject) =>
+      child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited ${code}`)))),
+    );
+  const encoder = spawn("ffmpeg", aacEncodeCommand({ audioListPath, aacPath: out.aac }), { stdio: ["ignore", "pipe", "inherit"] });
+  const joiner = spawn("ffmpeg", mp4JoinCommand({ videoListPath, durationSeconds: plan.totalFrames / plan.fps }), {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  encoder.stdout!.pipe(joiner.stdin!);
+  const chunks: Buffer[] = [];
+  joiner.stdout!.on("data", (chunk: Buffer) => chunks.push(chunk));
+  await Promise.all([exitOf(encoder), exitOf(joiner)]);
+  await writeFile(out.mp4, Buffer.concat(chunks));
   return out;
 }
 

@@ -2,7 +2,14 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ComposeRecordingEvent, type Rendition, recordingPrefix } from "../../../protocol/recording-composition.ts";
 import { fanOut } from "../fan-out.ts";
-import { hlsCutCommand, mp4JoinCommand, thumbnailCommand, webmJoinCommand } from "../ffmpeg-command.ts";
+import {
+  aacEncodeCommand,
+  hlsCutCommand,
+  mp4JoinCommand,
+  opusEncodeCommand,
+  thumbnailCommand,
+  webmJoinCommand,
+} from "../ffmpeg-command.ts";
 import {
   hlsAudioGroup,
   hlsRungs,
@@ -28,6 +35,7 @@ import { assemblyConcatList, type RecordingPlan } from "../segment-plan.ts";
 import { audioPieceList } from "./audio-pieces.ts";
 import { uploadFragmentedMp4 } from "./fragmented-mp4-upload.ts";
 import { uploadGrowingFile } from "./growing-file-upload.ts";
+import type { FfmpegRun } from "./media.ts";
 import type { CompositorPorts } from "./ports.ts";
 import { settleAll } from "./settle-all.ts";
 import type { Workspace } from "./workspace.ts";
@@ -74,19 +82,28 @@ export async function assemble(
     return list;
   };
 
-  const mp4AndHls = async (): Promise<Rendition[]> => {
-    const aacPath = ws.path("audio.m4a");
-    const join = ports.media.ffmpegStream(
-      mp4JoinCommand({ videoListPath: await videoList(null), audioListPath, aacPath, durationSeconds }),
-    );
-    let sizeBytes: number;
+  /** An encoder piped into its join; both exit 0 or the pair is stopped and the failure thrown. */
+  const pipeline = async <T>(encoder: FfmpegRun, join: FfmpegRun, consume: (done: Promise<void>) => Promise<T>): Promise<T> => {
+    const done = Promise.all([encoder.exited, join.exited]).then(() => {});
     try {
-      sizeBytes = await uploadFragmentedMp4(join.stdout, join.exited, keys.mp4, ports.objects);
+      return await consume(done);
     } catch (error) {
+      encoder.stop();
       join.stop();
-      await join.exited.catch(() => {});
+      await Promise.allSettled([encoder.exited, join.exited]);
       throw error;
     }
+  };
+
+  const mp4AndHls = async (): Promise<Rendition[]> => {
+    const aacPath = ws.path("audio.m4a");
+    const videoListPath = await videoList(null);
+    const encoder = ports.media.ffmpegStream(aacEncodeCommand({ audioListPath, aacPath }), { stdout: "pipe" });
+    const join = ports.media.ffmpegStream(mp4JoinCommand({ videoListPath, durationSeconds }), {
+      stdin: encoder.stdout!,
+      stdout: "pipe",
+    });
+    const sizeBytes = await pipeline(encoder, join, (done) => uploadFragmentedMp4(join.stdout!, done, keys.mp4, ports.objects));
     assembled("mp4", sizeBytes);
     const mp4: Rendition = {
       kind: "mp4",
@@ -104,10 +121,13 @@ export async function assemble(
 
   const webm = async (): Promise<Rendition> => {
     const outputPath = ws.path("composite.webm");
-    const join = ports.media.ffmpeg(
-      webmJoinCommand({ videoListPath: await videoList(webmRung), audioListPath, outputPath, durationSeconds }),
-    );
-    const sizeBytes = await uploadGrowingFile(outputPath, keys.webm, "video/webm", join, ports.objects);
+    const videoListPath = await videoList(webmRung);
+    const encoder = ports.media.ffmpegStream(opusEncodeCommand({ audioListPath }), { stdout: "pipe" });
+    const join = ports.media.ffmpegStream(webmJoinCommand({ videoListPath, outputPath, durationSeconds }), {
+      stdin: encoder.stdout!,
+      stdout: "ignore",
+    });
+    const sizeBytes = await pipeline(encoder, join, (done) => uploadGrowingFile(outputPath, keys.webm, "video/webm", done, ports.objects));
     await ws.remove(outputPath);
     assembled("webm", sizeBytes);
     return { kind: "webm", objectKey: keys.webm, contentType: "video/webm", sizeBytes, ...webmSize, durationMs };

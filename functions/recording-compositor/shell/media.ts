@@ -13,6 +13,13 @@ export interface ProbedStream {
   level?: number;
 }
 
+export interface FfmpegRun {
+  /** Null when the run's stdout was ignored. */
+  stdout: Readable | null;
+  exited: Promise<void>;
+  stop: () => void;
+}
+
 export interface Probe {
   streams: ProbedStream[];
   durationSeconds: number | null;
@@ -36,16 +43,22 @@ export class Media {
   }
 
   /**
-   * Runs ffmpeg writing to `pipe:1`: its output as a stream for the caller to drain, and its exit (a failure
-   * carries ffmpeg's last lines). `stop` kills it, for a caller that gave up reading.
+   * Runs ffmpeg with its stdout as a stream for the caller to drain (a muxer writing to `pipe:1`), or ignored, and
+   * `stdin` (another ffmpeg's output) piped in; `exited` settles when it exits (a failure carries ffmpeg's last
+   * lines). `stop` kills it, for a caller that gave up.
    */
-  ffmpegStream(argv: readonly string[]): { stdout: Readable; exited: Promise<void>; stop: () => void } {
-    const child = spawn(this.ffmpegPath, [...argv], { stdio: ["ignore", "pipe", "pipe"] });
+  ffmpegStream(argv: readonly string[], io: { stdin?: Readable; stdout: "pipe" | "ignore" }): FfmpegRun {
+    const child = spawn(this.ffmpegPath, [...argv], { stdio: [io.stdin ? "pipe" : "ignore", io.stdout, "pipe"] });
     let stderr = "";
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (text: string) => {
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (text: string) => {
       stderr = (stderr + text).slice(-8192);
     });
+    if (io.stdin && child.stdin) {
+      // A reader that exits early (it failed) closes the pipe; its own exit carries the reason.
+      child.stdin.on("error", () => {});
+      io.stdin.pipe(child.stdin);
+    }
     const exited = new Promise<void>((resolve, reject) => {
       child.on("error", reject);
       child.on("close", (code, signal) => {
@@ -53,6 +66,7 @@ export class Media {
         else reject(new Error(`ffmpeg failed: ${stderr.trim().split("\n").slice(-3).join(" | ") || `exit ${code ?? signal}`}`));
       });
     });
+    exited.catch(() => {});
     return { stdout: child.stdout, exited, stop: () => child.kill("SIGKILL") };
   }
 
