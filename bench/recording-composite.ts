@@ -389,8 +389,9 @@ interface JoinCost extends Cost {
 /** An encoder piped into its join, each under GNU time; the MP4 join's stdout followed and indexed as the upload does. */
 async function timedJoin(encoderArgs: string[], joinArgs: string[], followed: boolean): Promise<JoinCost> {
   const started = performance.now();
-  const timedChild = (args: string[], stdin: "ignore" | Readable, stdout: "pipe" | "ignore") => {
-    const child = spawn("/usr/bin/time", ["-f", "@@ %e %U %S", "ffmpeg", ...args], { stdio: [stdin, stdout, "pipe"] });
+  const timedChild = (args: string[], stdin: Readable | null, stdout: "pipe" | "ignore") => {
+    const child = spawn("/usr/bin/time", ["-f", "@@ %e %U %S", "ffmpeg", ...args], { stdio: [stdin ? "pipe" : "ignore", stdout, "pipe"] });
+    if (stdin) stdin.pipe(child.stdin!);
     let stderr = "";
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (text: string) => {
@@ -406,7 +407,7 @@ async function timedJoin(encoderArgs: string[], joinArgs: string[], followed: bo
     );
     return { child, cpu };
   };
-  const encoder = timedChild(encoderArgs, "ignore", "pipe");
+  const encoder = timedChild(encoderArgs, null, "pipe");
   const joined = timedChild(joinArgs, encoder.child.stdout!, followed ? "pipe" : "ignore");
   const follower = new FragmentedMp4Follower();
   let bytes = 0;

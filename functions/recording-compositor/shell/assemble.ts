@@ -2,14 +2,7 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type ComposeRecordingEvent, type Rendition, recordingPrefix } from "../../../protocol/recording-composition.ts";
 import { fanOut } from "../fan-out.ts";
-import {
-  aacEncodeCommand,
-  hlsCutCommand,
-  mp4JoinCommand,
-  opusEncodeCommand,
-  thumbnailCommand,
-  webmJoinCommand,
-} from "../ffmpeg-command.ts";
+import { hlsCutCommand, mp4JoinCommand, thumbnailCommand, webmJoinCommand } from "../ffmpeg-command.ts";
 import {
   hlsAudioGroup,
   hlsRungs,
@@ -32,7 +25,8 @@ import {
   webmRung,
 } from "../renditions.ts";
 import { assemblyConcatList, type RecordingPlan } from "../segment-plan.ts";
-import { audioPieceList } from "./audio-pieces.ts";
+import type { AudioEncoders } from "./audio-encoders.ts";
+import { checkPieceRecords } from "./audio-pieces.ts";
 import { uploadFragmentedMp4 } from "./fragmented-mp4-upload.ts";
 import { uploadGrowingFile } from "./growing-file-upload.ts";
 import type { FfmpegRun } from "./media.ts";
@@ -41,22 +35,23 @@ import { settleAll } from "./settle-all.ts";
 import type { Workspace } from "./workspace.ts";
 
 /**
- * The assembly, once every segment is done: it re-encodes no video, and encodes the audio once, whole, from the
- * segments' lossless pieces, inside the joins themselves, so the audio encode and the copying overlap. The MP4
- * (fragmented) streams from ffmpeg into a multipart upload and writes the same AAC beside it for the HLS audio
- * rendition; the WebM (Opus) goes to disk, uploaded as it grows. The HLS ladder's video is already in place (the
- * segment invocations cut it), so HLS is the AAC cut into its own rendition plus playlists written from the
- * segments' records. The stills come from the segments. Nothing of the size of the MP4 touches the disk.
+ * The assembly, once every segment is done: it re-encodes no video. The audio encoders (`audio-encoders.ts`,
+ * started while the segments ran) are piped into the joins: the MP4 (fragmented) streams from its ffmpeg into a
+ * multipart upload, and the AAC's copy beside it becomes the HLS audio rendition; the WebM (Opus) goes to disk,
+ * uploaded as it grows. The HLS ladder's video is already in place (the segment invocations cut it), so HLS is the
+ * AAC cut into its own rendition plus playlists written from the segments' records. The stills come from the
+ * segments. Nothing of the size of the MP4 touches the disk.
  */
 
 const transfers = 8;
-/** How long the segments' read URLs last: longer than any join (a 4-hour one takes minutes). */
-const readUrlSeconds = 3600;
+/** How long the segments' and pieces' read URLs last: longer than any join (a 4-hour one takes minutes). */
+export const readUrlSeconds = 3600;
 const playlistType = "application/vnd.apple.mpegurl";
 
 export async function assemble(
   event: ComposeRecordingEvent,
   plan: RecordingPlan,
+  audio: AudioEncoders,
   ws: Workspace,
   ports: CompositorPorts,
 ): Promise<Rendition[]> {
@@ -64,7 +59,7 @@ export async function assemble(
   const durationMs = Math.round(durationSeconds * 1000);
   const keys = outputKeys(event.tenantId, event.recordingId);
   const records = await readMediaRecords(plan, ports);
-  const audioListPath = await audioPieceList(plan, records, readUrlSeconds, ws, ports);
+  checkPieceRecords(plan, records);
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   const assembled = (kind: string, bytes: number) =>
@@ -96,14 +91,11 @@ export async function assemble(
   };
 
   const mp4AndHls = async (): Promise<Rendition[]> => {
-    const aacPath = ws.path("audio.m4a");
-    const videoListPath = await videoList(null);
-    const encoder = ports.media.ffmpegStream(aacEncodeCommand({ audioListPath, aacPath }), { stdout: "pipe" });
-    const join = ports.media.ffmpegStream(mp4JoinCommand({ videoListPath, durationSeconds }), {
-      stdin: encoder.stdout!,
+    const join = ports.media.ffmpegStream(mp4JoinCommand({ videoListPath: await videoList(null), durationSeconds }), {
+      stdin: audio.aac.output,
       stdout: "pipe",
     });
-    const sizeBytes = await pipeline(encoder, join, (done) => uploadFragmentedMp4(join.stdout!, done, keys.mp4, ports.objects));
+    const sizeBytes = await pipeline(audio.aac.run, join, (done) => uploadFragmentedMp4(join.stdout!, done, keys.mp4, ports.objects));
     assembled("mp4", sizeBytes);
     const mp4: Rendition = {
       kind: "mp4",
@@ -114,20 +106,20 @@ export async function assemble(
       height: 1080,
       durationMs,
     };
-    const hls = await writeHls(plan, records, aacPath, keys, durationMs, ws, ports);
+    const hls = await writeHls(plan, records, audio.aacPath, keys, durationMs, ws, ports);
     assembled("hls", hls.sizeBytes);
     return [hls, mp4];
   };
 
   const webm = async (): Promise<Rendition> => {
     const outputPath = ws.path("composite.webm");
-    const videoListPath = await videoList(webmRung);
-    const encoder = ports.media.ffmpegStream(opusEncodeCommand({ audioListPath }), { stdout: "pipe" });
-    const join = ports.media.ffmpegStream(webmJoinCommand({ videoListPath, outputPath, durationSeconds }), {
-      stdin: encoder.stdout!,
+    const join = ports.media.ffmpegStream(webmJoinCommand({ videoListPath: await videoList(webmRung), outputPath, durationSeconds }), {
+      stdin: audio.opus.output,
       stdout: "ignore",
     });
-    const sizeBytes = await pipeline(encoder, join, (done) => uploadGrowingFile(outputPath, keys.webm, "video/webm", done, ports.objects));
+    const sizeBytes = await pipeline(audio.opus.run, join, (done) =>
+      uploadGrowingFile(outputPath, keys.webm, "video/webm", done, ports.objects),
+    );
     await ws.remove(outputPath);
     assembled("webm", sizeBytes);
     return { kind: "webm", objectKey: keys.webm, contentType: "video/webm", sizeBytes, ...webmSize, durationMs };

@@ -1,4 +1,5 @@
 import type {
+  Rendition,
   ComposeRecordingEvent,
   ComposeSegmentEvent,
   CompositionProblem,
@@ -9,13 +10,15 @@ import { fanOut } from "../fan-out.ts";
 import { demuxerOf } from "../ffmpeg-command.ts";
 import { planSegments, type RecordingPlan } from "../segment-plan.ts";
 import { buildTimeline } from "../timeline.ts";
-import { assemble } from "./assemble.ts";
+import { assemble, readUrlSeconds } from "./assemble.ts";
+import { type AudioEncoders, startAudioEncoders } from "./audio-encoders.ts";
 import type { CompositorPorts } from "./ports.ts";
 import { Workspace } from "./workspace.ts";
 
 /**
  * The orchestrating invocation: manifest → probe → plan → segments fanned out (each retried alone; each also mixes
- * its span's audio) → assembly (the audio pieces joined and encoded once, whole; the video joined by copying) →
+ * its span's audio, first) and, once every piece is up, the audio encoded once, whole, beside them → assembly (the
+ * video joined by copying, the encoded audio muxed in) →
  * renditions recorded → the report. Everything it writes is keyed by the plan, so running it
  * again (Lambda's async retry, or by hand) skips the segments already done and rewrites the same objects and rows.
  */
@@ -36,8 +39,25 @@ export async function composeRecording(event: ComposeRecordingEvent, ports: Comp
     const timeline = buildTimeline(manifest, omitted);
     const plan = planSegments(manifest, timeline, ports.config.segments.seconds);
     if (plan.totalFrames === 0) throw new CompositionFailed("nothing was captured: the recording is paused or empty throughout");
-    await runSegments(event, plan, omitted, ports, problems);
-    const renditions = await assemble(event, plan, ws, ports);
+    // The audio encoders start once every segment has uploaded its piece, while the segments still composite.
+    const segmentsFailed = new AbortController();
+    const encoders = startAudioEncoders(plan, readUrlSeconds, ws, ports, segmentsFailed.signal);
+    encoders.catch(() => {});
+    let audio: AudioEncoders;
+    try {
+      await runSegments(event, plan, omitted, ports, problems);
+      audio = await encoders;
+    } catch (error) {
+      segmentsFailed.abort();
+      await encoders.then((started) => started.stop()).catch(() => {});
+      throw error;
+    }
+    let renditions: Rendition[];
+    try {
+      renditions = await assemble(event, plan, audio, ws, ports);
+    } finally {
+      await audio.stop();
+    }
     await ports.progress.saveRenditions(event.tenantId, event.recordingId, renditions);
     report = {
       outcome: "ready",

@@ -7,6 +7,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   NoSuchKey,
   PutObjectCommand,
   type S3Client,
@@ -87,6 +88,17 @@ export class RecordingObjects {
     const body = Buffer.from(text, "utf8");
     await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
     return body.length;
+  }
+
+  /** Whether the object exists (HEAD). */
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (error) {
+      if (isMissing(error) || (error as { name?: string }).name === "NotFound") return false;
+      throw error;
+    }
   }
 
   /** A GET URL ffmpeg can read the object from (it seeks with Range requests), good for `seconds`. */

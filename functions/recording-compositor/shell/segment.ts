@@ -18,7 +18,8 @@ import { Workspace } from "./workspace.ts";
 /**
  * One segment's invocation: re-plans from the manifest (the plan is deterministic; the event carries what compose
  * decided beyond it), fetches only the files this segment shows or hears, mixes its span's audio into a lossless
- * piece (FLAC, exactly its frames' samples), composites it once and encodes the composite and
+ * piece (FLAC, exactly its frames' samples) and uploads it at once (the assembly's audio encoders are waiting for
+ * it), and beside that composites the video once and encodes the composite and
  * every lower rendition from the same frames. Each H.264 rung is cut into its HLS media segments here, uploaded
  * under the rung's final keys; the composite (for the MP4) and the WebM's part are uploaded for the assembly to
  * join. The record of what was written goes last, then the row is marked done. A failure is thrown, so the
@@ -38,15 +39,15 @@ export async function composeSegment(event: ComposeSegmentEvent, ports: Composit
 
   const ws = await Workspace.create(ports.config.workDir, `${recordingId.slice(0, 8)}-${index}`);
   try {
-    // Only the files this segment shows or hears.
-    const videoKeys = segment.intervals.flatMap((i) => i.video.map((v) => v.fileKey));
-    const fileKeys = [...new Set([...videoKeys, ...segmentAudioFiles(segment.audio)])];
-    const fetched = await fanOut(fileKeys, { concurrency: 4, attempts: 2 }, async (key) => {
-      if (!(await ports.objects.download(key, ws.inputPath(key)))) throw new Error(`track file ${key} is missing`);
-    });
-    const missing = fetched.find((f) => !f.ok);
-    if (missing) throw new Error(missing.failures.at(-1));
-
+    // Only the files this segment shows or hears. The audio goes first and its piece is uploaded as soon as it is
+    // mixed: the assembly's encoders start on the pieces while the segments still encode video.
+    const fetch = async (keys: string[]) => {
+      const fetched = await fanOut(keys, { concurrency: 4, attempts: 2 }, async (key) => {
+        if (!(await ports.objects.download(key, ws.inputPath(key)))) throw new Error(`track file ${key} is missing`);
+      });
+      const missing = fetched.find((f) => !f.ok);
+      if (missing) throw new Error(missing.failures.at(-1));
+    };
     const rungs = [...hlsLadder.slice(1), webmRung];
     const outputs = rungs.map((rung, k) => ({
       rung,
@@ -55,19 +56,26 @@ export async function composeSegment(event: ComposeSegmentEvent, ports: Composit
     }));
     const main = ws.path("segment.mp4");
     const audio = { key: segmentAudioKey(segment), path: ws.path("audio.flac") };
-    // The audio mix beside the composite: it is small, and the video encode does not use every core.
+    const inputPathOf = (key: string) => ws.inputPath(key);
     await settleAll([
-      ports.media.ffmpeg(
-        segmentCommand(plan, segment, {
-          layout: manifest.output.layout,
-          names: timeline.names,
-          fontFile: ports.config.fontFile,
-          inputPathOf: (key) => ws.inputPath(key),
-          outputPath: main,
-          renditions: outputs.map(({ rung, path }) => ({ rung, path })),
-        }),
-      ),
-      ports.media.ffmpeg(segmentAudioCommand(segment.audio, { inputPathOf: (key) => ws.inputPath(key), outputPath: audio.path })),
+      (async () => {
+        await fetch([...new Set(segment.intervals.flatMap((i) => i.video.map((v) => v.fileKey)))]);
+        await ports.media.ffmpeg(
+          segmentCommand(plan, segment, {
+            layout: manifest.output.layout,
+            names: timeline.names,
+            fontFile: ports.config.fontFile,
+            inputPathOf,
+            outputPath: main,
+            renditions: outputs.map(({ rung, path }) => ({ rung, path })),
+          }),
+        );
+      })(),
+      (async () => {
+        await fetch(segmentAudioFiles(segment.audio));
+        await ports.media.ffmpeg(segmentAudioCommand(segment.audio, { inputPathOf, outputPath: audio.path }));
+        await ports.objects.upload(audio.key, audio.path, "audio/flac");
+      })(),
     ]);
     const rungFiles = new Map<VideoRung, string>([[hlsLadder[0]!, main], ...outputs.map((o) => [o.rung, o.path] as const)]);
     const hls = await cutHls(plan, segment, rungFiles, outputKeys(tenantId, recordingId).hlsDir, ws, ports);
@@ -75,7 +83,6 @@ export async function composeSegment(event: ComposeSegmentEvent, ports: Composit
     const uploads = [
       { key: objectKey, path: main, type: "video/mp4" },
       { key: webm.key, path: webm.path, type: "video/webm" },
-      { key: audio.key, path: audio.path, type: "audio/flac" },
       ...hls.files.map((f) => ({ ...f, type: "video/mp2t" })),
     ];
     const uploaded = await fanOut(uploads, { concurrency: 6, attempts: 2 }, (u) => ports.objects.upload(u.key, u.path, u.type));
