@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { segmentAudioKey } from "../audio-plan.ts";
+import { fanOut } from "../fan-out.ts";
 import { aacEncodeCommand, opusEncodeCommand } from "../ffmpeg-command.ts";
 import type { RecordingPlan } from "../segment-plan.ts";
 import type { FfmpegRun } from "./media.ts";
@@ -39,13 +40,14 @@ export async function startAudioEncoders(
   ports: CompositorPorts,
   signal: AbortSignal,
 ): Promise<AudioEncoders> {
-  for (const segment of plan.segments) {
-    while (!(await ports.objects.exists(segmentAudioKey(segment)))) {
-      signal.throwIfAborted();
-      await sleep(pollMs);
-    }
+  let missing = plan.segments.map(segmentAudioKey);
+  for (;;) {
+    const found = await fanOut(missing, { concurrency: 16, attempts: 2 }, (key) => ports.objects.exists(key));
+    missing = found.filter((f) => f.value !== true).map((f) => f.item);
+    signal.throwIfAborted();
+    if (missing.length === 0) break;
+    await sleep(pollMs);
   }
-  signal.throwIfAborted();
   const audioListPath = await writePieceList(plan, urlSeconds, ws, ports);
   const aacPath = ws.path("audio.m4a");
   const buffered = (argv: string[]): EncodedStream => {
