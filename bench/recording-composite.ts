@@ -363,7 +363,7 @@ async function benchLongMeeting(
       `${stretchCount} stretches) into FLAC pieces: ${perMinute(mix, audioMinutes * 60)} per recorded minute (slowest segment ${slowestMix.toFixed(2)} s wall)`,
   );
   console.log(
-    `  joins of ${assemblyMinutes} min (${copies} segments), the audio encoded once, whole, inside each, both at once: ${joinWall.toFixed(1)} s wall`,
+    `  joins of ${assemblyMinutes} min (${copies} segments), each fed by its audio encoder (the audio encoded once, whole), all four processes at once: ${joinWall.toFixed(1)} s wall`,
   );
   console.log(
     `    MP4 (AAC fast mono encoder piped into the join; fragmented to a pipe, ${mp4.fragments} fragments indexed): ${(mp4.bytes / 1e6).toFixed(0)} MB in ` +
