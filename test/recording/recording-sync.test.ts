@@ -42,6 +42,10 @@ async function flashCentres(file: string): Promise<number[]> {
       "-i",
       file,
       "-an",
+      // Frames as timed: the MP4 starts 21 ms before its first frame (the AAC priming, hidden by its edit list),
+      // which a constant-rate output would fill with one more copy of that frame.
+      "-fps_mode",
+      "passthrough",
       "-vf",
       "fps=30,crop=200:200:860:440,scale=1:1:flags=area",
       "-pix_fmt",
