@@ -200,9 +200,16 @@ describe("the audio's commands", () => {
       ["-f", "mp4", "pipe:1"],
     ]);
     expect(flagValue(mp4, "-movflags")).toBe("+frag_keyframe+delay_moov+default_base_moof+skip_trailer");
+    // The pipe's packets are read ahead into a deep queue: with ffmpeg's 8, the join and its encoder stalled each other.
+    expect(flagValue(mp4, "-thread_queue_size")).toBe("4096");
     const webm = webmJoinCommand({ videoListPath: "/w/v.ffconcat", outputPath: "/w/c.webm", durationSeconds: 1 });
     expect(webm.filter((_, i) => webm[i - 1] === "-i")).toEqual(["/w/v.ffconcat", "pipe:0"]);
-    expect([flagValue(webm, "-c"), flagValue(webm, "-t"), webm.at(-1)]).toEqual(["copy", "1", "/w/c.webm"]);
+    expect([flagValue(webm, "-c"), flagValue(webm, "-t"), flagValue(webm, "-thread_queue_size"), webm.at(-1)]).toEqual([
+      "copy",
+      "1",
+      "4096",
+      "/w/c.webm",
+    ]);
   });
 
   it("an HLS cut copies one stream into 6 s media segments, its timestamps moved to its place on the HLS timeline", () => {
