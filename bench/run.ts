@@ -11,15 +11,24 @@ import { benchRoomMemory } from "./room-memory.ts";
 import { benchUsageQueries } from "./usage-queries.ts";
 import { benchWebhookDelivery } from "./webhook-delivery.ts";
 
-// npm run bench: brings up the stack (reusing running services), then prints each benchmark with its baseline.
+/** Every benchmark in the order `npm run bench` runs them, by the name that selects it. */
+const benches: Record<string, () => Promise<void>> = {
+  "api-read-path": () => benchApiReadPath(),
+  "room-fanout": () => benchRoomFanout(),
+  "room-memory": () => benchRoomMemory(),
+  placement: () => benchPlacement(),
+  "media-tokens": () => benchMediaTokens(),
+  "sfu-switch": () => benchSfuSwitch(),
+  "usage-queries": () => benchUsageQueries(),
+  "webhook-delivery": () => benchWebhookDelivery(),
+  "analytics-ingest": () => benchAnalyticsIngest(),
+  "recording-composite": () => benchRecordingComposite(),
+};
+
+// npm run bench [name…]: brings up the stack (reusing running services), then prints each benchmark (all of them,
+// or the ones named) with its baseline.
+const chosen = process.argv.slice(2);
+const unknown = chosen.filter((name) => !(name in benches));
+if (unknown.length > 0) throw new Error(`unknown bench ${unknown.join(", ")}; choose from ${Object.keys(benches).join(", ")}`);
 await servicesUp(await loadOrCreateSecrets());
-await benchApiReadPath();
-await benchRoomFanout();
-await benchRoomMemory();
-await benchPlacement();
-await benchMediaTokens();
-await benchSfuSwitch();
-await benchUsageQueries();
-await benchWebhookDelivery();
-await benchAnalyticsIngest();
-await benchRecordingComposite();
+for (const [name, run] of Object.entries(benches)) if (chosen.length === 0 || chosen.includes(name)) await run();
