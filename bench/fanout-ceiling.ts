@@ -4,10 +4,11 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../scripts/lib/paths.ts";
+import { bundleWorker } from "../scripts/lib/worker-bundle.ts";
 
 /**
- * Starts the bench-only minimal broadcasting Durable Object (bench/fanout-ceiling/) under its own `wrangler dev`:
- * the same workerd build and compatibility date as the meeting room, on a free port, with throwaway storage.
+ * Starts the bench-only minimal broadcasting Durable Object (bench/fanout-ceiling/) the way the meeting room runs
+ * (scripts/worker-runtime/serve.ts): the same workerd build and compatibility date, on a free port, with throwaway storage.
  * Its own config rather than a binding in wrangler.toml, so the production Worker never exports the class.
  */
 export interface FanoutCeiling {
@@ -17,32 +18,30 @@ export interface FanoutCeiling {
 }
 
 export async function startFanoutCeiling(timeoutMs = 90_000): Promise<FanoutCeiling> {
-  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const port = await freePort();
   const persistTo = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-ceiling-"));
+  const script = await bundleWorker(path.join(repoRoot, "bench/fanout-ceiling/wrangler.toml"), path.join(persistTo, "bundle"));
   const child = spawn(
-    path.join(repoRoot, "node_modules/.bin/wrangler"),
+    process.execPath,
     [
-      "dev",
-      "-c",
-      "bench/fanout-ceiling/wrangler.toml",
-      "--ip",
+      "--import",
+      "tsx",
+      path.join(repoRoot, "scripts/worker-runtime/serve.ts"),
+      "--config",
+      path.join(repoRoot, "bench/fanout-ceiling/wrangler.toml"),
+      "--script",
+      script,
+      "--host",
       "127.0.0.1",
       "--port",
       String(port),
-      "--inspector-port",
-      String(inspectorPort),
+      "--trigger-port",
+      String(await freePort()),
       "--persist-to",
       persistTo,
-      "--log-level",
-      "warn",
-      "--show-interactive-dev-session=false",
+      "--quiet",
     ],
-    {
-      cwd: repoRoot,
-      detached: true,
-      stdio: "ignore",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
-    },
+    { cwd: repoRoot, detached: true, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
   );
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid) {

@@ -19,9 +19,9 @@ export interface MemoryOptions {
 
 export const defaultMemoryOptions: MemoryOptions = { meetings: 10, participantsPerMeeting: 100, settleMs: 5_000 };
 
-/** The workerd process listening on the stack's Worker port (wrangler dev passes it as the entry socket). */
+/** The workerd process serving the stack's Worker: the one given its trigger port as the entry socket (serve.ts). */
 function workerdPid(): number {
-  const entry = `entry=${host}:${ports.worker}`;
+  const entry = `entry=${host}:${ports.workerTriggers}`;
   for (const name of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(name)) continue;
     try {

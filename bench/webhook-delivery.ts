@@ -7,7 +7,7 @@ import * as schema from "../schema/index.ts";
 import { databaseUrl, loadOrCreateSecrets } from "../scripts/lib/local-config.ts";
 import { provisionTenant } from "../scripts/lib/dev-tenant.ts";
 import { createNodePool } from "../scripts/lib/neon-node.ts";
-import { workerUrl } from "../scripts/services/worker.ts";
+import { scheduledUrl, workerUrl } from "../scripts/services/worker.ts";
 import type { WebhookFact } from "../workers/webhooks/core/event-catalog.ts";
 import { recordWebhookEvents } from "../workers/webhooks/record-event.ts";
 import { runBounded, summarize } from "./latency-stats.ts";
@@ -57,7 +57,7 @@ const facts = (tenantId: string, meetings: string[], perMeeting: number, tag: st
   );
 
 /** Wakes the endpoint's dispatcher the way the cron does (a real poke needs the Durable Object binding). */
-const sweep = () => fetch(`${workerUrl}/__scheduled?cron=*+*+*+*+*`).then((r) => r.arrayBuffer());
+const sweep = () => fetch(scheduledUrl("* * * * *")).then((r) => r.arrayBuffer());
 
 const until = async (done: () => boolean, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;

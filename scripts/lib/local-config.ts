@@ -22,6 +22,8 @@ export const ports = {
   turnRelayMin: 49160,
   turnRelayMax: 49260,
   worker: 8787,
+  // The local runtime's trigger routes (cron handlers on demand), beside the Worker's own socket.
+  workerTriggers: 8788,
   // Lambdas under aws-lambda-rie: emulator i of a function takes invocations on its port + i and serves its
   // runtime its own Runtime API on runtimeApi + i (the emulator's default, 9001, would be shared by all of them).
   analyticsIngest: 9100,

@@ -1,18 +1,20 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { startDaemon, stopDaemon, waitUntil } from "../lib/daemon.ts";
 import { host, ports, workerVars } from "../lib/local-config.ts";
-import { dataDir, repoRoot } from "../lib/paths.ts";
-import { buildWeb } from "../lib/build-web.ts";
+import { cacheDir, dataDir, repoRoot, runDir } from "../lib/paths.ts";
+import { bundleWorker } from "../lib/worker-bundle.ts";
+import { buildWeb, webOutDir } from "../lib/build-web.ts";
 import type { LocalService } from "./local-service.ts";
 
 export const workerUrl = `http://${host}:${ports.worker}`;
 
-/** The Hono app and Meeting Durable Object under `wrangler dev` (workerd), wired to the local services. */
+/** The Hono app and its Durable Objects on workerd (scripts/worker-runtime/serve.ts), wired to the local services. */
 export const workerService: LocalService = {
   name: "worker",
   async up(secrets) {
-    // wrangler dev reads secrets from .dev.vars; written fresh each time so it matches .data/secrets.json.
+    // The runtime reads secrets from .dev.vars, as wrangler dev does; written fresh each time so it matches .data/secrets.json.
     // Single quotes: dotenv takes them literally (the signing keys are JSON full of double quotes).
     const devVars = Object.entries(workerVars(secrets))
       .map(([key, value]) => {
@@ -20,36 +22,44 @@ export const workerService: LocalService = {
         return `${key}='${value}'`;
       })
       .join("\n");
-    const devVarsFile = path.join(repoRoot, ".dev.vars");
-    const previous = fs.existsSync(devVarsFile) ? fs.readFileSync(devVarsFile, "utf8") : null;
-    // A running wrangler keeps the variables it started with: a changed set means a restart.
-    if (previous !== null && previous !== `${devVars}\n`) await stopDaemon("worker");
-    fs.writeFileSync(devVarsFile, `${devVars}\n`, { mode: 0o600 });
-    // The meeting page is served from dist/web; wrangler refuses to start without it.
+    fs.writeFileSync(path.join(repoRoot, ".dev.vars"), `${devVars}\n`, { mode: 0o600 });
+    // The meeting page is served from dist/web (the assets directory must exist for the Worker to start).
     await buildWeb();
+    // The bundle `wrangler deploy` would upload, served on workerd with nothing in front (see serve.ts).
+    const script = await bundleWorker(path.join(repoRoot, "wrangler.toml"), path.join(cacheDir, "worker-bundle"));
+    // A running worker keeps the code, variables and assets it started with: a change of any means a restart.
+    const hash = createHash("sha256")
+      .update(devVars)
+      .update(fs.readFileSync(path.join(repoRoot, "wrangler.toml")));
+    for (const file of [script, ...filesUnder(webOutDir)]) hash.update(file).update(fs.readFileSync(file));
+    const digest = hash.digest("hex");
+    const digestFile = path.join(runDir, "worker.digest");
+    if (fs.existsSync(digestFile) && fs.readFileSync(digestFile, "utf8") !== digest) await stopDaemon("worker");
     startDaemon({
       name: "worker",
-      command: path.join(repoRoot, "node_modules/.bin/wrangler"),
+      command: process.execPath,
       args: [
-        "dev",
-        "--ip",
+        "--import",
+        "tsx",
+        path.join(repoRoot, "scripts/worker-runtime/serve.ts"),
+        "--config",
+        path.join(repoRoot, "wrangler.toml"),
+        "--script",
+        script,
+        "--host",
         host,
         "--port",
         String(ports.worker),
-        "--inspector-port",
-        String(ports.worker + 1000),
+        "--trigger-port",
+        String(ports.workerTriggers),
         "--persist-to",
         path.join(dataDir, "wrangler"),
-        "--log-level",
-        "log",
-        "--show-interactive-dev-session=false",
-        // GET /__scheduled runs the cron's webhook sweep (wrangler dev runs no crons by itself).
-        "--test-scheduled",
       ],
       cwd: repoRoot,
-      // No request.cf download (closed network); no telemetry.
-      env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: process.env.CI ?? "true" },
+      env: { WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "true" },
     });
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(digestFile, digest);
     await waitUntil("worker", async () => (await fetch(`${workerUrl}/.well-known/jwks.json`)).ok, 90_000);
     return workerUrl;
   },
@@ -57,3 +67,15 @@ export const workerService: LocalService = {
     await stopDaemon("worker");
   },
 };
+
+/** Runs the Worker's cron handler for `cron` now (the runtime runs no crons by itself). */
+export const scheduledUrl = (cron: string) =>
+  `http://${host}:${ports.workerTriggers}/cdn-cgi/local/scheduled?cron=${encodeURIComponent(cron)}`;
+
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && !entry.name.endsWith(".tmp"))
+    .map((entry) => path.join(entry.parentPath, entry.name))
+    .sort();
+}

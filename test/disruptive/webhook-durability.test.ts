@@ -4,9 +4,9 @@ import { asc, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { webhookDeliveries, webhookEvents } from "../../schema/index.ts";
 import { loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
-import { workerService } from "../../scripts/services/worker.ts";
+import { scheduledUrl, workerService } from "../../scripts/services/worker.ts";
 import { poll } from "../support/poll.ts";
-import { newTenant, withDatabase, workerUrl } from "../support/stack.ts";
+import { newTenant, withDatabase } from "../support/stack.ts";
 import { WebhookReceiver } from "../support/webhook-receiver.ts";
 import { createEndpoint, endedMeeting, meetingWithThreeFacts, pause } from "../webhooks/support.ts";
 
@@ -109,7 +109,7 @@ describe("webhook durability", () => {
       );
       await pause(1_500);
       expect(receiver.received).toHaveLength(1);
-      const swept = await fetch(`${workerUrl}/__scheduled?cron=*+*+*+*+*`);
+      const swept = await fetch(scheduledUrl("* * * * *"));
       expect(swept.status).toBe(200);
       await poll(
         async () => receiver.received.length,

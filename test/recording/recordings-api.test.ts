@@ -14,6 +14,7 @@ import { localS3Client } from "../../scripts/services/s3.ts";
 import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, expectProblem, mintToken, newTenant, withDatabase, workerUrl } from "../support/stack.ts";
+import { scheduledUrl } from "../../scripts/services/worker.ts";
 
 // The recordings API against the real Worker, Postgres and S3: the compositor's report (signed like the Lambda signs
 // it) turns a processing recording ready; listing, search, detail with signed URLs, HLS playback through signed
@@ -385,7 +386,7 @@ describe("deletion and retention", () => {
         .set({ createdAt: new Date(Date.now() - 2 * 86_400_000) })
         .where(eq(recordings.id, ready.id)),
     );
-    expect((await fetch(`${workerUrl}/__scheduled?cron=${encodeURIComponent("17 3 * * *")}`)).status).toBe(200);
+    expect((await fetch(scheduledUrl("17 3 * * *"))).status).toBe(200);
     const gone = async () => (await api(`/v1/recordings/${ready.id}`, { key: owner.apiKey })).status;
     const deadline = Date.now() + 15_000;
     while ((await gone()) !== 404 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));

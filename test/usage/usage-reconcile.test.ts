@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { ServerFrame } from "../../protocol/server-frames.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { poll } from "../support/poll.ts";
-import { api, createMeeting, mintToken, newTenant, workerUrl } from "../support/stack.ts";
+import { api, createMeeting, mintToken, newTenant } from "../support/stack.ts";
+import { scheduledUrl } from "../../scripts/services/worker.ts";
 import { usageRowsOf } from "./usage-facts.ts";
 
 type Upload = Extract<ServerFrame, { type: "attachment_upload" }>;
@@ -65,7 +66,7 @@ describe("metering what the object store holds", () => {
         (await fetch(upload.uploadUrl, { method: "PUT", headers: { "content-type": "text/plain" }, body: new Uint8Array(321) })).status,
       ).toBe(200);
       // wrangler dev runs a cron on request (--test-scheduled); the Worker's scheduled() does the rest.
-      expect((await fetch(`${workerUrl}/__scheduled?cron=${encodeURIComponent("17 3 * * *")}`)).status).toBe(200);
+      expect((await fetch(scheduledUrl("17 3 * * *"))).status).toBe(200);
       const rows = await poll(
         () => usageRowsOf(tenant.tenantId),
         (got) => got.some((r) => r.kind === "attachment_bytes"),
