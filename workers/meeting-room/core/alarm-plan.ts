@@ -11,15 +11,22 @@ export interface AlarmInputs {
   outboxDueAt: number | null;
   /** The alarm as last set: a time, null for none, undefined when not known (after a restart, or once it fired). */
   current: number | null | undefined;
+  /** The room's clock. */
+  now: number;
 }
 
-export function planAlarm({ roomDueAt, outboxDueAt, current }: AlarmInputs): AlarmPlan {
-  const due = roomDueAt === null ? outboxDueAt : outboxDueAt === null ? roomDueAt : Math.min(roomDueAt, outboxDueAt);
-  if (due === current) return { kind: "keep" };
+export function planAlarm({ roomDueAt, outboxDueAt, current, now }: AlarmInputs): AlarmPlan {
+  const earliest = roomDueAt === null ? outboxDueAt : outboxDueAt === null ? roomDueAt : Math.min(roomDueAt, outboxDueAt);
+  // Something already due is set just ahead of now: setting the alarm to the time it already holds (the one
+  // that is firing) changes nothing, so the runtime would not arm it again.
+  const due = earliest === null ? null : Math.max(earliest, now + 1);
+  // An alarm at or before now has fired or is firing: it will not serve a later deadline.
+  const pending = current != null && current <= now ? undefined : current;
+  if (due === pending) return { kind: "keep" };
   // An earlier alarm serves a later deadline too: it ticks, finds nothing due and sets the next one. Without
   // this a busy room would rewrite the alarm on every frame (each frame moves its sender's heartbeat deadline,
   // and a pending outbox its fallback retry), one storage write per frame for nothing.
-  if (current != null && due !== null && current <= due) return { kind: "keep" };
-  if (due === null) return current === null ? { kind: "keep" } : { kind: "delete" };
+  if (pending != null && due !== null && pending <= due) return { kind: "keep" };
+  if (due === null) return pending === null ? { kind: "keep" } : { kind: "delete" };
   return { kind: "set", at: due };
 }

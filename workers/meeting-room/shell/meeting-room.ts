@@ -253,7 +253,12 @@ export class MeetingRoom extends DurableObject<Env> {
 
   /** One alarm serves the room's own deadlines and the outboxes' retries (core/alarm-plan.ts). */
   private async scheduleAlarm(): Promise<void> {
-    const plan = planAlarm({ roomDueAt: this.roomDueAt, outboxDueAt: this.effects.outboxDueAt(), current: this.alarmSetFor });
+    const plan = planAlarm({
+      roomDueAt: this.roomDueAt,
+      outboxDueAt: this.effects.outboxDueAt(),
+      current: this.alarmSetFor,
+      now: Date.now(),
+    });
     if (plan.kind === "keep") return;
     this.alarmSetFor = plan.kind === "set" ? plan.at : null;
     if (plan.kind === "set") await this.ctx.storage.setAlarm(plan.at);
