@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { repoRoot } from "../scripts/lib/paths.ts";
 import { bundleWorker } from "../scripts/lib/worker-bundle.ts";
+import { serveArgs } from "../scripts/worker-runtime/serve-args.ts";
 
 /**
  * Starts the bench-only minimal broadcasting Durable Object (bench/fanout-ceiling/) the way the meeting room runs
@@ -20,29 +21,15 @@ export interface FanoutCeiling {
 export async function startFanoutCeiling(timeoutMs = 90_000): Promise<FanoutCeiling> {
   const port = await freePort();
   const persistTo = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-ceiling-"));
-  const script = await bundleWorker(path.join(repoRoot, "bench/fanout-ceiling/wrangler.toml"), path.join(persistTo, "bundle"));
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(repoRoot, "scripts/worker-runtime/serve.ts"),
-      "--config",
-      path.join(repoRoot, "bench/fanout-ceiling/wrangler.toml"),
-      "--script",
-      script,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      String(port),
-      "--trigger-port",
-      String(await freePort()),
-      "--persist-to",
-      persistTo,
-      "--quiet",
-    ],
-    { cwd: repoRoot, detached: true, stdio: "ignore", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" } },
-  );
+  const config = path.join(repoRoot, "bench/fanout-ceiling/wrangler.toml");
+  const script = await bundleWorker(config, path.join(persistTo, "bundle"));
+  const args = serveArgs({ config, script, host: "127.0.0.1", port, triggerPort: await freePort(), persistTo, quiet: true });
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    detached: true,
+    stdio: "ignore",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" },
+  });
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid) {
       const exited = new Promise((resolve) => child.once("exit", resolve));

@@ -5,6 +5,7 @@ import { startDaemon, stopDaemon, waitUntil } from "../lib/daemon.ts";
 import { host, ports, workerVars } from "../lib/local-config.ts";
 import { cacheDir, dataDir, repoRoot, runDir } from "../lib/paths.ts";
 import { bundleWorker } from "../lib/worker-bundle.ts";
+import { serveArgs } from "../worker-runtime/serve-args.ts";
 import { buildWeb, webOutDir } from "../lib/build-web.ts";
 import type { LocalService } from "./local-service.ts";
 
@@ -38,23 +39,14 @@ export const workerService: LocalService = {
     startDaemon({
       name: "worker",
       command: process.execPath,
-      args: [
-        "--import",
-        "tsx",
-        path.join(repoRoot, "scripts/worker-runtime/serve.ts"),
-        "--config",
-        path.join(repoRoot, "wrangler.toml"),
-        "--script",
+      args: serveArgs({
+        config: path.join(repoRoot, "wrangler.toml"),
         script,
-        "--host",
         host,
-        "--port",
-        String(ports.worker),
-        "--trigger-port",
-        String(ports.workerTriggers),
-        "--persist-to",
-        path.join(dataDir, "wrangler"),
-      ],
+        port: ports.worker,
+        triggerPort: ports.workerTriggers,
+        persistTo: path.join(dataDir, "wrangler"),
+      }),
       cwd: repoRoot,
       env: { WRANGLER_SEND_METRICS: "false", CI: process.env.CI ?? "true" },
     });
