@@ -112,7 +112,11 @@ export async function ingest(event: unknown, ports: IngestPorts): Promise<Ingest
   const owned = samples.kept.filter((s) => outcome.ownedSampleIds.has(s.sampleId.toLowerCase()));
   // `owned` is `kept` filtered, so the same length means the same samples in the same order: the same bytes.
   const encoded = early && owned.length === samples.kept.length ? early : parquetObjects(identity, owned);
-  await Promise.all([...encoded].map(([key, body]) => ports.objects.put(key, body)));
+  // Every upload settles before the invocation answers: a failure must not leave another still retrying, to land
+  // after the room was told the batch failed (its retry then finds objects it was told were never written).
+  const uploads = await Promise.allSettled([...encoded].map(([key, body]) => ports.objects.put(key, body)));
+  const failedUpload = uploads.find((upload) => upload.status === "rejected");
+  if (failedUpload) throw failedUpload.reason;
   const objects = [...encoded.keys()];
 
   const valid = samples.kept.length + events.kept.length + sessions.kept.length;
