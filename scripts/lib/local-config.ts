@@ -148,10 +148,10 @@ function localMediaFleet(s: LocalSecrets) {
   };
 }
 
-/** The Worker's bindings for local runs: written to .dev.vars for `wrangler dev`. */
 /** Seconds between webhook attempts locally (production: 0, 5 s, 5 min, … 24 h). */
 export const localWebhookRetrySchedule = [0, 1, 1, 2, 3, 4, 5, 6, 7, 8];
 
+/** The Worker's bindings for local runs: written to .dev.vars, which the local runtime reads (scripts/worker-runtime/serve.ts). */
 export function workerVars(s: LocalSecrets): Record<string, string> {
   return {
     DATABASE_URL: databaseUrl(s),

@@ -65,7 +65,7 @@ describe("metering what the object store holds", () => {
       expect(
         (await fetch(upload.uploadUrl, { method: "PUT", headers: { "content-type": "text/plain" }, body: new Uint8Array(321) })).status,
       ).toBe(200);
-      // wrangler dev runs a cron on request (--test-scheduled); the Worker's scheduled() does the rest.
+      // The local runtime runs a cron on request (its trigger route); the Worker's scheduled() does the rest.
       expect((await fetch(scheduledUrl("17 3 * * *"))).status).toBe(200);
       const rows = await poll(
         () => usageRowsOf(tenant.tenantId),
