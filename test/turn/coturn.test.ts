@@ -26,8 +26,8 @@ afterEach(async () => {
   for (const peer of peers.splice(0)) peer.close();
 });
 
-async function client(): Promise<TurnClient> {
-  const opening = await TurnClient.open(server);
+async function client(localPort = 0): Promise<TurnClient> {
+  const opening = await TurnClient.open(server, localPort);
   opened.push(opening);
   return opening;
 }
@@ -124,6 +124,19 @@ describe("coturn with REST-style credentials", () => {
     expect(Number(expired.username.split(":")[0])).toBeLessThan(Date.now() / 1000);
     const result = await (await client()).allocate(expired);
     expect(result).toMatchObject({ ok: false, code: 401 });
+  });
+
+  it("a port whose earlier owner left its allocation (437 there) is left for another, and the answer is the credential's", async () => {
+    const leaver = await client();
+    expect(await leaver.allocate(await credentialsFor("participant-leaver"))).toMatchObject({ ok: true });
+    const { port } = leaver.local;
+    leaver.close(); // a crashed browser: no Refresh(0), the allocation stays on its 5-tuple
+
+    const heir = await client(port);
+    const expired = await credentialsFor("participant-heir", new Date(Date.now() - 2 * 3600_000), 3600);
+    expect(await heir.allocate(expired)).toMatchObject({ ok: false, code: 401 });
+    expect(heir.local.port).not.toBe(port);
+    await expectAllocationWorks(heir, await credentialsFor("participant-heir"));
   });
 
   it("extending the expiry in the username invalidates the credential", async () => {

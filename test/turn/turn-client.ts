@@ -62,6 +62,20 @@ const requestTimeoutMs = 3000;
 // RFC 8489 retransmits UDP requests from 500 ms; loopback rarely loses packets, but a busy CI box might.
 const retransmitMs = 500;
 
+const maxPortMoves = 3;
+
+async function boundSocket(port = 0): Promise<dgram.Socket> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve, reject) => {
+    socket.once("error", reject);
+    socket.bind(port, "127.0.0.1", () => {
+      socket.off("error", reject);
+      resolve();
+    });
+  });
+  return socket;
+}
+
 export class TurnClient {
   private readonly pending = new Map<string, Pending>();
   private readonly indications: StunMessage[] = [];
@@ -69,28 +83,28 @@ export class TurnClient {
   private session: Session | undefined;
 
   private constructor(
-    private readonly socket: dgram.Socket,
+    private socket: dgram.Socket,
     readonly server: TransportAddress,
   ) {
     socket.on("message", (datagram) => this.onDatagram(datagram));
   }
 
-  static async open(server: TransportAddress): Promise<TurnClient> {
-    const socket = dgram.createSocket("udp4");
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind(0, "127.0.0.1", () => {
-        socket.off("error", reject);
-        resolve();
-      });
-    });
-    return new TurnClient(socket, server);
+  /** `localPort` 0 lets the kernel pick, as a browser's socket does. */
+  static async open(server: TransportAddress, localPort = 0): Promise<TurnClient> {
+    return new TurnClient(await boundSocket(localPort), server);
   }
 
   /** The client's own transport address, as a TURN peer or the server would see it. */
   get local(): TransportAddress {
     const { address, port } = this.socket.address();
     return { address, port };
+  }
+
+  private async moveToFreshPort(): Promise<void> {
+    const fresh = await boundSocket();
+    this.close();
+    fresh.on("message", (datagram) => this.onDatagram(datagram));
+    this.socket = fresh;
   }
 
   close(): void {
@@ -113,6 +127,16 @@ export class TurnClient {
    * and the retry carries USERNAME/REALM/NONCE and MESSAGE-INTEGRITY keyed with MD5(username:realm:password).
    */
   async allocate(credentials: TurnCredentials, lifetimeSeconds?: number): Promise<AllocateResult> {
+    for (let move = 0; ; move++) {
+      const result = await this.allocateFromThisPort(credentials, lifetimeSeconds);
+      // 437: the kernel gave us a port whose earlier owner (another test, a browser) left an allocation on this
+      // 5-tuple. RFC 8656 §7.4 lets the client retry from another transport address, as browsers do.
+      if (result.ok || result.code !== 437 || move === maxPortMoves) return result;
+      await this.moveToFreshPort();
+    }
+  }
+
+  private async allocateFromThisPort(credentials: TurnCredentials, lifetimeSeconds?: number): Promise<AllocateResult> {
     const attributes = [requestedTransport()];
     if (lifetimeSeconds !== undefined) attributes.push(uint32Attribute(Attr.Lifetime, lifetimeSeconds));
     const challenge = await this.request({ type: MessageType.AllocateRequest, attributes });
