@@ -23,7 +23,7 @@ export async function startFanoutCeiling(timeoutMs = 90_000): Promise<FanoutCeil
   const persistTo = fs.mkdtempSync(path.join(os.tmpdir(), "fanout-ceiling-"));
   const config = path.join(repoRoot, "bench/fanout-ceiling/wrangler.toml");
   const script = await bundleWorker(config, path.join(persistTo, "bundle"));
-  const args = serveArgs({ config, script, host: "127.0.0.1", port, triggerPort: await freePort(), persistTo, quiet: true });
+  const args = serveArgs({ workers: [{ config, script, port }], host: "127.0.0.1", triggerPort: await freePort(), persistTo, quiet: true });
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     detached: true,

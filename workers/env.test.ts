@@ -47,6 +47,12 @@ describe("readConfig", () => {
     expect(config).toMatchObject({ JOIN_TOKEN_TTL_SECONDS: 600, MAX_BODY_BYTES: 2048, JOIN_TOKEN_ISSUER: "acme" });
   });
 
+  it("takes a ws:// or wss:// origin for the room sockets' Worker, and none by default", () => {
+    expect(readConfig(env()).ROOM_SOCKETS_ORIGIN).toBeUndefined();
+    expect(readConfig(env({ ROOM_SOCKETS_ORIGIN: "wss://rooms.example.com" })).ROOM_SOCKETS_ORIGIN).toBe("wss://rooms.example.com");
+    expect(readConfig(env({ ROOM_SOCKETS_ORIGIN: "ws://127.0.0.1:8789" })).ROOM_SOCKETS_ORIGIN).toBe("ws://127.0.0.1:8789");
+  });
+
   it("passes the required values through unchanged", () => {
     expect(readConfig(env())).toMatchObject(secretValues);
   });
@@ -74,6 +80,9 @@ describe("readConfig", () => {
     ["a non-numeric TTL", { JOIN_TOKEN_TTL_SECONDS: "five minutes" }],
     ["a body limit below 1 KiB", { MAX_BODY_BYTES: "100" }],
     ["a Redis URL that is not a URL", { UPSTASH_REDIS_REST_URL: "redis.example.com" }],
+    ["a room sockets origin over https", { ROOM_SOCKETS_ORIGIN: "https://rooms.example.com" }],
+    ["a room sockets origin with a path", { ROOM_SOCKETS_ORIGIN: "wss://rooms.example.com/v1" }],
+    ["a room sockets origin with a query", { ROOM_SOCKETS_ORIGIN: "wss://rooms.example.com?x=1" }],
   ])("refuses %s", (_, overrides) => {
     expect(() => readConfig(env(overrides))).toThrow(/invalid Worker configuration/);
   });

@@ -28,6 +28,8 @@ export interface Env {
   JOIN_TOKEN_SIGNING_KEYS: string;
   JOIN_TOKEN_TTL_SECONDS?: string;
   JOIN_TOKEN_ISSUER?: string;
+  /** ws(s):// origin of the room sockets' Worker (wrangler.rooms.toml) for join tokens' `connectUrl`; unset: this Worker's. */
+  ROOM_SOCKETS_ORIGIN?: string;
   MAX_BODY_BYTES?: string;
   SFU_SWITCH_THRESHOLD?: string;
   /** 32 random bytes, base64: seals webhook signing secrets at rest (workers/webhooks/secret-box.ts). */
@@ -79,6 +81,10 @@ export const configSchema = z.object({
   JOIN_TOKEN_SIGNING_KEYS: required,
   JOIN_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
   JOIN_TOKEN_ISSUER: z.string().min(1).default("edge-meetings"),
+  ROOM_SOCKETS_ORIGIN: z
+    .url({ protocol: /^wss?$/ })
+    .refine((url) => new URL(url).pathname === "/" && !new URL(url).search, "must be an origin, ws:// or wss://")
+    .optional(),
   SFU_SWITCH_THRESHOLD: z.coerce.number().int().min(2).max(1000).default(5),
   WEBHOOK_SECRETS_KEY: z.base64().refine((key) => atob(key).length === 32, "must be 32 bytes, base64"),
   WEBHOOK_RETRY_SCHEDULE: z.string().optional(),

@@ -24,6 +24,8 @@ export const ports = {
   worker: 8787,
   // The local runtime's trigger routes (cron handlers on demand), beside the Worker's own socket.
   workerTriggers: 8788,
+  // The room sockets' Worker (wrangler.rooms.toml): the meeting-room WebSocket without the asset layer in front.
+  roomSockets: 8789,
   // Lambdas under aws-lambda-rie: emulator i of a function takes invocations on its port + i and serves its
   // runtime its own Runtime API on runtimeApi + i (the emulator's default, 9001, would be shared by all of them).
   analyticsIngest: 9100,
@@ -173,6 +175,8 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     TURN_URLS: `turn:${host}:${ports.turn}?transport=udp,turn:${host}:${ports.turn}?transport=tcp`,
     TURN_SECRET: s.turnSecret,
     JOIN_TOKEN_SIGNING_KEYS: JSON.stringify(s.joinTokenSigningKeys),
+    // Join tokens hand out the room sockets' Worker, as a deployment with wrangler.rooms.toml does.
+    ROOM_SOCKETS_ORIGIN: `ws://${host}:${ports.roomSockets}`,
     WEBHOOK_SECRETS_KEY: s.webhookSecretsKey,
     // Webhook receivers run on loopback here; production allows no private target.
     WEBHOOK_ALLOWED_PRIVATE_HOSTS: host,

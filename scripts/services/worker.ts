@@ -10,8 +10,15 @@ import { buildWeb, webOutDir } from "../lib/build-web.ts";
 import type { LocalService } from "./local-service.ts";
 
 export const workerUrl = `http://${host}:${ports.worker}`;
+export const roomSocketsUrl = `http://${host}:${ports.roomSockets}`;
 
-/** The Hono app and its Durable Objects on workerd (scripts/worker-runtime/serve.ts), wired to the local services. */
+const apiConfig = path.join(repoRoot, "wrangler.toml");
+const roomSocketsConfig = path.join(repoRoot, "wrangler.rooms.toml");
+
+/**
+ * The Hono app and its Durable Objects, and the room sockets' Worker beside it, on one workerd
+ * (scripts/worker-runtime/serve.ts), wired to the local services.
+ */
 export const workerService: LocalService = {
   name: "worker",
   async up(secrets) {
@@ -26,13 +33,15 @@ export const workerService: LocalService = {
     fs.writeFileSync(path.join(repoRoot, ".dev.vars"), `${devVars}\n`, { mode: 0o600 });
     // The meeting page is served from dist/web (the assets directory must exist for the Worker to start).
     await buildWeb();
-    // The bundle `wrangler deploy` would upload, served on workerd with nothing in front (see serve.ts).
-    const script = await bundleWorker(path.join(repoRoot, "wrangler.toml"), path.join(cacheDir, "worker-bundle"));
+    // The bundles `wrangler deploy` would upload, served on workerd with nothing in front (see serve.ts).
+    const [apiScript, roomSocketsScript] = await Promise.all([
+      bundleWorker(apiConfig, path.join(cacheDir, "worker-bundle")),
+      bundleWorker(roomSocketsConfig, path.join(cacheDir, "room-sockets-bundle")),
+    ]);
     // A running worker keeps the code, variables and assets it started with: a change of any means a restart.
-    const hash = createHash("sha256")
-      .update(devVars)
-      .update(fs.readFileSync(path.join(repoRoot, "wrangler.toml")));
-    for (const file of [script, ...filesUnder(webOutDir)]) hash.update(file).update(fs.readFileSync(file));
+    const hash = createHash("sha256").update(devVars);
+    for (const file of [apiConfig, roomSocketsConfig, apiScript, roomSocketsScript, ...filesUnder(webOutDir)])
+      hash.update(file).update(fs.readFileSync(file));
     const digest = hash.digest("hex");
     const digestFile = path.join(runDir, "worker.digest");
     if (fs.existsSync(digestFile) && fs.readFileSync(digestFile, "utf8") !== digest) await stopDaemon("worker");
@@ -40,10 +49,11 @@ export const workerService: LocalService = {
       name: "worker",
       command: process.execPath,
       args: serveArgs({
-        config: path.join(repoRoot, "wrangler.toml"),
-        script,
+        workers: [
+          { config: apiConfig, script: apiScript, port: ports.worker },
+          { config: roomSocketsConfig, script: roomSocketsScript, port: ports.roomSockets },
+        ],
         host,
-        port: ports.worker,
         triggerPort: ports.workerTriggers,
         persistTo: path.join(dataDir, "wrangler"),
       }),
@@ -53,6 +63,12 @@ export const workerService: LocalService = {
     fs.mkdirSync(runDir, { recursive: true });
     fs.writeFileSync(digestFile, digest);
     await waitUntil("worker", async () => (await fetch(`${workerUrl}/.well-known/jwks.json`)).ok, 90_000);
+    // Answered by the room sockets' Worker itself: the problem for a connect without a token.
+    await waitUntil(
+      "room sockets",
+      async () => (await fetch(`${roomSocketsUrl}/v1/meetings/00000000-0000-4000-8000-000000000000/connect`)).status === 401,
+      30_000,
+    );
     return workerUrl;
   },
   async down() {

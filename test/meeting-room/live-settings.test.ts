@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import WebSocket from "ws";
+import { refusedConnect } from "../support/refused-connect.ts";
 import { RoomClient } from "../support/room-client.ts";
 import { api, createMeeting, expectProblem, mintToken, newTenant } from "../support/stack.ts";
 
@@ -13,27 +13,6 @@ let key: string;
 beforeAll(async () => {
   key = (await newTenant("live-settings")).apiKey;
 });
-
-/** Connects and expects the upgrade to be refused; answers the refusal as a Response for expectProblem. */
-async function refusedConnect(connectUrl: string): Promise<Response> {
-  const socket = new WebSocket(connectUrl);
-  return new Promise<Response>((resolve, reject) => {
-    socket.once("open", () => {
-      socket.terminate();
-      reject(new Error("the connect was accepted"));
-    });
-    socket.once("unexpected-response", (_request, response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        const headers = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) if (typeof value === "string") headers.set(name, value);
-        resolve(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 0, headers }));
-      });
-    });
-    socket.once("error", () => {});
-  });
-}
 
 async function liveMeeting(title: string) {
   const meeting = await createMeeting(key, { title });

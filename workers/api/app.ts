@@ -1,14 +1,8 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
 import { except } from "hono/combine";
-import { requestId } from "hono/request-id";
-import { secureHeaders } from "hono/secure-headers";
-import type { AppEnv } from "./app-env.ts";
-import { ApiError } from "./errors.ts";
+import { createBaseApp } from "./base-app.ts";
 import { requireApiKey } from "./middleware/api-key-auth.ts";
 import { limitBodySize, requireJsonBody } from "./middleware/body-size.ts";
 import { withDatabase } from "./middleware/database.ts";
-import { onError, problemResponse } from "./middleware/problem.ts";
-import { validationHook } from "./middleware/validation-hook.ts";
 import { registerWebhookDocs } from "./webhook-docs.ts";
 import { analyticsRoutes } from "./routes/analytics.ts";
 import { connectRoutes } from "./routes/connect.ts";
@@ -29,12 +23,7 @@ import { recordingReportRoutes } from "./routes/recording-report.ts";
 const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+)$/;
 
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-
-  app.use("*", requestId({ generator: () => `req_${crypto.randomUUID().replaceAll("-", "")}` }));
-  app.use("*", secureHeaders());
-  app.onError(onError);
-  app.notFound((c) => problemResponse(c, new ApiError("route_not_found", `No route for ${c.req.method} ${c.req.path}`)));
+  const app = createBaseApp();
 
   app.use("/healthz", withDatabase);
   app.use("/v1/*", limitBodySize, requireJsonBody, withDatabase);

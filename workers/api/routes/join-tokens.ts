@@ -40,8 +40,9 @@ export const joinTokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
     ttlSeconds: body.ttlSeconds ?? config.JOIN_TOKEN_TTL_SECONDS,
     issuer: config.JOIN_TOKEN_ISSUER,
   });
-  const connectUrl = new URL(`/v1/meetings/${meetingId}/connect`, c.req.url);
-  connectUrl.protocol = connectUrl.protocol === "https:" ? "wss:" : "ws:";
+  // The room sockets' Worker when there is one (it declines per-socket compression); else this Worker's own route.
+  const connectUrl = new URL(`/v1/meetings/${meetingId}/connect`, config.ROOM_SOCKETS_ORIGIN ?? c.req.url);
+  if (!config.ROOM_SOCKETS_ORIGIN) connectUrl.protocol = connectUrl.protocol === "https:" ? "wss:" : "ws:";
   connectUrl.searchParams.set("token", token);
   return c.json({ token, expiresAt: expiresAt.toISOString(), connectUrl: connectUrl.toString() }, 201);
 });
