@@ -18,10 +18,18 @@ import { SocketIoRoomClient, startSocketIoBaseline } from "./socketio-baseline.t
  * so the ratios are the fair part, not the absolutes.
  */
 
-export interface FanoutOptions {
+export interface SweepStep {
+  /** Clients connected for the step: more than `FanoutOptions.clients` join (unmeasured) before it. */
   clients: number;
-  /** Per-client chat rates swept, in order (the room allows 5 burst / 2 per s, so ≤ 2/s never trips the limiter). */
-  ratesPerClient: number[];
+  /** Chat messages per client per second (the room allows 5 burst / 2 per s, so ≤ 2/s never trips the limiter). */
+  ratePerClient: number;
+}
+
+export interface FanoutOptions {
+  /** Clients of the join burst and of the first steps. */
+  clients: number;
+  /** The offered loads, in order: rates at `clients`, then more clients at the highest rate the room allows. */
+  steps: SweepStep[];
   warmupSeconds: number;
   measureSeconds: number;
   /** How long to wait after the last send for deliveries still in flight. */
@@ -34,7 +42,12 @@ export interface FanoutOptions {
 
 export const defaultFanoutOptions: FanoutOptions = {
   clients: 200,
-  ratesPerClient: [0.25, 0.5, 1, 1.5, 2],
+  steps: [
+    ...[0.25, 0.5, 1, 1.5, 2].map((ratePerClient) => ({ clients: 200, ratePerClient })),
+    // Past 200 × 2/s (80,000 deliveries/s) only more clients raise the load: the room's rate limit caps each one.
+    { clients: 250, ratePerClient: 2 },
+    { clients: 300, ratePerClient: 2 },
+  ],
   warmupSeconds: 1,
   measureSeconds: 4,
   drainMs: 3_000,
@@ -139,6 +152,8 @@ class FailedJoin implements FanoutClient {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface StepResult {
+  clients: number;
+  ratePerClient: number;
   offeredPerSecond: number;
   delivery: LatencySummary;
   expected: number;
@@ -173,7 +188,7 @@ async function joinAll(join: JoinClient, first: number, count: number, concurren
  * first step that fails: the system is saturated, and its backlog would spoil the next step anyway.
  */
 async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () => Promise<void>): Promise<SweepResult> {
-  const { clients: n, ratesPerClient, warmupSeconds, measureSeconds, drainMs } = options;
+  const { clients: burstSize, steps: plan, warmupSeconds, measureSeconds, drainMs } = options;
   let measuring = "";
   let latencies: number[] = [];
   let lastReceivedAt = 0;
@@ -184,20 +199,27 @@ async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () 
     lastReceivedAt = now;
   };
 
-  const quiet = await joinAll(join, n, options.quietJoins, 1, () => {});
+  const quiet = await joinAll(join, burstSize, options.quietJoins, 1, () => {});
   await Promise.all(quiet.clients.map((client) => client.close()));
   if (quiet.failure) throw quiet.failure;
 
-  const burst = await joinAll(join, 0, n, options.joinConcurrency, onChat);
+  const burst = await joinAll(join, 0, burstSize, options.joinConcurrency, onChat);
+  const connected = burst.clients;
   const timers = new Set<NodeJS.Timeout>();
   const steps: StepResult[] = [];
   try {
     if (burst.failure) throw burst.failure;
-    for (const [step, rate] of ratesPerClient.entries()) {
+    for (const [step, { clients: n, ratePerClient: rate }] of plan.entries()) {
+      if (n > connected.length) {
+        // Tokens after the burst's and the quiet joins' seats.
+        const more = await joinAll(join, connected.length + options.quietJoins, n - connected.length, options.joinConcurrency, onChat);
+        connected.push(...more.clients);
+        if (more.failure) throw more.failure;
+      }
       const periodMs = 1000 / rate;
       const warm = Math.round(warmupSeconds * rate);
       const total = warm + Math.round(measureSeconds * rate);
-      const refusalsBefore = burst.clients.reduce((sum, c) => sum + c.refusals, 0);
+      const refusalsBefore = connected.reduce((sum, c) => sum + c.refusals, 0);
       latencies = [];
       lastReceivedAt = 0;
       measuring = `m${step} `;
@@ -205,7 +227,7 @@ async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () 
       const measureFrom = startAt + warm * periodMs;
       let sendsLeft = n * total;
       await new Promise<void>((allSent) => {
-        burst.clients.forEach((client, i) => {
+        connected.forEach((client, i) => {
           const schedule = (k: number) => {
             const timer = setTimeout(
               () => {
@@ -226,16 +248,16 @@ async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () 
       const drainUntil = performance.now() + drainMs;
       while (latencies.length < expected && performance.now() < drainUntil) await sleep(20);
       const delivery = summarize(latencies, Math.max(1, (lastReceivedAt || performance.now()) - measureFrom));
-      const refusals = burst.clients.reduce((sum, c) => sum + c.refusals, 0) - refusalsBefore;
+      const refusals = connected.reduce((sum, c) => sum + c.refusals, 0) - refusalsBefore;
       const ok = delivery.count === expected && refusals === 0 && delivery.p99 < p99LimitMs;
-      steps.push({ offeredPerSecond: n * rate * n, delivery, expected, refusals, ok });
+      steps.push({ clients: n, ratePerClient: rate, offeredPerSecond: n * rate * n, delivery, expected, refusals, ok });
       if (!ok) break;
     }
   } finally {
     measuring = "";
     for (const timer of timers) clearTimeout(timer);
     await beforeClose?.().catch(() => undefined);
-    await Promise.all(burst.clients.map((client) => client?.close()));
+    await Promise.all(connected.map((client) => client?.close()));
   }
   const passed = steps.filter((s, i) => s.ok && steps.slice(0, i).every((earlier) => earlier.ok));
   return { quietJoins: quiet.summary, burstJoins: burst.summary, steps, saturation: passed.at(-1)?.offeredPerSecond ?? 0 };
@@ -255,7 +277,7 @@ async function postJson<T>(path: string, apiKey: string, body: unknown, signal?:
 const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
 const stepRow = (s: StepResult) =>
-  `    offered ${String(s.offeredPerSecond).padStart(6)}/s  delivered ${s.delivery.perSecond.toFixed(0).padStart(6)}/s ` +
+  `    ${String(s.clients).padStart(3)} × ${String(s.ratePerClient).padEnd(4)}/s offered ${String(s.offeredPerSecond).padStart(6)}/s  delivered ${s.delivery.perSecond.toFixed(0).padStart(6)}/s ` +
   `${((s.delivery.count / s.expected) * 100).toFixed(1).padStart(6)}%  p50 ${ms(s.delivery.p50)}  p99 ${ms(s.delivery.p99)}  refused ${s.refusals}  ${s.ok ? "ok" : "SATURATED"}`;
 
 export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOptions): Promise<void> {
@@ -263,7 +285,7 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
   const tenant = await provisionTenant(databaseUrl(secrets), "bench room fan-out");
   /** The Worker's default `JOIN_TOKEN_ISSUER` (workers/env.ts); local .dev.vars leaves it unset. */
   const issuer = workerVars(secrets).JOIN_TOKEN_ISSUER ?? "edge-meetings";
-  const seats = options.clients + options.quietJoins;
+  const seats = Math.max(options.clients, ...options.steps.map((step) => step.clients)) + options.quietJoins;
 
   /** A fresh meeting and tokens per run of ours: ending the meeting is how a run closes every socket at once. */
   const ourMeeting = async () => {
@@ -326,9 +348,9 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
     await ceiling.stop();
   }
 
-  const { clients, measureSeconds, warmupSeconds, ratesPerClient } = options;
+  const { clients, measureSeconds, warmupSeconds, steps } = options;
   console.log(
-    `\nChat fan-out in one meeting: ${clients} WebSocket clients on loopback, swept over ${ratesPerClient.join(", ")} msg/s per client` +
+    `\nChat fan-out in one meeting: WebSocket clients on loopback, swept over ${steps.map((step) => `${step.clients} × ${step.ratePerClient}/s`).join(", ")}` +
       ` (${warmupSeconds} s warm-up, ${measureSeconds} s measured each); saturation = highest offered deliveries/s with p99 < ${p99LimitMs} ms and none lost.` +
       ` The load generator shares the 2 cores.`,
   );
@@ -342,7 +364,7 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
   for (const deflate of [true, false]) {
     const of = (system: string) => results.find((r) => r.deflate === deflate && r.system.startsWith(system))!.result;
     const [ours, base, ceilingResult] = [of("ours"), of("Socket.IO"), of("minimal DO")];
-    const at1 = ours.steps.find((s) => s.offeredPerSecond === clients * clients);
+    const at1 = ours.steps.find((s) => s.clients === clients && s.ratePerClient === 1);
     console.log(
       `ratios, clients ${deflate ? "offering deflate" : "without compression"}: saturation ours/Socket.IO ${ratio(ours.saturation, base.saturation)} (target ≥ 2),` +
         ` ours/minimal DO ${ratio(ours.saturation, ceilingResult.saturation)} (target ≥ 0.8);` +

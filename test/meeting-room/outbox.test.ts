@@ -14,7 +14,7 @@ import { reduce } from "../../workers/meeting-room/core/room-reducer.ts";
 import { createRoomState, type RoomEvent, type RoomState } from "../../workers/meeting-room/core/room-state.ts";
 import { chatOutboxQueue } from "../../workers/meeting-room/shell/chat-outbox.ts";
 import { Outbox, type OutboxName } from "../../workers/meeting-room/shell/outbox.ts";
-import { recordOutboxQueue } from "../../workers/meeting-room/shell/record-outbox.ts";
+import { recordGatherMs, recordOutboxQueue } from "../../workers/meeting-room/shell/record-outbox.ts";
 import { refuseInPostgres } from "../support/refusing-trigger.ts";
 import { deadLettersOf, storedChat as storedChatOf } from "../support/room-rows.ts";
 import { createMeeting, newTenant, withDatabase } from "../support/stack.ts";
@@ -179,6 +179,53 @@ describe("room outboxes against the real Postgres", () => {
     expect(await deadLetters(meeting.id)).toEqual([
       expect.objectContaining({ outbox: "records", errorClass: "sqlstate:P0001", recordKey: expect.stringMatching(/^record:/) }),
     ]);
+  });
+
+  it("records arriving within the gathering window share one flush and one connection, in order", async () => {
+    const meeting = await createMeeting(apiKey, { title: "gathered records" });
+    const r = room(meeting.id);
+    const at = "2026-11-24T10:00:00.000Z";
+    let pending: PendingRecord[] = [];
+    const store = {
+      pendingRecords: () => pending,
+      completeRecords: async (done: readonly PendingRecord[]) => {
+        pending = pending.filter((p) => !done.includes(p));
+      },
+    };
+    let opened = 0;
+    const options = r.options();
+    const counted = { ...options, openDatabase: () => (opened++, options.openDatabase()) };
+    const outbox = new Outbox(recordOutboxQueue(store, noWebhooks, { compose: async () => {} }), counted);
+    const people = () =>
+      withDatabase((db) =>
+        db
+          .select()
+          .from(participants)
+          .where(and(eq(participants.tenantId, tenantId), eq(participants.meetingId, meeting.id))),
+      );
+
+    const flushes: Promise<void>[] = [];
+    const startedAt = performance.now();
+    for (const [i, identity] of ["ann", "ben", "cat"].entries()) {
+      pending.push({ key: `record:${i + 1}`, id: crypto.randomUUID(), effect: { kind: "record_join", identity, role: "participant", at } });
+      flushes.push(outbox.flushSoon());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(opened).toBe(0); // still gathering
+    expect(new Set(flushes).size).toBe(1);
+    await Promise.all(flushes);
+    expect(performance.now() - startedAt).toBeGreaterThanOrEqual(recordGatherMs - 5);
+    expect(opened).toBe(1);
+    expect(pending).toEqual([]);
+    expect((await people()).map((p) => p.identity).sort()).toEqual(["ann", "ben", "cat"]);
+
+    // The next record opens a new window.
+    pending.push({ key: "record:4", id: crypto.randomUUID(), effect: { kind: "record_leave", identity: "ann", at, reason: "left" } });
+    const next = outbox.flushSoon();
+    expect(next).not.toBe(flushes[0]);
+    await next;
+    expect(opened).toBe(2);
+    expect((await people()).find((p) => p.identity === "ann")?.leaveReason).toBe("left");
   });
 
   it("while the database can't be reached nothing counts against a record and nothing is dead-lettered", async () => {

@@ -6,6 +6,13 @@ import type { OutboxQueue } from "./outbox.ts";
 import { flushChat } from "./room-persistence.ts";
 
 /**
+ * A message waits this long for the ones after it before its flush starts. Each flush opens a Postgres connection,
+ * and a room chatting a few messages a second opened one per message. Acknowledged messages are already durable in the room's storage, and the room serves recent
+ * history from there, so only Postgres readers (search, the archive, old pages) see them this much later.
+ */
+export const chatGatherMs = 250;
+
+/**
  * The chat outbox: every message (or edit) the room acknowledged and Postgres does not have yet, read from the
  * room's own state. Rows are upserted by seq, each independent of the others, so messages pass one that is
  * backing off; a written or dead-lettered message is settled through the reducer (it may then leave the window).
@@ -22,6 +29,7 @@ export function chatOutboxQueue(
     name: "chat",
     ordered: false,
     batchSize: 100,
+    gatherMs: chatGatherMs,
     pending: () => {
       const state = room.state();
       return state ? unpersisted(state.chat) : [];

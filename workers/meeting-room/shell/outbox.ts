@@ -25,6 +25,8 @@ export interface OutboxQueue<T> {
   /** Records that must reach Postgres in order (a leave never before its join) wait behind one backing off. */
   readonly ordered: boolean;
   readonly batchSize: number;
+  /** How long a new record waits for others before its flush starts, so they share one connection (0: at once). */
+  readonly gatherMs: number;
   pending(): readonly T[];
   /** The record's key while it is pending (its retry state is kept under it). */
   keyOf(item: T): string;
@@ -62,6 +64,8 @@ export class Outbox<T> {
   private outages = 0;
   /** After the database failed the outbox as a whole: the alarm retries no sooner than this. */
   private resumeAt: number | null = null;
+  /** The flush that starts when the gathering window closes, while one is open. */
+  private gathering: Promise<void> | null = null;
 
   constructor(
     private readonly queue: OutboxQueue<T>,
@@ -86,6 +90,19 @@ export class Outbox<T> {
       { pendingKeys, retries: this.retries, ordered, inFlight: this.inFlight, waitUntil: this.resumeAt, now: this.now() },
       this.policy,
     );
+  }
+
+  /**
+   * A new record's flush: after the queue's gathering window, which every record arriving meanwhile joins. The
+   * records are already durable in the room's storage, and the alarm flushes them if the room is evicted first.
+   */
+  flushSoon(): Promise<void> {
+    if (this.queue.gatherMs <= 0) return this.flush();
+    this.gathering ??= new Promise<void>((resolve) => setTimeout(resolve, this.queue.gatherMs)).then(() => {
+      this.gathering = null;
+      return this.flush();
+    });
+    return this.gathering;
   }
 
   async flush(): Promise<void> {

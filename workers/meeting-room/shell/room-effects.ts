@@ -105,11 +105,11 @@ export class RoomEffects {
     return analytics ? guard("analytics_flush", () => analytics.flush({ closeOpen }), ignore) : Promise.resolve();
   }
 
-  private flush(outbox: Outbox<unknown>): Promise<unknown> {
+  private flush(outbox: Outbox<unknown>, soon = false): Promise<unknown> {
     return guard(
       "outbox_flush",
       async () => {
-        await outbox.flush();
+        await (soon ? outbox.flushSoon() : outbox.flush());
         await this.room.afterFlush();
       },
       ignore,
@@ -125,9 +125,9 @@ export class RoomEffects {
       case "record_lobby_decision":
       case "record_recording":
         // Already in the outbox (the store kept it with the state); this only starts the flush.
-        return this.flush(this.records);
+        return this.flush(this.records, true);
       case "persist_chat":
-        return this.flush(this.chat);
+        return this.flush(this.chat, true);
       case "presign_upload": {
         const { identity, ref, name, contentType, sizeBytes } = effect;
         return guard(
