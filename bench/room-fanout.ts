@@ -3,6 +3,7 @@ import { databaseUrl, host, loadOrCreateSecrets, ports, workerVars } from "../sc
 import { provisionTenant } from "../scripts/lib/dev-tenant.ts";
 import { workerUrl } from "../scripts/services/worker.ts";
 import { startFanoutCeiling } from "./fanout-ceiling.ts";
+import { waitForQuietMachine } from "./machine-idle.ts";
 import { runBounded, summarize, type LatencySummary } from "./latency-stats.ts";
 import { SocketIoRoomClient, startSocketIoBaseline } from "./socketio-baseline.ts";
 
@@ -189,6 +190,9 @@ async function joinAll(join: JoinClient, first: number, count: number, concurren
  */
 async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () => Promise<void>): Promise<SweepResult> {
   const { clients: burstSize, steps: plan, warmupSeconds, measureSeconds, drainMs } = options;
+  const settled = await waitForQuietMachine();
+  if (settled.busy >= 0.3)
+    console.log(`  (the machine was still ${(settled.busy * 100).toFixed(0)}% busy after ${settled.waitedMs.toFixed(0)} ms)`);
   let measuring = "";
   let latencies: number[] = [];
   let lastReceivedAt = 0;

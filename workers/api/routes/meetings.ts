@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../app-env.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
@@ -158,21 +159,34 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     const tenantId = c.get("tenantId");
     const id = c.req.valid("param").id;
     const db = c.get("db");
-    const ended = await endMeeting(db, tenantId, id);
-    if (!ended) throw new ApiError("not_found", "No meeting with this id");
-    c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, ended.endpointIds));
-    await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, "ended_by_api");
+    await requireMeeting(db, tenantId, id);
+    await endRoomThenMeeting(c, id, "ended_by_api", {});
     return c.json(meetingView(await requireMeeting(db, tenantId, id)), 200);
   })
   .openapi(deleteMeetingRoute, async (c) => {
     const tenantId = c.get("tenantId");
     const id = c.req.valid("param").id;
-    const deleted = await endMeeting(c.get("db"), tenantId, id, { deleted: true });
-    if (!deleted) throw new ApiError("not_found", "No meeting with this id");
-    c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, deleted.endpointIds));
-    await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, meetingDeletedReason);
+    await requireMeeting(c.get("db"), tenantId, id);
+    await endRoomThenMeeting(c, id, meetingDeletedReason, { deleted: true });
     return c.body(null, 204);
   });
+
+/**
+ * Ends the room first, which answers once its records (joins included) are in Postgres, then the meeting row: the
+ * row's end records `meeting.ended` itself only for a meeting nobody joined, which it can tell only after the room's
+ * joins are in. A room that fails still leaves the meeting ended in Postgres, and the failure is answered.
+ */
+async function endRoomThenMeeting(c: Context<AppEnv>, id: MeetingId, reason: string, options: { deleted?: boolean }): Promise<void> {
+  const tenantId = c.get("tenantId");
+  const roomFailure = await endMeetingRoom(c.env.MEETING_ROOM, tenantId, id, reason).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+  const ended = await endMeeting(c.get("db"), tenantId, id, options);
+  if (!ended) throw new ApiError("not_found", "No meeting with this id");
+  c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, ended.endpointIds));
+  if (roomFailure) throw roomFailure.error;
+}
 
 /** 404 for a meeting that does not exist *or belongs to another tenant*: the two are indistinguishable. */
 export async function requireMeeting(

@@ -142,6 +142,8 @@ export class MeetingRoom extends DurableObject<Env> {
         if (route.kind === "recording") return this.commandRecording(route.command);
         if (route.kind === "event") {
           await this.dispatch(route.event);
+          // The API records a meeting ended before anyone joined itself, so it must see the room's joins first.
+          if (route.event.kind === "end") await this.effects.flushRecordsNow();
           return Response.json(route.answer);
         }
         const { claims, settings } = route;

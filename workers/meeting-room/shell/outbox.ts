@@ -58,7 +58,6 @@ export class Outbox<T> {
   private readonly retries: Map<string, RetryState>;
   private readonly policy: RetryPolicy;
   private readonly now: () => number;
-  private inFlight = false;
   /** Records arrived while a flush ran: it goes round once more instead of leaving them to the alarm. */
   private rerun = false;
   private outages = 0;
@@ -66,6 +65,8 @@ export class Outbox<T> {
   private resumeAt: number | null = null;
   /** The flush that starts when the gathering window closes, while one is open. */
   private gathering: Promise<void> | null = null;
+  /** The flush under way. */
+  private running: Promise<void> | null = null;
 
   constructor(
     private readonly queue: OutboxQueue<T>,
@@ -87,7 +88,7 @@ export class Outbox<T> {
     const pendingKeys = this.queue.pending().map((item) => this.queue.keyOf(item));
     const { ordered } = this.queue;
     return outboxDueAt(
-      { pendingKeys, retries: this.retries, ordered, inFlight: this.inFlight, waitUntil: this.resumeAt, now: this.now() },
+      { pendingKeys, retries: this.retries, ordered, inFlight: this.running !== null, waitUntil: this.resumeAt, now: this.now() },
       this.policy,
     );
   }
@@ -105,14 +106,21 @@ export class Outbox<T> {
     return this.gathering;
   }
 
-  async flush(): Promise<void> {
-    if (this.inFlight) {
+  /** Writes what is pending now; while a flush runs, it goes round once more and this resolves when it is done. */
+  flush(): Promise<void> {
+    if (this.running) {
       this.rerun = true;
-      return;
+      return this.running;
     }
     const keys = this.options.keys();
-    if (!keys || this.queue.pending().length === 0) return;
-    this.inFlight = true;
+    if (!keys || this.queue.pending().length === 0) return Promise.resolve();
+    this.running = this.flushAll(keys).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async flushAll(keys: RoomRecordKeys): Promise<void> {
     const handle = this.options.openDatabase();
     try {
       do {
@@ -120,7 +128,6 @@ export class Outbox<T> {
         await this.drain(handle.db, keys);
       } while (this.rerun && this.resumeAt === null);
     } finally {
-      this.inFlight = false;
       this.options.waitUntil(handle.close().catch(() => {}));
     }
   }

@@ -89,6 +89,11 @@ export class RoomEffects {
     await Promise.all([this.flush(this.chat), this.flush(this.records), this.flushAnalytics()]);
   }
 
+  /** The record outbox now, without its gathering wait: the API ends a meeting only after its room's records are in. */
+  async flushRecordsNow(): Promise<void> {
+    await this.flush(this.records);
+  }
+
   outboxDueAt(): number | null {
     const due = [this.chat.dueAt(), this.records.dueAt(), this.clients.analytics?.dueAt() ?? null].filter(
       (at): at is number => at !== null,
