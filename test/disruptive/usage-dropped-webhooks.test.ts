@@ -52,6 +52,18 @@ describe("usage when webhooks are dropped and the meeting rooms are evicted", ()
     bots.push(first);
     await clients[0]!.next((f) => f.type === "media_state" && "p1" in f.onSfu, 15_000);
 
+    // The outage starts with both meetings live in Postgres: the rooms gather their join records for up to 500 ms.
+    for (const [meeting, joined] of [
+      [sfuMeeting, clients.length],
+      [p2pMeeting, pair.length],
+    ] as const) {
+      const rows = await poll(
+        () => participantRowsOf(tenantId, meeting.id),
+        (got) => got.length >= joined,
+      );
+      expect(rows).toHaveLength(joined);
+    }
+
     // Webhooks can't be delivered while workerd is down: p2's join is retried, then dropped by LiveKit.
     await workerService.down();
     const second = await LiveKitBot.connect(grants[2]!.url, grants[2]!.token, { subscribe: false });
