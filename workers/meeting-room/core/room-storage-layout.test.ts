@@ -97,6 +97,31 @@ describe("room storage layout", () => {
     expect(roomStateFromEntries(storage)).toEqual(state);
   });
 
+  it("meta is written when one of its fields changes, and only then", () => {
+    const before = chat(twoPeopleRoom(), "bo", 1, start + 20);
+    const flushed = before.chat.messages.map((m) => ({ seq: m.seq, revision: m.revision }));
+    const persisted = reduce(before, { kind: "chat_persisted", flushed }, start + 30).state;
+    const persistedChanges = roomChanges(before, persisted);
+    expect(persistedChanges.puts.has(roomKeys.meta)).toBe(false);
+    expect([...persistedChanges.puts.keys()]).toEqual([roomKeys.chat(before.chat.messages[0]!.seq)]);
+
+    const edited = { ...persisted, settings: { ...persisted.settings, waitingRoom: !persisted.settings.waitingRoom } };
+    expect(roomChanges(persisted, edited).puts.get(roomKeys.meta)).toMatchObject({ settings: edited.settings });
+    const resized = { ...persisted, chat: { ...persisted.chat, windowSize: persisted.chat.windowSize + 1 } };
+    expect(roomChanges(persisted, resized).puts.get(roomKeys.meta)).toMatchObject({ chat: { windowSize: resized.chat.windowSize } });
+    expect(roomChanges(persisted, { ...persisted }).puts.size).toBe(0);
+  });
+
+  it("a chat window out of seq order is still diffed by seq", () => {
+    const one = chat(twoPeopleRoom(), "bo", 1, start + 20);
+    const two = chat(one, "ana", 2, start + 30);
+    const [first, second] = two.chat.messages;
+    const swapped = { ...two, chat: { ...two.chat, messages: [second!, first!] } };
+    const { puts, deletes } = roomChanges(one, swapped);
+    expect([...puts.keys()].filter((k) => k.startsWith("chat:"))).toEqual([roomKeys.chat(second!.seq)]);
+    expect(deletes).toEqual([]);
+  });
+
   it("a member who leaves loses their key", () => {
     const before = twoPeopleRoom();
     const after = reduce(before, { kind: "disconnected", identity: "bo", clean: true }, start + 50).state;

@@ -56,27 +56,33 @@ export function roomMeta(state: RoomState): RoomMeta {
   };
 }
 
-/** The keys to write and delete to go from `before` (what storage holds; undefined when empty) to `after`. */
+/**
+ * The keys to write and delete to go from `before` (what storage holds; undefined when empty) to `after`. Runs on
+ * every event, so it costs what the event changed, not what the room holds: unchanged parts are skipped by
+ * reference, new frames are found from the end of the log, and the chat windows are merged by seq.
+ */
 export function roomChanges(before: RoomState | undefined, after: RoomState): StorageChanges {
   const puts = new Map<string, unknown>();
   const deletes: string[] = [];
 
-  const meta = roomMeta(after);
-  if (!before || JSON.stringify(roomMeta(before)) !== JSON.stringify(meta)) puts.set(roomKeys.meta, meta);
+  if (!before || metaChanged(before, after)) puts.set(roomKeys.meta, roomMeta(after));
   if (before?.lobby !== after.lobby) puts.set(roomKeys.lobby, after.lobby);
   if (before?.e2eeKeys !== after.e2eeKeys) puts.set(roomKeys.e2ee, after.e2eeKeys);
 
-  for (const [identity, member] of Object.entries(after.members)) {
-    if (before?.members[identity] !== member) puts.set(roomKeys.member(identity), member);
-  }
-  for (const identity of Object.keys(before?.members ?? {})) {
-    if (!(identity in after.members)) deletes.push(roomKeys.member(identity));
+  if (before?.members !== after.members) {
+    for (const identity in after.members) {
+      if (before?.members[identity] !== after.members[identity]) puts.set(roomKeys.member(identity), after.members[identity]);
+    }
+    for (const identity in before?.members) {
+      if (!(identity in after.members)) deletes.push(roomKeys.member(identity));
+    }
   }
 
   const newFramesAfter = before?.frames.lastSeq ?? -1;
-  for (const entry of after.frames.entries) {
-    if (entry.frame.seq > newFramesAfter) puts.set(roomKeys.frame(entry.frame.seq), entry);
-  }
+  const entries = after.frames.entries;
+  let firstNew = entries.length;
+  while (firstNew > 0 && entries[firstNew - 1]!.frame.seq > newFramesAfter) firstNew--;
+  for (let i = firstNew; i < entries.length; i++) puts.set(roomKeys.frame(entries[i]!.frame.seq), entries[i]);
   if (before) {
     // Evicted frames sit at the front: every seq between the two eviction marks is gone now.
     const firstHeld = before.frames.evictedThrough + 1;
@@ -85,15 +91,65 @@ export function roomChanges(before: RoomState | undefined, after: RoomState): St
     }
   }
 
-  const previousMessages = new Map((before?.chat.messages ?? []).map((m) => [m.seq, m]));
-  for (const message of after.chat.messages) {
-    if (previousMessages.get(message.seq) !== message) puts.set(roomKeys.chat(message.seq), message);
-    previousMessages.delete(message.seq);
-  }
-  // Left the window: Postgres holds them (the chat log never evicts an unflushed message).
-  for (const seq of previousMessages.keys()) deletes.push(roomKeys.chat(seq));
-
+  if (before?.chat.messages !== after.chat.messages) chatChanges(before?.chat.messages ?? [], after.chat.messages, puts, deletes);
   return { puts, deletes };
+}
+
+/**
+ * The reducer replaces what it changes, so meta's fields (and those of the small objects roomMeta builds for
+ * `frames` and `chat`) are compared by reference: never a miss, at worst a write of an equal value.
+ */
+function metaChanged(before: RoomState, after: RoomState): boolean {
+  const a = roomMeta(before) as unknown as Record<string, unknown>;
+  const b = roomMeta(after) as unknown as Record<string, unknown>;
+  return Object.keys(b).some((key) => a[key] !== b[key] && !((key === "frames" || key === "chat") && sameFields(a[key], b[key])));
+}
+
+function sameFields(a: unknown, b: unknown): boolean {
+  const [x, y] = [a as Record<string, unknown>, b as Record<string, unknown>];
+  return Object.keys(y).every((key) => x[key] === y[key]);
+}
+
+/**
+ * Messages new or changed in the window are put; those that left it are deleted (Postgres holds them: the chat log
+ * never evicts an unflushed message). Both windows are in seq order, so one merge pass finds them.
+ */
+function chatChanges(
+  previous: readonly StoredChatMessage[],
+  current: readonly StoredChatMessage[],
+  puts: Map<string, unknown>,
+  deletes: string[],
+): void {
+  if (!inSeqOrder(previous) || !inSeqOrder(current)) return chatChangesByKey(previous, current, puts, deletes);
+  let i = 0;
+  for (const message of current) {
+    while (i < previous.length && previous[i]!.seq < message.seq) deletes.push(roomKeys.chat(previous[i++]!.seq));
+    if (i < previous.length && previous[i]!.seq === message.seq) {
+      if (previous[i] !== message) puts.set(roomKeys.chat(message.seq), message);
+      i++;
+    } else puts.set(roomKeys.chat(message.seq), message);
+  }
+  for (; i < previous.length; i++) deletes.push(roomKeys.chat(previous[i]!.seq));
+}
+
+function inSeqOrder(messages: readonly StoredChatMessage[]): boolean {
+  for (let i = 1; i < messages.length; i++) if (messages[i - 1]!.seq >= messages[i]!.seq) return false;
+  return true;
+}
+
+/** The same answer for windows out of order (none the chat log builds): matched by seq. */
+function chatChangesByKey(
+  previous: readonly StoredChatMessage[],
+  current: readonly StoredChatMessage[],
+  puts: Map<string, unknown>,
+  deletes: string[],
+): void {
+  const previousBySeq = new Map(previous.map((m) => [m.seq, m]));
+  for (const message of current) {
+    if (previousBySeq.get(message.seq) !== message) puts.set(roomKeys.chat(message.seq), message);
+    previousBySeq.delete(message.seq);
+  }
+  for (const seq of previousBySeq.keys()) deletes.push(roomKeys.chat(seq));
 }
 
 /** A room read back from storage, and the entries that failed their schema (left out; the shell logs them). */

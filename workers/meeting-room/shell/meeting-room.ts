@@ -208,6 +208,7 @@ export class MeetingRoom extends DurableObject<Env> {
     await guard(
       "webSocketClose",
       async () => {
+        this.sockets.forget();
         const { identity } = this.sockets.of(socket).attachment;
         if (!this.sockets.hasOtherOpen(socket, identity)) await this.dispatch({ kind: "disconnected", identity, clean });
       },

@@ -85,7 +85,10 @@ export class Outbox<T> {
 
   /** When this outbox next needs the room's alarm (null: it holds nothing). */
   dueAt(): number | null {
-    const pendingKeys = this.queue.pending().map((item) => this.queue.keyOf(item));
+    const pending = this.queue.pending();
+    // Asked after every room event: with no record backing off, any one key gives the same answer as all of them.
+    const named = this.retries.size === 0 ? pending.slice(0, 1) : pending;
+    const pendingKeys = named.map((item) => this.queue.keyOf(item));
     const { ordered } = this.queue;
     return outboxDueAt(
       { pendingKeys, retries: this.retries, ordered, inFlight: this.running !== null, waitUntil: this.resumeAt, now: this.now() },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { framesOf, serverMessageSchema, type ServerFrame } from "../../../protocol/server-frames.ts";
-import { coalesceWindowMs, RoomSockets } from "./room-sockets.ts";
+import { coalesceWindow, coalesceWindowMs } from "../core/coalesce-window.ts";
+import { RoomSockets } from "./room-sockets.ts";
 
 /** A socket that records what was sent and whether it was closed, tagged with its identity. */
 class FakeSocket {
@@ -145,9 +146,37 @@ describe("room sockets coalesce across events only under load", () => {
     clock.now += 3;
     roomSockets.deliver({ kind: "all" }, chat(2));
     endTurn();
-    clock.now += coalesceWindowMs + 1;
+    clock.now += coalesceWindow.minMs + 1;
     roomSockets.deliver({ kind: "all" }, chat(3));
-    expect(delays).toEqual([0, coalesceWindowMs - 3, 0]);
+    expect(delays).toEqual([0, coalesceWindow.minMs - 3, 0]);
+  });
+
+  it("a larger room waits out a longer window, and every socket gets the same frames in one message", () => {
+    const identities = Array.from({ length: 300 }, (_, i) => `p${i}`);
+    const { sockets, roomSockets, endTurn, delays, clock } = room(identities);
+    roomSockets.deliver({ kind: "all" }, chat(1));
+    endTurn();
+    clock.now += 3;
+    roomSockets.deliver({ kind: "all" }, chat(2));
+    roomSockets.deliver({ kind: "all_except", identities: ["p7"] }, chat(3));
+    endTurn();
+    expect(coalesceWindowMs(300)).toBeGreaterThan(coalesceWindow.minMs);
+    expect(delays).toEqual([0, coalesceWindowMs(300) - 3]);
+    expect(sockets.every((s) => s.sent.length === 2)).toBe(true);
+    expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([1, 2, 3]);
+    expect(sockets[7]!.frames().map((f) => f.seq)).toEqual([1, 2]);
+    expect(sockets[299]!.frames().map((f) => f.seq)).toEqual([1, 2, 3]);
+  });
+
+  it("asks the runtime for its sockets again after one joins or leaves", () => {
+    const { sockets, roomSockets, endTurn } = room(["a"]);
+    roomSockets.deliver({ kind: "all" }, pong(1));
+    endTurn();
+    sockets.push(new FakeSocket("b"));
+    roomSockets.forget();
+    roomSockets.deliver({ kind: "all" }, pong(2));
+    endTurn();
+    expect(sockets[1]!.frames().map((f) => f.seq)).toEqual([2]);
   });
 });
 
@@ -195,7 +224,7 @@ describe("control frames go first when the room is saturated with chat", () => {
     roomSockets.replay("a", [chat(3)]);
     endTurnOnly();
     expect(sockets[0]!.sent).toEqual([]);
-    expect(delays.at(-1)).toBe(coalesceWindowMs - 2);
+    expect(delays.at(-1)).toBe(coalesceWindow.minMs - 2);
     endTurn();
     expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([2, 3]);
   });

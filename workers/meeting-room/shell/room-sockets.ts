@@ -1,5 +1,6 @@
 import type { VerifiedParticipant } from "../../../protocol/room-contract.ts";
 import { isControlFrame, type ServerFrame } from "../../../protocol/server-frames.ts";
+import { coalesceWindowMs } from "../core/coalesce-window.ts";
 import { isAddressedTo, type Audience } from "../core/frame-log.ts";
 import type { FrameRateState } from "../core/frame-rate-limit.ts";
 
@@ -24,17 +25,13 @@ type BareError = Omit<Extract<ServerFrame, { type: "error" }>, "seq">;
 export type FlushScheduler = (flush: () => void, delayMs: number) => void;
 
 /**
- * A socket flushed less than this long ago waits out the rest before the next flush: under load the frames of
- * several events go out as one message (one send, one compression); a quiet room (last flush longer ago) sends
- * at the end of the turn, as before. Bounds the latency coalescing can add. Only chat waits: a control frame
- * (`isControlFrame`) sends its socket's whole queue at the end of the turn, so a chat flood can't delay joins.
- */
-export const coalesceWindowMs = 10;
-
-/**
  * The room's hibernating WebSockets, tagged by identity: accepting, addressing and closing them. Frames are
  * queued per socket and sent when the current turn ends: one frame as itself, several as one `batch` message
  * (protocol/server-frames.ts), so a busy room pays one send (and one compression) per socket per turn, not per frame.
+ * A socket flushed less than a coalescing window ago (core/coalesce-window.ts, longer in larger rooms) waits out the
+ * rest of it, so under load the frames of several events go out together; a quiet room sends at the end of the turn.
+ * Only chat waits: a control frame (`isControlFrame`) sends its socket's whole queue at the end of the turn, so a
+ * chat flood can't delay joins or host controls.
  */
 export class RoomSockets {
   private readonly memory = new WeakMap<WebSocket, SocketMemory>();
@@ -47,6 +44,8 @@ export class RoomSockets {
   private readonly urgent = new Set<WebSocket>();
   private urgentFlushPending = false;
   private lastFlushAt = Number.NEGATIVE_INFINITY;
+  /** Every open socket, asked of the runtime once per change rather than once per frame. */
+  private everyone: WebSocket[] | null = null;
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -59,6 +58,7 @@ export class RoomSockets {
     for (const old of this.ctx.getWebSockets(claims.identity)) this.closeSocket(old, replacedCode, "replaced by a newer connection");
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [claims.identity]);
+    this.everyone = null;
     const attachment: SocketAttachment = { identity: claims.identity, claims };
     server.serializeAttachment(attachment);
     this.memory.set(server, { attachment, rate: {} });
@@ -74,6 +74,11 @@ export class RoomSockets {
     return memory;
   }
 
+  /** A socket closed or failed: the next delivery asks the runtime which are open. */
+  forget(): void {
+    this.everyone = null;
+  }
+
   /** Whether the identity still has another open socket (a replaced socket closing must not end its successor's seat). */
   hasOtherOpen(socket: WebSocket, identity: string): boolean {
     return this.ctx.getWebSockets(identity).some((s) => s !== socket && s.readyState === WebSocket.OPEN);
@@ -84,7 +89,7 @@ export class RoomSockets {
     const text = JSON.stringify(frame);
     const control = isControlFrame(frame.type);
     const sockets =
-      audience.kind === "only" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : this.ctx.getWebSockets();
+      audience.kind === "only" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : this.openSockets();
     for (const socket of sockets) {
       if (audience.kind !== "all_except" || isAddressedTo(audience, this.of(socket).attachment.identity))
         this.enqueue(socket, text, control);
@@ -110,7 +115,12 @@ export class RoomSockets {
   flush(): void {
     this.flushPending = false;
     this.lastFlushAt = this.now();
-    for (const [socket, { texts }] of this.queued) sendText(socket, asMessage(texts));
+    // Sockets that got the same frames (everyone, in a chatting room) share one message, built once.
+    let shared: { texts: readonly string[]; message: string } | undefined;
+    for (const [socket, { texts }] of this.queued) {
+      if (!shared || !sameTexts(shared.texts, texts)) shared = { texts, message: asMessage(texts) };
+      sendText(socket, shared.message);
+    }
     this.queued.clear();
     this.urgent.clear();
   }
@@ -141,8 +151,9 @@ export class RoomSockets {
     if (!this.flushPending) {
       this.flushPending = true;
       const sinceLast = this.now() - this.lastFlushAt;
-      this.flushAtEndOfTurn = sinceLast >= coalesceWindowMs;
-      this.scheduleFlush(() => this.flush(), this.flushAtEndOfTurn ? 0 : coalesceWindowMs - sinceLast);
+      const windowMs = coalesceWindowMs(this.openSockets().length);
+      this.flushAtEndOfTurn = sinceLast >= windowMs;
+      this.scheduleFlush(() => this.flush(), this.flushAtEndOfTurn ? 0 : windowMs - sinceLast);
     }
     // The whole queue goes, not just the control frame: everything queued before it has a lower seq.
     if (!control || this.flushAtEndOfTurn) return;
@@ -152,7 +163,13 @@ export class RoomSockets {
     this.scheduleFlush(() => this.flushUrgent(), 0);
   }
 
+  private openSockets(): WebSocket[] {
+    this.everyone ??= this.ctx.getWebSockets();
+    return this.everyone;
+  }
+
   private closeSocket(socket: WebSocket, code: number, reason: string): void {
+    this.everyone = null;
     const queue = this.queued.get(socket);
     if (queue) {
       this.queued.delete(socket);
@@ -173,6 +190,12 @@ interface Queued {
 /** The frames are already JSON: a batch is spliced from their text, never parsed and serialised again. */
 function asMessage(texts: readonly string[]): string {
   return texts.length === 1 ? texts[0]! : `{"type":"batch","frames":[${texts.join(",")}]}`;
+}
+
+function sameTexts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sendText(socket: WebSocket, text: string): void {
