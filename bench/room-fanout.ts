@@ -48,6 +48,8 @@ export const defaultFanoutOptions: FanoutOptions = {
     // Past 200 × 2/s (80,000 deliveries/s) only more clients raise the load: the room's rate limit caps each one.
     { clients: 250, ratePerClient: 2 },
     { clients: 300, ratePerClient: 2 },
+    { clients: 350, ratePerClient: 2 },
+    { clients: 400, ratePerClient: 2 },
   ],
   warmupSeconds: 1,
   measureSeconds: 4,
