@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, pgEnum, pgTable, text, unique, uniqueIndex } from "drizzle-orm/pg-core";
+import { index, jsonb, pgEnum, pgTable, text, unique, uniqueIndex } from "drizzle-orm/pg-core";
 import { createdAt, id, tenantId, timestamptz } from "./columns.ts";
 
 export const tenantStatus = pgEnum("tenant_status", ["active", "suspended"]);
@@ -36,16 +36,59 @@ export const apiKeys = pgTable(
   ],
 );
 
-/** A tenant's own end users, known by the tenant's id for them. */
+/** A tenant's roles for its people (workers/identity/core/permissions.ts decides what each may do). */
+export const tenantRole = pgEnum("tenant_role", ["owner", "admin", "member"]);
+export const userStatus = pgEnum("user_status", ["active", "deactivated"]);
+
+/**
+ * A tenant's own end users: known by the tenant's id for them (`external_id`, when the tenant provisions them), or
+ * by their identity provider's issuer and subject (signed in through the tenant's OIDC provider, provisioned at
+ * their first sign-in).
+ */
 export const users = pgTable(
   "users",
   {
     id: id(),
     tenantId: tenantId().references(() => tenants.id, { onDelete: "cascade" }),
-    externalId: text("external_id").notNull(),
+    externalId: text("external_id"),
     displayName: text("display_name"),
     email: text("email"),
+    role: tenantRole("role").notNull().default("member"),
+    status: userStatus("status").notNull().default("active"),
+    idpIssuer: text("idp_issuer"),
+    idpSubject: text("idp_subject"),
+    timeZone: text("time_zone"),
+    locale: text("locale"),
+    preferences: jsonb("preferences").notNull().default({}),
+    lastSignInAt: timestamptz("last_sign_in_at"),
+    deactivatedAt: timestamptz("deactivated_at"),
     createdAt: createdAt(),
+    updatedAt: timestamptz("updated_at").notNull().defaultNow(),
   },
-  (t) => [unique("users_tenant_id_id_uq").on(t.tenantId, t.id), uniqueIndex("users_tenant_external_id_uq").on(t.tenantId, t.externalId)],
+  (t) => [
+    unique("users_tenant_id_id_uq").on(t.tenantId, t.id),
+    uniqueIndex("users_tenant_external_id_uq").on(t.tenantId, t.externalId),
+    uniqueIndex("users_tenant_idp_subject_uq").on(t.tenantId, t.idpIssuer, t.idpSubject),
+    uniqueIndex("users_tenant_email_uq").on(t.tenantId, sql`lower(${t.email})`),
+  ],
 );
+
+/**
+ * A tenant's OpenID Connect provider: its people sign in through it at /v1/auth/{tenant}/login. The client secret
+ * is sealed at rest (workers/crypto/secret-box.ts, bound to the tenant). `roleMapping` maps values of `roleClaim`
+ * (say, a group) to a tenant role given at the first sign-in; anyone else gets `defaultRole`.
+ */
+export const tenantIdentityProviders = pgTable("tenant_identity_providers", {
+  tenantId: tenantId()
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  issuer: text("issuer").notNull(),
+  clientId: text("client_id").notNull(),
+  clientSecretSealed: text("client_secret_sealed").notNull(),
+  allowedEmailDomains: text("allowed_email_domains").array().notNull().default(sql`'{}'::text[]`),
+  roleClaim: text("role_claim"),
+  roleMapping: jsonb("role_mapping").$type<Record<string, "owner" | "admin" | "member">>().notNull().default({}),
+  defaultRole: tenantRole("default_role").notNull().default("member"),
+  createdAt: createdAt(),
+  updatedAt: timestamptz("updated_at").notNull().defaultNow(),
+});

@@ -32,8 +32,12 @@ export interface Env {
   ROOM_SOCKETS_ORIGIN?: string;
   MAX_BODY_BYTES?: string;
   SFU_SWITCH_THRESHOLD?: string;
-  /** 32 random bytes, base64: seals webhook signing secrets at rest (workers/webhooks/secret-box.ts). */
+  /** 32 random bytes, base64: seals webhook signing secrets at rest (workers/crypto/secret-box.ts). */
   WEBHOOK_SECRETS_KEY: string;
+  /** 32 random bytes, base64: seals tenants' identity-provider client secrets at rest (workers/crypto/secret-box.ts). */
+  IDENTITY_SECRETS_KEY?: string;
+  /** Hosts whose OpenID providers may be reached over plain http (the local provider on loopback); none in production. */
+  IDENTITY_ALLOW_HTTP_ISSUERS?: string;
   /** Comma-separated seconds between webhook attempts; unset: the Standard Webhooks schedule. */
   WEBHOOK_RETRY_SCHEDULE?: string;
   /** Comma-separated private hosts webhooks may target (the local stack's loopback); unset in production. */
@@ -63,6 +67,16 @@ export interface Env {
 }
 
 const required = z.string().min(1);
+/** A comma-separated list of host names, lower-cased (none when unset). */
+const hostList = z
+  .string()
+  .optional()
+  .transform((hosts) =>
+    (hosts ?? "")
+      .split(",")
+      .map((host) => host.trim().toLowerCase())
+      .filter(Boolean),
+  );
 
 /** Validated once per isolate: a misconfigured deployment fails loudly with the variable's name, not its value. */
 export const configSchema = z.object({
@@ -88,15 +102,12 @@ export const configSchema = z.object({
   SFU_SWITCH_THRESHOLD: z.coerce.number().int().min(2).max(1000).default(5),
   WEBHOOK_SECRETS_KEY: z.base64().refine((key) => atob(key).length === 32, "must be 32 bytes, base64"),
   WEBHOOK_RETRY_SCHEDULE: z.string().optional(),
-  WEBHOOK_ALLOWED_PRIVATE_HOSTS: z
-    .string()
-    .optional()
-    .transform((hosts) =>
-      (hosts ?? "")
-        .split(",")
-        .map((host) => host.trim().toLowerCase())
-        .filter(Boolean),
-    ),
+  IDENTITY_SECRETS_KEY: z
+    .base64()
+    .refine((key) => atob(key).length === 32, "must be 32 bytes, base64")
+    .optional(),
+  IDENTITY_ALLOW_HTTP_ISSUERS: hostList,
+  WEBHOOK_ALLOWED_PRIVATE_HOSTS: hostList,
   WEBHOOK_LANE_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   ANALYTICS_INGEST_URL: z.url().optional(),
   ANALYTICS_INGEST_REGION: z.string().min(1).default("us-east-1"),

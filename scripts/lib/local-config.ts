@@ -43,6 +43,8 @@ export const ports = {
   // Two track recorders (scripts/services/recorder.ts), their control APIs.
   recorder: 9300,
   recorderB: 9301,
+  // The local OpenID provider (scripts/oidc-provider/), tenants' identity provider in tests and `npm run dev`.
+  oidc: 9400,
 } as const;
 
 export const host = "127.0.0.1";
@@ -64,6 +66,12 @@ export interface LocalSecrets {
   recorderControlSecret: string;
   /** Signs the recording compositor's reports to the API (HS256, shared by the Lambda and the Worker). */
   recordingReportSecret: string;
+  /** Seals tenants' identity-provider client secrets at rest (32 bytes, base64). */
+  identitySecretsKey: string;
+  /** The local OpenID provider's initial access token for dynamic client registration. */
+  oidcRegistrationToken: string;
+  /** Signs the local OpenID provider's own cookies. */
+  oidcCookieKey: string;
 }
 
 const secretsFile = path.join(dataDir, "secrets.json");
@@ -76,6 +84,9 @@ export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
     const added: Partial<LocalSecrets> = {};
     if (!stored.webhookSecretsKey) added.webhookSecretsKey = crypto.randomBytes(32).toString("base64");
     if (!stored.recordingReportSecret) added.recordingReportSecret = random(32);
+    if (!stored.identitySecretsKey) added.identitySecretsKey = crypto.randomBytes(32).toString("base64");
+    if (!stored.oidcRegistrationToken) added.oidcRegistrationToken = random(24);
+    if (!stored.oidcCookieKey) added.oidcCookieKey = random(24);
     if (Object.keys(added).length) {
       Object.assign(stored, added);
       fs.writeFileSync(secretsFile, JSON.stringify(stored, null, 2), { mode: 0o600 });
@@ -100,6 +111,9 @@ export async function loadOrCreateSecrets(): Promise<LocalSecrets> {
     webhookSecretsKey: crypto.randomBytes(32).toString("base64"),
     recorderControlSecret: random(32),
     recordingReportSecret: random(32),
+    identitySecretsKey: crypto.randomBytes(32).toString("base64"),
+    oidcRegistrationToken: random(24),
+    oidcCookieKey: random(24),
   };
   fs.mkdirSync(dataDir, { recursive: true });
   fs.writeFileSync(secretsFile, JSON.stringify(secrets, null, 2), { mode: 0o600 });
@@ -196,5 +210,8 @@ export function workerVars(s: LocalSecrets): Record<string, string> {
     // A stopped recording is handed to the compositor's first emulator (asynchronous invocation), in this bucket.
     RECORDING_COMPOSE_URL: localInvocationUrl(ports.recordingCompositor),
     RECORDING_BUCKET: recordingsBucket,
+    IDENTITY_SECRETS_KEY: s.identitySecretsKey,
+    // The local OpenID provider speaks plain http on loopback; production refuses any identity provider not on https.
+    IDENTITY_ALLOW_HTTP_ISSUERS: host,
   };
 }

@@ -3,6 +3,7 @@ import { lambdaService } from "./lambda.ts";
 import type { LocalService } from "./local-service.ts";
 import { livekitBService, livekitService } from "./livekit.ts";
 import { migrationsService } from "./migrations.ts";
+import { oidcService } from "./oidc.ts";
 import { postgresService } from "./postgres.ts";
 import { recorderService } from "./recorder.ts";
 import { redisService } from "./redis.ts";
@@ -13,7 +14,8 @@ import { workerService } from "./worker.ts";
 /**
  * Start order matters for dependents: Redis before the LiveKit nodes (one cluster through it), Postgres before
  * migrations, S3 and migrations before the Lambdas (they write both), the LiveKit nodes and S3 before the track
- * recorders (they join rooms and upload), all before the Worker (it invokes the Lambdas and drives the recorders).
+ * recorders (they join rooms and upload), all before the Worker (it invokes the Lambdas, drives the recorders and
+ * signs people in through the local OpenID provider).
  */
 export const localServices: LocalService[] = [
   postgresService,
@@ -25,6 +27,7 @@ export const localServices: LocalService[] = [
   migrationsService,
   lambdaService,
   recorderService,
+  oidcService,
   workerService,
 ];
 

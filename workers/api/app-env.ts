@@ -1,6 +1,7 @@
 import type { Env } from "../env.ts";
 import type { QueryDatabase } from "../db/database.ts";
 import type { TenantId } from "../../protocol/ids.ts";
+import type { Session } from "../identity/session-store.ts";
 
 /** Hono generics for every route: bindings plus what middleware puts on the context. */
 export interface AppEnv {
@@ -9,5 +10,8 @@ export interface AppEnv {
     requestId: string;
     db: QueryDatabase;
     tenantId: TenantId;
+    /** Set by requireSession on a signed-in person's routes (middleware/session-auth.ts). */
+    session: Session;
+    sessionId: string;
   };
 }

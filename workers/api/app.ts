@@ -18,9 +18,17 @@ import { webhookDeliveryRoutes } from "./routes/webhook-deliveries.ts";
 import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
 import { recordingReportRoutes } from "./routes/recording-report.ts";
+import { identityProviderRoutes } from "./routes/identity-provider.ts";
+import { requireSession, sessionRoutes, signInRoutes } from "./routes/auth.ts";
 
-/** /v1 routes that authenticate another way (join token) or are public documents. Everything else needs a key. */
-const keylessV1Path = /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+)$/;
+/**
+ * /v1 routes that authenticate another way (join token, a session cookie, a sign-in in progress) or are public
+ * documents. Everything else needs a key.
+ */
+const keylessV1Path =
+  /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+|auth\/[^/]+\/(?:login|callback)|auth\/logout(?:-everywhere)?|me)$/;
+/** Routes of a signed-in person: the session cookie, and the CSRF token on state-changing requests. */
+const sessionPath = /^\/v1\/(?:auth\/logout(?:-everywhere)?|me)$/;
 
 export function createApp() {
   const app = createBaseApp();
@@ -33,6 +41,7 @@ export function createApp() {
     "/v1/*",
     except((c) => keylessV1Path.test(c.req.path), requireApiKey),
   );
+  app.use("/v1/*", async (c, next) => (sessionPath.test(c.req.path) ? requireSession(c as never, next) : next()));
 
   app.route("/", jwksRoutes);
   app.route("/", healthRoutes);
@@ -48,6 +57,9 @@ export function createApp() {
   app.route("/", analyticsRoutes);
   app.route("/", recordingRoutes);
   app.route("/", recordingReportRoutes);
+  app.route("/", identityProviderRoutes);
+  app.route("/", signInRoutes);
+  app.route("/", sessionRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

@@ -7,7 +7,7 @@ import type { DispatchEndpoint, QueuedDelivery, SettledAttempt } from "./core/di
 import type { DispatcherAddress } from "./core/lane-shards.ts";
 
 /**
- * The endpoint with its secrets opened (`open`: secret-box.ts). A secret stored before sealing existed (`whsec_…`)
+ * The endpoint with its secrets opened (`open`: crypto/secret-box.ts). A secret stored before sealing existed (`whsec_…`)
  * is used as it is; the next rotation seals it.
  */
 export async function loadDispatchEndpoint(

@@ -17,7 +17,7 @@ export interface EndpointFields {
   disableAfterSeconds: number;
 }
 
-/** Seals a signing secret for storage, bound to its endpoint (secret-box.ts). */
+/** Seals a signing secret for storage, bound to its endpoint (crypto/secret-box.ts). */
 export type SecretSealer = (endpointId: string, secret: string) => Promise<string>;
 
 /**

@@ -9,7 +9,7 @@ import { disableEndpoint, loadDispatchEndpoint, loadLanes, setFailingSince, writ
 import { pokeDispatchers } from "./dispatcher-client.ts";
 import { dispatchShards, type DispatcherAddress } from "./core/lane-shards.ts";
 import { parseRetrySchedule } from "./core/retry-schedule.ts";
-import { openSecret, secretsKey } from "./secret-box.ts";
+import { openSecret, secretsKey } from "../crypto/secret-box.ts";
 import { sendDelivery } from "./send-delivery.ts";
 import { targetPolicyOf } from "./target-policy.ts";
 

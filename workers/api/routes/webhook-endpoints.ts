@@ -31,7 +31,7 @@ import {
   type SecretSealer,
   type WebhookEndpointRow,
 } from "../../webhooks/endpoint-repository.ts";
-import { sealSecret, secretsKey } from "../../webhooks/secret-box.ts";
+import { sealSecret, secretsKey } from "../../crypto/secret-box.ts";
 import { checkTarget } from "../../webhooks/core/ssrf-guard.ts";
 import { parseTargetUrl, targetPolicyOf } from "../../webhooks/target-policy.ts";
 

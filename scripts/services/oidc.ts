@@ -1,0 +1,91 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { exportJWK, generateKeyPair } from "jose";
+import { runningPid, startDaemon, stopDaemon, tcpReachable, waitUntil } from "../lib/daemon.ts";
+import { host, ports, type LocalSecrets } from "../lib/local-config.ts";
+import { dataDir, repoRoot } from "../lib/paths.ts";
+import type { LocalService } from "./local-service.ts";
+
+const daemon = "oidc-provider";
+export const oidcIssuer = `http://${host}:${ports.oidc}`;
+const keysFile = path.join(dataDir, "oidc-provider", "jwks.json");
+const startedFile = path.join(dataDir, "oidc-provider", "started.sha256");
+
+/** The provider's signing keys, generated once per checkout (a restart keeps them, so issued tokens still verify). */
+async function signingKeys(): Promise<string> {
+  if (fs.existsSync(keysFile)) return fs.readFileSync(keysFile, "utf8");
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  const jwk = { ...(await exportJWK(privateKey)), kid: `local-${crypto.randomBytes(6).toString("base64url")}`, alg: "RS256", use: "sig" };
+  fs.mkdirSync(path.dirname(keysFile), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(keysFile, JSON.stringify({ keys: [jwk] }), { mode: 0o600 });
+  return fs.readFileSync(keysFile, "utf8");
+}
+
+async function answers(): Promise<boolean> {
+  const response = await fetch(`${oidcIssuer}/.well-known/openid-configuration`, { signal: AbortSignal.timeout(1000) });
+  if (!response.ok) return false;
+  return ((await response.json()) as { issuer?: string }).issuer === oidcIssuer;
+}
+
+/**
+ * The local OpenID provider (scripts/oidc-provider/main.ts): node `oidc-provider` in its own Node process, on
+ * loopback. Tenants' clients are registered with `registerOidcClient` (dynamic registration).
+ */
+export const oidcService: LocalService = {
+  name: "oidc",
+  async up(secrets: LocalSecrets) {
+    const env = {
+      OIDC_HOST: host,
+      OIDC_PORT: String(ports.oidc),
+      OIDC_REGISTRATION_TOKEN: secrets.oidcRegistrationToken,
+      OIDC_COOKIE_KEY: secrets.oidcCookieKey,
+      OIDC_JWKS: await signingKeys(),
+    };
+    // A running provider keeps the keys and settings it started with: new ones mean a restart.
+    const digest = crypto
+      .createHash("sha256")
+      .update(JSON.stringify(Object.entries(env).sort()))
+      .digest("hex");
+    const previous = fs.existsSync(startedFile) ? fs.readFileSync(startedFile, "utf8") : undefined;
+    if (runningPid(daemon) && previous !== digest) await stopDaemon(daemon);
+    if (!runningPid(daemon) && (await tcpReachable(ports.oidc, host))) {
+      throw new Error(`oidc-provider: port ${host}:${ports.oidc} is taken by a process this checkout did not start`);
+    }
+    startDaemon({
+      name: daemon,
+      command: process.execPath,
+      args: ["--import", "tsx", path.join("scripts", "oidc-provider", "main.ts")],
+      cwd: repoRoot,
+      env: { ...process.env, ...env, NODE_ENV: "development" },
+    });
+    fs.writeFileSync(startedFile, digest, { mode: 0o600 });
+    await waitUntil(daemon, answers);
+    return `${oidcIssuer} (oidc-provider, any login signs in; clients by dynamic registration)`;
+  },
+  async down() {
+    await stopDaemon(daemon);
+  },
+};
+
+/** Registers a confidential client with the local provider (RFC 7591), as a tenant's admin would at their IdP. */
+export async function registerOidcClient(
+  secrets: LocalSecrets,
+  redirectUris: string[],
+  extra: Record<string, unknown> = {},
+): Promise<{ clientId: string; clientSecret: string }> {
+  const response = await fetch(`${oidcIssuer}/reg`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${secrets.oidcRegistrationToken}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      redirect_uris: redirectUris,
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      token_endpoint_auth_method: "client_secret_basic",
+      ...extra,
+    }),
+  });
+  if (response.status !== 201) throw new Error(`registering an OIDC client answered ${response.status}: ${await response.text()}`);
+  const body = (await response.json()) as { client_id: string; client_secret: string };
+  return { clientId: body.client_id, clientSecret: body.client_secret };
+}

@@ -1,0 +1,45 @@
+import { z } from "@hono/zod-openapi";
+import { EmailDomain, TenantRole } from "../../identity/core/sign-in-rules.ts";
+
+export const IdentityProviderBody = z
+  .object({
+    issuer: z.url().max(512).openapi({ example: "https://login.example.com" }),
+    clientId: z.string().min(1).max(256),
+    clientSecret: z.string().min(1).max(1024),
+    allowedEmailDomains: z.array(EmailDomain).max(100).default([]),
+    roleClaim: z.string().min(1).max(128).nullable().default(null),
+    roleMapping: z.record(z.string().min(1).max(256), TenantRole).default({}),
+    defaultRole: TenantRole.default("member"),
+  })
+  .strict()
+  .refine((body) => Object.keys(body.roleMapping).length <= 100, { message: "at most 100 mapped values", path: ["roleMapping"] })
+  .refine((body) => !Object.keys(body.roleMapping).length || body.roleClaim, {
+    message: "a role mapping needs roleClaim",
+    path: ["roleClaim"],
+  })
+  .openapi("IdentityProviderBody");
+
+export const IdentityProviderSchema = z
+  .object({
+    issuer: z.string(),
+    clientId: z.string(),
+    allowedEmailDomains: z.array(z.string()),
+    roleClaim: z.string().nullable(),
+    roleMapping: z.record(z.string(), TenantRole),
+    defaultRole: TenantRole,
+    redirectUri: z.string().openapi({ description: "Register this redirect URI with the identity provider" }),
+    loginUrl: z.string().openapi({ description: "Where the tenant's people start signing in" }),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("IdentityProvider");
+
+export const MeSchema = z
+  .object({
+    id: z.uuid(),
+    tenantId: z.uuid(),
+    email: z.string(),
+    displayName: z.string().nullable(),
+    role: TenantRole,
+    csrfToken: z.string().openapi({ description: "Send as `x-csrf-token` on every state-changing request made with the session cookie" }),
+  })
+  .openapi("Me");
