@@ -1,8 +1,22 @@
 import { sql } from "drizzle-orm";
-import { boolean, check, foreignKey, index, integer, jsonb, pgEnum, pgTable, text, unique, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 import { participantRoles } from "../protocol/roles.ts";
 import { createdAt, id, tenantId, timestamptz } from "./columns.ts";
-import { tenants } from "./tenants.ts";
+import { tenants, users } from "./tenants.ts";
 
 export const meetingStatus = pgEnum("meeting_status", ["scheduled", "live", "ended"]);
 export const mediaMode = pgEnum("media_mode", ["p2p", "sfu"]);
@@ -93,5 +107,28 @@ export const participants = pgTable(
     foreignKey({ columns: [t.tenantId, t.meetingId], foreignColumns: [meetings.tenantId, meetings.id] }),
     foreignKey({ columns: [t.tenantId, t.sessionId], foreignColumns: [meetingSessions.tenantId, meetingSessions.id] }),
     check("participants_order_ck", sql`${t.leftAt} is null or ${t.leftAt} >= ${t.joinedAt}`),
+  ],
+);
+
+export const meetingStanding = pgEnum("meeting_standing", ["host", "cohost"]);
+
+/**
+ * Signed-in people who host or cohost a meeting (protocol/permissions.ts reads their standing): whoever creates a
+ * meeting signed in hosts it.
+ */
+export const meetingHosts = pgTable(
+  "meeting_hosts",
+  {
+    tenantId: tenantId(),
+    meetingId: uuid("meeting_id").notNull(),
+    userId: uuid("user_id").notNull(),
+    standing: meetingStanding("standing").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.meetingId, t.userId] }),
+    foreignKey({ columns: [t.tenantId, t.meetingId], foreignColumns: [meetings.tenantId, meetings.id] }).onDelete("cascade"),
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
+    index("meeting_hosts_user_idx").on(t.tenantId, t.userId),
   ],
 );

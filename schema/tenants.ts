@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { index, jsonb, pgEnum, pgTable, text, unique, uniqueIndex } from "drizzle-orm/pg-core";
+import { tenantRoles, type TenantRole } from "../protocol/permissions.ts";
 import { createdAt, id, tenantId, timestamptz } from "./columns.ts";
 
 export const tenantStatus = pgEnum("tenant_status", ["active", "suspended"]);
@@ -36,8 +37,8 @@ export const apiKeys = pgTable(
   ],
 );
 
-/** A tenant's roles for its people (workers/identity/core/permissions.ts decides what each may do). */
-export const tenantRole = pgEnum("tenant_role", ["owner", "admin", "member"]);
+/** A tenant's roles for its people (protocol/permissions.ts decides what each may do). */
+export const tenantRole = pgEnum("tenant_role", tenantRoles);
 export const userStatus = pgEnum("user_status", ["active", "deactivated"]);
 
 /**
@@ -87,7 +88,7 @@ export const tenantIdentityProviders = pgTable("tenant_identity_providers", {
   clientSecretSealed: text("client_secret_sealed").notNull(),
   allowedEmailDomains: text("allowed_email_domains").array().notNull().default(sql`'{}'::text[]`),
   roleClaim: text("role_claim"),
-  roleMapping: jsonb("role_mapping").$type<Record<string, "owner" | "admin" | "member">>().notNull().default({}),
+  roleMapping: jsonb("role_mapping").$type<Record<string, TenantRole>>().notNull().default({}),
   defaultRole: tenantRole("default_role").notNull().default("member"),
   createdAt: createdAt(),
   updatedAt: timestamptz("updated_at").notNull().defaultNow(),

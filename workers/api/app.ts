@@ -19,16 +19,20 @@ import { webhookEndpointRoutes } from "./routes/webhook-endpoints.ts";
 import { recordingRoutes } from "./routes/recordings.ts";
 import { recordingReportRoutes } from "./routes/recording-report.ts";
 import { identityProviderRoutes } from "./routes/identity-provider.ts";
-import { requireSession, sessionRoutes, signInRoutes } from "./routes/auth.ts";
+import { userRoutes } from "./routes/users.ts";
+import { sessionRoutes, signInRoutes } from "./routes/auth.ts";
+import { enforcePermissions } from "./middleware/permissions.ts";
+import { hasSessionCookie, requireSession } from "./middleware/session-auth.ts";
 
 /**
- * /v1 routes that authenticate another way (join token, a session cookie, a sign-in in progress) or are public
- * documents. Everything else needs a key.
+ * /v1 routes that authenticate another way (join token, a sign-in in progress, the compositor's or LiveKit's own
+ * signature) or are public documents. Everything else needs a server API key or a signed-in person's session, and
+ * a person's request is then judged by protocol/permissions.ts.
  */
-const keylessV1Path =
-  /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+|auth\/[^/]+\/(?:login|callback)|auth\/logout(?:-everywhere)?|me)$/;
-/** Routes of a signed-in person: the session cookie, and the CSRF token on state-changing requests. */
-const sessionPath = /^\/v1\/(?:auth\/logout(?:-everywhere)?|me)$/;
+const publicV1Path =
+  /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+|auth\/[^/]+\/(?:login|callback))$/;
+/** Routes only a signed-in person has: an API key is not someone to sign out. */
+const sessionOnlyPath = /^\/v1\/(?:auth\/logout(?:-everywhere)?|me)$/;
 
 export function createApp() {
   const app = createBaseApp();
@@ -39,9 +43,15 @@ export function createApp() {
   app.use("/internal/*", limitBodySize, requireJsonBody);
   app.use(
     "/v1/*",
-    except((c) => keylessV1Path.test(c.req.path), requireApiKey),
+    except(
+      (c) => publicV1Path.test(c.req.path),
+      (c, next) => (sessionOnlyPath.test(c.req.path) || hasSessionCookie(c) ? requireSession(c, next) : requireApiKey(c, next)),
+    ),
   );
-  app.use("/v1/*", async (c, next) => (sessionPath.test(c.req.path) ? requireSession(c as never, next) : next()));
+  app.use(
+    "/v1/*",
+    except((c) => publicV1Path.test(c.req.path), enforcePermissions),
+  );
 
   app.route("/", jwksRoutes);
   app.route("/", healthRoutes);
@@ -60,6 +70,7 @@ export function createApp() {
   app.route("/", identityProviderRoutes);
   app.route("/", signInRoutes);
   app.route("/", sessionRoutes);
+  app.route("/", userRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

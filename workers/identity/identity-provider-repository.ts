@@ -3,7 +3,8 @@ import type { TenantId } from "../../protocol/ids.ts";
 import { tenantIdentityProviders } from "../../schema/index.ts";
 import { openSecret, sealSecret } from "../crypto/secret-box.ts";
 import type { QueryDatabase } from "../db/database.ts";
-import type { SignInPolicy, TenantRole } from "./core/sign-in-rules.ts";
+import type { TenantRole } from "../../protocol/permissions.ts";
+import type { SignInPolicy } from "./core/sign-in-rules.ts";
 
 /** A tenant's OpenID provider as configured, client secret opened. */
 export interface IdentityProvider extends SignInPolicy {

@@ -1,8 +1,9 @@
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
+import type { PageCursor } from "../meetings/page-cursor.ts";
 import type { TenantId } from "../../protocol/ids.ts";
 import { users } from "../../schema/index.ts";
 import type { QueryDatabase } from "../db/database.ts";
-import type { TenantRole } from "./core/sign-in-rules.ts";
+import type { TenantRole } from "../../protocol/permissions.ts";
 
 export interface SignedInUser {
   id: string;
@@ -11,6 +12,8 @@ export interface SignedInUser {
   displayName: string | null;
   role: TenantRole;
   status: "active" | "deactivated";
+  createdAt: Date;
+  lastSignInAt: Date | null;
 }
 
 export interface SignInIdentity {
@@ -27,6 +30,8 @@ const columns = {
   displayName: users.displayName,
   role: users.role,
   status: users.status,
+  createdAt: users.createdAt,
+  lastSignInAt: users.lastSignInAt,
 };
 
 /**
@@ -51,7 +56,7 @@ export async function userForSignIn(db: QueryDatabase, tenantId: TenantId, who: 
   if (invited) return asUser(invited);
   const [created] = await db
     .insert(users)
-    .values({ tenantId, ...seen, idpIssuer: who.issuer, idpSubject: who.subject, role })
+    .values({ tenantId, ...seen, idpIssuer: who.issuer, idpSubject: who.subject, role, createdAt: now })
     .onConflictDoNothing()
     .returning(columns);
   if (created) return asUser(created);
@@ -73,13 +78,64 @@ export class EmailTakenError extends Error {
   }
 }
 
-function asUser(row: {
-  id: string;
-  tenantId: string;
-  email: string | null;
-  displayName: string | null;
-  role: TenantRole;
-  status: "active" | "deactivated";
-}): SignedInUser {
+/** Newest first, by (createdAt, id) keyset pages. */
+export async function listUsers(
+  db: QueryDatabase,
+  tenantId: TenantId,
+  options: { limit: number; after?: PageCursor },
+): Promise<SignedInUser[]> {
+  const { after } = options;
+  const rows = await db
+    .select(columns)
+    .from(users)
+    .where(
+      and(
+        eq(users.tenantId, tenantId),
+        after ? or(lt(users.createdAt, after.createdAt), and(eq(users.createdAt, after.createdAt), lt(users.id, after.id))) : undefined,
+      ),
+    )
+    .orderBy(desc(users.createdAt), desc(users.id))
+    .limit(options.limit);
+  return rows.map(asUser);
+}
+
+/** An invitation: a user known by email, who becomes themselves at their first sign-in (userForSignIn links them). */
+export async function inviteUser(db: QueryDatabase, tenantId: TenantId, email: string, role: TenantRole): Promise<SignedInUser> {
+  const now = new Date();
+  const [created] = await db
+    .insert(users)
+    .values({ tenantId, email, role, createdAt: now, updatedAt: now })
+    .onConflictDoNothing()
+    .returning(columns);
+  if (!created) throw new EmailTakenError();
+  return asUser(created);
+}
+
+export async function updateUser(
+  db: QueryDatabase,
+  tenantId: TenantId,
+  userId: string,
+  change: { role?: TenantRole; status?: "active" | "deactivated" },
+): Promise<SignedInUser | undefined> {
+  const now = new Date();
+  const deactivation = change.status === "deactivated" ? { deactivatedAt: now } : change.status === "active" ? { deactivatedAt: null } : {};
+  const [row] = await db
+    .update(users)
+    .set({ ...change, ...deactivation, updatedAt: now })
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
+    .returning(columns);
+  return row ? asUser(row) : undefined;
+}
+
+/** Active owners of the tenant other than `excluding`. */
+export async function otherActiveOwners(db: QueryDatabase, tenantId: TenantId, excluding: string): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.role, "owner"), eq(users.status, "active"), ne(users.id, excluding)));
+  return row?.count ?? 0;
+}
+
+function asUser(row: Omit<SignedInUser, "email"> & { email: string | null }): SignedInUser {
   return { ...row, email: row.email ?? "" };
 }

@@ -29,5 +29,6 @@ export const requireApiKey = createMiddleware<AppEnv>(async (c, next) => {
   });
   if (!key) throw new ApiKeyError("invalid_api_key", "The API key is unknown, revoked or expired");
   c.set("tenantId", key.tenantId);
+  c.set("actor", { kind: "server" });
   await next();
 });

@@ -3,6 +3,7 @@ import { createMiddleware } from "hono/factory";
 import { readConfig } from "../../env.ts";
 import { identityRedis } from "../../identity/identity-config.ts";
 import { SessionStore } from "../../identity/session-store.ts";
+import { findUser } from "../../identity/user-repository.ts";
 import { sessionTiming } from "../../identity/core/session-rules.ts";
 import { TenantId } from "../../../protocol/ids.ts";
 import type { AppEnv } from "../app-env.ts";
@@ -33,7 +34,8 @@ const safeMethods = new Set(["GET", "HEAD", "OPTIONS"]);
 export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
   const id = getCookie(c, sessionCookie, "host");
   if (!id) throw new ApiError("unauthorized", "Sign in first: no session cookie");
-  const resolved = await new SessionStore(identityRedis(readConfig(c.env))).resolve(id);
+  const store = new SessionStore(identityRedis(readConfig(c.env)));
+  const resolved = await store.resolve(id);
   if (!resolved) throw new ApiError("unauthorized", "The session has expired or was signed out");
   if (!safeMethods.has(c.req.method) && !sameToken(c.req.header(csrfHeader), resolved.session.csrfToken)) {
     throw new ApiError("csrf_token_invalid", `Send the session's CSRF token in ${csrfHeader}`);
@@ -41,9 +43,21 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
   if (resolved.rotatedId) setSessionCookie(c, resolved.rotatedId);
   c.set("session", resolved.session);
   c.set("sessionId", resolved.rotatedId ?? id);
-  c.set("tenantId", TenantId.parse(resolved.session.tenantId));
+  const tenantId = TenantId.parse(resolved.session.tenantId);
+  c.set("tenantId", tenantId);
+  // Read fresh per request, so a changed role or a deactivation takes effect at once.
+  const user = await findUser(c.get("db"), tenantId, resolved.session.userId);
+  if (!user || user.status !== "active") {
+    await store.revokeAll(resolved.session.userId);
+    throw new ApiError("unauthorized", "This account is no longer active");
+  }
+  c.set("actor", { kind: "person", role: user.role, userId: user.id });
   await next();
 });
+
+/** A request with a session cookie and no Authorization header is a signed-in person's; anything else needs a key. */
+export const hasSessionCookie = (c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0]) =>
+  !c.req.header("authorization") && getCookie(c, sessionCookie, "host") !== undefined;
 
 /** Compares without stopping at the first difference, so timing tells nothing about the token. */
 function sameToken(sent: string | undefined, expected: string): boolean {

@@ -11,7 +11,7 @@ import { saveSignInFlow, signInFlowTtlSeconds, takeSignInFlow } from "../../iden
 import { EmailTakenError, findUser, userForSignIn } from "../../identity/user-repository.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
-import { requireSession, sessionCookie, setSessionCookie } from "../middleware/session-auth.ts";
+import { sessionCookie, setSessionCookie } from "../middleware/session-auth.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
 import { MeSchema } from "../schemas/identity.ts";
 import { json } from "../schemas/openapi-parts.ts";
@@ -132,11 +132,8 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   })
   .openapi(meRoute, async (c) => {
     const session = c.get("session");
-    const user = await findUser(c.get("db"), c.get("tenantId"), session.userId);
-    if (!user || user.status !== "active") {
-      await new SessionStore(identityRedis(readConfig(c.env))).revokeAll(session.userId);
-      throw new ApiError("unauthorized", "This account is no longer active");
-    }
+    // requireSession has checked the account is active.
+    const user = (await findUser(c.get("db"), c.get("tenantId"), session.userId))!;
     return c.json(
       {
         id: user.id,
@@ -149,8 +146,6 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       200,
     );
   });
-
-export { requireSession };
 
 const refusalDetail = {
   email_missing: "The identity provider sent no email address",

@@ -2,6 +2,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { ApiError } from "../errors.ts";
 import type { AppEnv } from "../app-env.ts";
+import { recordHost } from "../../identity/meeting-standing.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
 import { json, security } from "../schemas/openapi-parts.ts";
 import { problemResponses } from "../schemas/problem.ts";
@@ -111,6 +112,8 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       key ? { key, fingerprint: await requestFingerprint(body) } : undefined,
     );
     if ("conflict" in result) throw new ApiError("idempotency_conflict");
+    const actor = c.get("actor");
+    if (actor.kind === "person") await recordHost(c.get("db"), c.get("tenantId"), result.meeting.id, actor.userId);
     return c.json(meetingView(result.meeting), result.replayed ? 200 : 201);
   })
   .openapi(getMeetingRoute, async (c) => {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { EmailDomain, TenantRole } from "../../identity/core/sign-in-rules.ts";
+import { TenantRole } from "../../../protocol/permissions.ts";
+import { EmailDomain } from "../../identity/core/sign-in-rules.ts";
 
 export const IdentityProviderBody = z
   .object({
@@ -43,3 +44,31 @@ export const MeSchema = z
     csrfToken: z.string().openapi({ description: "Send as `x-csrf-token` on every state-changing request made with the session cookie" }),
   })
   .openapi("Me");
+
+export const UserSchema = z
+  .object({
+    id: z.uuid(),
+    email: z.string(),
+    displayName: z.string().nullable(),
+    role: TenantRole,
+    status: z.enum(["active", "deactivated"]),
+    createdAt: z.iso.datetime(),
+    lastSignInAt: z.iso.datetime().nullable(),
+  })
+  .openapi("User");
+
+export const UserListSchema = z.object({ data: z.array(UserSchema), nextCursor: z.string().nullable() }).openapi("UserList");
+
+export const InviteUserBody = z
+  .object({ email: z.email().max(254).toLowerCase(), role: TenantRole.default("member") })
+  .strict()
+  .openapi("InviteUserBody");
+
+export const UpdateUserBody = z.object({ role: TenantRole }).strict().openapi("UpdateUserBody");
+
+export const UserIdParam = z.object({
+  id: z
+    .uuid()
+    .toLowerCase()
+    .openapi({ param: { name: "id", in: "path" } }),
+});

@@ -1,8 +1,5 @@
 import { z } from "zod";
-
-export const tenantRoles = ["owner", "admin", "member"] as const;
-export const TenantRole = z.enum(tenantRoles);
-export type TenantRole = z.infer<typeof TenantRole>;
+import { tenantRoles, type TenantRole } from "../../../protocol/permissions.ts";
 
 /** What a tenant's identity provider is trusted for (stored in tenant_identity_providers). */
 export interface SignInPolicy {
