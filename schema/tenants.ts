@@ -61,6 +61,8 @@ export const users = pgTable(
     timeZone: text("time_zone"),
     locale: text("locale"),
     preferences: jsonb("preferences").notNull().default({}),
+    /** The profile picture's object key (avatars/<tenant>/<user>/…), uploaded by the browser through a presigned URL. */
+    avatarKey: text("avatar_key"),
     lastSignInAt: timestamptz("last_sign_in_at"),
     deactivatedAt: timestamptz("deactivated_at"),
     createdAt: createdAt(),

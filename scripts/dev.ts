@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { databaseUrl, loadOrCreateSecrets } from "./lib/local-config.ts";
 import { ensureDevTenant } from "./lib/dev-tenant.ts";
+import { connectDevSignIn } from "./lib/dev-sign-in.ts";
 import { logDir, repoRoot } from "./lib/paths.ts";
 import { servicesDown, servicesUp } from "./services/index.ts";
 import { workerService, workerUrl } from "./services/worker.ts";
@@ -22,11 +23,13 @@ process.on("SIGTERM", stop);
 try {
   const described = await servicesUp(secrets);
   const tenant = await ensureDevTenant(databaseUrl(secrets));
+  const signInUrl = await connectDevSignIn(secrets, tenant);
   console.log("\nLocal stack is up:");
   for (const [name, description] of described) console.log(`  ${name.padEnd(10)} ${description}`);
   // The key rides in the URL fragment, which browsers never send to the server.
   console.log(`\n  Meeting page ${workerUrl}/#key=${tenant.apiKey}`);
   console.log(`  API         ${workerUrl}/v1   (OpenAPI: ${workerUrl}/v1/openapi.json)`);
+  console.log(`  Sign in     ${signInUrl}   (any login and password; owner.you@… signs in as an owner)`);
   console.log(`  Health      ${workerUrl}/healthz`);
   console.log(`  Dev tenant  ${tenant.tenantId}`);
   console.log(`  API key     ${tenant.apiKey}`);

@@ -20,6 +20,7 @@ import { recordingRoutes } from "./routes/recordings.ts";
 import { recordingReportRoutes } from "./routes/recording-report.ts";
 import { identityProviderRoutes } from "./routes/identity-provider.ts";
 import { userRoutes } from "./routes/users.ts";
+import { meRoutes } from "./routes/me.ts";
 import { sessionRoutes, signInRoutes } from "./routes/auth.ts";
 import { enforcePermissions } from "./middleware/permissions.ts";
 import { hasSessionCookie, requireSession } from "./middleware/session-auth.ts";
@@ -32,7 +33,7 @@ import { hasSessionCookie, requireSession } from "./middleware/session-auth.ts";
 const publicV1Path =
   /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+|auth\/[^/]+\/(?:login|callback))$/;
 /** Routes only a signed-in person has: an API key is not someone to sign out. */
-const sessionOnlyPath = /^\/v1\/(?:auth\/logout(?:-everywhere)?|me)$/;
+const sessionOnlyPath = /^\/v1\/(?:auth\/logout(?:-everywhere)?|me|me\/avatar-upload)$/;
 
 export function createApp() {
   const app = createBaseApp();
@@ -71,6 +72,7 @@ export function createApp() {
   app.route("/", signInRoutes);
   app.route("/", sessionRoutes);
   app.route("/", userRoutes);
+  app.route("/", meRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

@@ -1,4 +1,5 @@
-import { HeadBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { s3ClientOf } from "../aws/s3-client.ts";
 import { Redis } from "@upstash/redis/cloudflare";
 import { sql } from "drizzle-orm";
 import { RoomServiceClient } from "livekit-server-sdk";
@@ -20,12 +21,7 @@ export function dependencyProbes(config: Config, db: QueryDatabase): Record<stri
       await new RoomServiceClient(config.LIVEKIT_URL, config.LIVEKIT_API_KEY, config.LIVEKIT_API_SECRET).listRooms();
     },
     s3: async () => {
-      const s3 = new S3Client({
-        region: config.S3_REGION,
-        ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
-        credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
-        maxAttempts: 1,
-      });
+      const s3 = s3ClientOf(config, { maxAttempts: 1 });
       await s3.send(new HeadBucketCommand({ Bucket: config.S3_BUCKET }));
     },
   };

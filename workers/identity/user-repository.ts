@@ -127,6 +127,35 @@ export async function updateUser(
   return row ? asUser(row) : undefined;
 }
 
+export interface Profile {
+  displayName: string | null;
+  timeZone: string | null;
+  locale: string | null;
+  avatarKey: string | null;
+  preferences: unknown;
+}
+
+export async function findProfile(db: QueryDatabase, tenantId: TenantId, userId: string): Promise<Profile | undefined> {
+  const [row] = await db
+    .select({
+      displayName: users.displayName,
+      timeZone: users.timeZone,
+      locale: users.locale,
+      avatarKey: users.avatarKey,
+      preferences: users.preferences,
+    })
+    .from(users)
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)));
+  return row;
+}
+
+export async function updateProfile(db: QueryDatabase, tenantId: TenantId, userId: string, change: Partial<Profile>): Promise<void> {
+  await db
+    .update(users)
+    .set({ ...change, updatedAt: new Date() })
+    .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)));
+}
+
 /** Active owners of the tenant other than `excluding`. */
 export async function otherActiveOwners(db: QueryDatabase, tenantId: TenantId, excluding: string): Promise<number> {
   const [row] = await db

@@ -1,4 +1,5 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { s3ClientOf } from "../aws/s3-client.ts";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Config } from "../env.ts";
 import { parseObjectListing } from "../usage/s3-listing.ts";
@@ -11,14 +12,6 @@ export const playbackUrlTtlSeconds = 900;
 
 export const recordingBucket = (config: Config) => config.RECORDING_BUCKET ?? config.S3_BUCKET;
 
-function s3Client(config: Config): S3Client {
-  return new S3Client({
-    region: config.S3_REGION,
-    ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
-    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
-  });
-}
-
 /** A short-lived GET for one object; `download` names the file for a browser save instead of inline playback. */
 export async function presignRecordingObject(config: Config, key: string, options: { download?: string } = {}): Promise<string> {
   const command = new GetObjectCommand({
@@ -27,7 +20,7 @@ export async function presignRecordingObject(config: Config, key: string, option
     ResponseCacheControl: "private, max-age=300",
     ...(options.download ? { ResponseContentDisposition: `attachment; filename="${options.download}"` } : {}),
   });
-  return getSignedUrl(s3Client(config), command, { expiresIn: playbackUrlTtlSeconds });
+  return getSignedUrl(s3ClientOf(config), command, { expiresIn: playbackUrlTtlSeconds });
 }
 
 /** An object's text (a playlist), or undefined when it does not exist. */
@@ -43,7 +36,7 @@ export async function readRecordingText(config: Config, key: string): Promise<st
 
 /** Deletes every object under the prefix; returns how many. Idempotent: a repeat finds nothing left. */
 export async function deleteRecordingObjects(config: Config, prefix: string): Promise<number> {
-  const s3 = s3Client(config);
+  const s3 = s3ClientOf(config);
   const bucket = recordingBucket(config);
   let deleted = 0;
   for (let round = 0; round < 1000; round++) {

@@ -8,12 +8,11 @@ import { findIdentityProvider } from "../../identity/identity-provider-repositor
 import { authorizationUrl, completeSignIn, SignInError } from "../../identity/oidc-relying-party.ts";
 import { SessionStore } from "../../identity/session-store.ts";
 import { saveSignInFlow, signInFlowTtlSeconds, takeSignInFlow } from "../../identity/sign-in-flows.ts";
-import { EmailTakenError, findUser, userForSignIn } from "../../identity/user-repository.ts";
+import { EmailTakenError, userForSignIn } from "../../identity/user-repository.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { sessionCookie, setSessionCookie } from "../middleware/session-auth.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
-import { MeSchema } from "../schemas/identity.ts";
 import { json } from "../schemas/openapi-parts.ts";
 import { problemResponses } from "../schemas/problem.ts";
 import { requireSecretsKey, signInUrls } from "./identity-provider.ts";
@@ -64,14 +63,6 @@ const logoutEverywhereRoute = createRoute({
     ...problemResponses(401, 403),
   },
 });
-const meRoute = createRoute({
-  method: "get",
-  path: "/v1/me",
-  tags,
-  summary: "The signed-in person (session cookie)",
-  responses: { 200: { description: "Who is signed in", content: json(MeSchema) }, ...problemResponses(401) },
-});
-
 export const signInRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(loginRoute, async (c) => {
     const { tenantId } = c.req.valid("param");
@@ -129,22 +120,6 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     const signedOut = await new SessionStore(identityRedis(readConfig(c.env))).revokeAll(c.get("session").userId);
     deleteCookie(c, sessionCookie, cookieSecurity);
     return c.json({ signedOut }, 200);
-  })
-  .openapi(meRoute, async (c) => {
-    const session = c.get("session");
-    // requireSession has checked the account is active.
-    const user = (await findUser(c.get("db"), c.get("tenantId"), session.userId))!;
-    return c.json(
-      {
-        id: user.id,
-        tenantId: user.tenantId,
-        email: user.email,
-        displayName: user.displayName,
-        role: user.role,
-        csrfToken: session.csrfToken,
-      },
-      200,
-    );
   });
 
 const refusalDetail = {

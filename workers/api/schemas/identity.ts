@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { TenantRole } from "../../../protocol/permissions.ts";
+import { AvatarType, avatarRules, Locale, PreferencesPatch, TimeZone } from "../../identity/core/profile.ts";
 import { EmailDomain } from "../../identity/core/sign-in-rules.ts";
 
 export const IdentityProviderBody = z
@@ -41,6 +42,15 @@ export const MeSchema = z
     email: z.string(),
     displayName: z.string().nullable(),
     role: TenantRole,
+    timeZone: z.string().nullable(),
+    locale: z.string().nullable(),
+    avatarUrl: z.string().nullable().openapi({ description: "A short-lived link to the profile picture" }),
+    preferences: z.object({
+      joinWithCameraOff: z.boolean(),
+      joinWithMicrophoneOff: z.boolean(),
+      defaultLayout: z.enum(["grid", "speaker"]),
+      captionsLanguage: z.string().nullable(),
+    }),
     csrfToken: z.string().openapi({ description: "Send as `x-csrf-token` on every state-changing request made with the session cookie" }),
   })
   .openapi("Me");
@@ -72,3 +82,24 @@ export const UserIdParam = z.object({
     .toLowerCase()
     .openapi({ param: { name: "id", in: "path" } }),
 });
+
+export const ProfilePatchBody = z
+  .object({
+    displayName: z.string().trim().min(1).max(200).nullable(),
+    timeZone: TimeZone.nullable(),
+    locale: Locale.nullable(),
+    avatarKey: z.string().max(300).nullable(),
+    preferences: PreferencesPatch,
+  })
+  .partial()
+  .strict()
+  .openapi("ProfilePatch");
+
+export const AvatarUploadBody = z
+  .object({ contentType: AvatarType, sizeBytes: z.number().int().min(1).max(avatarRules.maxBytes) })
+  .strict()
+  .openapi("AvatarUploadRequest");
+
+export const AvatarUploadSchema = z
+  .object({ avatarKey: z.string(), uploadUrl: z.string(), expiresAt: z.iso.datetime() })
+  .openapi("AvatarUpload", { description: "PUT the image to uploadUrl with the declared Content-Type, then PATCH /v1/me with avatarKey" });

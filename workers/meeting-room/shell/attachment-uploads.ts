@@ -1,4 +1,5 @@
-import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
+import { s3ClientOf } from "../../aws/s3-client.ts";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { Config } from "../../env.ts";
 import { attachmentObjectKey } from "../core/attachment-keys.ts";
@@ -10,18 +11,8 @@ export const uploadUrlTtlSeconds = 600;
 
 export const downloadUrlTtlSeconds = 300;
 
-function s3Client(config: Config): S3Client {
-  return new S3Client({
-    region: config.S3_REGION,
-    ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
-    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
-    // Otherwise the URL pins the checksum of an empty body and real S3 refuses the browser's upload.
-    requestChecksumCalculation: "WHEN_REQUIRED",
-  });
-}
-
 export async function presignAttachmentUpload(config: Config, request: UploadRequest, now = new Date()) {
-  const s3 = s3Client(config);
+  const s3 = s3ClientOf(config);
   const objectKey = attachmentObjectKey(request, crypto.randomUUID(), request.name);
   // Type and length are signed: the upload must be exactly what the room validated.
   const command = new PutObjectCommand({
@@ -49,6 +40,6 @@ export async function presignAttachmentDownload(config: Config, objectKey: strin
     ResponseContentDisposition: `attachment; filename="${fileName}"`,
     ResponseCacheControl: "private, no-store",
   });
-  const downloadUrl = await getSignedUrl(s3Client(config), command, { expiresIn: downloadUrlTtlSeconds });
+  const downloadUrl = await getSignedUrl(s3ClientOf(config), command, { expiresIn: downloadUrlTtlSeconds });
   return { objectKey, downloadUrl, expiresAt: new Date(now.getTime() + downloadUrlTtlSeconds * 1000).toISOString() };
 }

@@ -1,4 +1,5 @@
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { s3ClientOf } from "../../aws/s3-client.ts";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { fleetNodes } from "../../../media-fleet/fleet-config.ts";
 import { roomServiceTransport } from "../../../media-fleet/livekit/livekit-node-client.ts";
@@ -81,11 +82,7 @@ async function seenOnFleet(transports: RoomServiceTransport[], room: string) {
 
 async function meterObjects(env: Env, db: QueryDatabase, tenantId: TenantId, now: Date): Promise<number> {
   const config = readConfig(env);
-  const s3 = new S3Client({
-    region: config.S3_REGION,
-    ...(config.S3_ENDPOINT ? { endpoint: config.S3_ENDPOINT, forcePathStyle: true } : {}),
-    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
-  });
+  const s3 = s3ClientOf(config);
   let metered = 0;
   let token: string | undefined;
   do {
