@@ -10,6 +10,7 @@
  *   workers/webhooks/core/         protocol, itself: no runtime, no I/O
  *   workers/analytics/core/        protocol, itself: no runtime, no I/O
  *   workers/identity/core/         protocol, itself: no runtime, no I/O
+ *   workers/calendar/core/         protocol, itself: no runtime, no I/O (iCalendar text with ical-generator)
  *   workers/ (shells, API)         everything above
  *   functions/analytics-ingest/    protocol, itself: pure but for handler.ts and its Postgres and S3 shells
  *   functions/recording-compositor/ protocol, itself: pure (manifest → timeline → layout → segment plan → ffmpeg argv),
@@ -21,7 +22,7 @@
 const runtimePackages =
   "^(cloudflare:|node:|@aws-sdk/|livekit-server-sdk|@livekit/|drizzle-orm|@neondatabase/|@upstash/|ioredis|pg$|hono|@hono/|jose|oauth4webapi|ws$)";
 const pure =
-  "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core|workers/identity/core)/|^media-fleet/(?!livekit/|recorder-client/)|^functions/analytics-ingest/(?!(handler|postgres-store|s3-object-writer)\\.ts$)|^functions/recording-compositor/(?!handler\\.ts$|shell/)";
+  "^(protocol|workers/meeting-room/core|workers/webhooks/core|workers/analytics/core|workers/identity/core|workers/calendar/core)/|^media-fleet/(?!livekit/|recorder-client/)|^functions/analytics-ingest/(?!(handler|postgres-store|s3-object-writer)\\.ts$)|^functions/recording-compositor/(?!handler\\.ts$|shell/)";
 
 module.exports = {
   forbidden: [

@@ -38,6 +38,13 @@ export const meetings = pgTable(
     maxParticipants: integer("max_participants").notNull().default(100),
     scheduledStartAt: timestamptz("scheduled_start_at"),
     scheduledEndAt: timestamptz("scheduled_end_at"),
+    /** The IANA time zone the schedule is meant in: invites and recurrences keep its wall-clock time across DST. */
+    timeZone: text("time_zone"),
+    /** An RFC 5545 RRULE value (workers/calendar/core/recurrence.ts), from the first scheduled start. */
+    recurrenceRule: text("recurrence_rule"),
+    attendees: jsonb("attendees").$type<Array<{ email: string; name?: string }>>().notNull().default([]),
+    /** The invite's SEQUENCE: raised by every change an attendee's calendar must take (schedule, title, cancellation). */
+    inviteSequence: integer("invite_sequence").notNull().default(0),
     endedAt: timestamptz("ended_at"),
     metadata: jsonb("metadata").$type<Record<string, unknown>>().notNull().default({}),
     /** Client-supplied Idempotency-Key of the create request: a retried create returns the same meeting. */
@@ -130,5 +137,26 @@ export const meetingHosts = pgTable(
     foreignKey({ columns: [t.tenantId, t.meetingId], foreignColumns: [meetings.tenantId, meetings.id] }).onDelete("cascade"),
     foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
     index("meeting_hosts_user_idx").on(t.tenantId, t.userId),
+  ],
+);
+
+/**
+ * A person's private calendar feed (GET /v1/calendar/{token}.ics): only the token's hash is kept, and revoking it
+ * (or asking for a new one) makes the old URL answer nothing.
+ */
+export const calendarFeeds = pgTable(
+  "calendar_feeds",
+  {
+    id: id(),
+    tenantId: tenantId(),
+    userId: uuid("user_id").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdAt: createdAt(),
+    revokedAt: timestamptz("revoked_at"),
+  },
+  (t) => [
+    uniqueIndex("calendar_feeds_token_hash_uq").on(t.tokenHash),
+    foreignKey({ columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }).onDelete("cascade"),
+    index("calendar_feeds_user_idx").on(t.tenantId, t.userId).where(sql`${t.revokedAt} is null`),
   ],
 );

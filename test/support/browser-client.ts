@@ -20,7 +20,8 @@ export class BrowserClient {
     const headers = new Headers(init.headers);
     const cookies = [...this.cookies(origin)].map(([name, value]) => `${name}=${value}`).join("; ");
     if (cookies) headers.set("cookie", cookies);
-    const response = await fetch(url, { ...init, headers, redirect: "manual" });
+    // Bounded, so a hang shows as this request's failure rather than the whole test's timeout.
+    const response = await fetch(url, { ...init, headers, redirect: "manual", signal: AbortSignal.timeout(15_000) });
     for (const line of response.headers.getSetCookie()) this.store(origin, line);
     return response;
   }

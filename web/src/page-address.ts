@@ -1,3 +1,4 @@
+import { meetingFragment } from "../../protocol/join-link.ts";
 import { defaultSampleIntervalMs, minSampleIntervalMs } from "./sample-loop.ts";
 
 /**
@@ -32,12 +33,12 @@ function sampleInterval(value: string | null): number {
 
 /** The shareable link for a meeting: same origin and query (so `?relay=1` and `?sampleMs` carry over), never the key. */
 export function joinLink(location: Location, meetingId: string): string {
-  return `${location.origin}${location.pathname}${location.search}#meeting=${encodeURIComponent(meetingId)}`;
+  return `${location.origin}${location.pathname}${location.search}#${meetingFragment(meetingId)}`;
 }
 
 /** Replaces the fragment without a navigation, so the key disappears from the address bar once stored. */
 export function showMeetingInAddress(meetingId: string | null): void {
   const url = new URL(window.location.href);
-  url.hash = meetingId ? `meeting=${encodeURIComponent(meetingId)}` : "";
+  url.hash = meetingId ? meetingFragment(meetingId) : "";
   history.replaceState(null, "", url);
 }

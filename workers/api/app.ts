@@ -21,6 +21,7 @@ import { recordingReportRoutes } from "./routes/recording-report.ts";
 import { identityProviderRoutes } from "./routes/identity-provider.ts";
 import { userRoutes } from "./routes/users.ts";
 import { meRoutes } from "./routes/me.ts";
+import { calendarRoutes } from "./routes/calendar.ts";
 import { sessionRoutes, signInRoutes } from "./routes/auth.ts";
 import { enforcePermissions } from "./middleware/permissions.ts";
 import { hasSessionCookie, requireSession } from "./middleware/session-auth.ts";
@@ -31,9 +32,9 @@ import { hasSessionCookie, requireSession } from "./middleware/session-auth.ts";
  * a person's request is then judged by protocol/permissions.ts.
  */
 const publicV1Path =
-  /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+|auth\/[^/]+\/(?:login|callback))$/;
+  /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+|auth\/[^/]+\/(?:login|callback)|calendar\/[^/]+)$/;
 /** Routes only a signed-in person has: an API key is not someone to sign out. */
-const sessionOnlyPath = /^\/v1\/(?:auth\/logout(?:-everywhere)?|me|me\/avatar-upload)$/;
+const sessionOnlyPath = /^\/v1\/(?:auth\/logout(?:-everywhere)?|me|me\/avatar-upload|me\/calendar-feed)$/;
 
 export function createApp() {
   const app = createBaseApp();
@@ -73,6 +74,7 @@ export function createApp() {
   app.route("/", sessionRoutes);
   app.route("/", userRoutes);
   app.route("/", meRoutes);
+  app.route("/", calendarRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
     type: "http",

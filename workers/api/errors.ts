@@ -22,6 +22,7 @@ export const errorCatalog = {
   route_not_found: { status: 404, title: "No such route" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   meeting_ended: { status: 409, title: "Meeting has ended" },
+  meeting_not_scheduled: { status: 409, title: "The meeting has no scheduled start" },
   idempotency_conflict: { status: 409, title: "Idempotency key reused with a different request" },
   usage_period_open: { status: 409, title: "Billing period has not ended" },
   webhook_target_refused: { status: 422, title: "Webhook URL refused" },

@@ -19,6 +19,9 @@ export type NewMeeting = Pick<
   | "maxParticipants"
   | "scheduledStartAt"
   | "scheduledEndAt"
+  | "timeZone"
+  | "recurrenceRule"
+  | "attendees"
   | "metadata"
 >;
 export type MeetingPatch = Partial<NewMeeting>;
@@ -83,15 +86,26 @@ export async function listMeetings(
 }
 
 /** Applies a patch unless the meeting ended meanwhile (the status guard makes check-then-write race-free). */
+/** The fields an invite tells: changing one raises the invite's SEQUENCE. */
+const inviteFields = ["title", "scheduledStartAt", "scheduledEndAt", "timeZone", "recurrenceRule", "attendees"] as const;
+/** Whether a requested change touches the invite (the request's own fields, before the schedule is merged). */
+export const changesInvite = (requested: object) => inviteFields.some((field) => field in requested);
+
 export async function updateMeeting(
   db: QueryDatabase,
   tenantId: TenantId,
   id: MeetingId,
   patch: MeetingPatch,
+  options: { inviteChanged?: boolean } = {},
 ): Promise<MeetingRow | undefined> {
   const [row] = await db
     .update(meetings)
-    .set({ ...patch, updatedAt: new Date() })
+    .set({
+      ...patch,
+      updatedAt: new Date(),
+      // Attendees' calendars take a change only with a higher SEQUENCE (RFC 5546).
+      ...(options.inviteChanged ? { inviteSequence: sql`${meetings.inviteSequence} + 1` } : {}),
+    })
     .where(and(live(tenantId, id), ne(meetings.status, "ended")))
     .returning();
   return row;
@@ -120,7 +134,7 @@ export async function endMeeting(
         ), ended as (
           update meetings m
           set status = 'ended', ended_at = coalesce(m.ended_at, ${now}::timestamptz), updated_at = ${now}::timestamptz
-            ${options.deleted ? sql`, deleted_at = ${now}::timestamptz` : sql``}
+            ${options.deleted ? sql`, deleted_at = ${now}::timestamptz, invite_sequence = m.invite_sequence + 1` : sql``}
           from before where m.tenant_id = ${tenantId} and m.id = before.id
           returning before.status as previous_status
         )`,

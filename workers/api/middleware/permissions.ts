@@ -37,7 +37,8 @@ const table: Array<[method: string, path: RegExp, needs: Needs]> = [
   ["GET", /^\/v1\/users$/, { kind: "plain", request: { action: "users.read" } }],
   ["*", /^\/v1\/users\/.+$/, { kind: "route" }],
   ["POST", /^\/v1\/users$/, { kind: "route" }],
-  ["*", /^\/v1\/(?:me|me\/avatar-upload|auth\/logout(?:-everywhere)?)$/, { kind: "route" }],
+  ["*", /^\/v1\/(?:me|me\/avatar-upload|me\/calendar-feed|auth\/logout(?:-everywhere)?)$/, { kind: "route" }],
+  ["GET", new RegExp(`^/v1/meetings/(${uuid})/invite\\.ics$`), { kind: "plain", request: { action: "meeting.read" } }],
 ];
 
 /**

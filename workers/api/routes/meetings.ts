@@ -16,7 +16,15 @@ import {
   UpdateMeetingBody,
 } from "../schemas/meeting.ts";
 import { meetingView } from "./meeting-view.ts";
-import { endMeeting, findMeeting, insertMeeting, listMeetings, updateMeeting, type MeetingRow } from "../../meetings/meeting-repository.ts";
+import {
+  changesInvite,
+  endMeeting,
+  findMeeting,
+  insertMeeting,
+  listMeetings,
+  updateMeeting,
+  type MeetingRow,
+} from "../../meetings/meeting-repository.ts";
 import { mergeSchedule, refuseUpdate, roomSettingsOf } from "../../meetings/meeting-lifecycle.ts";
 import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
 import { requestFingerprint } from "../../meetings/request-fingerprint.ts";
@@ -151,7 +159,7 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       ]);
     }
     const { scheduledStartAt: _start, scheduledEndAt: _end, ...rest } = patch;
-    const updated = await updateMeeting(db, tenantId, id, { ...rest, ...schedule });
+    const updated = await updateMeeting(db, tenantId, id, { ...rest, ...schedule }, { inviteChanged: changesInvite(patch) });
     // Nothing updated: it was ended or deleted between the read and the write.
     if (!updated) throw new ApiError((await findMeeting(db, tenantId, id)) ? "meeting_ended" : "not_found");
     // A live room is authoritative for its settings (connects read no Postgres), so the edit must reach it.

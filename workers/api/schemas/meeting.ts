@@ -3,6 +3,8 @@ import { uuidIdParam } from "./openapi-parts.ts";
 import { pageQueryFields } from "./page-query.ts";
 import { MeetingId } from "../../../protocol/ids.ts";
 import { isStorableJson, isStorableLine, storableTextMessage } from "../../../protocol/text.ts";
+import { RecurrenceRule } from "../../calendar/core/recurrence.ts";
+import { TimeZone } from "../../identity/core/profile.ts";
 
 /** Titles, names: text Postgres will store (no NUL, no lone surrogate, no control characters). */
 const storableLine = (schema: z.ZodString) => schema.refine(isStorableLine, storableTextMessage);
@@ -20,6 +22,18 @@ const metadataSchema = z
   .openapi({ description: "Tenant-defined data, at most 4 KiB as JSON", example: { course: "bio-101" } });
 
 const dateTime = z.iso.datetime({ offset: true }).openapi({ example: "2026-12-01T15:00:00Z" });
+const timeZone = TimeZone.openapi({
+  description: "IANA time zone the schedule is meant in (invites keep its local time across DST)",
+  example: "Europe/Paris",
+});
+const recurrence = RecurrenceRule.openapi({
+  description: "RFC 5545 RRULE value, from the scheduled start",
+  example: "FREQ=WEEKLY;BYDAY=TU;COUNT=10",
+});
+const attendees = z
+  .array(z.strictObject({ email: z.email().max(254).toLowerCase(), name: storableLine(z.string().trim().min(1).max(200)).optional() }))
+  .max(500)
+  .openapi({ description: "Who the invite is for" });
 
 export const MeetingIdParam = uuidIdParam(MeetingId, "7b0c0e1e-3c55-4bb4-9d8e-4e4b7bd3b9f1");
 
@@ -36,6 +50,9 @@ export const CreateMeetingBody = z
     maxParticipants: z.number().int().min(1).max(10_000).default(100),
     scheduledStartAt: dateTime.nullable().optional(),
     scheduledEndAt: dateTime.nullable().optional(),
+    timeZone: timeZone.nullable().default(null),
+    recurrenceRule: recurrence.nullable().default(null),
+    attendees: attendees.default([]),
     metadata: metadataSchema.default({}),
   })
   .refine((m) => !m.scheduledStartAt || !m.scheduledEndAt || new Date(m.scheduledEndAt) > new Date(m.scheduledStartAt), {
@@ -54,6 +71,9 @@ export const UpdateMeetingBody = z
     maxParticipants: z.number().int().min(1).max(10_000),
     scheduledStartAt: dateTime.nullable(),
     scheduledEndAt: dateTime.nullable(),
+    timeZone: timeZone.nullable(),
+    recurrenceRule: recurrence.nullable(),
+    attendees,
     metadata: metadataSchema,
   })
   .partial()
@@ -72,6 +92,10 @@ export const MeetingSchema = z
     maxParticipants: z.number().int(),
     scheduledStartAt: z.string().nullable(),
     scheduledEndAt: z.string().nullable(),
+    timeZone: z.string().nullable(),
+    recurrenceRule: z.string().nullable(),
+    attendees: z.array(z.object({ email: z.string(), name: z.string().optional() })),
+    inviteSequence: z.number().int().openapi({ description: "The invite's SEQUENCE: raised by every change a calendar must take" }),
     endedAt: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
     createdAt: z.string(),
