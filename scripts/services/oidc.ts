@@ -12,14 +12,28 @@ export const oidcIssuer = `http://${host}:${ports.oidc}`;
 const keysFile = path.join(dataDir, "oidc-provider", "jwks.json");
 const startedFile = path.join(dataDir, "oidc-provider", "started.sha256");
 
+async function newSigningKey() {
+  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid: `local-${crypto.randomBytes(6).toString("base64url")}`, alg: "RS256", use: "sig" };
+}
+
 /** The provider's signing keys, generated once per checkout (a restart keeps them, so issued tokens still verify). */
 async function signingKeys(): Promise<string> {
   if (fs.existsSync(keysFile)) return fs.readFileSync(keysFile, "utf8");
-  const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: `local-${crypto.randomBytes(6).toString("base64url")}`, alg: "RS256", use: "sig" };
   fs.mkdirSync(path.dirname(keysFile), { recursive: true, mode: 0o700 });
-  fs.writeFileSync(keysFile, JSON.stringify({ keys: [jwk] }), { mode: 0o600 });
+  fs.writeFileSync(keysFile, JSON.stringify({ keys: [await newSigningKey()] }), { mode: 0o600 });
   return fs.readFileSync(keysFile, "utf8");
+}
+
+/**
+ * Rotates the provider's signing key as an identity provider does: a new key signs from the next start, the previous
+ * one stays published. Returns the new key's `kid`; the next `oidcService.up` restarts the provider with it.
+ */
+export async function rotateOidcSigningKey(): Promise<string> {
+  const previous = JSON.parse(await signingKeys()) as { keys: Array<Record<string, unknown>> };
+  const key = await newSigningKey();
+  fs.writeFileSync(keysFile, JSON.stringify({ keys: [key, previous.keys[0]] }), { mode: 0o600 });
+  return key.kid;
 }
 
 async function answers(): Promise<boolean> {
