@@ -27,7 +27,7 @@ try {
   console.log("\nLocal stack is up:");
   for (const [name, description] of described) console.log(`  ${name.padEnd(10)} ${description}`);
   // The key rides in the URL fragment, which browsers never send to the server.
-  console.log(`\n  Meeting page ${workerUrl}/#key=${tenant.apiKey}`);
+  console.log(`\n  Meeting page ${workerUrl}/#key=${tenant.apiKey}&tenant=${tenant.tenantId}`);
   console.log(`  API         ${workerUrl}/v1   (OpenAPI: ${workerUrl}/v1/openapi.json)`);
   console.log(`  Sign in     ${signInUrl}   (any login and password; owner.you@… signs in as an owner)`);
   console.log(`  Health      ${workerUrl}/healthz`);

@@ -9,6 +9,8 @@ export interface JoinFormOptions {
   displayName: string;
   /** The meeting from `#meeting=<id>`, if any. */
   meetingId: string | null;
+  /** Who is signed in, or how to sign in (sign-in-panel.ts); none without a tenant to sign in with. */
+  signIn?: HTMLElement | null;
   onCreate(input: { apiKey: string; displayName: string; title: string; waitingRoom: boolean }): void;
   onJoin(input: { apiKey: string; displayName: string; meetingId: string }): void;
 }
@@ -72,6 +74,7 @@ export function createJoinForm(options: JoinFormOptions): JoinForm {
     h("div", { class: "card" }, [
       h("h1", {}, ["Edge Meetings"]),
       h("p", { class: "muted" }, ["Video meetings: peer to peer while small, on our media servers (SFU) once a meeting grows."]),
+      options.signIn ?? null,
       h("label", { class: "field" }, [h("span", {}, ["Your name"]), nameInput]),
       joinSection,
       createSection,

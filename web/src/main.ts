@@ -12,6 +12,7 @@
 import { ApiClient, ApiProblem, type JoinRole } from "./api-client.ts";
 import { demoStorage } from "./demo-storage.ts";
 import { createJoinForm } from "./join-form.ts";
+import { createSignInPanel, readSignedIn, type SignedIn } from "./sign-in-panel.ts";
 import { LocalMedia } from "./local-media.ts";
 import { MeetingSession } from "./meeting-session.ts";
 import { joinLink, readPageAddress, showMeetingInAddress } from "./page-address.ts";
@@ -36,15 +37,25 @@ function takeKeyFromAddress(): void {
   showMeetingInAddress(meetingId); // take the key out of the address bar
 }
 
+/** Read once at load: the address is rewritten (the key taken out) before the start screen shows. */
+const tenantForSignIn = readPageAddress(window.location).tenantId;
+
 function showStart(): void {
   inMeeting = false;
   exposeTestHooks(idleTestHooks);
   document.title = "Edge Meetings";
+  void readSignedIn().then(renderStart);
+}
+
+/** The start screen, with the signed-in person's name prefilled (their profile) when there is a session. */
+function renderStart(signedIn: SignedIn | null): void {
+  if (inMeeting) return;
   const { meetingId } = readPageAddress(window.location);
   const form = createJoinForm({
     apiKey: demoStorage.apiKey() ?? "",
-    displayName: demoStorage.displayName(),
+    displayName: demoStorage.displayName() || (signedIn?.displayName ?? ""),
     meetingId,
+    signIn: createSignInPanel(signedIn, tenantForSignIn, () => showStart()),
     onCreate: ({ apiKey, displayName, title, waitingRoom }) =>
       void run(form.setBusy, apiKey, displayName, async (api) => {
         const meeting = await api.createMeeting({ title, waitingRoom });

@@ -8,6 +8,8 @@ import { defaultSampleIntervalMs, minSampleIntervalMs } from "./sample-loop.ts";
 export interface PageAddress {
   apiKey: string | null;
   meetingId: string | null;
+  /** `#tenant=<id>`: the tenant whose identity provider the page offers to sign in with. */
+  tenantId: string | null;
   /** `?relay=1`: force TURN (iceTransportPolicy "relay"), used to prove media goes through the relay. */
   forceRelay: boolean;
   /** `?sampleMs=1500`: quality samples more often than every 5 s, for tests (1 s at the least, never less often). */
@@ -20,6 +22,7 @@ export function readPageAddress(location: Location): PageAddress {
   return {
     apiKey: fragment.get("key"),
     meetingId: fragment.get("meeting"),
+    tenantId: fragment.get("tenant"),
     forceRelay: query.get("relay") === "1",
     sampleIntervalMs: sampleInterval(query.get("sampleMs")),
   };
