@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { BrowserClient } from "../support/browser-client.ts";
+import { refusedConnect } from "../support/refused-connect.ts";
 import { configureTenantIdp, signIn } from "../support/oidc-sign-in.ts";
 import { api, newTenant, workerUrl, type Problem } from "../support/stack.ts";
 
@@ -156,6 +158,30 @@ describe("each role against each action, over the API (signed in through the loc
     expect(await deactivated.json()).toMatchObject({ status: "deactivated" });
     expect((await person.call("GET", "/v1/meetings")).status).toBe(401);
     expect((await signIn(new BrowserClient(), tenant.tenantId, "rita@matrix.test")).status).toBe(403);
+  });
+
+  it("deactivation makes the join tokens the person minted fail at connect; a server key's tokens still work", async () => {
+    const person = await Person.signIn(tenant.tenantId, "tess@matrix.test");
+    const minted = (await (
+      await person.call("POST", `/v1/meetings/${unhosted}/tokens`, { identity: "tess", role: "participant" })
+    ).json()) as {
+      connectUrl: string;
+    };
+    const byServer = (await (
+      await api(`/v1/meetings/${unhosted}/tokens`, { key: tenant.apiKey, body: { identity: "svc", role: "participant" } })
+    ).json()) as {
+      connectUrl: string;
+    };
+    expect((await people.owner.call("POST", `/v1/users/${person.id}/deactivate`)).status).toBe(200);
+    const refused = await refusedConnect(minted.connectUrl);
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as Problem).detail).toMatch(/deactivated/);
+    const socket = new WebSocket(byServer.connectUrl);
+    await new Promise<void>((resolve, reject) => {
+      socket.once("open", () => resolve());
+      socket.once("unexpected-response", (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
+    });
+    socket.close();
   });
 
   it("ending a meeting is its host's, not a cohost's or another member's", async () => {

@@ -16,13 +16,15 @@ const claimsSchema = z.object({
   mid: MeetingId,
   role: ParticipantRole,
   name: storableLine().max(128).optional(),
+  /** The signed-in person who minted it for themselves; a server key's tokens name no one. */
+  uid: z.uuid().optional(),
   jti: z.string().min(1),
   iat: z.number().int(),
   exp: z.number().int(),
 });
 
-/** What a verified join token says: the participant the Worker hands to the meeting room. */
-export type JoinTokenClaims = VerifiedParticipant;
+/** What a verified join token says: the participant the Worker hands to the meeting room, and who minted it. */
+export type JoinTokenClaims = VerifiedParticipant & { mintedBy?: string };
 
 export interface MintJoinToken {
   tenantId: TenantId;
@@ -30,6 +32,8 @@ export interface MintJoinToken {
   identity: string;
   role: ParticipantRole;
   name?: string;
+  /** The signed-in person minting it (a deactivation then makes it fail at connect). */
+  mintedBy?: string;
   ttlSeconds: number;
   issuer: string;
   now?: Date;
@@ -43,6 +47,7 @@ export async function mintJoinToken(keys: SigningKeys, input: MintJoinToken): Pr
     mid: input.meetingId,
     role: input.role,
     ...(input.name ? { name: input.name } : {}),
+    ...(input.mintedBy ? { uid: input.mintedBy } : {}),
   })
     .setProtectedHeader({ alg: "ES256", kid: keys.active.kid, typ: "JWT" })
     .setSubject(input.identity)
@@ -80,5 +85,6 @@ export async function verifyJoinToken(keys: SigningKeys, token: string, options:
     ...(c.name ? { name: c.name } : {}),
     tokenId: c.jti,
     expiresAt: new Date(c.exp * 1000),
+    ...(c.uid ? { mintedBy: c.uid } : {}),
   };
 }

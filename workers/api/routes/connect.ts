@@ -1,5 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { verifyJoinToken } from "../../auth/join-token.ts";
+import { wasDeactivated } from "../../identity/deactivated-users.ts";
+import { identityRedis } from "../../identity/identity-config.ts";
 import { loadSigningKeys } from "../../auth/signing-keys.ts";
 import { readConfig } from "../../env.ts";
 import { acceptsParticipants, roomSettingsOf } from "../../meetings/meeting-lifecycle.ts";
@@ -36,8 +38,13 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   if (!token) throw new ApiError("unauthorized", "Pass the join token as ?token=");
   const config = readConfig(c.env);
   // A refused token throws JoinTokenError (invalid_join_token / join_token_expired), rendered by the problem handler.
-  const claims = await verifyJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), token, { issuer: config.JOIN_TOKEN_ISSUER });
+  const { mintedBy, ...claims } = await verifyJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), token, {
+    issuer: config.JOIN_TOKEN_ISSUER,
+  });
   if (claims.meetingId !== c.req.valid("param").id) throw new ApiError("invalid_join_token", "The token is for another meeting");
+  if (mintedBy && (await wasDeactivated(identityRedis(config), mintedBy))) {
+    throw new ApiError("invalid_join_token", "The account that minted this token has been deactivated");
+  }
   const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";
   // The tenant comes from the verified token, and the room's name includes it, so a token can only ever open its
   // own tenant's meeting. A live room knows its meeting (settings, ended, deleted): it answers without Postgres.

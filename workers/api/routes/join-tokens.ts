@@ -37,6 +37,7 @@ export const joinTokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
     identity: body.identity,
     role: body.role,
     ...(body.name ? { name: body.name } : {}),
+    ...(c.get("actor").kind === "person" ? { mintedBy: (c.get("actor") as { userId: string }).userId } : {}),
     ttlSeconds: body.ttlSeconds ?? config.JOIN_TOKEN_TTL_SECONDS,
     issuer: config.JOIN_TOKEN_ISSUER,
   });

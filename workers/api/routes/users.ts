@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { decide, type TenantRole } from "../../../protocol/permissions.ts";
 import { readConfig } from "../../env.ts";
 import { identityRedis } from "../../identity/identity-config.ts";
+import { rememberDeactivation } from "../../identity/deactivated-users.ts";
 import { SessionStore } from "../../identity/session-store.ts";
 import {
   EmailTakenError,
@@ -97,7 +98,9 @@ export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook 
     mayManage(c, target.role);
     if (target.role === "owner") await keepAnOwner(c, target.id);
     const updated = (await updateUser(c.get("db"), c.get("tenantId"), id, { status: "deactivated" }))!;
-    await new SessionStore(identityRedis(readConfig(c.env))).revokeAll(id);
+    const redis = identityRedis(readConfig(c.env));
+    await rememberDeactivation(redis, id);
+    await new SessionStore(redis).revokeAll(id);
     return c.json(userView(updated), 200);
   });
 
