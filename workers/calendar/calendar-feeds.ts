@@ -1,5 +1,6 @@
 import { and, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { calendarFeeds, meetingHosts, meetings } from "../../schema/index.ts";
+import { randomToken } from "../crypto/random-token.ts";
 import { sha256Hex } from "../crypto/sha256-hex.ts";
 import type { QueryDatabase } from "../db/database.ts";
 import type { MeetingRow } from "../meetings/meeting-repository.ts";
@@ -9,10 +10,7 @@ import type { MeetingRow } from "../meetings/meeting-repository.ts";
  * its hash is stored, one live feed per person, and revoking or replacing it makes the old URL answer nothing.
  */
 export async function newCalendarFeed(db: QueryDatabase, tenantId: string, userId: string): Promise<string> {
-  const token = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(
-    /[+/=]/g,
-    (c) => ({ "+": "-", "/": "_", "=": "" })[c]!,
-  );
+  const token = randomToken();
   await revokeCalendarFeeds(db, tenantId, userId);
   await db.insert(calendarFeeds).values({ tenantId, userId, tokenHash: await sha256Hex(token) });
   return token;

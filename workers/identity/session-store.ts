@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { z } from "zod";
+import { randomToken } from "../crypto/random-token.ts";
 import { sha256Hex } from "../crypto/sha256-hex.ts";
 import { sessionTiming, sessionTtlMs, sessionVerdict } from "./core/session-rules.ts";
 
@@ -26,8 +27,6 @@ const touchEveryMs = 60_000;
 
 const sessionKey = (hash: string) => `session:v1:${hash}`;
 const userSessionsKey = (userId: string) => `user-sessions:v1:${userId}`;
-const randomId = () =>
-  btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(/[+/=]/g, (c) => ({ "+": "-", "/": "_", "=": "" })[c]!);
 
 export interface ResolvedSession {
   session: Session;
@@ -39,8 +38,8 @@ export class SessionStore {
   constructor(private readonly redis: Redis) {}
 
   async create(userId: string, tenantId: string, now = Date.now()): Promise<{ id: string; session: Session }> {
-    const session: Session = { userId, tenantId, csrfToken: randomId(), createdAt: now, issuedAt: now, lastSeenAt: now };
-    const id = randomId();
+    const session: Session = { userId, tenantId, csrfToken: randomToken(), createdAt: now, issuedAt: now, lastSeenAt: now };
+    const id = randomToken();
     await this.write(await sha256Hex(id), session, now);
     return { id, session };
   }
@@ -57,7 +56,7 @@ export class SessionStore {
       return undefined;
     }
     if (verdict === "rotate") {
-      const rotatedId = randomId();
+      const rotatedId = randomToken();
       const fresh: Session = { ...session, issuedAt: now, lastSeenAt: now };
       delete fresh.retiresAt;
       await this.write(await sha256Hex(rotatedId), fresh, now);

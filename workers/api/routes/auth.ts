@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { TenantId } from "../../../protocol/ids.ts";
+import { randomToken } from "../../crypto/random-token.ts";
 import { readConfig } from "../../env.ts";
 import { provisionedRole, safeReturnTo, signInRefusal } from "../../identity/core/sign-in-rules.ts";
 import { identityRedis } from "../../identity/identity-config.ts";
@@ -134,11 +135,4 @@ function asProblem(error: unknown): never {
     throw new ApiError("sign_in_failed", error.message);
   }
   throw error;
-}
-
-function randomToken(): string {
-  return btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32)))).replace(
-    /[+/=]/g,
-    (c) => ({ "+": "-", "/": "_", "=": "" })[c]!,
-  );
 }
