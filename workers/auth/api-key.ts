@@ -1,3 +1,4 @@
+import { randomToken } from "../crypto/random-token.ts";
 import { sha256Hex } from "../crypto/sha256-hex.ts";
 
 /**
@@ -16,8 +17,7 @@ export interface GeneratedApiKey {
 }
 
 export async function generateApiKey(): Promise<GeneratedApiKey> {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  const key = keyPrefix + base64url(bytes);
+  const key = keyPrefix + randomToken(32);
   return { key, prefix: key.slice(0, displayPrefixLength), hash: await hashApiKey(key) };
 }
 
@@ -35,10 +35,4 @@ export function bearerCredential(header: string | undefined): string | undefined
   if (!header) return undefined;
   const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
   return match?.[1];
-}
-
-function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }

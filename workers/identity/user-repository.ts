@@ -127,6 +127,7 @@ export async function updateUser(
   return row ? asUser(row) : undefined;
 }
 
+/** What a person edits of themselves (PATCH /v1/me). */
 export interface Profile {
   displayName: string | null;
   timeZone: string | null;
@@ -135,9 +136,18 @@ export interface Profile {
   preferences: unknown;
 }
 
-export async function findProfile(db: QueryDatabase, tenantId: TenantId, userId: string): Promise<Profile | undefined> {
+/** A user with their profile, in one read (GET /v1/me). */
+export async function findProfile(
+  db: QueryDatabase,
+  tenantId: TenantId,
+  userId: string,
+): Promise<(Profile & Pick<SignedInUser, "id" | "tenantId" | "role"> & { email: string | null }) | undefined> {
   const [row] = await db
     .select({
+      id: users.id,
+      tenantId: users.tenantId,
+      email: users.email,
+      role: users.role,
       displayName: users.displayName,
       timeZone: users.timeZone,
       locale: users.locale,

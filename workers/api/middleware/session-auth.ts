@@ -1,3 +1,4 @@
+import type { Context } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { readConfig } from "../../env.ts";
@@ -56,8 +57,7 @@ export const requireSession = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** A request with a session cookie and no Authorization header is a signed-in person's; anything else needs a key. */
-export const hasSessionCookie = (c: Parameters<Parameters<typeof createMiddleware<AppEnv>>[0]>[0]) =>
-  !c.req.header("authorization") && getCookie(c, sessionCookie, "host") !== undefined;
+export const hasSessionCookie = (c: Context<AppEnv>) => !c.req.header("authorization") && getCookie(c, sessionCookie, "host") !== undefined;
 
 /** Compares without stopping at the first difference, so timing tells nothing about the token. */
 function sameToken(sent: string | undefined, expected: string): boolean {

@@ -5,6 +5,7 @@ import { participantMetrics } from "../../analytics/core/participant-metrics.ts"
 import { hourlyPage, scopeMetrics } from "../../analytics/analytics-repository.ts";
 import { findMeetingSpan, meetingParticipants } from "../../analytics/meeting-analytics-repository.ts";
 import { decodeHourlyCursor, encodeHourlyCursor } from "../../analytics/hourly-cursor.ts";
+import { pageAfter, pageOf } from "../keyset-page.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
@@ -98,18 +99,12 @@ export const analyticsRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
     const tenantId = c.get("tenantId");
     const { meetingId, region, limit, cursor, ...query } = c.req.valid("query");
     const range = requireRange(query);
-    const after = cursor === undefined ? undefined : decodeHourlyCursor(cursor);
-    if (cursor !== undefined && !after) {
-      throw new ApiError("validation_failed", "cursor is not one this API issued", [{ path: "cursor", message: "invalid cursor" }]);
-    }
-    // One extra row says whether another page exists, without a count.
+    const after = pageAfter(cursor, decodeHourlyCursor);
     const [, rows] = await Promise.all([
       meetingId ? requireUsageMeeting(db, tenantId, meetingId) : undefined,
       hourlyPage(db, { tenantId, range, meetingId, region }, { limit: limit + 1, after }),
     ]);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeHourlyCursor(last) : null;
+    const { page, nextCursor } = pageOf(rows, limit, encodeHourlyCursor);
     return c.json(
       {
         ...rangeView(range),

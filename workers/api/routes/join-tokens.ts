@@ -31,13 +31,14 @@ export const joinTokenRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
   const meeting = await requireMeeting(c.get("db"), tenantId, meetingId);
   if (!acceptsParticipants(meeting.status)) throw new ApiError("meeting_ended");
   const body = c.req.valid("json");
+  const actor = c.get("actor");
   const { token, expiresAt } = await mintJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), {
     tenantId,
     meetingId,
     identity: body.identity,
     role: body.role,
     ...(body.name ? { name: body.name } : {}),
-    ...(c.get("actor").kind === "person" ? { mintedBy: (c.get("actor") as { userId: string }).userId } : {}),
+    ...(actor.kind === "person" ? { mintedBy: actor.userId } : {}),
     ttlSeconds: body.ttlSeconds ?? config.JOIN_TOKEN_TTL_SECONDS,
     issuer: config.JOIN_TOKEN_ISSUER,
   });

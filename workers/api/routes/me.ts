@@ -3,7 +3,7 @@ import type { Context } from "hono";
 import { readConfig } from "../../env.ts";
 import { avatarUploaded, presignAvatarUpload, presignAvatarView } from "../../identity/avatar-objects.ts";
 import { isOwnAvatarKey, readPreferences } from "../../identity/core/profile.ts";
-import { findProfile, findUser, updateProfile } from "../../identity/user-repository.ts";
+import { findProfile, updateProfile } from "../../identity/user-repository.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
@@ -69,14 +69,13 @@ async function me(c: Context<AppEnv>) {
   const session = c.get("session");
   const tenantId = c.get("tenantId");
   // requireSession has checked the account is active.
-  const user = (await findUser(c.get("db"), tenantId, session.userId))!;
   const profile = (await findProfile(c.get("db"), tenantId, session.userId))!;
   return {
-    id: user.id,
-    tenantId: user.tenantId,
-    email: user.email,
+    id: profile.id,
+    tenantId: profile.tenantId,
+    email: profile.email ?? "",
     displayName: profile.displayName,
-    role: user.role,
+    role: profile.role,
     timeZone: profile.timeZone,
     locale: profile.locale,
     avatarUrl: profile.avatarKey ? await presignAvatarView(readConfig(c.env), profile.avatarKey) : null,

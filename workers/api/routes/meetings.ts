@@ -26,7 +26,8 @@ import {
   type MeetingRow,
 } from "../../meetings/meeting-repository.ts";
 import { mergeSchedule, refuseUpdate, roomSettingsOf } from "../../meetings/meeting-lifecycle.ts";
-import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
+import { encodeCursor } from "../../meetings/page-cursor.ts";
+import { pageAfter, pageOf } from "../keyset-page.ts";
 import { requestFingerprint } from "../../meetings/request-fingerprint.ts";
 import type { MeetingId } from "../../../protocol/ids.ts";
 import { readConfig } from "../../env.ts";
@@ -130,15 +131,8 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   })
   .openapi(listMeetingsRoute, async (c) => {
     const { limit, cursor, status } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && !after) {
-      throw new ApiError("validation_failed", "cursor is not one this API issued", [{ path: "cursor", message: "invalid cursor" }]);
-    }
-    // Fetch one extra row to know whether another page exists without a count query.
-    const rows = await listMeetings(c.get("db"), c.get("tenantId"), { limit: limit + 1, after, status });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    const rows = await listMeetings(c.get("db"), c.get("tenantId"), { limit: limit + 1, after: pageAfter(cursor), status });
+    const { page, nextCursor } = pageOf(rows, limit, (last) => encodeCursor({ createdAt: last.createdAt, id: last.id }));
     return c.json({ data: page.map(meetingView), nextCursor }, 200);
   })
   .openapi(updateMeetingRoute, async (c) => {

@@ -4,7 +4,8 @@ import { recordingPrefix } from "../../../protocol/recording-composition.ts";
 import { readConfig, type Config } from "../../env.ts";
 import { commandMeetingRecording } from "../../meeting-room/shell/meeting-room-client.ts";
 import { findMeeting } from "../../meetings/meeting-repository.ts";
-import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
+import { encodeCursor } from "../../meetings/page-cursor.ts";
+import { pageAfter, pageOf } from "../keyset-page.ts";
 import { resolveReference, rewritePlaylist } from "../../recordings/core/playlist-rewrite.ts";
 import { verifyPlayback } from "../../recordings/playback-signature.ts";
 import { playbackKeyOf, playbackUrl } from "../../recordings/playback-links.ts";
@@ -209,19 +210,14 @@ export const recordingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validation
   })
   .openapi(listRoute, async (c) => {
     const { limit, cursor, from, to, ...filter } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && !after) {
-      throw new ApiError("validation_failed", "cursor is not one this API issued", [{ path: "cursor", message: "invalid cursor" }]);
-    }
     const rows = await listRecordings(
       c.get("db"),
       c.get("tenantId"),
       { ...filter, from: from ? new Date(from) : undefined, to: to ? new Date(to) : undefined },
-      { limit: limit + 1, after },
+      { limit: limit + 1, after: pageAfter(cursor) },
     );
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return c.json({ data: page.map(recordingView), nextCursor: rows.length > limit && last ? encodeCursor(last) : null }, 200);
+    const { page, nextCursor } = pageOf(rows, limit, encodeCursor);
+    return c.json({ data: page.map(recordingView), nextCursor }, 200);
   })
   .openapi(getRoute, async (c) => {
     const db = c.get("db");

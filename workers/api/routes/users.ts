@@ -14,7 +14,8 @@ import {
   updateUser,
   type SignedInUser,
 } from "../../identity/user-repository.ts";
-import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
+import { encodeCursor } from "../../meetings/page-cursor.ts";
+import { pageAfter, pageOf } from "../keyset-page.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
 import { validationHook } from "../middleware/validation-hook.ts";
@@ -65,14 +66,8 @@ const deactivateRoute = createRoute({
 export const userRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(listRoute, async (c) => {
     const { limit, cursor } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && !after) {
-      throw new ApiError("validation_failed", "cursor is not one this API issued", [{ path: "cursor", message: "invalid cursor" }]);
-    }
-    const rows = await listUsers(c.get("db"), c.get("tenantId"), { limit: limit + 1, after });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    const rows = await listUsers(c.get("db"), c.get("tenantId"), { limit: limit + 1, after: pageAfter(cursor) });
+    const { page, nextCursor } = pageOf(rows, limit, (last) => encodeCursor({ createdAt: last.createdAt, id: last.id }));
     return c.json({ data: page.map(userView), nextCursor }, 200);
   })
   .openapi(inviteRoute, async (c) => {

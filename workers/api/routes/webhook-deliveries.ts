@@ -11,7 +11,8 @@ import {
   WebhookDeliveryPageSchema,
   WebhookDeliverySchema,
 } from "../schemas/webhooks.ts";
-import { decodeCursor, encodeCursor } from "../../meetings/page-cursor.ts";
+import { encodeCursor } from "../../meetings/page-cursor.ts";
+import { pageAfter, pageOf } from "../keyset-page.ts";
 import { findDelivery, listDeliveries, replayDelivery } from "../../webhooks/delivery-log.ts";
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
 import { requireEndpoint } from "./webhook-endpoints.ts";
@@ -51,15 +52,9 @@ const replayDeliveryRoute = createRoute({
 export const webhookDeliveryRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(listDeliveriesRoute, async (c) => {
     const { limit, cursor, ...filter } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (cursor !== undefined && !after) {
-      throw new ApiError("validation_failed", "cursor is not one this API issued", [{ path: "cursor", message: "invalid cursor" }]);
-    }
-    const page = await listDeliveries(c.get("db"), c.get("tenantId"), filter, limit + 1, after);
-    const rows = page.rows.slice(0, limit);
-    const last = rows.at(-1);
-    const nextCursor = page.rows.length > limit && last ? encodeCursor({ createdAt: new Date(last.createdAt), id: last.id }) : null;
-    return c.json({ data: rows, nextCursor }, 200);
+    const fetched = await listDeliveries(c.get("db"), c.get("tenantId"), filter, limit + 1, pageAfter(cursor));
+    const { page, nextCursor } = pageOf(fetched.rows, limit, (last) => encodeCursor({ createdAt: new Date(last.createdAt), id: last.id }));
+    return c.json({ data: page, nextCursor }, 200);
   })
   .openapi(getDeliveryRoute, async (c) => {
     const delivery = await findDelivery(c.get("db"), c.get("tenantId"), c.req.valid("param").id);
