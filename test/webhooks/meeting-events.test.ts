@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Webhook } from "standardwebhooks";
+import ical, { type VEvent } from "node-ical";
 import { webhookEventData, type WebhookEventType } from "../../workers/webhooks/core/event-catalog.ts";
 import { poll } from "../support/poll.ts";
 import { RoomClient } from "../support/room-client.ts";
@@ -7,7 +8,7 @@ import { eq } from "drizzle-orm";
 import { webhookEndpoints } from "../../schema/index.ts";
 import { api, createMeeting, mintToken, newTenant, withDatabase } from "../support/stack.ts";
 import { WebhookReceiver } from "../support/webhook-receiver.ts";
-import { createEndpoint } from "./support.ts";
+import { createEndpoint, pause } from "./support.ts";
 
 let apiKey: string;
 let receiver: WebhookReceiver;
@@ -57,6 +58,100 @@ describe("webhook events from a real meeting", () => {
     expect(events.find((e) => e.type === "participant.left" && e.data.identity === "alice")!.data).toMatchObject({ reason: "ended" });
     // webhook-id is the event id, the same on every attempt.
     for (const r of receiver.received) expect(r.headers["webhook-id"]).toBe(JSON.parse(r.body).id);
+  });
+
+  it("a scheduled meeting's invite reaches the receiver when scheduled, at each change attendees must take, and cancelled when deleted", async () => {
+    const schedule = {
+      title: "Planning",
+      scheduledStartAt: "2027-03-26T09:00:00Z",
+      scheduledEndAt: "2027-03-26T10:00:00Z",
+      timeZone: "Europe/Berlin",
+      recurrenceRule: "FREQ=WEEKLY;COUNT=3",
+      attendees: [{ email: "ana@example.test", name: "Ana" }],
+    };
+    const meeting = await createMeeting(apiKey, schedule);
+    const patch = (body: unknown) => api(`/v1/meetings/${meeting.id}`, { key: apiKey, method: "PATCH", body });
+    // Capacity is not in the invite: no new version.
+    expect((await patch({ maxParticipants: 20 })).status).toBe(200);
+    // Two edits at once: each lands on top of the other, as its own version.
+    const edits = await Promise.all([patch({ title: "Planning (moved)" }), patch({ attendees: [{ email: "bo@example.test" }] })]);
+    expect(edits.map((r) => r.status)).toEqual([200, 200]);
+    expect((await api(`/v1/meetings/${meeting.id}`, { key: apiKey, method: "DELETE" })).status).toBe(204);
+
+    const invites = await poll(
+      async () => ofMeeting(meeting.id).filter((e) => e.type === "meeting.invite"),
+      (got) => got.length === 4,
+      15_000,
+    );
+    receiver.verifyAll(secret);
+    for (const event of invites) webhookEventData["meeting.invite"].parse(event.data);
+    expect(invites.map((e) => [e.data.method, e.data.sequence])).toEqual([
+      ["REQUEST", 0],
+      ["REQUEST", 1],
+      ["REQUEST", 2],
+      ["CANCEL", 3],
+    ]);
+    // The last REQUEST carries both edits; the invite itself is the same document invite.ics serves.
+    expect(invites[2]!.data).toMatchObject({ title: "Planning (moved)", attendees: [{ email: "bo@example.test" }] });
+    for (const event of invites) {
+      const [vevent] = Object.values(ical.sync.parseICS(String(event.data.ics))).filter((c) => c?.type === "VEVENT") as VEvent[];
+      expect(vevent!.uid).toBe(`${meeting.id}@edge-meetings`);
+      expect(Number(vevent!.sequence)).toBe(event.data.sequence);
+      expect(String(event.data.ics)).toContain(`METHOD:${event.data.method}`);
+      expect(new Date(vevent!.start).toISOString()).toBe("2027-03-26T09:00:00.000Z");
+    }
+    expect(invites[0]!.data).toMatchObject({
+      uid: `${meeting.id}@edge-meetings`,
+      timeZone: "Europe/Berlin",
+      joinUrl: expect.stringContaining(`#meeting=${meeting.id}`),
+    });
+    // Deleting a meeting nobody joined also ends it, reported once.
+    expect(
+      ofMeeting(meeting.id)
+        .filter((e) => e.type === "meeting.ended")
+        .map((e) => e.data.reason),
+    ).toEqual(["deleted"]);
+  });
+
+  it("taking a meeting's schedule away cancels its invite; a replayed create sends none again", async () => {
+    const body = { title: "Review", scheduledStartAt: "2027-01-12T15:00:00Z", attendees: [{ email: "cy@example.test" }] };
+    const key = crypto.randomUUID();
+    const create = () => api("/v1/meetings", { key: apiKey, body, headers: { "idempotency-key": key } });
+    const first = await create();
+    expect(first.status).toBe(201);
+    const meeting = (await first.json()) as { id: string };
+    expect((await create()).status).toBe(200);
+    const unscheduled = await api(`/v1/meetings/${meeting.id}`, {
+      key: apiKey,
+      method: "PATCH",
+      body: { scheduledStartAt: null, scheduledEndAt: null },
+    });
+    expect(unscheduled.status).toBe(200);
+    const invites = await poll(
+      async () => ofMeeting(meeting.id).filter((e) => e.type === "meeting.invite"),
+      (got) => got.length >= 2,
+      10_000,
+    );
+    await pause(500);
+    expect(ofMeeting(meeting.id).map((e) => [e.type, e.data.method, e.data.sequence])).toEqual([
+      ["meeting.invite", "REQUEST", 0],
+      ["meeting.invite", "CANCEL", 1],
+    ]);
+    expect(invites[1]!.data).toMatchObject({ startsAt: "2027-01-12T15:00:00.000Z", endsAt: "2027-01-12T16:00:00.000Z" });
+  });
+
+  it("a meeting with no schedule sends no invite", async () => {
+    const meeting = await createMeeting(apiKey, { title: "ad hoc" });
+    expect((await api(`/v1/meetings/${meeting.id}`, { key: apiKey, method: "PATCH", body: { title: "ad hoc, renamed" } })).status).toBe(
+      200,
+    );
+    expect((await api(`/v1/meetings/${meeting.id}/end`, { key: apiKey, method: "POST" })).status).toBe(200);
+    await poll(
+      async () => ofMeeting(meeting.id),
+      (got) => got.some((e) => e.type === "meeting.ended"),
+      10_000,
+    );
+    expect(ofMeeting(meeting.id).map((e) => e.type)).toEqual(["meeting.ended"]);
   });
 
   it("a meeting ended before anyone joined is reported ended once, by the API", async () => {

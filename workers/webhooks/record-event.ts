@@ -27,6 +27,11 @@ export async function recordWebhookEvents(db: StatementRunner, facts: readonly W
 export interface FactWrite {
   with: SQL;
   when: SQL;
+  /**
+   * Whether the write took effect (read back with `writeApplied`): set it when the caller must tell a write that
+   * matched nothing from one that recorded no deliveries. The answer then always has a row.
+   */
+  applied?: SQL;
 }
 
 /** The statement `recordWebhookEvents` runs, optionally behind the write that makes the facts. */
@@ -70,12 +75,24 @@ export function webhookEventsStatement(facts: readonly WebhookFact[], write?: Fa
       from event join f on f.id = event.id join webhook_endpoints e on ${wants}
       returning endpoint_id, shard
     )
-    select distinct endpoint_id, shard from delivery`;
+    ${
+      write?.applied
+        ? sql`select (${write.applied}) as applied, d.endpoint_id, d.shard
+            from (select 1) as one left join (select distinct endpoint_id, shard from delivery) as d on true`
+        : sql`select distinct endpoint_id, shard from delivery`
+    }`;
 }
 
 /** The (endpoint, shard) pairs of a result, as dispatchers to wake. */
 export function dispatcherAddresses(result: unknown): DispatcherAddress[] {
-  return rowsOf(result).map((row) => ({ endpointId: String(row.endpoint_id), shard: Number(row.shard) }));
+  return rowsOf(result)
+    .filter((row) => row.endpoint_id != null)
+    .map((row) => ({ endpointId: String(row.endpoint_id), shard: Number(row.shard) }));
+}
+
+/** Whether the write behind the facts took effect: its `applied` expression, as the statement answered it. */
+export function writeApplied(result: unknown): boolean {
+  return rowsOf(result)[0]?.applied === true;
 }
 
 /** One fact: see `recordWebhookEvents`. */

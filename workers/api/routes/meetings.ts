@@ -22,6 +22,7 @@ import {
   findMeeting,
   insertMeeting,
   listMeetings,
+  maxSequenceRaces,
   updateMeeting,
   type MeetingRow,
 } from "../../meetings/meeting-repository.ts";
@@ -34,6 +35,7 @@ import { readConfig } from "../../env.ts";
 import { endMeetingRoom, updateMeetingRoom } from "../../meeting-room/shell/meeting-room-client.ts";
 import { meetingDeletedReason } from "../../../protocol/room-contract.ts";
 import { pokeDispatchers } from "../../webhooks/dispatcher-client.ts";
+import { inviteFacts } from "../../calendar/meeting-invites.ts";
 
 const tags = ["Meetings"];
 
@@ -110,19 +112,37 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   .openapi(createMeetingRoute, async (c) => {
     const body = c.req.valid("json");
     const key = c.req.valid("header")["idempotency-key"];
-    const result = await insertMeeting(
-      c.get("db"),
-      c.get("tenantId"),
-      {
-        ...body,
-        scheduledStartAt: toDate(body.scheduledStartAt) ?? null,
-        scheduledEndAt: toDate(body.scheduledEndAt) ?? null,
-      },
-      key ? { key, fingerprint: await requestFingerprint(body) } : undefined,
-    );
+    const tenantId = c.get("tenantId");
+    const input = {
+      ...body,
+      scheduledStartAt: toDate(body.scheduledStartAt) ?? null,
+      scheduledEndAt: toDate(body.scheduledEndAt) ?? null,
+    };
+    const now = new Date();
+    const result = await insertMeeting(c.get("db"), tenantId, input, {
+      ...(key ? { idempotency: { key, fingerprint: await requestFingerprint(body) } } : {}),
+      // A scheduled meeting's first invite goes out with it.
+      announce: (id) =>
+        inviteFacts(
+          tenantId,
+          undefined,
+          {
+            ...input,
+            id,
+            timeZone: input.timeZone ?? null,
+            recurrenceRule: input.recurrenceRule ?? null,
+            attendees: input.attendees ?? [],
+            inviteSequence: 0,
+            deletedAt: null,
+          },
+          new URL(c.req.url).origin,
+          now,
+        ),
+    });
     if ("conflict" in result) throw new ApiError("idempotency_conflict");
+    if (result.dispatchers.length) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, result.dispatchers));
     const actor = c.get("actor");
-    if (actor.kind === "person") await recordHost(c.get("db"), c.get("tenantId"), result.meeting.id, actor.userId);
+    if (actor.kind === "person") await recordHost(c.get("db"), tenantId, result.meeting.id, actor.userId);
     return c.json(meetingView(result.meeting), result.replayed ? 200 : 201);
   })
   .openapi(getMeetingRoute, async (c) => {
@@ -140,25 +160,44 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
     const tenantId = c.get("tenantId");
     const id = c.req.valid("param").id;
     const patch = c.req.valid("json");
-    const current = await requireMeeting(db, tenantId, id);
-    const refusal = refuseUpdate(current.status);
-    if (refusal) throw new ApiError(refusal);
-    const schedule = mergeSchedule(current, {
-      scheduledStartAt: toDate(patch.scheduledStartAt),
-      scheduledEndAt: toDate(patch.scheduledEndAt),
-    });
-    if (schedule === "invalid_schedule") {
-      throw new ApiError("validation_failed", "scheduledEndAt must be after scheduledStartAt", [
-        { path: "scheduledEndAt", message: "must be after scheduledStartAt" },
-      ]);
+    const inviteChanged = changesInvite(patch);
+    for (let attempt = 0; attempt < maxSequenceRaces; attempt++) {
+      const current = await requireMeeting(db, tenantId, id);
+      const refusal = refuseUpdate(current.status);
+      if (refusal) throw new ApiError(refusal);
+      const schedule = mergeSchedule(current, {
+        scheduledStartAt: toDate(patch.scheduledStartAt),
+        scheduledEndAt: toDate(patch.scheduledEndAt),
+      });
+      if (schedule === "invalid_schedule") {
+        throw new ApiError("validation_failed", "scheduledEndAt must be after scheduledStartAt", [
+          { path: "scheduledEndAt", message: "must be after scheduledStartAt" },
+        ]);
+      }
+      const { scheduledStartAt: _start, scheduledEndAt: _end, ...rest } = patch;
+      const change = { ...rest, ...schedule };
+      const invite = inviteChanged
+        ? {
+            fromSequence: current.inviteSequence,
+            facts: inviteFacts(
+              tenantId,
+              current,
+              { ...current, ...change, inviteSequence: current.inviteSequence + 1 },
+              new URL(c.req.url).origin,
+              new Date(),
+            ),
+          }
+        : undefined;
+      const updated = await updateMeeting(db, tenantId, id, change, invite);
+      // Nothing updated: ended or deleted between the read and the write, or another edit raised the invite's
+      // SEQUENCE meanwhile (read again: this edit goes on top of it).
+      if (!updated) continue;
+      if (updated.dispatchers.length) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, updated.dispatchers));
+      // A live room is authoritative for its settings (connects read no Postgres), so the edit must reach it.
+      await updateMeetingRoom(c.env.MEETING_ROOM, tenantId, id, roomSettingsOf(updated.meeting, readConfig(c.env).SFU_SWITCH_THRESHOLD));
+      return c.json(meetingView(updated.meeting), 200);
     }
-    const { scheduledStartAt: _start, scheduledEndAt: _end, ...rest } = patch;
-    const updated = await updateMeeting(db, tenantId, id, { ...rest, ...schedule }, { inviteChanged: changesInvite(patch) });
-    // Nothing updated: it was ended or deleted between the read and the write.
-    if (!updated) throw new ApiError((await findMeeting(db, tenantId, id)) ? "meeting_ended" : "not_found");
-    // A live room is authoritative for its settings (connects read no Postgres), so the edit must reach it.
-    await updateMeetingRoom(c.env.MEETING_ROOM, tenantId, id, roomSettingsOf(updated, readConfig(c.env).SFU_SWITCH_THRESHOLD));
-    return c.json(meetingView(updated), 200);
+    throw new Error(`meeting ${id}: its invite kept changing under this edit`);
   })
   .openapi(endMeetingRoute, async (c) => {
     const tenantId = c.get("tenantId");
@@ -187,7 +226,17 @@ async function endRoomThenMeeting(c: Context<AppEnv>, id: MeetingId, reason: str
     () => undefined,
     (error: unknown) => ({ error }),
   );
-  const ended = await endMeeting(c.get("db"), tenantId, id, options);
+  const ended = await endMeeting(c.get("db"), tenantId, id, {
+    ...options,
+    cancelInvite: (meeting) =>
+      inviteFacts(
+        tenantId,
+        meeting,
+        { ...meeting, inviteSequence: meeting.inviteSequence + 1, deletedAt: new Date() },
+        new URL(c.req.url).origin,
+        new Date(),
+      ),
+  });
   if (!ended) throw new ApiError("not_found", "No meeting with this id");
   c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, ended.endpointIds));
   if (roomFailure) throw roomFailure.error;

@@ -18,6 +18,24 @@ export const webhookEventData = {
     /** `api` (ended or deleted through the API), or the room's own reason (`schedule`, `idle`, `host`). */
     reason: z.string(),
   }),
+  /**
+   * A version of a scheduled meeting's calendar invite, to send to its attendees: at scheduling, at every change they
+   * must take (`REQUEST` with a higher `sequence`, same `uid`) and at cancellation (`CANCEL`). `ics` is the whole
+   * RFC 5545 document, as GET /v1/meetings/{id}/invite.ics serves it.
+   */
+  "meeting.invite": z.object({
+    method: z.enum(["REQUEST", "CANCEL"]),
+    uid: z.string(),
+    sequence: z.number().int().min(0),
+    title: z.string(),
+    startsAt: isoTime,
+    endsAt: isoTime,
+    timeZone: z.string().nullable(),
+    recurrenceRule: z.string().nullable(),
+    attendees: z.array(z.object({ email: z.string(), name: z.string().optional() })),
+    joinUrl: z.string(),
+    ics: z.string(),
+  }),
   "participant.joined": z.object({ identity: z.string(), name: z.string().nullable(), role, joinedAt: isoTime }),
   "participant.left": z.object({
     identity: z.string(),
