@@ -1,4 +1,5 @@
 import http from "node:http";
+import { decodeJwt, decodeProtectedHeader, importJWK, SignJWT, type JWK } from "jose";
 import Provider, { type Configuration } from "oidc-provider";
 import { z } from "zod";
 import { localAccountClaims } from "./accounts.ts";
@@ -39,12 +40,16 @@ const configuration: Configuration = {
     registration: { enabled: true, initialAccessToken: env.OIDC_REGISTRATION_TOKEN },
     registrationManagement: { enabled: true },
   },
-  // A test registers a client with a short ID-token lifetime to see an expired one refused.
+  // Test-only client metadata: an ID-token lifetime, and a fault the token endpoint puts into this client's ID
+  // tokens (see `withIdTokenFault`), so tests can see the relying party refuse them.
   extraClientMetadata: {
-    properties: ["id_token_ttl_seconds"],
+    properties: ["id_token_ttl_seconds", "test_id_token_fault"],
     validator(_ctx, key, value) {
       if (key === "id_token_ttl_seconds" && value !== undefined && !(Number.isInteger(value) && Number(value) > 0)) {
         throw new Error("id_token_ttl_seconds must be a positive integer");
+      }
+      if (key === "test_id_token_fault" && value !== undefined && !idTokenFaults.includes(value as IdTokenFault)) {
+        throw new Error(`test_id_token_fault must be one of ${idTokenFaults.join(", ")}`);
       }
     },
   },
@@ -57,7 +62,42 @@ const configuration: Configuration = {
   },
 };
 
+/**
+ * What a misbehaving provider could answer, each a properly signed ID token (the provider's own key, published in its
+ * JWKS) that the relying party must still refuse: one that expired an hour ago, one issued to another client, one
+ * naming another issuer.
+ */
+const idTokenFaults = ["expired", "foreign_audience", "foreign_issuer"] as const;
+type IdTokenFault = (typeof idTokenFaults)[number];
+
+const signingKeys = (JSON.parse(env.OIDC_JWKS) as { keys: JWK[] }).keys;
+
+/** The token endpoint's ID token for a client registered with `test_id_token_fault`, re-signed with the fault. */
+async function withIdTokenFault(idToken: string, fault: IdTokenFault): Promise<string> {
+  const claims = decodeJwt(idToken);
+  const now = Math.floor(Date.now() / 1000);
+  const changed =
+    fault === "expired"
+      ? { ...claims, iat: now - 7200, exp: now - 3600 }
+      : fault === "foreign_audience"
+        ? { ...claims, aud: "another-client", azp: "another-client" }
+        : { ...claims, iss: "https://someone-else.example" };
+  const { alg, kid, typ } = decodeProtectedHeader(idToken);
+  if (!alg) throw new Error("the provider's ID token names no alg");
+  return new SignJWT(changed)
+    .setProtectedHeader({ alg, ...(kid ? { kid } : {}), ...(typ ? { typ } : {}) })
+    .sign(await importJWK(signingKeys.find((key) => key.kid === kid)!, alg));
+}
+
 const provider = new Provider(issuer, configuration);
+provider.use(async (ctx, next) => {
+  await next();
+  const fault = (ctx.oidc?.client as unknown as Record<string, unknown> | undefined)?.test_id_token_fault as IdTokenFault | undefined;
+  const body = ctx.body as { id_token?: unknown } | undefined;
+  if (ctx.path === "/token" && fault && typeof body?.id_token === "string") {
+    ctx.body = { ...body, id_token: await withIdTokenFault(body.id_token, fault) };
+  }
+});
 // Plain http on loopback: the provider must not insist on TLS-only cookies.
 provider.proxy = false;
 const server = http.createServer(provider.callback());

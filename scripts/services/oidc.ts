@@ -56,10 +56,15 @@ export const oidcService: LocalService = {
       OIDC_COOKIE_KEY: secrets.oidcCookieKey,
       OIDC_JWKS: await signingKeys(),
     };
-    // A running provider keeps the keys and settings it started with: new ones mean a restart.
+    // A running provider keeps the keys, settings and code it started with: new ones mean a restart.
+    const sourceDir = path.join(repoRoot, "scripts", "oidc-provider");
+    const sources = fs
+      .readdirSync(sourceDir)
+      .sort()
+      .map((file) => fs.readFileSync(path.join(sourceDir, file), "utf8"));
     const digest = crypto
       .createHash("sha256")
-      .update(JSON.stringify(Object.entries(env).sort()))
+      .update(JSON.stringify([Object.entries(env).sort(), sources]))
       .digest("hex");
     const previous = fs.existsSync(startedFile) ? fs.readFileSync(startedFile, "utf8") : undefined;
     if (runningPid(daemon) && previous !== digest) await stopDaemon(daemon);

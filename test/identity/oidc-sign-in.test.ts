@@ -141,6 +141,28 @@ describe("signing in through the tenant's OpenID provider (the real local oidc-p
     expect((await me(browser)).status).toBe(401);
   });
 
+  it("refuses a signed ID token that expired, was issued to another client, or names another issuer", async () => {
+    // Each tenant's client is registered with a fault its ID tokens carry: the provider signs them with its own
+    // published key, so only the relying party's claim checks stand between them and a session.
+    for (const [fault, refusal] of [
+      ["expired", /"exp" \(expiration time\) claim value, expiration is past/],
+      ["foreign_audience", /"aud" \(audience\) claim value/],
+      ["foreign_issuer", /"iss" \(issuer\) claim value/],
+    ] as const) {
+      const tenant = await newTenant(`oidc ${fault}`);
+      expect((await configureTenantIdp(tenant, {}, { test_id_token_fault: fault })).response.status).toBe(200);
+      const browser = new BrowserClient();
+      const refused = await signIn(browser, tenant.tenantId, "kim@example.test");
+      expect(refused.status, fault).toBe(401);
+      const body = await problem(refused);
+      expect(body.code, fault).toBe("sign_in_failed");
+      expect(body.detail, fault).toMatch(refusal);
+      expect((await me(browser)).status, fault).toBe(401);
+      const rows = await withDatabase((db) => db.select().from(users).where(eq(users.tenantId, tenant.tenantId)));
+      expect(rows, fault).toEqual([]);
+    }
+  });
+
   it("refuses a sign-in started for one tenant and brought back to another's callback", async () => {
     const browser = new BrowserClient();
     const callback = new URL(await signInUntilCallback(browser, acme.tenantId, "hal@acme.test"));
