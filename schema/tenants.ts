@@ -77,17 +77,25 @@ export const users = pgTable(
 );
 
 /**
- * A tenant's OpenID Connect provider: its people sign in through it at /v1/auth/{tenant}/login. The client secret
- * is sealed at rest (workers/crypto/secret-box.ts, bound to the tenant). `roleMapping` maps values of `roleClaim`
+ * A tenant's identity provider, OpenID Connect or SAML 2.0: its people sign in through it at
+ * /v1/auth/{tenant}/login. An OpenID client secret is sealed at rest (workers/crypto/secret-box.ts, bound to the tenant). `roleMapping` maps values of `roleClaim`
  * (say, a group) to a tenant role given at the first sign-in; anyone else gets `defaultRole`.
  */
+export const identityProtocol = pgEnum("identity_protocol", ["oidc", "saml"]);
+
 export const tenantIdentityProviders = pgTable("tenant_identity_providers", {
   tenantId: tenantId()
     .primaryKey()
     .references(() => tenants.id, { onDelete: "cascade" }),
+  protocol: identityProtocol("protocol").notNull().default("oidc"),
+  /** OpenID: the issuer; SAML: the identity provider's entity ID (the assertions' Issuer). */
   issuer: text("issuer").notNull(),
-  clientId: text("client_id").notNull(),
-  clientSecretSealed: text("client_secret_sealed").notNull(),
+  /** OpenID only. */
+  clientId: text("client_id"),
+  clientSecretSealed: text("client_secret_sealed"),
+  /** SAML only: where sign-in requests go (HTTP-Redirect binding), and the certificates (PEM) its signatures may use. */
+  samlSsoUrl: text("saml_sso_url"),
+  samlCertificates: text("saml_certificates").array(),
   allowedEmailDomains: text("allowed_email_domains").array().notNull().default(sql`'{}'::text[]`),
   roleClaim: text("role_claim"),
   roleMapping: jsonb("role_mapping").$type<Record<string, TenantRole>>().notNull().default({}),

@@ -14,6 +14,11 @@ command -v g++ >/dev/null || missing+=(g++)
 command -v make >/dev/null || missing+=(make)
 command -v python3 >/dev/null || missing+=(python3)
 command -v xz >/dev/null || missing+=(xz-utils)
+# The local SAML identity provider: SimpleSAMLphp under PHP's own web server (php-xml for its XML signatures).
+[ -d /usr/share/simplesamlphp/www ] || missing+=(simplesamlphp)
+command -v php >/dev/null || missing+=(php-cli)
+php -m 2>/dev/null | grep -qx dom || missing+=(php-xml)
+php -m 2>/dev/null | grep -qx mbstring || missing+=(php-mbstring)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] && ! command -v sudo >/dev/null; then
   echo "[install] missing Debian packages: ${missing[*]} (no root: install them, or Postgres falls back to PGlite)" >&2

@@ -45,6 +45,8 @@ export const ports = {
   recorderB: 9301,
   // The local OpenID provider (scripts/oidc-provider/), tenants' identity provider in tests and `npm run dev`.
   oidc: 9400,
+  // The local SAML identity provider (SimpleSAMLphp, scripts/services/saml-idp.ts).
+  samlIdp: 9410,
 } as const;
 
 export const host = "127.0.0.1";

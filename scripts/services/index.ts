@@ -7,6 +7,7 @@ import { oidcService } from "./oidc.ts";
 import { postgresService } from "./postgres.ts";
 import { recorderService } from "./recorder.ts";
 import { redisService } from "./redis.ts";
+import { samlIdpService } from "./saml-idp.ts";
 import { s3Service } from "./s3.ts";
 import { turnService } from "./turn.ts";
 import { workerService } from "./worker.ts";
@@ -15,7 +16,7 @@ import { workerService } from "./worker.ts";
  * Start order matters for dependents: Redis before the LiveKit nodes (one cluster through it), Postgres before
  * migrations, S3 and migrations before the Lambdas (they write both), the LiveKit nodes and S3 before the track
  * recorders (they join rooms and upload), all before the Worker (it invokes the Lambdas, drives the recorders and
- * signs people in through the local OpenID provider).
+ * signs people in through the local OpenID and SAML providers).
  */
 export const localServices: LocalService[] = [
   postgresService,
@@ -28,6 +29,7 @@ export const localServices: LocalService[] = [
   lambdaService,
   recorderService,
   oidcService,
+  samlIdpService,
   workerService,
 ];
 

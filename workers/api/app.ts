@@ -32,7 +32,7 @@ import { hasSessionCookie, requireSession } from "./middleware/session-auth.ts";
  * a person's request is then judged by protocol/permissions.ts.
  */
 const publicV1Path =
-  /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+|auth\/[^/]+\/(?:login|callback)|calendar\/[^/]+)$/;
+  /^\/v1\/(?:openapi\.json|meetings\/[^/]+\/connect|livekit\/webhook|recordings\/[^/]+\/playback\/[^/]+|auth\/[^/]+\/(?:login|callback|saml\/acs|saml\/metadata)|calendar\/[^/]+)$/;
 /** Routes only a signed-in person has: an API key is not someone to sign out. */
 const sessionOnlyPath = /^\/v1\/(?:auth\/logout(?:-everywhere)?|me|me\/avatar-upload|me\/calendar-feed)$/;
 

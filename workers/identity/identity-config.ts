@@ -3,13 +3,20 @@ import { secretsKey } from "../crypto/secret-box.ts";
 import type { Config } from "../env.ts";
 
 let shared: { url: string; redis: Redis } | undefined;
+/** Sessions and sign-ins have no fallback store: a Redis that hangs fails the request after this, not 30 s later. */
+const redisTimeoutMs = 2_000;
 
 /** The isolate's Redis client for sign-in flows and sessions (holds no socket: REST). */
 export function identityRedis(config: Pick<Config, "UPSTASH_REDIS_REST_URL" | "UPSTASH_REDIS_REST_TOKEN">): Redis {
   if (shared?.url !== config.UPSTASH_REDIS_REST_URL) {
     shared = {
       url: config.UPSTASH_REDIS_REST_URL,
-      redis: new Redis({ url: config.UPSTASH_REDIS_REST_URL, token: config.UPSTASH_REDIS_REST_TOKEN, retry: false }),
+      redis: new Redis({
+        url: config.UPSTASH_REDIS_REST_URL,
+        token: config.UPSTASH_REDIS_REST_TOKEN,
+        retry: false,
+        signal: () => AbortSignal.timeout(redisTimeoutMs),
+      }),
     };
   }
   return shared.redis;

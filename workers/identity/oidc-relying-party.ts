@@ -1,5 +1,5 @@
 import * as oauth from "oauth4webapi";
-import type { IdentityProvider } from "./identity-provider-repository.ts";
+import type { OidcProvider } from "./identity-provider-repository.ts";
 
 /**
  * Our side of OpenID Connect sign-in (authorization code + PKCE, oauth4webapi): discovery, the authorization URL,
@@ -25,14 +25,14 @@ export class SignInError extends Error {
 }
 
 /** http is allowed only for hosts the deployment lists (the local provider); everything else must be https. */
-export function issuerAllowed(issuer: string, allowHttpHosts: readonly string[]): boolean {
+export function issuerAllowed(issuer: string, allowHttpHosts: readonly string[], options: { query?: boolean } = {}): boolean {
   let url: URL;
   try {
     url = new URL(issuer);
   } catch {
     return false;
   }
-  if (url.search || url.hash || url.username || url.password) return false;
+  if ((url.search && !options.query) || url.hash || url.username || url.password) return false;
   return url.protocol === "https:" || (url.protocol === "http:" && allowHttpHosts.includes(url.hostname.toLowerCase()));
 }
 
@@ -65,7 +65,7 @@ export interface PendingSignIn {
   codeVerifier: string;
 }
 
-export async function authorizationUrl(provider: IdentityProvider, redirectUri: string, allowHttpHosts: readonly string[]) {
+export async function authorizationUrl(provider: OidcProvider, redirectUri: string, allowHttpHosts: readonly string[]) {
   const server = await discover(provider.issuer, allowHttpHosts);
   if (!server.authorization_endpoint) throw new SignInError("invalid_response", "the provider has no authorization endpoint");
   const pending: PendingSignIn = {
@@ -89,7 +89,7 @@ export async function authorizationUrl(provider: IdentityProvider, redirectUri: 
 
 /** The callback: every check passed, or a SignInError saying which failed. Returns the ID token's claims. */
 export async function completeSignIn(
-  provider: IdentityProvider,
+  provider: OidcProvider,
   pending: PendingSignIn,
   callbackUrl: URL,
   redirectUri: string,

@@ -10,20 +10,23 @@ import { sha256Hex } from "../crypto/sha256-hex.ts";
  */
 export const signInFlowTtlSeconds = 600;
 
-const Flow = z
-  .object({
-    tenantId: z.string(),
-    nonce: z.string(),
-    codeVerifier: z.string(),
-    returnTo: z.string(),
-    browserHash: z.string(),
-  })
-  .strict();
-export type SignInFlow = z.infer<typeof Flow> & { state: string };
+const common = { tenantId: z.string(), returnTo: z.string(), browserHash: z.string() };
+/** OpenID: the nonce and PKCE verifier its callback needs. SAML: nothing more (the request ID is node-saml's, in `SamlRequestCache`). */
+const Flow = z.union([
+  z.object({ protocol: z.literal("oidc").default("oidc"), nonce: z.string(), codeVerifier: z.string(), ...common }).strict(),
+  z.object({ protocol: z.literal("saml"), ...common }).strict(),
+]);
+type StoredFlow = z.infer<typeof Flow>;
+export type SignInFlow = StoredFlow & { state: string };
+/** A flow as saved: without the browser binding's hash, which `saveSignInFlow` adds. */
+export type NewSignInFlow = { state: string } & (
+  | Omit<Extract<StoredFlow, { protocol: "oidc" }>, "browserHash">
+  | Omit<Extract<StoredFlow, { protocol: "saml" }>, "browserHash">
+);
 
 const flowKey = async (state: string) => `oidc-flow:v1:${await sha256Hex(state)}`;
 
-export async function saveSignInFlow(redis: Redis, flow: Omit<SignInFlow, "browserHash">, browserBinding: string): Promise<void> {
+export async function saveSignInFlow(redis: Redis, flow: NewSignInFlow, browserBinding: string): Promise<void> {
   const { state, ...rest } = flow;
   await redis.set(await flowKey(state), { ...rest, browserHash: await sha256Hex(browserBinding) }, { ex: signInFlowTtlSeconds });
 }

@@ -1,14 +1,17 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { TenantId } from "../../../protocol/ids.ts";
 import { randomToken } from "../../crypto/random-token.ts";
 import { readConfig } from "../../env.ts";
 import { provisionedRole, safeReturnTo, signInRefusal } from "../../identity/core/sign-in-rules.ts";
 import { identityRedis } from "../../identity/identity-config.ts";
-import { findIdentityProvider } from "../../identity/identity-provider-repository.ts";
+import { findIdentityProvider, type IdentityProvider } from "../../identity/identity-provider-repository.ts";
+import { SamlRequestCache } from "../../identity/saml-request-cache.ts";
+import { completeSamlSignIn, samlServiceProviderMetadata, samlSignInUrl } from "../../identity/saml-service-provider.ts";
 import { authorizationUrl, completeSignIn, SignInError } from "../../identity/oidc-relying-party.ts";
 import { SessionStore } from "../../identity/session-store.ts";
-import { saveSignInFlow, signInFlowTtlSeconds, takeSignInFlow } from "../../identity/sign-in-flows.ts";
+import { saveSignInFlow, signInFlowTtlSeconds, takeSignInFlow, type SignInFlow } from "../../identity/sign-in-flows.ts";
 import { EmailTakenError, userForSignIn } from "../../identity/user-repository.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
@@ -21,6 +24,8 @@ import { requireSecretsKey, signInUrls } from "./identity-provider.ts";
 const tags = ["Sign-in"];
 /** Binds a sign-in to the browser that started it (sign-in-flows.ts). */
 const signInCookie = "em_signin";
+/** The same for a SAML sign-in, whose cookie must ride the provider's cross-site POST back (SameSite=None). */
+const samlSignInCookie = "em_saml_signin";
 const cookieSecurity = { prefix: "host", path: "/", secure: true, httpOnly: true, sameSite: "Lax" } as const;
 
 const TenantParam = z.object({
@@ -38,6 +43,35 @@ const loginRoute = createRoute({
   summary: "Start signing in through the tenant's identity provider (a browser navigation)",
   request: { params: TenantParam, query: z.object({ returnTo: z.string().max(2048).optional() }) },
   responses: { 302: { description: "To the identity provider" }, ...problemResponses(400, 404, 422) },
+});
+const samlAcsRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/{tenantId}/saml/acs",
+  tags,
+  summary: "The SAML identity provider's POST back (assertion consumer): checks everything, signs the person in, and returns them",
+  request: {
+    params: TenantParam,
+    body: {
+      content: {
+        "application/x-www-form-urlencoded": {
+          schema: z.object({ SAMLResponse: z.string().min(1), RelayState: z.string().max(512) }),
+        },
+      },
+      required: true,
+    },
+  },
+  responses: { 303: { description: "Signed in: back to where they started" }, ...problemResponses(400, 401, 403, 404, 415) },
+});
+const samlMetadataRoute = createRoute({
+  method: "get",
+  path: "/v1/auth/{tenantId}/saml/metadata",
+  tags,
+  summary: "Our SAML service-provider metadata for the tenant (entity ID, assertion consumer URL), to load into its identity provider",
+  request: { params: TenantParam },
+  responses: {
+    200: { description: "SAML metadata", content: { "application/samlmetadata+xml": { schema: z.string() } } },
+    ...problemResponses(404),
+  },
 });
 const callbackRoute = createRoute({
   method: "get",
@@ -70,46 +104,107 @@ export const signInRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHoo
     const config = readConfig(c.env);
     const provider = await findIdentityProvider(c.get("db"), await requireSecretsKey(c.env), tenantId);
     if (!provider) throw new ApiError("identity_provider_not_configured", "This tenant has no identity provider");
-    const { redirectUri } = signInUrls(c.req.url, tenantId);
-    const { url, pending } = await authorizationUrl(provider, redirectUri, config.IDENTITY_ALLOW_HTTP_ISSUERS).catch(asProblem);
+    const urls = signInUrls(c.req.url, tenantId);
+    const returnTo = safeReturnTo(c.req.valid("query").returnTo);
+    const redis = identityRedis(config);
     const binding = randomToken();
-    await saveSignInFlow(identityRedis(config), { ...pending, tenantId, returnTo: safeReturnTo(c.req.valid("query").returnTo) }, binding);
+    if (provider.protocol === "saml") {
+      const state = randomToken();
+      const url = await samlSignInUrl(provider, urls.saml, new SamlRequestCache(redis, signInFlowTtlSeconds), state);
+      await saveSignInFlow(redis, { protocol: "saml", state, tenantId, returnTo }, binding);
+      // The response comes back as a cross-site POST, which a SameSite=Lax cookie would not ride.
+      setCookie(c, samlSignInCookie, binding, { ...cookieSecurity, sameSite: "None", maxAge: signInFlowTtlSeconds });
+      return c.redirect(url, 302);
+    }
+    const { url, pending } = await authorizationUrl(provider, urls.redirectUri, config.IDENTITY_ALLOW_HTTP_ISSUERS).catch(asProblem);
+    await saveSignInFlow(redis, { protocol: "oidc", ...pending, tenantId, returnTo }, binding);
     setCookie(c, signInCookie, binding, { ...cookieSecurity, maxAge: signInFlowTtlSeconds });
     return c.redirect(url.toString(), 302);
   })
   .openapi(callbackRoute, async (c) => {
     const { tenantId } = c.req.valid("param");
     const config = readConfig(c.env);
-    const redis = identityRedis(config);
     const state = c.req.query("state") ?? "";
-    const flow = await takeSignInFlow(redis, state, getCookie(c, signInCookie, "host"));
-    deleteCookie(c, signInCookie, cookieSecurity);
-    if (!flow) throw new ApiError("sign_in_failed", "Unknown, used or expired sign-in, or one started in another browser: start again");
-    if (flow.tenantId !== tenantId) throw new ApiError("sign_in_failed", "This sign-in was started for another tenant");
-    const provider = await findIdentityProvider(c.get("db"), await requireSecretsKey(c.env), tenantId);
-    if (!provider) throw new ApiError("identity_provider_not_configured", "This tenant has no identity provider");
+    const flow = await takeFlow(c, tenantId, "oidc", state, signInCookie);
+    const provider = await requireProvider(c, tenantId, "oidc");
     const { redirectUri } = signInUrls(c.req.url, tenantId);
     const claims = await completeSignIn(provider, flow, new URL(c.req.url), redirectUri, config.IDENTITY_ALLOW_HTTP_ISSUERS).catch(
       asProblem,
     );
-    const refusal = signInRefusal(claims, provider);
-    if (refusal) throw new ApiError("sign_in_refused", refusalDetail[refusal]);
-    const email = String(claims.email).trim().toLowerCase();
-    const displayName = typeof claims.name === "string" && claims.name.trim() ? claims.name.trim().slice(0, 200) : null;
-    const user = await userForSignIn(
-      c.get("db"),
-      tenantId,
-      { issuer: claims.iss, subject: claims.sub, email, displayName },
-      provisionedRole(claims, provider),
-    ).catch((error: unknown) => {
-      if (error instanceof EmailTakenError) throw new ApiError("sign_in_refused", "Another account of this tenant already uses this email");
-      throw error;
+    return signInAs(c, tenantId, provider, claims, flow.returnTo);
+  })
+  .openapi(samlAcsRoute, async (c) => {
+    const { tenantId } = c.req.valid("param");
+    const { SAMLResponse, RelayState } = c.req.valid("form");
+    const flow = await takeFlow(c, tenantId, "saml", RelayState, samlSignInCookie);
+    const provider = await requireProvider(c, tenantId, "saml");
+    const requests = new SamlRequestCache(identityRedis(readConfig(c.env)), signInFlowTtlSeconds);
+    const claims = await completeSamlSignIn(provider, signInUrls(c.req.url, tenantId).saml, requests, SAMLResponse).catch(asProblem);
+    return signInAs(c, tenantId, provider, claims, flow.returnTo);
+  })
+  .openapi(samlMetadataRoute, async (c) => {
+    const { tenantId } = c.req.valid("param");
+    const provider = await requireProvider(c, tenantId, "saml");
+    const requests = new SamlRequestCache(identityRedis(readConfig(c.env)), signInFlowTtlSeconds);
+    return c.body(samlServiceProviderMetadata(provider, signInUrls(c.req.url, tenantId).saml, requests), 200, {
+      "content-type": "application/samlmetadata+xml",
     });
-    if (user.status !== "active") throw new ApiError("sign_in_refused", "This account has been deactivated");
-    const { id } = await new SessionStore(redis).create(user.id, tenantId);
-    setSessionCookie(c, id);
-    return c.redirect(flow.returnTo, 303);
   });
+
+/** The sign-in this state names, taken once; refused when unknown, used, expired, another browser's, tenant's or protocol's. */
+async function takeFlow<P extends SignInFlow["protocol"]>(
+  c: Context<AppEnv>,
+  tenantId: string,
+  protocol: P,
+  state: string,
+  cookie: string,
+): Promise<Extract<SignInFlow, { protocol: P }>> {
+  const flow = await takeSignInFlow(identityRedis(readConfig(c.env)), state, getCookie(c, cookie, "host"));
+  deleteCookie(c, cookie, { ...cookieSecurity, ...(cookie === samlSignInCookie ? { sameSite: "None" as const } : {}) });
+  if (!flow) throw new ApiError("sign_in_failed", "Unknown, used or expired sign-in, or one started in another browser: start again");
+  if (flow.tenantId !== tenantId) throw new ApiError("sign_in_failed", "This sign-in was started for another tenant");
+  if (flow.protocol !== protocol) throw new ApiError("sign_in_failed", "This sign-in was started with another protocol");
+  return flow as Extract<SignInFlow, { protocol: P }>;
+}
+
+async function requireProvider<P extends IdentityProvider["protocol"]>(
+  c: Context<AppEnv>,
+  tenantId: TenantId,
+  protocol: P,
+): Promise<Extract<IdentityProvider, { protocol: P }>> {
+  const provider = await findIdentityProvider(c.get("db"), await requireSecretsKey(c.env), tenantId);
+  if (!provider) throw new ApiError("identity_provider_not_configured", "This tenant has no identity provider");
+  // The tenant switched protocols since this sign-in started.
+  if (provider.protocol !== protocol) throw new ApiError("sign_in_failed", "The tenant's identity provider has changed: start again");
+  return provider as Extract<IdentityProvider, { protocol: P }>;
+}
+
+/** Every protocol ends here: the tenant's rules on the claims, the user (provisioned on first sign-in), a session. */
+async function signInAs(
+  c: Context<AppEnv>,
+  tenantId: TenantId,
+  provider: IdentityProvider,
+  claims: Record<string, unknown> & { iss: string; sub: string },
+  returnTo: string,
+) {
+  const refusal = signInRefusal(claims, provider);
+  if (refusal) throw new ApiError("sign_in_refused", refusalDetail[refusal]);
+  const email = String(claims.email).trim().toLowerCase();
+  const displayName = typeof claims.name === "string" && claims.name.trim() ? claims.name.trim().slice(0, 200) : null;
+  const user = await userForSignIn(
+    c.get("db"),
+    tenantId,
+    { issuer: claims.iss, subject: claims.sub, email, displayName },
+    provisionedRole(claims, provider),
+  ).catch((error: unknown) => {
+    if (error instanceof EmailTakenError) throw new ApiError("sign_in_refused", "Another account of this tenant already uses this email");
+    throw error;
+  });
+  if (user.status !== "active") throw new ApiError("sign_in_refused", "This account has been deactivated");
+  const { id } = await new SessionStore(identityRedis(readConfig(c.env))).create(user.id, tenantId);
+  setSessionCookie(c, id);
+  return c.redirect(returnTo, 303);
+}
 
 export const sessionRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHook })
   .openapi(logoutRoute, async (c) => {

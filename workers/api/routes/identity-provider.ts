@@ -1,7 +1,12 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { readConfig } from "../../env.ts";
 import { identitySecretsKey } from "../../identity/identity-config.ts";
-import { deleteIdentityProvider, findIdentityProvider, saveIdentityProvider } from "../../identity/identity-provider-repository.ts";
+import {
+  deleteIdentityProvider,
+  findIdentityProvider,
+  saveIdentityProvider,
+  type IdentityProvider,
+} from "../../identity/identity-provider-repository.ts";
 import { discover, issuerAllowed } from "../../identity/oidc-relying-party.ts";
 import type { AppEnv } from "../app-env.ts";
 import { ApiError } from "../errors.ts";
@@ -17,7 +22,7 @@ const putRoute = createRoute({
   path: "/v1/identity-provider",
   tags,
   security,
-  summary: "Set the tenant's OpenID Connect provider (its people sign in through it)",
+  summary: "Set the tenant's identity provider, OpenID Connect or SAML 2.0 (its people sign in through it)",
   request: { body: { content: json(IdentityProviderBody), required: true } },
   responses: {
     200: { description: "Saved", content: json(IdentityProviderSchema) },
@@ -29,7 +34,7 @@ const getRoute = createRoute({
   path: "/v1/identity-provider",
   tags,
   security,
-  summary: "The tenant's OpenID Connect provider (never its client secret)",
+  summary: "The tenant's identity provider (never an OpenID client secret)",
   responses: { 200: { description: "Configured", content: json(IdentityProviderSchema) }, ...problemResponses(401, 404) },
 });
 const deleteRoute = createRoute({
@@ -37,14 +42,20 @@ const deleteRoute = createRoute({
   path: "/v1/identity-provider",
   tags,
   security,
-  summary: "Remove the tenant's OpenID Connect provider (no new sign-ins; existing sessions run out)",
+  summary: "Remove the tenant's identity provider (no new sign-ins; existing sessions run out)",
   responses: { 204: { description: "Removed" }, ...problemResponses(401, 404) },
 });
 
 /** The routes a tenant's people sign in through, on this request's own origin. */
 export function signInUrls(requestUrl: string, tenantId: string) {
-  const origin = new URL(requestUrl).origin;
-  return { redirectUri: `${origin}/v1/auth/${tenantId}/callback`, loginUrl: `${origin}/v1/auth/${tenantId}/login` };
+  const base = `${new URL(requestUrl).origin}/v1/auth/${tenantId}`;
+  return {
+    loginUrl: `${base}/login`,
+    /** OpenID: register this redirect URI with the provider. */
+    redirectUri: `${base}/callback`,
+    /** SAML: our service provider for this tenant (the entity ID is where its metadata is served). */
+    saml: { entityId: `${base}/saml/metadata`, acsUrl: `${base}/saml/acs` },
+  };
 }
 
 export function requireSecretsKey(env: AppEnv["Bindings"]): Promise<CryptoKey> {
@@ -57,12 +68,19 @@ export const identityProviderRoutes = new OpenAPIHono<AppEnv>({ defaultHook: val
   .openapi(putRoute, async (c) => {
     const body = c.req.valid("json");
     const allowHttp = readConfig(c.env).IDENTITY_ALLOW_HTTP_ISSUERS;
-    if (!issuerAllowed(body.issuer, allowHttp))
-      throw new ApiError("identity_provider_refused", "The issuer must be an https URL without query or fragment");
-    // Saved only once its discovery document answers for exactly this issuer, so a typo fails here, not at sign-in.
-    await discover(body.issuer, allowHttp).catch((error: unknown) => {
-      throw new ApiError("identity_provider_refused", error instanceof Error ? error.message : "discovery failed");
-    });
+    if (body.protocol === "saml") {
+      if (!issuerAllowed(body.ssoUrl, allowHttp, { query: true }))
+        throw new ApiError("identity_provider_refused", "The SAML sign-on URL must be an https URL");
+      const unreadable = body.certificates.findIndex((pem) => !readsAsCertificate(pem));
+      if (unreadable >= 0) throw new ApiError("identity_provider_refused", `certificates[${unreadable}] is not an X.509 certificate`);
+    } else {
+      if (!issuerAllowed(body.issuer, allowHttp))
+        throw new ApiError("identity_provider_refused", "The issuer must be an https URL without query or fragment");
+      // Saved only once its discovery document answers for exactly this issuer, so a typo fails here, not at sign-in.
+      await discover(body.issuer, allowHttp).catch((error: unknown) => {
+        throw new ApiError("identity_provider_refused", error instanceof Error ? error.message : "discovery failed");
+      });
+    }
     const key = await requireSecretsKey(c.env);
     const tenantId = c.get("tenantId");
     await saveIdentityProvider(c.get("db"), key, tenantId, body);
@@ -81,15 +99,33 @@ export const identityProviderRoutes = new OpenAPIHono<AppEnv>({ defaultHook: val
     return c.body(null, 204);
   });
 
-function view(provider: Awaited<ReturnType<typeof findIdentityProvider>> & object, requestUrl: string) {
+function view(provider: IdentityProvider, requestUrl: string) {
+  const urls = signInUrls(requestUrl, provider.tenantId);
   return {
+    protocol: provider.protocol,
     issuer: provider.issuer,
-    clientId: provider.clientId,
+    ...(provider.protocol === "oidc"
+      ? { clientId: provider.clientId, redirectUri: urls.redirectUri }
+      : {
+          ssoUrl: provider.ssoUrl,
+          certificates: [...provider.certificates],
+          saml: { ...urls.saml, metadataUrl: urls.saml.entityId },
+        }),
     allowedEmailDomains: [...provider.allowedEmailDomains],
     roleClaim: provider.roleClaim,
     roleMapping: { ...provider.roleMapping },
     defaultRole: provider.defaultRole,
-    ...signInUrls(requestUrl, provider.tenantId),
+    loginUrl: urls.loginUrl,
     updatedAt: provider.updatedAt.toISOString(),
   };
+}
+
+/** Whether a PEM block holds a DER certificate (its outer SEQUENCE); the signature checks do the rest at sign-in. */
+function readsAsCertificate(pem: string): boolean {
+  try {
+    const der = atob(pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, "").replace(/\s+/g, ""));
+    return der.length > 64 && der.charCodeAt(0) === 0x30;
+  } catch {
+    return false;
+  }
 }
