@@ -4,7 +4,8 @@ import type { ParticipantRole } from "./roles.ts";
 /**
  * Who may do what through the API: the only place these rules live. The API asks it for every request of a
  * signed-in person (workers/api/middleware/permissions.ts); a server API key acts for the whole tenant, as its
- * owner would. Meeting rules inside a live meeting (mute, remove, …) are `canActOn` in roles.ts.
+ * owner would. The rules inside a live meeting (mute, remove, …) by meeting role are below (`authorize`): the
+ * room asks them for every host action, and the page asks `canActOn` and `isModerator` what to offer.
  *
  *  - owner: everything.
  *  - admin: everything but the identity provider, and never on an owner or to make one.
@@ -81,4 +82,115 @@ export function decide(actor: Actor, request: ActionRequest): Decision {
       if (request.targetRole === "owner" || request.newRole === "owner") return deny("only an owner may manage owners");
       return allow;
   }
+}
+
+/** Hosts and cohosts moderate: host controls, the waiting room, chat moderation. */
+export const isModerator = (role: ParticipantRole): boolean => role === "host" || role === "cohost";
+
+/**
+ * Whether someone of `actor` role may take a host action aimed at someone of `target` role: a moderator may,
+ * except that a cohost never acts on a host. The room, the API and the page all ask this one rule.
+ */
+export const canActOn = (actor: ParticipantRole, target: ParticipantRole): boolean =>
+  isModerator(actor) && !(actor === "cohost" && target === "host");
+
+/**
+ * Inside a live meeting: who may do what to whom, by meeting role. The room passes the actor, the request and a
+ * roster lookup, and turns a refusal into an `error` frame. Role rules (one line each):
+ *  - host: may do every action.
+ *  - cohost: may do every action except `end_meeting`, and never changes the host's role, removes or mutes the host.
+ *  - participant, guest: may do none of them.
+ *  - nobody may `set_role` anyone to host (hosts come only from the join token).
+ *  - a target not in the meeting -> `not_found` (checked after the role, so a participant can't probe the roster).
+ *  - muting yourself is allowed for anyone: it is not a host action.
+ *  - removing yourself is refused: that is `leave`, which needs no permission.
+ *  - changing your own role is refused: a host can't strand the meeting hostless and a cohost can't self-promote.
+ *  - `record` (start, pause, resume, stop) and `recording_exclude` are host actions; a cohost may not exclude the host.
+ */
+export const hostActions = [
+  "mute",
+  "mute_all",
+  "remove",
+  "lock",
+  "end_meeting",
+  "set_role",
+  "spotlight",
+  "admit",
+  "deny",
+  "chat_moderate",
+  "record",
+  "recording_exclude",
+] as const;
+export type HostAction = (typeof hostActions)[number];
+
+export interface MeetingActor {
+  identity: string;
+  role: ParticipantRole;
+}
+
+/**
+ * Actions with a target name it. `admit`/`deny` targets wait in the lobby, not the meeting, so their
+ * existence is waiting-room.ts's answer; `chat_moderate` targets a message whose author may have left,
+ * so chat-log.ts answers for it; `spotlight` with `null` clears the spotlight.
+ */
+export type HostRequest =
+  | { action: "mute"; target: string }
+  | { action: "remove"; target: string }
+  | { action: "set_role"; target: string; role: ParticipantRole }
+  | { action: "spotlight"; target: string | null }
+  | { action: "recording_exclude"; target: string }
+  | { action: "mute_all" | "lock" | "end_meeting" | "admit" | "deny" | "chat_moderate" | "record" };
+
+/** A refusal carries the room's error code: `not_found` for a target not in the meeting. */
+export type Permission = { ok: true } | { ok: false; code: "forbidden" | "not_found"; message: string };
+
+/** Looks up a participant's role in the meeting; `undefined` means "not in the meeting". */
+export type RoleLookup = (identity: string) => ParticipantRole | undefined;
+
+const allowed: Permission = { ok: true };
+const refusal = (code: "forbidden" | "not_found", message: string): Permission => ({ ok: false, code, message });
+
+/** Actions on a participant that `canActOn` must allow for that participant (a cohost never takes them on a host). */
+const protectsTarget: ReadonlySet<HostAction> = new Set(["mute", "remove", "set_role", "recording_exclude"]);
+
+export function authorize(actor: MeetingActor, request: HostRequest, roleOf: RoleLookup): Permission {
+  // Self-mute is a presence change dressed as a host action; it must never need a role.
+  if (request.action === "mute" && request.target === actor.identity) return allowed;
+
+  if (!isModerator(actor.role)) return refusal("forbidden", `a ${actor.role} may not ${request.action}`);
+  if (request.action === "end_meeting" && actor.role !== "host") return refusal("forbidden", "only a host may end the meeting");
+  if (request.action === "set_role" && request.role === "host") return refusal("forbidden", "nobody can be made host");
+
+  const target = "target" in request ? request.target : null;
+  if (target === null) return allowed;
+
+  if (target === actor.identity) {
+    if (request.action === "remove") return refusal("forbidden", "you can't remove yourself; leave instead");
+    if (request.action === "set_role") return refusal("forbidden", "you can't change your own role");
+  }
+  const targetRole = roleOf(target);
+  if (targetRole === undefined) return refusal("not_found", `${target} is not in the meeting`);
+  if (protectsTarget.has(request.action) && !canActOn(actor.role, targetRole)) {
+    return refusal("forbidden", `a cohost may not ${request.action} the host`);
+  }
+  return allowed;
+}
+
+/** Shorthand for chat-log.ts's `canModerate`: may this actor edit or delete other people's messages? */
+export function canModerateChat(actor: MeetingActor): boolean {
+  return authorize(actor, { action: "chat_moderate" }, () => undefined).ok;
+}
+
+/**
+ * Who a permitted `mute_all` actually mutes: everyone but the actor, minus the hosts when a cohost asks,
+ * so `mute_all` can't be used to get around "a cohost may not mute the host".
+ */
+export function muteAllTargets(actor: MeetingActor, members: Iterable<{ identity: string; role: ParticipantRole }>): string[] {
+  const targets: string[] = [];
+  for (const member of members) {
+    if (member.identity === actor.identity) continue;
+    if (!canActOn(actor.role, member.role)) continue;
+    targets.push(member.identity);
+  }
+  return targets;
 }

@@ -1,5 +1,5 @@
 import type { RecordingIndicator } from "../../protocol/recording-indicator.ts";
-import { isModerator as isModeratorRole } from "../../protocol/roles.ts";
+import { isModerator as isModeratorRole } from "../../protocol/permissions.ts";
 import type { ChatMessage, RosterEntry, ServerFrame } from "../../protocol/server-frames.ts";
 
 /**

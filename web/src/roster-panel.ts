@@ -1,5 +1,5 @@
 import type { ConnectionQuality } from "../../protocol/call-quality.ts";
-import { canActOn } from "../../protocol/roles.ts";
+import { canActOn } from "../../protocol/permissions.ts";
 import type { RosterEntry } from "../../protocol/server-frames.ts";
 import { h, setChildren } from "./element-builder.ts";
 import { icon } from "./icons.ts";

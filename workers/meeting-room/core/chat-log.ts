@@ -90,7 +90,7 @@ export interface Change {
   seq: number;
   /** Who asks: the author may always change their own message. */
   by: string;
-  /** From host-permissions.ts (`canModerateChat`): may change other people's messages. */
+  /** From protocol/permissions.ts (`canModerateChat`): may change other people's messages. */
   canModerate: boolean;
 }
 

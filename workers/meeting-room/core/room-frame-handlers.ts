@@ -2,7 +2,7 @@ import { sampleQuality } from "../../../protocol/call-quality.ts";
 import type { ClientFrame } from "../../../protocol/client-frames.ts";
 import { isTenantAttachment } from "./attachment-keys.ts";
 import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts";
-import { authorize, canModerateChat, muteAllTargets, type Actor, type HostRequest } from "./host-permissions.ts";
+import { authorize, canModerateChat, muteAllTargets, type HostRequest, type MeetingActor as Actor } from "../../../protocol/permissions.ts";
 import type { Member } from "./room-state.ts";
 import { closeCodes } from "../../../protocol/close-codes.ts";
 import type { RoomTransition } from "./room-transition.ts";

@@ -1,4 +1,4 @@
-import { isModerator } from "../../../protocol/roles.ts";
+import { isModerator } from "../../../protocol/permissions.ts";
 import { protocolVersion } from "../../../protocol/protocol-version.ts";
 import { markPersisted, recent, toWire } from "./chat-log.ts";
 import { framesSince } from "./frame-log.ts";

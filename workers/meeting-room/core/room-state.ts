@@ -1,4 +1,4 @@
-import { isModerator } from "../../../protocol/roles.ts";
+import { isModerator } from "../../../protocol/permissions.ts";
 import type { ClientFrame } from "../../../protocol/client-frames.ts";
 import type { RoomErrorCode } from "../../../protocol/room-errors.ts";
 import type { ChatMessage, RosterEntry } from "../../../protocol/server-frames.ts";

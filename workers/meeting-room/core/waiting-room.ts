@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { isModerator, ParticipantRole } from "../../../protocol/roles.ts";
+import { isModerator } from "../../../protocol/permissions.ts";
+import { ParticipantRole } from "../../../protocol/roles.ts";
 import { refuse, type Refusal } from "./room-refusal.ts";
 
 /**

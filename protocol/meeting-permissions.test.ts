@@ -1,14 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  authorize,
-  canModerateChat,
-  hostActions,
-  muteAllTargets,
-  type Actor,
-  type HostRequest,
-  type ParticipantRole,
-} from "./host-permissions.ts";
+import { authorize, canModerateChat, hostActions, muteAllTargets, type HostRequest, type MeetingActor as Actor } from "./permissions.ts";
+import type { ParticipantRole } from "./roles.ts";
 
 const roster: Record<string, ParticipantRole> = {
   hana: "host",
