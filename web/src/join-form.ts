@@ -1,8 +1,9 @@
 import { h } from "./element-builder.ts";
 
 /**
- * The start screen: API key (demo harness only), display name, and either "join this meeting" (when the
- * address names one) or "new meeting". It only collects input; main.ts does the calls.
+ * The start screen: API key (demo harness only, not when signed in), display name, "join this meeting" (when
+ * the address names one), "new meeting" and, when given, the schedule form. It only collects input; main.ts
+ * does the calls.
  */
 export interface JoinFormOptions {
   apiKey: string;
@@ -11,6 +12,10 @@ export interface JoinFormOptions {
   meetingId: string | null;
   /** Who is signed in, or how to sign in (sign-in-panel.ts); none without a tenant to sign in with. */
   signIn?: HTMLElement | null;
+  /** False when signed in: the page calls the API with the session, so it asks for no key. */
+  needsApiKey: boolean;
+  /** The schedule form (schedule-form.ts), under "new meeting". */
+  schedule?: HTMLElement | null;
   onCreate(input: { apiKey: string; displayName: string; title: string; waitingRoom: boolean }): void;
   onJoin(input: { apiKey: string; displayName: string; meetingId: string }): void;
 }
@@ -18,6 +23,8 @@ export interface JoinFormOptions {
 export interface JoinForm {
   element: HTMLElement;
   setBusy(busy: boolean): void;
+  /** The key and name, or null after focusing the first one missing. */
+  read(): { apiKey: string; displayName: string } | null;
 }
 
 export function createJoinForm(options: JoinFormOptions): JoinForm {
@@ -36,9 +43,10 @@ export function createJoinForm(options: JoinFormOptions): JoinForm {
   const read = (): { apiKey: string; displayName: string } | null => {
     const apiKey = keyInput.value.trim();
     const displayName = nameInput.value.trim();
-    if (!apiKey) keyInput.focus();
+    const keyMissing = options.needsApiKey && !apiKey;
+    if (keyMissing) keyInput.focus();
     else if (!displayName) nameInput.focus();
-    return apiKey && displayName ? { apiKey, displayName } : null;
+    return !keyMissing && displayName ? { apiKey, displayName } : null;
   };
 
   const joinSection = options.meetingId
@@ -70,6 +78,19 @@ export function createJoinForm(options: JoinFormOptions): JoinForm {
     return element;
   }
 
+  const demoNote = h("details", { class: "demo-note", attrs: { open: !options.apiKey } }, [
+    h("summary", {}, ["Demo harness: tenant API key"]),
+    h("p", {}, [
+      "This page stands in for a tenant's app. A real tenant's server keeps its API key and hands browsers only short-lived join tokens; " +
+        "for local demos the page holds the key itself, kept in this browser's localStorage. Paste it here or open the page with ",
+      h("code", {}, ["#key=emk_…"]),
+      " (printed by ",
+      h("code", {}, ["npm run dev"]),
+      "; the fragment never reaches the server).",
+    ]),
+    h("label", { class: "field" }, [h("span", {}, ["API key"]), keyInput]),
+  ]);
+
   const element = h("main", { class: "landing" }, [
     h("div", { class: "card" }, [
       h("h1", {}, ["Edge Meetings"]),
@@ -78,18 +99,8 @@ export function createJoinForm(options: JoinFormOptions): JoinForm {
       h("label", { class: "field" }, [h("span", {}, ["Your name"]), nameInput]),
       joinSection,
       createSection,
-      h("details", { class: "demo-note", attrs: { open: !options.apiKey } }, [
-        h("summary", {}, ["Demo harness: tenant API key"]),
-        h("p", {}, [
-          "This page stands in for a tenant's app. A real tenant's server keeps its API key and hands browsers only short-lived join tokens; " +
-            "for local demos the page holds the key itself, kept in this browser's localStorage. Paste it here or open the page with ",
-          h("code", {}, ["#key=emk_…"]),
-          " (printed by ",
-          h("code", {}, ["npm run dev"]),
-          "; the fragment never reaches the server).",
-        ]),
-        h("label", { class: "field" }, [h("span", {}, ["API key"]), keyInput]),
-      ]),
+      options.schedule ?? null,
+      options.needsApiKey ? demoNote : null,
     ]),
   ]);
   element.addEventListener("keydown", (event) => {
@@ -98,6 +109,7 @@ export function createJoinForm(options: JoinFormOptions): JoinForm {
 
   return {
     element,
+    read,
     setBusy(busy) {
       for (const item of buttons) item.disabled = busy;
     },

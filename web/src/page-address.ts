@@ -39,9 +39,18 @@ export function joinLink(location: Location, meetingId: string): string {
   return `${location.origin}${location.pathname}${location.search}#${meetingFragment(meetingId)}`;
 }
 
-/** Replaces the fragment without a navigation, so the key disappears from the address bar once stored. */
+/**
+ * Replaces the fragment without a navigation, so the key disappears from the address bar once stored. The
+ * tenant stays: a reload still offers its sign-in.
+ */
 export function showMeetingInAddress(meetingId: string | null): void {
   const url = new URL(window.location.href);
-  url.hash = meetingId ? meetingFragment(meetingId) : "";
+  url.hash = pageFragment(meetingId, readPageAddress(window.location).tenantId);
   history.replaceState(null, "", url);
+}
+
+/** `meeting=<id>&tenant=<id>`, either part left out when absent; never the key. */
+export function pageFragment(meetingId: string | null, tenantId: string | null): string {
+  const parts = [meetingId ? meetingFragment(meetingId) : null, tenantId ? `tenant=${encodeURIComponent(tenantId)}` : null];
+  return parts.filter((part) => part !== null).join("&");
 }

@@ -6,6 +6,9 @@ const signedInSchema = z.object({
   email: z.string(),
   displayName: z.string().nullable(),
   role: z.string(),
+  /** IANA zone and BCP 47 locale from the profile: the schedule form's default zone, how times are written. */
+  timeZone: z.string().nullable(),
+  locale: z.string().nullable(),
   csrfToken: z.string(),
   preferences: z.object({ joinWithCameraOff: z.boolean(), joinWithMicrophoneOff: z.boolean() }),
 });
