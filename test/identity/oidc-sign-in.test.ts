@@ -183,6 +183,55 @@ describe("signing in through the tenant's OpenID provider (the real local oidc-p
     expect(inAcme.map((r) => r.tenantId)).toEqual([other.tenantId]);
   });
 
+  it("a session past its rotation age gets a new id at its next use; the old id lasts the grace only; revocation is at once", async () => {
+    const redis = new Redis({ url: `http://${host}:${ports.upstashBridge}`, token: (await loadOrCreateSecrets()).upstashToken });
+    const sessionKey = async (id: string) => `session:v1:${await sha256Hex(id)}`;
+    /** Moves a session's clock, as time passing would (the store decides by these times alone). */
+    const age = async (id: string, change: (session: Record<string, number>) => Record<string, number>) => {
+      const key = await sessionKey(id);
+      await redis.set(key, change((await redis.get(key)) as Record<string, number>), { px: 600_000 });
+    };
+    const withCookie = (id: string) => fetch(`${workerUrl}/v1/me`, { headers: { cookie: `${sessionCookieName}=${id}` } });
+
+    const browser = new BrowserClient();
+    await signIn(browser, acme.tenantId, "rosa@acme.test");
+    const first = browser.cookies(workerUrl).get(sessionCookieName)!;
+    const { csrfToken } = (await (await me(browser)).json()) as { csrfToken: string };
+    await age(first, (session) => ({ ...session, issuedAt: Date.now() - 11 * 60_000 }));
+
+    const rotating = await me(browser);
+    expect(rotating.status).toBe(200);
+    expect(rotating.headers.getSetCookie().join("\n")).toMatch(new RegExp(`${sessionCookieName}=[^;]+;.*HttpOnly`, "i"));
+    const second = browser.cookies(workerUrl).get(sessionCookieName)!;
+    expect(second).not.toBe(first);
+    // The CSRF token belongs to the session, not the id: it survives rotation.
+    expect(((await rotating.json()) as { csrfToken: string }).csrfToken).toBe(csrfToken);
+    // Requests already in flight with the old id still work for the grace...
+    expect((await withCookie(first)).status).toBe(200);
+    // ...and not after it.
+    await age(first, (session) => ({ ...session, retiresAt: Date.now() - 1 }));
+    expect((await withCookie(first)).status).toBe(401);
+    expect((await withCookie(second)).status).toBe(200);
+
+    // Idle for longer than the idle limit, or older than the absolute one: gone.
+    const idle = new BrowserClient();
+    await signIn(idle, acme.tenantId, "rosa@acme.test");
+    const idleId = idle.cookies(workerUrl).get(sessionCookieName)!;
+    await age(idleId, (session) => ({ ...session, lastSeenAt: Date.now() - 31 * 60_000 }));
+    expect((await withCookie(idleId)).status).toBe(401);
+    const old = new BrowserClient();
+    await signIn(old, acme.tenantId, "rosa@acme.test");
+    const oldId = old.cookies(workerUrl).get(sessionCookieName)!;
+    await age(oldId, (session) => ({ ...session, createdAt: Date.now() - 13 * 3_600_000 }));
+    expect((await withCookie(oldId)).status).toBe(401);
+
+    // Signing out revokes the rotated session at once.
+    expect((await browser.request(`${workerUrl}/v1/auth/logout`, { method: "POST", headers: { "x-csrf-token": csrfToken } })).status).toBe(
+      204,
+    );
+    expect((await withCookie(second)).status).toBe(401);
+  });
+
   it("state-changing session requests need the CSRF token; signing out ends the session at once", async () => {
     const browser = new BrowserClient();
     await signIn(browser, acme.tenantId, "jo@acme.test");
