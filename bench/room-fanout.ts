@@ -50,6 +50,8 @@ export const defaultFanoutOptions: FanoutOptions = {
     { clients: 300, ratePerClient: 2 },
     { clients: 350, ratePerClient: 2 },
     { clients: 400, ratePerClient: 2 },
+    { clients: 450, ratePerClient: 2 },
+    { clients: 500, ratePerClient: 2 },
   ],
   warmupSeconds: 1,
   measureSeconds: 4,

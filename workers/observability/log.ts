@@ -10,6 +10,7 @@ export type LogEventName =
   | "outbox_dead_lettered"
   /** An entry read back from a room's storage failed its schema and was left out (fields: meetingId?, key). */
   | "room_storage_corrupt"
+  | "room_storage_write_failed"
   /** A webhook dispatcher could not be woken after its deliveries were recorded (fields: endpointId, error). */
   | "webhook_poke_failed"
   /** A webhook dispatcher's own work failed (fields: endpointId, where, error). */

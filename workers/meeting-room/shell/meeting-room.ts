@@ -72,6 +72,10 @@ export class MeetingRoom extends DurableObject<Env> {
     const dispatch = (event: RoomEvent) => this.dispatch(event);
     this.store = new RoomStore(ctx.storage);
     this.sockets = new RoomSockets(ctx);
+    // A send leaves only after the writes issued before it commit (the output gate): deferred ones are issued first.
+    this.sockets.onBeforeSend(() => {
+      void this.store.writeDeferred().catch((error: unknown) => logEvent("room_storage_write_failed", { error: String(error) }));
+    });
     this.iceServers = turnIceServers(env);
     const analytics = this.analyticsOutbox(ctx, env);
     this.effects = new RoomEffects(
@@ -136,6 +140,8 @@ export class MeetingRoom extends DurableObject<Env> {
     const answer = await guard(
       "fetch",
       async () => {
+        // An answer reflects only written state.
+        await this.store.writeDeferred();
         const route = await readRoomRoute(request);
         if (route instanceof Response) return route;
         if (route.kind === "analytics_status") return Response.json(this.analyticsStatus());
@@ -195,6 +201,7 @@ export class MeetingRoom extends DurableObject<Env> {
       "alarm",
       async () => {
         this.alarmSetFor = undefined; // the alarm that fired is gone
+        await this.store.writeDeferred();
         await this.dispatch({ kind: "tick" });
         await this.effects.flushOutboxes();
       },
@@ -235,10 +242,16 @@ export class MeetingRoom extends DurableObject<Env> {
     this.state = result.state;
     this.roomDueAt = result.nextAlarmAt;
     // Stored before any frame leaves: an acknowledged chat message is already durable in the DO, and a join or
-    // leave is in the outbox before anyone hears of it.
-    await this.store.save(result.state, result.effects);
+    // leave is in the outbox before anyone hears of it. An event that only delivers frames and queues chat for
+    // Postgres (a chat message, presence) defers its writes to the socket flush, which issues them before it sends
+    // (and the chat outbox issues them before it reads): under load, the events of one coalescing window commit
+    // together instead of once each.
+    const deferrable = result.effects.every((effect) => effect.kind === "deliver" || effect.kind === "persist_chat");
+    await this.store.save(result.state, result.effects, { defer: deferrable });
     await this.scheduleAlarm();
     for (const effect of result.effects) this.apply(effect);
+    // Nothing queued to send: no flush will issue the deferred writes.
+    if (this.store.hasDeferred() && !this.sockets.hasQueued()) await this.store.writeDeferred();
   }
 
   private apply(effect: RoomEffect): void {

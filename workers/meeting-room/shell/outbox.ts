@@ -44,6 +44,11 @@ export interface OutboxOptions {
   saveRetries: (outbox: OutboxName, retries: Record<string, RetryState>) => Promise<void>;
   /** Keeps the isolate alive for work after the flush (closing its connections). */
   waitUntil: (work: Promise<unknown>) => void;
+  /**
+   * Runs before records are read for a write: the room's deferred storage writes go first, so Postgres never gets a
+   * record the room's own storage does not have yet (RoomStore.writeDeferred).
+   */
+  beforeWrite?: () => Promise<void>;
   now?: () => number;
   policy?: RetryPolicy;
 }
@@ -137,6 +142,7 @@ export class Outbox<T> {
 
   private async drain(db: Database, keys: RoomRecordKeys): Promise<void> {
     for (;;) {
+      await this.options.beforeWrite?.();
       const due = dueRecords(this.queue.pending(), (item) => this.queue.keyOf(item), this.retries, this.now(), this.queue.ordered);
       if (due.length === 0) return;
       if ((await this.attempt(db, keys, due.slice(0, this.queue.batchSize))) === "database") return;

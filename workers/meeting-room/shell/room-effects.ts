@@ -65,6 +65,7 @@ export class RoomEffects {
       keys: () => this.keys(),
       saveRetries: (outbox: OutboxName, retries: Record<string, RetryState>) => room.store.saveRetries(outbox, retries),
       waitUntil: (work: Promise<unknown>) => room.waitUntil(work),
+      beforeWrite: () => room.store.writeDeferred(),
     };
     const pokeWebhooks = (dispatchers: DispatcherAddress[]) => {
       if (dispatchers.length) clients.pokeWebhooks(dispatchers);

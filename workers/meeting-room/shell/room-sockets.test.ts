@@ -249,3 +249,39 @@ describe("control frames go first when the room is saturated with chat", () => {
     expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([1, 2]);
   });
 });
+
+describe("the room's writes go before its sends", () => {
+  it("runs the before-send hook ahead of every send: a flush, an urgent flush, an oversized queue and a close", () => {
+    const { sockets, roomSockets, endTurn, endTurnOnly } = room(["a", "b"]);
+    const log: string[] = [];
+    for (const socket of sockets) {
+      const send = socket.send.bind(socket);
+      socket.send = (text: string) => {
+        log.push(`send ${socket.identity}`);
+        send(text);
+      };
+    }
+    roomSockets.onBeforeSend(() => log.push("write"));
+
+    roomSockets.deliver({ kind: "all" }, chat(1));
+    expect(roomSockets.hasQueued()).toBe(true);
+    expect(log).toEqual([]);
+    endTurn();
+    expect(log).toEqual(["write", "send a", "send b"]);
+    expect(roomSockets.hasQueued()).toBe(false);
+
+    // Under load a chat frame waits out the window; a control frame for one socket goes at the end of the turn.
+    log.length = 0;
+    roomSockets.deliver({ kind: "all" }, chat(2));
+    roomSockets.deliver({ kind: "only", identities: ["a"] }, pong(3));
+    endTurnOnly();
+    expect(log).toEqual(["write", "send a"]);
+    endTurn();
+    expect(log).toEqual(["write", "send a", "write", "send b"]);
+
+    log.length = 0;
+    roomSockets.deliver({ kind: "all" }, chat(4));
+    roomSockets.close("a", 4001, "removed");
+    expect(log.slice(0, 2)).toEqual(["write", "send a"]);
+  });
+});

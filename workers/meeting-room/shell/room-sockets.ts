@@ -46,6 +46,8 @@ export class RoomSockets {
   private lastFlushAt = Number.NEGATIVE_INFINITY;
   /** Every open socket, asked of the runtime once per change rather than once per frame. */
   private everyone: WebSocket[] | null = null;
+  /** Runs before anything is sent or closed: the room's deferred storage writes go first (RoomStore.writeDeferred). */
+  private beforeSend: () => void = () => {};
 
   constructor(
     private readonly ctx: DurableObjectState,
@@ -63,6 +65,16 @@ export class RoomSockets {
     server.serializeAttachment(attachment);
     this.memory.set(server, { attachment, rate: {} });
     return new Response(null, { status: 101, webSocket: client });
+  }
+
+  /** Sets what must happen before any send: see `beforeSend`. */
+  onBeforeSend(hook: () => void): void {
+    this.beforeSend = hook;
+  }
+
+  /** Whether frames wait for a flush (which will run `beforeSend`). */
+  hasQueued(): boolean {
+    return this.queued.size > 0;
   }
 
   of(socket: WebSocket): SocketMemory {
@@ -115,6 +127,7 @@ export class RoomSockets {
   flush(): void {
     this.flushPending = false;
     this.lastFlushAt = this.now();
+    if (this.queued.size) this.beforeSend();
     // Sockets that got the same frames (everyone, in a chatting room) share one message, built once.
     let shared: { texts: readonly string[]; message: string } | undefined;
     for (const [socket, { texts }] of this.queued) {
@@ -128,6 +141,7 @@ export class RoomSockets {
   /** Sends the queues of the sockets that got a control frame during a coalescing window; the rest keep waiting. */
   private flushUrgent(): void {
     this.urgentFlushPending = false;
+    if (this.urgent.size) this.beforeSend();
     for (const socket of this.urgent) {
       const queue = this.queued.get(socket);
       if (!queue) continue;
@@ -141,6 +155,7 @@ export class RoomSockets {
     let queue = this.queued.get(socket);
     if (queue && queue.chars + text.length > maxBatchChars) {
       // Keep each message about as large as one frame at most: send what is queued now, in order.
+      this.beforeSend();
       sendText(socket, asMessage(queue.texts));
       queue = undefined;
     }
@@ -170,6 +185,7 @@ export class RoomSockets {
 
   private closeSocket(socket: WebSocket, code: number, reason: string): void {
     this.everyone = null;
+    this.beforeSend();
     const queue = this.queued.get(socket);
     if (queue) {
       this.queued.delete(socket);

@@ -20,16 +20,22 @@ export interface LoadedRoom {
  * The room's side of Durable Object storage: loads the split layout (room-storage-layout.ts, every entry
  * checked against its schema), writes only what an event changed, and keeps the outbox of Postgres records
  * and the outboxes' retry states. All writes of one `save` are issued without an intervening await, so the
- * runtime commits them as one transaction.
+ * runtime commits them as one transaction. Under load a `save` may be deferred: its changes wait, merged with the
+ * next events', and `writeDeferred` issues them all as one transaction before the room sends anything, so a busy
+ * room commits once per coalescing window rather than once per message, and nothing leaves the room before the
+ * state it reports is written (the runtime's output gate holds a send until the writes issued before it commit).
  */
 export class RoomStore {
   private stored: RoomState | undefined;
+  /** Changes saved with `defer` and not yet issued; later changes to a key replace earlier ones. */
+  private unwritten: { puts: Map<string, unknown>; deletes: Set<string> } | undefined;
   private pending: PendingRecord[] = [];
   private nextRecord = 1;
 
   constructor(private readonly storage: DurableObjectStorage) {}
 
   async load(): Promise<LoadedRoom> {
+    this.unwritten = undefined;
     const entries = await this.storage.list();
     const corrupt: string[] = [];
     this.pending = [];
@@ -57,22 +63,53 @@ export class RoomStore {
     return { state, corrupt, retries };
   }
 
-  /** Stores the state's changes and the event's records (the outbox) in one transaction. */
-  async save(state: RoomState, effects: readonly RoomEffect[]): Promise<void> {
+  /**
+   * Stores the state's changes and the event's records (the outbox) in one transaction, with any deferred before
+   * them. With `defer` and no records, the changes wait for `writeDeferred` instead (the caller must call it before
+   * the room sends anything, answers anything or touches anything outside it).
+   */
+  async save(state: RoomState, effects: readonly RoomEffect[], options: { defer?: boolean } = {}): Promise<void> {
     const { puts, deletes } = roomChanges(this.stored, state);
+    this.unwritten ??= { puts: new Map(), deletes: new Set() };
+    const unwritten = this.unwritten;
+    for (const key of deletes) {
+      unwritten.puts.delete(key);
+      unwritten.deletes.add(key);
+    }
+    for (const [key, value] of puts) {
+      unwritten.deletes.delete(key);
+      unwritten.puts.set(key, value);
+    }
+    let records = false;
     for (const effect of effects.filter(isRecordEffect)) {
       const record: PendingRecord = { key: roomKeys.record(this.nextRecord++), id: crypto.randomUUID(), effect };
-      puts.set(record.key, { id: record.id, effect: record.effect });
+      unwritten.puts.set(record.key, { id: record.id, effect: record.effect });
       this.pending.push(record);
+      records = true;
     }
     this.stored = state;
+    // An outbox record is written at once: its flush goes to Postgres, which the output gate does not hold.
+    if (options.defer && !records) return;
+    await this.writeDeferred();
+  }
+
+  /** Whether changes wait for `writeDeferred`. */
+  hasDeferred(): boolean {
+    return this.unwritten !== undefined;
+  }
+
+  /** Issues the deferred changes as one transaction (no await between its calls). */
+  writeDeferred(): Promise<void> {
+    const unwritten = this.unwritten;
+    if (!unwritten) return Promise.resolve();
+    this.unwritten = undefined;
     const writes: Promise<unknown>[] = [];
-    const entries = [...puts];
+    const entries = [...unwritten.puts];
     for (let i = 0; i < entries.length; i += maxKeysPerCall) {
       writes.push(this.storage.put(Object.fromEntries(entries.slice(i, i + maxKeysPerCall))));
     }
-    writes.push(this.deleteKeys(deletes));
-    await Promise.all(writes);
+    writes.push(this.deleteKeys([...unwritten.deletes]));
+    return Promise.all(writes).then(() => undefined);
   }
 
   pendingRecords(): readonly PendingRecord[] {
