@@ -129,3 +129,21 @@ export function tailLog(name: string, lines = 30): string {
     return "(no log)";
   }
 }
+
+/**
+ * Starts a daemon that serves one loopback port, restarting it when what it was started with (its `digest`:
+ * settings, keys, code) changed since, and refusing a port some other process holds. The digest is kept in
+ * `digestFile`.
+ */
+export async function startDaemonFor(
+  spec: DaemonSpec,
+  started: { digest: string; digestFile: string; host: string; port: number },
+): Promise<void> {
+  const previous = fs.existsSync(started.digestFile) ? fs.readFileSync(started.digestFile, "utf8") : undefined;
+  if (runningPid(spec.name) && previous !== started.digest) await stopDaemon(spec.name);
+  if (!runningPid(spec.name) && (await tcpReachable(started.port, started.host))) {
+    throw new Error(`${spec.name}: port ${started.host}:${started.port} is taken by a process this checkout did not start`);
+  }
+  startDaemon(spec);
+  fs.writeFileSync(started.digestFile, started.digest, { mode: 0o600 });
+}

@@ -2,7 +2,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { exportJWK, generateKeyPair } from "jose";
-import { runningPid, startDaemon, stopDaemon, tcpReachable, waitUntil } from "../lib/daemon.ts";
+import { startDaemonFor, stopDaemon, waitUntil } from "../lib/daemon.ts";
 import { host, ports, type LocalSecrets } from "../lib/local-config.ts";
 import { dataDir, repoRoot } from "../lib/paths.ts";
 import type { LocalService } from "./local-service.ts";
@@ -66,19 +66,16 @@ export const oidcService: LocalService = {
       .createHash("sha256")
       .update(JSON.stringify([Object.entries(env).sort(), sources]))
       .digest("hex");
-    const previous = fs.existsSync(startedFile) ? fs.readFileSync(startedFile, "utf8") : undefined;
-    if (runningPid(daemon) && previous !== digest) await stopDaemon(daemon);
-    if (!runningPid(daemon) && (await tcpReachable(ports.oidc, host))) {
-      throw new Error(`oidc-provider: port ${host}:${ports.oidc} is taken by a process this checkout did not start`);
-    }
-    startDaemon({
-      name: daemon,
-      command: process.execPath,
-      args: ["--import", "tsx", path.join("scripts", "oidc-provider", "main.ts")],
-      cwd: repoRoot,
-      env: { ...process.env, ...env, NODE_ENV: "development" },
-    });
-    fs.writeFileSync(startedFile, digest, { mode: 0o600 });
+    await startDaemonFor(
+      {
+        name: daemon,
+        command: process.execPath,
+        args: ["--import", "tsx", path.join("scripts", "oidc-provider", "main.ts")],
+        cwd: repoRoot,
+        env: { ...process.env, ...env, NODE_ENV: "development" },
+      },
+      { digest, digestFile: startedFile, host, port: ports.oidc },
+    );
     await waitUntil(daemon, answers);
     return `${oidcIssuer} (oidc-provider, any login signs in; clients by dynamic registration)`;
   },

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { runningPid, startDaemon, stopDaemon, tcpReachable, waitUntil } from "../lib/daemon.ts";
+import { startDaemonFor, stopDaemon, waitUntil } from "../lib/daemon.ts";
 import { host, ports } from "../lib/local-config.ts";
 import { dataDir } from "../lib/paths.ts";
 import { samlPassword, samlPeople } from "../saml-idp/people.ts";
@@ -160,20 +160,16 @@ export const samlIdpService: LocalService = {
   async up() {
     if (!fs.existsSync(webRoot)) throw new Error(`${webRoot} not found: install simplesamlphp (scripts/install-system.sh)`);
     const digest = writeConfiguration();
-    // A running provider keeps the configuration it started with only if nothing changed.
-    const previous = fs.existsSync(startedFile) ? fs.readFileSync(startedFile, "utf8") : undefined;
-    if (runningPid(daemon) && previous !== digest) await stopDaemon(daemon);
-    if (!runningPid(daemon) && (await tcpReachable(ports.samlIdp, host))) {
-      throw new Error(`saml-idp: port ${host}:${ports.samlIdp} is taken by a process this checkout did not start`);
-    }
-    startDaemon({
-      name: daemon,
-      command: "php",
-      args: ["-S", `${host}:${ports.samlIdp}`, "-t", webRoot],
-      cwd: root,
-      env: { SIMPLESAMLPHP_CONFIG_DIR: configDir, PHP_CLI_SERVER_WORKERS: "2" },
-    });
-    fs.writeFileSync(startedFile, digest, { mode: 0o600 });
+    await startDaemonFor(
+      {
+        name: daemon,
+        command: "php",
+        args: ["-S", `${host}:${ports.samlIdp}`, "-t", webRoot],
+        cwd: root,
+        env: { SIMPLESAMLPHP_CONFIG_DIR: configDir, PHP_CLI_SERVER_WORKERS: "2" },
+      },
+      { digest, digestFile: startedFile, host, port: ports.samlIdp },
+    );
     await waitUntil(daemon, answers);
     return `${samlIdpEntityId} (SimpleSAMLphp; people in scripts/saml-idp/people.ts, password "${samlPassword}")`;
   },

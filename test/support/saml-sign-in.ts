@@ -32,6 +32,14 @@ const hidden = (html: string, name: string) =>
   new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`).exec(html)?.[1] ??
   new RegExp(`<input[^>]*value="([^"]*)"[^>]*name="${name}"`).exec(html)?.[1];
 
+/** The provider's auto-submitting form that carries its signed response back to us, if this page is it. */
+function autoPostOf(html: string): SamlPost | undefined {
+  const samlResponse = hidden(html, "SAMLResponse");
+  if (!samlResponse) return undefined;
+  const action = /<form[^>]*action="([^"]+)"/.exec(html)![1]!;
+  return { action: decode(action), SAMLResponse: decode(samlResponse), RelayState: decode(hidden(html, "RelayState") ?? "") };
+}
+
 /**
  * Starts a sign-in at our login route and goes through SimpleSAMLphp's own login form as `username`, up to the
  * page that would POST the signed response back to us, which it returns.
@@ -47,11 +55,8 @@ export async function samlSignInUntilPost(browser: BrowserClient, tenantId: stri
       continue;
     }
     const html = await response.text();
-    const samlResponse = hidden(html, "SAMLResponse");
-    if (samlResponse) {
-      const action = /<form[^>]*action="([^"]+)"/.exec(html)![1]!;
-      return { action: decode(action), SAMLResponse: decode(samlResponse), RelayState: decode(hidden(html, "RelayState") ?? "") };
-    }
+    const post = autoPostOf(html);
+    if (post) return post;
     const authState = hidden(html, "AuthState");
     if (!authState) throw new Error(`the SAML provider showed an unexpected page (${response.status}): ${html.slice(0, 400)}`);
     const action = /<form[^>]*action="([^"]*)"/.exec(html)?.[1] ?? "";
@@ -65,10 +70,9 @@ export async function samlSignInUntilPost(browser: BrowserClient, tenantId: stri
       continue;
     }
     const page = await response.text();
-    const posted = hidden(page, "SAMLResponse");
+    const posted = autoPostOf(page);
     if (!posted) throw new Error(`the SAML provider's login answered ${response.status}: ${page.slice(0, 400)}`);
-    const postAction = /<form[^>]*action="([^"]+)"/.exec(page)![1]!;
-    return { action: decode(postAction), SAMLResponse: decode(posted), RelayState: decode(hidden(page, "RelayState") ?? "") };
+    return posted;
   }
   throw new Error("the SAML sign-in never reached the POST back");
 }

@@ -1,8 +1,8 @@
-import { and, desc, eq, isNull, lt, ne, or, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, ne, or, sql, type SQL } from "drizzle-orm";
 import { meetings } from "../../schema/index.ts";
 import type { QueryDatabase } from "../db/database.ts";
 import { meetingEndedFact } from "../webhooks/core/meeting-facts.ts";
-import { dispatcherAddresses, webhookEventsStatement, writeApplied } from "../webhooks/record-event.ts";
+import { dispatcherAddresses, webhookEventsStatement, writeApplied, type FactWrite } from "../webhooks/record-event.ts";
 import type { WebhookFact } from "../webhooks/core/event-catalog.ts";
 import type { DispatcherAddress } from "../webhooks/core/lane-shards.ts";
 import type { MeetingId, TenantId } from "../../protocol/ids.ts";
@@ -26,6 +26,13 @@ export type NewMeeting = Pick<
   | "metadata"
 >;
 export type MeetingPatch = Partial<NewMeeting>;
+
+/** Facts recorded only if this write (an insert or update returning its rows) changed a row, and it says whether it did. */
+const behindWrite = (write: SQL): FactWrite => ({
+  with: sql`written as (${write})`,
+  when: sql`exists (select 1 from written)`,
+  applied: sql`exists (select 1 from written)`,
+});
 
 const live = (tenantId: TenantId, id: MeetingId) => and(eq(meetings.tenantId, tenantId), eq(meetings.id, id), isNull(meetings.deletedAt));
 
@@ -62,13 +69,7 @@ export async function insertMeeting(
   if (facts.length === 0) {
     [created] = await insert.returning();
   } else {
-    const result = await db.execute(
-      webhookEventsStatement(facts, {
-        with: sql`created as (${insert.returning({ id: meetings.id }).getSQL()})`,
-        when: sql`exists (select 1 from created)`,
-        applied: sql`exists (select 1 from created)`,
-      }),
-    );
+    const result = await db.execute(webhookEventsStatement(facts, behindWrite(insert.returning({ id: meetings.id }).getSQL())));
     dispatchers = dispatcherAddresses(result);
     if (writeApplied(result)) created = await findMeeting(db, tenantId, id);
   }
@@ -140,13 +141,7 @@ export async function updateMeeting(
     const [row] = await update.returning();
     return row && { meeting: row, dispatchers: [] };
   }
-  const result = await db.execute(
-    webhookEventsStatement(invite.facts, {
-      with: sql`changed as (${update.returning({ id: meetings.id }).getSQL()})`,
-      when: sql`exists (select 1 from changed)`,
-      applied: sql`exists (select 1 from changed)`,
-    }),
-  );
+  const result = await db.execute(webhookEventsStatement(invite.facts, behindWrite(update.returning({ id: meetings.id }).getSQL())));
   if (!writeApplied(result)) return undefined;
   const row = await findMeeting(db, tenantId, id);
   return row && { meeting: row, dispatchers: dispatcherAddresses(result) };

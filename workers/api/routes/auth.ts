@@ -22,11 +22,15 @@ import { problemResponses } from "../schemas/problem.ts";
 import { requireSecretsKey, signInUrls } from "./identity-provider.ts";
 
 const tags = ["Sign-in"];
-/** Binds a sign-in to the browser that started it (sign-in-flows.ts). */
-const signInCookie = "em_signin";
-/** The same for a SAML sign-in, whose cookie must ride the provider's cross-site POST back (SameSite=None). */
-const samlSignInCookie = "em_saml_signin";
 const cookieSecurity = { prefix: "host", path: "/", secure: true, httpOnly: true, sameSite: "Lax" } as const;
+/**
+ * Binds a sign-in to the browser that started it (sign-in-flows.ts), one cookie per protocol: a SAML provider answers
+ * with a cross-site POST, which only a SameSite=None cookie rides.
+ */
+const signInCookies = {
+  oidc: { name: "em_signin", options: cookieSecurity },
+  saml: { name: "em_saml_signin", options: { ...cookieSecurity, sameSite: "None" } },
+} as const;
 
 const TenantParam = z.object({
   tenantId: z
@@ -110,22 +114,21 @@ export const signInRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHoo
     const binding = randomToken();
     if (provider.protocol === "saml") {
       const state = randomToken();
-      const url = await samlSignInUrl(provider, urls.saml, new SamlRequestCache(redis, signInFlowTtlSeconds), state);
+      const url = await samlSignInUrl(provider, urls.saml, samlRequests(c), state);
       await saveSignInFlow(redis, { protocol: "saml", state, tenantId, returnTo }, binding);
-      // The response comes back as a cross-site POST, which a SameSite=Lax cookie would not ride.
-      setCookie(c, samlSignInCookie, binding, { ...cookieSecurity, sameSite: "None", maxAge: signInFlowTtlSeconds });
+      setCookie(c, signInCookies.saml.name, binding, { ...signInCookies.saml.options, maxAge: signInFlowTtlSeconds });
       return c.redirect(url, 302);
     }
     const { url, pending } = await authorizationUrl(provider, urls.redirectUri, config.IDENTITY_ALLOW_HTTP_ISSUERS).catch(asProblem);
     await saveSignInFlow(redis, { protocol: "oidc", ...pending, tenantId, returnTo }, binding);
-    setCookie(c, signInCookie, binding, { ...cookieSecurity, maxAge: signInFlowTtlSeconds });
+    setCookie(c, signInCookies.oidc.name, binding, { ...signInCookies.oidc.options, maxAge: signInFlowTtlSeconds });
     return c.redirect(url.toString(), 302);
   })
   .openapi(callbackRoute, async (c) => {
     const { tenantId } = c.req.valid("param");
     const config = readConfig(c.env);
     const state = c.req.query("state") ?? "";
-    const flow = await takeFlow(c, tenantId, "oidc", state, signInCookie);
+    const flow = await takeFlow(c, tenantId, "oidc", state);
     const provider = await requireProvider(c, tenantId, "oidc");
     const { redirectUri } = signInUrls(c.req.url, tenantId);
     const claims = await completeSignIn(provider, flow, new URL(c.req.url), redirectUri, config.IDENTITY_ALLOW_HTTP_ISSUERS).catch(
@@ -136,20 +139,21 @@ export const signInRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHoo
   .openapi(samlAcsRoute, async (c) => {
     const { tenantId } = c.req.valid("param");
     const { SAMLResponse, RelayState } = c.req.valid("form");
-    const flow = await takeFlow(c, tenantId, "saml", RelayState, samlSignInCookie);
+    const flow = await takeFlow(c, tenantId, "saml", RelayState);
     const provider = await requireProvider(c, tenantId, "saml");
-    const requests = new SamlRequestCache(identityRedis(readConfig(c.env)), signInFlowTtlSeconds);
-    const claims = await completeSamlSignIn(provider, signInUrls(c.req.url, tenantId).saml, requests, SAMLResponse).catch(asProblem);
+    const claims = await completeSamlSignIn(provider, signInUrls(c.req.url, tenantId).saml, samlRequests(c), SAMLResponse).catch(asProblem);
     return signInAs(c, tenantId, provider, claims, flow.returnTo);
   })
   .openapi(samlMetadataRoute, async (c) => {
     const { tenantId } = c.req.valid("param");
     const provider = await requireProvider(c, tenantId, "saml");
-    const requests = new SamlRequestCache(identityRedis(readConfig(c.env)), signInFlowTtlSeconds);
-    return c.body(samlServiceProviderMetadata(provider, signInUrls(c.req.url, tenantId).saml, requests), 200, {
+    return c.body(samlServiceProviderMetadata(provider, signInUrls(c.req.url, tenantId).saml, samlRequests(c)), 200, {
       "content-type": "application/samlmetadata+xml",
     });
   });
+
+/** node-saml's record of the sign-in requests we sent, in Redis so the response may reach any isolate. */
+const samlRequests = (c: Context<AppEnv>) => new SamlRequestCache(identityRedis(readConfig(c.env)), signInFlowTtlSeconds);
 
 /** The sign-in this state names, taken once; refused when unknown, used, expired, another browser's, tenant's or protocol's. */
 async function takeFlow<P extends SignInFlow["protocol"]>(
@@ -157,10 +161,10 @@ async function takeFlow<P extends SignInFlow["protocol"]>(
   tenantId: string,
   protocol: P,
   state: string,
-  cookie: string,
 ): Promise<Extract<SignInFlow, { protocol: P }>> {
-  const flow = await takeSignInFlow(identityRedis(readConfig(c.env)), state, getCookie(c, cookie, "host"));
-  deleteCookie(c, cookie, { ...cookieSecurity, ...(cookie === samlSignInCookie ? { sameSite: "None" as const } : {}) });
+  const cookie = signInCookies[protocol];
+  const flow = await takeSignInFlow(identityRedis(readConfig(c.env)), state, getCookie(c, cookie.name, "host"));
+  deleteCookie(c, cookie.name, cookie.options);
   if (!flow) throw new ApiError("sign_in_failed", "Unknown, used or expired sign-in, or one started in another browser: start again");
   if (flow.tenantId !== tenantId) throw new ApiError("sign_in_failed", "This sign-in was started for another tenant");
   if (flow.protocol !== protocol) throw new ApiError("sign_in_failed", "This sign-in was started with another protocol");

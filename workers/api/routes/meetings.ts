@@ -123,21 +123,7 @@ export const meetingRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
       ...(key ? { idempotency: { key, fingerprint: await requestFingerprint(body) } } : {}),
       // A scheduled meeting's first invite goes out with it.
       announce: (id) =>
-        inviteFacts(
-          tenantId,
-          undefined,
-          {
-            ...input,
-            id,
-            timeZone: input.timeZone ?? null,
-            recurrenceRule: input.recurrenceRule ?? null,
-            attendees: input.attendees ?? [],
-            inviteSequence: 0,
-            deletedAt: null,
-          },
-          new URL(c.req.url).origin,
-          now,
-        ),
+        inviteFacts(tenantId, undefined, { ...input, id, inviteSequence: 0, deletedAt: null }, new URL(c.req.url).origin, now),
     });
     if ("conflict" in result) throw new ApiError("idempotency_conflict");
     if (result.dispatchers.length) c.executionCtx.waitUntil(pokeDispatchers(c.env.WEBHOOK_DISPATCHER, result.dispatchers));

@@ -80,16 +80,15 @@ export class RoomStore {
       unwritten.deletes.delete(key);
       unwritten.puts.set(key, value);
     }
-    let records = false;
-    for (const effect of effects.filter(isRecordEffect)) {
+    const records = effects.filter(isRecordEffect);
+    for (const effect of records) {
       const record: PendingRecord = { key: roomKeys.record(this.nextRecord++), id: crypto.randomUUID(), effect };
       unwritten.puts.set(record.key, { id: record.id, effect: record.effect });
       this.pending.push(record);
-      records = true;
     }
     this.stored = state;
     // An outbox record is written at once: its flush goes to Postgres, which the output gate does not hold.
-    if (options.defer && !records) return;
+    if (options.defer && records.length === 0) return;
     await this.writeDeferred();
   }
 
