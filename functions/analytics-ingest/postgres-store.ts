@@ -11,6 +11,7 @@ import {
 } from "../../schema/analytics.ts";
 import type { AnalyticsStore, BatchWrite, StoreOutcome } from "./ingest.ts";
 import { objectKeysOf } from "./ingest.ts";
+import { inTransaction } from "./postgres-transaction.ts";
 import { dayMs, dayPartition, dayStart, daysOf } from "./partition.ts";
 import { type Rollup, rollup } from "./rollup.ts";
 
@@ -35,9 +36,19 @@ const partitionedTables: PgTable[] = [
   analyticsBatches,
 ];
 
-/** Deadlocks (two batches sharing records) and serialization failures are retried here, a few times. */
-const retryableCodes = new Set(["40P01", "40001"]);
+/**
+ * Retried here, a few times: deadlocks (two batches sharing records), serialization failures, and a connection
+ * Postgres ended (a restart, a failover) that the pool handed out before it learned so. Retrying a batch is always
+ * safe: its ledger row makes a second storing write nothing.
+ */
+const retryableCodes = new Set(["40P01", "40001", "57P01", "57P02", "57P03", "08000", "08003", "08006"]);
 const attempts = 3;
+
+function retryable(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  // node-postgres's own errors for a connection that ended carry no SQLSTATE.
+  return retryableCodes.has(code ?? "") || /^Connection terminated|not queryable/.test(message ?? "");
+}
 
 export class PostgresAnalyticsStore implements AnalyticsStore {
   /** Days whose partitions this container has made sure of (a warm container asks once a day). */
@@ -49,7 +60,6 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
   ) {}
 
   async store(write: BatchWrite, meanwhile?: () => void): Promise<StoreOutcome> {
-    await this.ensurePartitions(daysTouched(write, this.now()));
     // Once, even when a deadlock makes the transaction run again.
     let pending = meanwhile;
     const once = () => {
@@ -59,9 +69,10 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     };
     for (let attempt = 1; ; attempt++) {
       try {
+        await this.ensurePartitions(daysTouched(write, this.now()));
         return await this.#transaction(write, once);
       } catch (error) {
-        if (attempt >= attempts || !retryableCodes.has((error as { code?: string }).code ?? "")) throw error;
+        if (attempt >= attempts || !retryable(error)) throw error;
       }
     }
   }
@@ -79,7 +90,7 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
     );
     // CREATE … PARTITION OF locks the parent exclusively: bounded, so a long reader fails this batch (retried)
     // rather than stalling every insert queued behind the lock. An existing partition takes no lock at all.
-    await this.#inTransaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       await client.query(
         "SELECT set_config('lock_timeout', '5s', true), pg_advisory_xact_lock(hashtextextended('analytics_partitions', 0))",
       );
@@ -90,7 +101,7 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
 
   #transaction(write: BatchWrite, meanwhile: () => void): Promise<StoreOutcome> {
     const expected = expectedOf(write, write);
-    return this.#inTransaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const inserted = await insertBatch(client, write, expected, meanwhile);
       if (!inserted.newBatch) {
         // A fresh statement, so it sees what a concurrent first delivery committed while this one waited.
@@ -106,23 +117,6 @@ export class PostgresAnalyticsStore implements AnalyticsStore {
       await addRollups(client, write, actual);
       return { newBatch: true, stored: actual.stored, ownedSampleIds: inserted.samples };
     });
-  }
-
-  async #inTransaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const result = await work(client);
-      await client.query("COMMIT");
-      client.release();
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch(() => {});
-      // The connection is dropped, not handed to the next invocation: it may be dead (Postgres restarted), and
-      // failures are rare enough that reconnecting costs nothing that matters.
-      client.release(error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    }
   }
 }
 
