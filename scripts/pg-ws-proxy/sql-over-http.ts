@@ -78,6 +78,12 @@ export function createSqlOverHttp(options: { allow: readonly HostPort[]; wsProxy
       return answer(response, 400, { message: messageOf(error), code: code ?? cannotConnect });
     }
     let broken = false;
+    // A checked-out client has no listener of the pool's: a connection Postgres ends mid-request would otherwise
+    // raise an unhandled 'error' and end the proxy. The statement running fails with it; the client is dropped.
+    const onLost = () => {
+      broken = true;
+    };
+    client.on("error", onLost);
     try {
       if (work.kind === "single") return answer(response, 200, await execute(client, work.statement));
       await client.query(beginStatement(work.transaction));
@@ -98,6 +104,7 @@ export function createSqlOverHttp(options: { allow: readonly HostPort[]; wsProxy
       if (code === undefined) broken = true;
       return answer(response, 400, { message: messageOf(error), ...errorDetails(error), code: code ?? cannotConnect });
     } finally {
+      client.removeListener("error", onLost);
       client.release(broken);
     }
   };
