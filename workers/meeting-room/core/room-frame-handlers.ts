@@ -9,6 +9,7 @@ import type { RoomTransition } from "./room-transition.ts";
 import { moderateOnSfu, onMediaTrouble } from "./sfu-switch.ts";
 import { deny, setLocked } from "./waiting-room.ts";
 import { endMeeting, leave, notifyLobby } from "./membership.ts";
+import { seenIsStale } from "./liveness.ts";
 import { answerConsent, commandRecording, excludeFromRecording, recordingRefusal } from "./room-recording.ts";
 import type { RecordingRequest } from "./recording-state.ts";
 
@@ -34,7 +35,7 @@ export function handleFrame(t: RoomTransition, identity: string, frame: Frame, c
     else t.refuse(identity, "in_waiting_room", "wait for a host to admit you", frame.id);
     return;
   }
-  t.updateMember(identity, { lastSeenAt: t.now, connected: true });
+  if (seenIsStale(sender, t.state.settings, t.now)) t.updateMember(identity, { lastSeenAt: t.now, connected: true });
   const actor: Actor = { identity, role: sender.role };
 
   switch (frame.type) {

@@ -3,6 +3,7 @@ import type { ClientFrame } from "../../../protocol/client-frames.ts";
 import type { ServerFrame } from "../../../protocol/server-frames.ts";
 import { isAddressedTo } from "./frame-log.ts";
 import { reduce } from "./room-reducer.ts";
+import { livenessRefreshMs, silenceDeadline } from "./liveness.ts";
 import { roomBornOf } from "./room-configuration.ts";
 import type { MeetingRoomSettings } from "../../../protocol/room-contract.ts";
 import { createRoomState, type Participant, type RoomEvent, type RoomState } from "./room-state.ts";
@@ -171,13 +172,48 @@ describe("sequence numbers and resume", () => {
     expect(room.effects).toContainEqual(expect.objectContaining({ kind: "record_leave", identity: "bob", reason: "timeout" }));
   });
 
-  it("closes a silent connection after the heartbeat timeout", () => {
+  it("closes a silent connection after the heartbeat timeout, within the liveness refresh after it", () => {
     const room = new Room();
     room.hello(person("alice", "host"));
+    const refresh = livenessRefreshMs(room.state.settings);
     room.now += 60_000;
     room.dispatch({ kind: "tick" });
-    expect(room.effects).toContainEqual({ kind: "close", identity: "alice", code: 4004, reason: "heartbeat timeout" });
+    expect(room.effects).not.toContainEqual(expect.objectContaining({ kind: "close" }));
+    room.now += refresh;
+    const closed = room.dispatch({ kind: "tick" });
+    expect(closed.effects).toContainEqual({ kind: "close", identity: "alice", code: 4004, reason: "heartbeat timeout" });
     expect(room.state.members.alice?.connected).toBe(false);
+  });
+
+  it("writes a frame's liveness down only once it is a refresh old, and never closes before the timeout of real silence", () => {
+    const room = new Room();
+    room.hello(person("alice", "host"));
+    room.hello(person("bob"));
+    const refresh = livenessRefreshMs(room.state.settings);
+    const joinedAt = room.now;
+    const members = room.state.members;
+    // Frames within the refresh leave the roster object as it was: nothing to copy, nothing to store.
+    room.now += refresh - 1;
+    room.send("bob", { id: "p1", type: "ping" });
+    expect(room.state.members).toBe(members);
+    expect(room.state.members.bob?.lastSeenAt).toBe(joinedAt);
+    // Bob's real last frame is just before the refresh: he is still in at the timeout counted from it.
+    room.now = joinedAt + refresh - 1 + 60_000 - 1;
+    room.dispatch({ kind: "tick" });
+    expect(room.state.members.bob?.connected).toBe(true);
+    // A frame a refresh or more after the last written one is written down.
+    const seenAt = room.now;
+    room.send("bob", { id: "p2", type: "ping" });
+    expect(room.state.members.bob?.lastSeenAt).toBe(seenAt);
+    // Alice, silent since she joined, is the next deadline; then Bob's, counted from his written frame.
+    const { nextAlarmAt } = room.dispatch({ kind: "tick" });
+    expect(nextAlarmAt).toBe(joinedAt + refresh + 60_000);
+    room.now = nextAlarmAt!;
+    // Alice is closed and her grace window runs; Bob's heartbeat counts from his written frame.
+    expect(room.dispatch({ kind: "tick" }).nextAlarmAt).toBe(room.now + 30_000);
+    expect(room.state.members.alice?.connected).toBe(false);
+    expect(room.state.members.bob?.connected).toBe(true);
+    expect(silenceDeadline(room.state.members.bob!, room.state.settings)).toBe(seenAt + refresh + 60_000);
   });
 });
 

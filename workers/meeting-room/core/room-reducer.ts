@@ -6,6 +6,7 @@ import { applyMediaEvent } from "./media-presence.ts";
 import { nextMediaCheckAt } from "./media-mode.ts";
 import { afterJoin, checkMediaOnTick, onGrants, onPlaced, onPlacementFailed, onProbed } from "./sfu-switch.ts";
 import { handleFrame } from "./room-frame-handlers.ts";
+import { earliestSilenceDeadline, silenceDeadline } from "./liveness.ts";
 import { commandRecording, onMediaPlaced, onMediaUnavailable, recordingIndicator, seatDuringRecording } from "./room-recording.ts";
 import { answerRecorder, checkRecorderOnTick, nextRecorderCheckAt, onMediaMoved } from "./recording-continuity.ts";
 import { configure, updateSettings } from "./room-configuration.ts";
@@ -270,10 +271,10 @@ function onTick(t: RoomTransition) {
   if (scheduledEndAt !== null && t.now >= scheduledEndAt) return endMeeting(t, "scheduled_end");
   const emptySince = t.state.session?.emptySince;
   if (emptySince != null && t.now - emptySince >= idleTimeoutMs) return endMeeting(t, "idle");
-  const { graceMs, heartbeatTimeoutMs } = t.state.settings;
   for (const member of Object.values(t.state.members)) {
-    if (!member.connected && t.now - member.lastSeenAt >= graceMs) leave(t, member.identity, "timeout");
-    else if (member.connected && t.now - member.lastSeenAt >= heartbeatTimeoutMs) {
+    if (t.now < silenceDeadline(member, t.state.settings)) continue;
+    if (!member.connected) leave(t, member.identity, "timeout");
+    else {
       // Silent but "open": a dropped network without a close. Close it and let the grace window run.
       t.effect({ kind: "close", identity: member.identity, code: closeCodes.timeout, reason: "heartbeat timeout" });
       t.updateMember(member.identity, { connected: false, lastSeenAt: t.now });
@@ -284,12 +285,12 @@ function onTick(t: RoomTransition) {
 function nextAlarm(state: RoomState): number | null {
   if (state.endedReason) return null;
   const due: number[] = [];
-  for (const member of Object.values(state.members)) {
-    due.push(member.lastSeenAt + (member.connected ? state.settings.heartbeatTimeoutMs : state.settings.graceMs));
-  }
+  const silence = earliestSilenceDeadline(state.members, state.settings);
+  if (silence !== null) due.push(silence);
   if (state.settings.scheduledEndAt !== null) due.push(state.settings.scheduledEndAt);
   if (state.session?.emptySince != null) due.push(state.session.emptySince + state.settings.idleTimeoutMs);
-  const mediaCheck = Object.keys(state.members).length ? nextMediaCheckAt(state.mediaMode) : null;
+  // Members present (they have a deadline): the media mode is watched.
+  const mediaCheck = silence !== null ? nextMediaCheckAt(state.mediaMode) : null;
   if (mediaCheck !== null) due.push(mediaCheck);
   const recorderCheck = nextRecorderCheckAt(state.recording);
   if (recorderCheck !== null) due.push(recorderCheck);

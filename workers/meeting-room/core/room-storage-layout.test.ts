@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { reduce } from "./room-reducer.ts";
+import { livenessRefreshMs } from "./liveness.ts";
 import { readRoomState, roomChanges, roomStateFromEntries, strayKeys } from "./room-storage-layout.ts";
 import { createRoomState, type Participant, type RoomState } from "./room-state.ts";
 import { roomKeys } from "./storage-keys.ts";
@@ -47,14 +48,17 @@ describe("room storage layout", () => {
     for (const entry of state.frames.entries) expect(puts.get(roomKeys.frame(entry.frame.seq))).toBe(entry);
   });
 
-  it("a chat message writes only its own key, its frame, the sender and the meta counters", () => {
+  it("a chat message writes only its own key, its frame and the meta counters; the sender too once its liveness is a refresh old", () => {
     const before = twoPeopleRoom();
     const after = chat(before, "bo", 1, start + 20);
     const { puts, deletes } = roomChanges(before, after);
     const message = after.chat.messages.at(-1)!;
     const newFrames = after.frames.entries.filter((e) => e.frame.seq > before.frames.lastSeq).map((e) => roomKeys.frame(e.frame.seq));
-    expect([...puts.keys()].sort()).toEqual([roomKeys.chat(message.seq), roomKeys.member("bo"), roomKeys.meta, ...newFrames].sort());
+    expect([...puts.keys()].sort()).toEqual([roomKeys.chat(message.seq), roomKeys.meta, ...newFrames].sort());
     expect(deletes).toEqual([]);
+
+    const later = chat(after, "bo", 2, before.members.bo!.lastSeenAt + livenessRefreshMs(before.settings));
+    expect([...roomChanges(after, later).puts.keys()]).toContain(roomKeys.member("bo"));
   });
 
   it("round-trips through storage: the state read back equals the state written", () => {
