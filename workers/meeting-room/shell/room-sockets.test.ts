@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { framesOf, serverMessageSchema, type ServerFrame } from "../../../protocol/server-frames.ts";
 import { coalesceWindow, coalesceWindowMs } from "../core/coalesce-window.ts";
 import { RoomSockets } from "./room-sockets.ts";
@@ -7,7 +7,8 @@ import { RoomSockets } from "./room-sockets.ts";
 class FakeSocket {
   readonly sent: string[] = [];
   closedWith: number | undefined;
-  constructor(readonly identity: string) {}
+  constructor(public identity: string) {}
+  serializeAttachment() {}
   send(text: string) {
     if (this.closedWith !== undefined) throw new Error("closed");
     this.sent.push(text);
@@ -25,7 +26,13 @@ class FakeSocket {
 
 function room(identities: string[]) {
   const sockets = identities.map((identity) => new FakeSocket(identity));
-  const ctx = { getWebSockets: (tag?: string) => sockets.filter((s) => tag === undefined || s.identity === tag) };
+  const ctx = {
+    getWebSockets: (tag?: string) => sockets.filter((s) => tag === undefined || s.identity === tag),
+    acceptWebSocket: (socket: FakeSocket, tags: string[]) => {
+      socket.identity = tags[0]!;
+      sockets.push(socket);
+    },
+  };
   const turns: Array<{ flush: () => void; delayMs: number }> = [];
   const delays: number[] = [];
   const clock = { now: 1_000 };
@@ -166,6 +173,43 @@ describe("room sockets coalesce across events only under load", () => {
     expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([1, 2, 3]);
     expect(sockets[7]!.frames().map((f) => f.seq)).toEqual([1, 2]);
     expect(sockets[299]!.frames().map((f) => f.seq)).toEqual([1, 2, 3]);
+  });
+
+  describe("a socket accepted while frames wait", () => {
+    afterEach(() => vi.unstubAllGlobals());
+
+    it("gets only the frames after it; everyone else gets them all, in one message built once", () => {
+      // The runtime's side of an accept, as fakes: a socket pair and a 101 answer.
+      vi.stubGlobal(
+        "WebSocketPair",
+        class {
+          0 = new FakeSocket("client");
+          1 = new FakeSocket("server");
+        },
+      );
+      vi.stubGlobal(
+        "Response",
+        class {
+          constructor(
+            readonly body: unknown,
+            readonly init: unknown,
+          ) {}
+        },
+      );
+      const { sockets, roomSockets, endTurn } = room(["a", "b"]);
+      roomSockets.deliver({ kind: "all" }, chat(1));
+      const claims = { identity: "c" } as unknown as Parameters<RoomSockets["accept"]>[0];
+      roomSockets.accept(claims, 4000);
+      roomSockets.deliver({ kind: "all" }, chat(2));
+      roomSockets.deliver({ kind: "all_except", identities: ["a"] }, chat(3));
+      endTurn();
+      const [a, b, c] = sockets;
+      expect(c!.identity).toBe("c");
+      expect(c!.frames().map((f) => f.seq)).toEqual([2, 3]);
+      expect(a!.frames().map((f) => f.seq)).toEqual([1, 2]);
+      expect(b!.frames().map((f) => f.seq)).toEqual([1, 2, 3]);
+      expect(b!.sent).toHaveLength(1);
+    });
   });
 
   it("asks the runtime for its sockets again after one joins or leaves", () => {

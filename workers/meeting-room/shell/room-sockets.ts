@@ -1,7 +1,7 @@
 import type { VerifiedParticipant } from "../../../protocol/room-contract.ts";
 import { isControlFrame, type ServerFrame } from "../../../protocol/server-frames.ts";
 import { coalesceWindowMs } from "../core/coalesce-window.ts";
-import { isAddressedTo, type Audience } from "../core/frame-log.ts";
+import type { Audience } from "../core/frame-log.ts";
 import type { FrameRateState } from "../core/frame-rate-limit.ts";
 
 /** What each hibernatable socket carries across evictions: who it is. */
@@ -26,8 +26,11 @@ export type FlushScheduler = (flush: () => void, delayMs: number) => void;
 
 /**
  * The room's hibernating WebSockets, tagged by identity: accepting, addressing and closing them. Frames are
- * queued per socket and sent when the current turn ends: one frame as itself, several as one `batch` message
+ * queued and sent when the current turn ends: one frame as itself, several as one `batch` message
  * (protocol/server-frames.ts), so a busy room pays one send (and one compression) per socket per turn, not per frame.
+ * Frames for everyone (chat, most of a busy room's traffic) are queued once for the room, not once per socket, and
+ * their message is built once; a socket whose frames differ since the last flush (it was sent a frame of its own,
+ * left out of one, accepted or flushed early) keeps its own queue until the next flush.
  * A socket flushed less than a coalescing window ago (core/coalesce-window.ts, longer in larger rooms) waits out the
  * rest of it, so under load the frames of several events go out together; a quiet room sends at the end of the turn.
  * Only chat waits: a control frame (`isControlFrame`) sends its socket's whole queue at the end of the turn, so a
@@ -35,8 +38,10 @@ export type FlushScheduler = (flush: () => void, delayMs: number) => void;
  */
 export class RoomSockets {
   private readonly memory = new WeakMap<WebSocket, SocketMemory>();
-  /** Serialised frames per socket, in seq order, waiting for the end of the turn. */
-  private readonly queued = new Map<WebSocket, Queued>();
+  /** Serialised frames for every open socket without a queue of its own, in seq order, waiting for the flush. */
+  private shared: Queued = emptyQueue();
+  /** Sockets whose frames since the last flush are not `shared`: their whole queue, in seq order. */
+  private readonly own = new Map<WebSocket, Queued>();
   private flushPending = false;
   /** The pending flush runs at the end of the turn (not after the rest of a coalescing window). */
   private flushAtEndOfTurn = false;
@@ -61,6 +66,8 @@ export class RoomSockets {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [claims.identity]);
     this.everyone = null;
+    // Frames queued for everyone before it arrived are not its own: it starts with a queue of its own, empty.
+    if (this.shared.texts.length) this.own.set(server, emptyQueue());
     const attachment: SocketAttachment = { identity: claims.identity, claims };
     server.serializeAttachment(attachment);
     this.memory.set(server, { attachment, rate: {} });
@@ -74,7 +81,9 @@ export class RoomSockets {
 
   /** Whether frames wait for a flush (which will run `beforeSend`). */
   hasQueued(): boolean {
-    return this.queued.size > 0;
+    if (this.shared.texts.length) return true;
+    for (const queue of this.own.values()) if (queue.texts.length) return true;
+    return false;
   }
 
   of(socket: WebSocket): SocketMemory {
@@ -100,17 +109,20 @@ export class RoomSockets {
     // Serialised once per frame, not once per recipient: a busy meeting sends each frame to everyone.
     const text = JSON.stringify(frame);
     const control = isControlFrame(frame.type);
-    const sockets =
-      audience.kind === "only" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : this.openSockets();
-    for (const socket of sockets) {
-      if (audience.kind !== "all_except" || isAddressedTo(audience, this.of(socket).attachment.identity))
-        this.enqueue(socket, text, control);
+    if (audience.kind === "only") {
+      for (const identity of audience.identities)
+        for (const socket of this.ctx.getWebSockets(identity)) this.enqueueOwn(socket, text, control);
+      return;
     }
+    const left = audience.kind === "all_except" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : [];
+    // Left out of this one frame: their queues part from everyone's here.
+    for (const socket of left) this.ownQueue(socket);
+    this.enqueueShared(text, control, left);
   }
 
   replay(identity: string, frames: readonly ServerFrame[]): void {
     const texts = frames.map((frame) => ({ text: JSON.stringify(frame), control: isControlFrame(frame.type) }));
-    for (const socket of this.ctx.getWebSockets(identity)) for (const { text, control } of texts) this.enqueue(socket, text, control);
+    for (const socket of this.ctx.getWebSockets(identity)) for (const { text, control } of texts) this.enqueueOwn(socket, text, control);
   }
 
   /** Closes after the frames already queued for the socket (a `removed` or `meeting_ended` goes out first). */
@@ -120,21 +132,27 @@ export class RoomSockets {
 
   /** Last resort when the room can't answer through its reducer: an unsequenced error frame. */
   sendBare(socket: WebSocket, frame: BareError): void {
-    this.enqueue(socket, JSON.stringify(frame), true);
+    this.enqueueOwn(socket, JSON.stringify(frame), true);
   }
 
   /** Sends everything queued: per socket one message, a batch when the turn produced several frames for it. */
   flush(): void {
     this.flushPending = false;
     this.lastFlushAt = this.now();
-    if (this.queued.size) this.beforeSend();
-    // Sockets that got the same frames (everyone, in a chatting room) share one message, built once.
-    let shared: { texts: readonly string[]; message: string } | undefined;
-    for (const [socket, { texts }] of this.queued) {
-      if (!shared || !sameTexts(shared.texts, texts)) shared = { texts, message: asMessage(texts) };
-      sendText(socket, shared.message);
+    const { shared, own } = this;
+    if (!this.hasQueued()) {
+      own.clear();
+      return;
     }
-    this.queued.clear();
+    this.beforeSend();
+    if (shared.texts.length) {
+      // Built once for every socket that has no queue of its own.
+      const message = asMessage(shared.texts);
+      for (const socket of this.openSockets()) if (!own.has(socket)) sendText(socket, message);
+    }
+    for (const [socket, queue] of own) if (queue.texts.length) sendText(socket, asMessage(queue.texts));
+    this.shared = emptyQueue();
+    own.clear();
     this.urgent.clear();
   }
 
@@ -142,40 +160,74 @@ export class RoomSockets {
   private flushUrgent(): void {
     this.urgentFlushPending = false;
     if (this.urgent.size) this.beforeSend();
-    for (const socket of this.urgent) {
-      const queue = this.queued.get(socket);
-      if (!queue) continue;
-      this.queued.delete(socket);
-      sendText(socket, asMessage(queue.texts));
-    }
+    for (const socket of this.urgent) this.sendOwnNow(socket);
     this.urgent.clear();
   }
 
-  private enqueue(socket: WebSocket, text: string, control: boolean): void {
-    let queue = this.queued.get(socket);
-    if (queue && queue.chars + text.length > maxBatchChars) {
-      // Keep each message about as large as one frame at most: send what is queued now, in order.
+  /** A frame for everyone but `left` (whose queues are their own by now). */
+  private enqueueShared(text: string, control: boolean, left: readonly WebSocket[]): void {
+    // Keep each message about as large as one frame at most: send everything queued now, in order.
+    if (this.shared.chars + text.length > maxBatchChars) this.flush();
+    append(this.shared, text);
+    for (const [socket, queue] of this.own) {
+      if (left.includes(socket)) continue;
+      if (queue.chars + text.length > maxBatchChars) {
+        this.beforeSend();
+        this.sendOwnNow(socket);
+      }
+      append(this.own.get(socket)!, text);
+    }
+    this.scheduleFullFlush();
+    // A control frame for everyone sends everything at the end of the turn.
+    if (control && !this.flushAtEndOfTurn) {
+      this.flushAtEndOfTurn = true;
+      this.scheduleFlush(() => this.flush(), 0);
+    }
+  }
+
+  private enqueueOwn(socket: WebSocket, text: string, control: boolean): void {
+    if (this.ownQueue(socket).chars + text.length > maxBatchChars) {
       this.beforeSend();
-      sendText(socket, asMessage(queue.texts));
-      queue = undefined;
+      this.sendOwnNow(socket);
     }
-    if (queue) {
-      queue.texts.push(text);
-      queue.chars += text.length;
-    } else this.queued.set(socket, { texts: [text], chars: text.length });
-    if (!this.flushPending) {
-      this.flushPending = true;
-      const sinceLast = this.now() - this.lastFlushAt;
-      const windowMs = coalesceWindowMs(this.openSockets().length);
-      this.flushAtEndOfTurn = sinceLast >= windowMs;
-      this.scheduleFlush(() => this.flush(), this.flushAtEndOfTurn ? 0 : windowMs - sinceLast);
-    }
+    append(this.own.get(socket)!, text);
+    this.scheduleFullFlush();
     // The whole queue goes, not just the control frame: everything queued before it has a lower seq.
     if (!control || this.flushAtEndOfTurn) return;
     this.urgent.add(socket);
     if (this.urgentFlushPending) return;
     this.urgentFlushPending = true;
     this.scheduleFlush(() => this.flushUrgent(), 0);
+  }
+
+  /** The socket's own queue, started from everything queued for everyone so far. */
+  private ownQueue(socket: WebSocket): Queued {
+    let queue = this.own.get(socket);
+    if (!queue) {
+      queue = { texts: [...this.shared.texts], chars: this.shared.chars };
+      this.own.set(socket, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * Sends the socket's queue ahead of the flush (the caller has run `beforeSend`); it keeps a queue of its own,
+   * empty, so nothing goes twice.
+   */
+  private sendOwnNow(socket: WebSocket): void {
+    const queue = this.ownQueue(socket);
+    if (queue.texts.length === 0) return;
+    sendText(socket, asMessage(queue.texts));
+    this.own.set(socket, emptyQueue());
+  }
+
+  private scheduleFullFlush(): void {
+    if (this.flushPending) return;
+    this.flushPending = true;
+    const sinceLast = this.now() - this.lastFlushAt;
+    const windowMs = coalesceWindowMs(this.openSockets().length);
+    this.flushAtEndOfTurn = sinceLast >= windowMs;
+    this.scheduleFlush(() => this.flush(), this.flushAtEndOfTurn ? 0 : windowMs - sinceLast);
   }
 
   private openSockets(): WebSocket[] {
@@ -186,11 +238,7 @@ export class RoomSockets {
   private closeSocket(socket: WebSocket, code: number, reason: string): void {
     this.everyone = null;
     this.beforeSend();
-    const queue = this.queued.get(socket);
-    if (queue) {
-      this.queued.delete(socket);
-      sendText(socket, asMessage(queue.texts));
-    }
+    this.sendOwnNow(socket);
     closeQuietly(socket, code, reason);
   }
 }
@@ -203,15 +251,16 @@ interface Queued {
   chars: number;
 }
 
+const emptyQueue = (): Queued => ({ texts: [], chars: 0 });
+
+function append(queue: Queued, text: string): void {
+  queue.texts.push(text);
+  queue.chars += text.length;
+}
+
 /** The frames are already JSON: a batch is spliced from their text, never parsed and serialised again. */
 function asMessage(texts: readonly string[]): string {
   return texts.length === 1 ? texts[0]! : `{"type":"batch","frames":[${texts.join(",")}]}`;
-}
-
-function sameTexts(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function sendText(socket: WebSocket, text: string): void {
