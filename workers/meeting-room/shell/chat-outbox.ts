@@ -2,13 +2,15 @@ import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
 import { unpersisted, type StoredChatMessage } from "../core/chat-log.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import { roomKeys } from "../core/storage-keys.ts";
+import type { QueryDatabase } from "../../db/database.ts";
 import type { OutboxQueue } from "./outbox.ts";
 import { flushChat } from "./room-persistence.ts";
 
 /**
- * A message waits this long for the ones after it before its flush starts. Each flush opens a Postgres connection,
- * and a room chatting a few messages a second opened one per message. Acknowledged messages are already durable in the room's storage, and the room serves recent
- * history from there, so only Postgres readers (search, the archive, old pages) see them this much later.
+ * A message waits this long for the ones after it before its flush starts, so a room chatting a few messages a
+ * second writes them in one statement rather than one each. Acknowledged messages are already durable in the room's
+ * storage, and the room serves recent history from there, so only Postgres readers (search, the archive, old pages)
+ * see them this much later.
  */
 export const chatGatherMs = 250;
 
@@ -23,7 +25,7 @@ export function chatOutboxQueue(
     dispatch: (event: RoomEvent) => Promise<void>;
   },
   pokeWebhooks: (dispatchers: DispatcherAddress[]) => void,
-): OutboxQueue<StoredChatMessage> {
+): OutboxQueue<StoredChatMessage, QueryDatabase> {
   const versions = (messages: readonly StoredChatMessage[]) => messages.map((m) => ({ seq: m.seq, revision: m.revision }));
   return {
     name: "chat",
@@ -34,6 +36,8 @@ export function chatOutboxQueue(
       const state = room.state();
       return state ? unpersisted(state.chat) : [];
     },
+    // From the newest: in a chatting room the last message is the one not yet written.
+    anyPending: () => room.state()?.chat.messages.findLast((m) => !m.persisted),
     keyOf: (message) => roomKeys.chat(message.seq),
     deadLetterKey: (message) => `chat:${message.seq}@${message.revision}`,
     write: async (db, keys, messages) => pokeWebhooks(await flushChat(db, keys, messages)),

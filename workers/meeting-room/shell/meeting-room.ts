@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { closeCodes } from "../../../protocol/close-codes.ts";
-import { openDatabase } from "../../db/database.ts";
+import { httpDatabase, openDatabase } from "../../db/database.ts";
 import { readConfig, type Env } from "../../env.ts";
 import { logEvent } from "../../observability/log.ts";
 import { planAlarm } from "../core/alarm-plan.ts";
@@ -81,6 +81,8 @@ export class MeetingRoom extends DurableObject<Env> {
     this.effects = new RoomEffects(
       {
         openDatabase: () => openDatabase(env.DATABASE_URL, env.NEON_WS_PROXY),
+        // Holds no socket: nothing to close.
+        openQueryDatabase: () => ({ db: httpDatabase(env.DATABASE_URL, env.NEON_WS_PROXY), close: async () => {} }),
         objects: new S3ObjectStore(() => readConfig(env)),
         media: createRoomMedia(env, dispatch),
         pokeWebhooks: (dispatchers) => ctx.waitUntil(pokeDispatchers(env.WEBHOOK_DISPATCHER, dispatchers)),

@@ -1,4 +1,4 @@
-import type { Database, DatabaseHandle } from "../../db/database.ts";
+import type { Database, QueryDatabase } from "../../db/database.ts";
 import { sqlStateOfError } from "../../db/database-errors.ts";
 import { describeError, logEvent } from "../../observability/log.ts";
 import {
@@ -17,10 +17,10 @@ import { databaseAnswers, writeDeadLetter, type RoomRecordKeys } from "./room-pe
 export type OutboxName = "chat" | "records";
 
 /** Opens a database for one flush; the outbox closes it when the flush is done. */
-export type DatabaseOpener = () => DatabaseHandle;
+export type DatabaseOpener<D extends QueryDatabase = Database> = () => { db: D; close(): Promise<void> };
 
 /** What one outbox holds and how its records are written: chat-outbox.ts, record-outbox.ts. */
-export interface OutboxQueue<T> {
+export interface OutboxQueue<T, D extends QueryDatabase = Database> {
   readonly name: OutboxName;
   /** Records that must reach Postgres in order (a leave never before its join) wait behind one backing off. */
   readonly ordered: boolean;
@@ -28,17 +28,19 @@ export interface OutboxQueue<T> {
   /** How long a new record waits for others before its flush starts, so they share one connection (0: at once). */
   readonly gatherMs: number;
   pending(): readonly T[];
+  /** Some pending record, found without listing them all (dueAt asks after every room event); `pending()[0]` if absent. */
+  anyPending?(): T | undefined;
   /** The record's key while it is pending (its retry state is kept under it). */
   keyOf(item: T): string;
   /** Its name as a dead letter: the same on every try, so a retried dead-lettering stores it once. */
   deadLetterKey(item: T): string;
-  write(db: Database, keys: RoomRecordKeys, items: readonly T[]): Promise<void>;
+  write(db: D, keys: RoomRecordKeys, items: readonly T[]): Promise<void>;
   /** Written and dead-lettered records leave the outbox. */
   settle(written: readonly T[], deadLettered: readonly T[]): Promise<void>;
 }
 
-export interface OutboxOptions {
-  openDatabase: DatabaseOpener;
+export interface OutboxOptions<D extends QueryDatabase = Database> {
+  openDatabase: DatabaseOpener<D>;
   /** Whose records these are; undefined until the room knows its tenant (nothing is written before). */
   keys: () => RoomRecordKeys | undefined;
   saveRetries: (outbox: OutboxName, retries: Record<string, RetryState>) => Promise<void>;
@@ -59,7 +61,7 @@ export interface OutboxOptions {
  * blocks the others; when the database itself is down the whole outbox waits and nothing counts against a
  * record. The decisions are outbox-policy.ts; this is the loop around them. One flush runs at a time.
  */
-export class Outbox<T> {
+export class Outbox<T, D extends QueryDatabase = Database> {
   private readonly retries: Map<string, RetryState>;
   private readonly policy: RetryPolicy;
   private readonly now: () => number;
@@ -74,8 +76,8 @@ export class Outbox<T> {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly queue: OutboxQueue<T>,
-    private readonly options: OutboxOptions,
+    private readonly queue: OutboxQueue<T, D>,
+    private readonly options: OutboxOptions<D>,
   ) {
     this.retries = new Map();
     this.policy = options.policy ?? outboxRetryPolicy;
@@ -90,10 +92,9 @@ export class Outbox<T> {
 
   /** When this outbox next needs the room's alarm (null: it holds nothing). */
   dueAt(): number | null {
-    const pending = this.queue.pending();
     // Asked after every room event: with no record backing off, any one key gives the same answer as all of them.
-    const named = this.retries.size === 0 ? pending.slice(0, 1) : pending;
-    const pendingKeys = named.map((item) => this.queue.keyOf(item));
+    const named = this.retries.size === 0 ? [this.queue.anyPending?.() ?? this.queue.pending()[0]] : this.queue.pending();
+    const pendingKeys = named.flatMap((item) => (item === undefined ? [] : [this.queue.keyOf(item)]));
     const { ordered } = this.queue;
     return outboxDueAt(
       { pendingKeys, retries: this.retries, ordered, inFlight: this.running !== null, waitUntil: this.resumeAt, now: this.now() },
@@ -140,7 +141,7 @@ export class Outbox<T> {
     }
   }
 
-  private async drain(db: Database, keys: RoomRecordKeys): Promise<void> {
+  private async drain(db: D, keys: RoomRecordKeys): Promise<void> {
     for (;;) {
       await this.options.beforeWrite?.();
       const due = dueRecords(this.queue.pending(), (item) => this.queue.keyOf(item), this.retries, this.now(), this.queue.ordered);
@@ -150,7 +151,7 @@ export class Outbox<T> {
   }
 
   /** Writes a batch; if Postgres refuses it, writes it one record at a time so only the bad one is held back. */
-  private async attempt(db: Database, keys: RoomRecordKeys, batch: readonly T[]): Promise<"written" | "database"> {
+  private async attempt(db: D, keys: RoomRecordKeys, batch: readonly T[]): Promise<"written" | "database"> {
     if (batch.length > 1) {
       try {
         await this.queue.write(db, keys, batch);
@@ -191,7 +192,7 @@ export class Outbox<T> {
   }
 
   /** Stores the record in outbox_dead_letters; false if even that failed (the record stays, and is tried again). */
-  private async deadLetter(db: Database, keys: RoomRecordKeys, item: T, attempts: number, errorClass: string): Promise<boolean> {
+  private async deadLetter(db: D, keys: RoomRecordKeys, item: T, attempts: number, errorClass: string): Promise<boolean> {
     const letter = { ...keys, outbox: this.queue.name, recordKey: this.queue.deadLetterKey(item), attempts, errorClass };
     try {
       await writeDeadLetter(db, { ...letter, payload: JSON.stringify(item) });
@@ -221,7 +222,7 @@ export class Outbox<T> {
     if (changed) await this.saveRetries();
   }
 
-  private async classify(db: Database, error: unknown): Promise<{ failure: WriteFailure; errorClass: string }> {
+  private async classify(db: D, error: unknown): Promise<{ failure: WriteFailure; errorClass: string }> {
     const sqlState = sqlStateOfError(error);
     // Without a SQLSTATE the statement never reached Postgres: the record is to blame only if the database answers.
     const answered = sqlState !== undefined || (await databaseAnswers(db));

@@ -7,6 +7,7 @@ import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
 import type { DispatcherAddress } from "../../webhooks/core/lane-shards.ts";
 import type { TenantId } from "../../../protocol/ids.ts";
+import type { QueryDatabase } from "../../db/database.ts";
 import type { AnalyticsOutbox } from "./analytics-outbox.ts";
 import { chatOutboxQueue } from "./chat-outbox.ts";
 import { guard, ignore } from "./guard.ts";
@@ -22,6 +23,8 @@ import type { RecorderEffect } from "../core/recording-state.ts";
 /** The outside services the room's effects reach, passed in (production's are built in meeting-room.ts). */
 export interface RoomClients {
   openDatabase: DatabaseOpener;
+  /** Neon's one-shot HTTP path (no session): the chat outbox's single-statement writes. */
+  openQueryDatabase: DatabaseOpener<QueryDatabase>;
   objects: ObjectStore;
   media: { run(effect: SfuEffect, room: { tenantId: string; state: RoomState }): Promise<void> };
   /** Wakes webhook dispatchers after the outbox committed deliveries for them. */
@@ -53,7 +56,7 @@ export type RunnerEffect = Exclude<RoomEffect, { kind: "deliver" | "replay" | "c
  * under the guard, and reports back as a room event (a refusal when it failed).
  */
 export class RoomEffects {
-  readonly chat: Outbox<StoredChatMessage>;
+  readonly chat: Outbox<StoredChatMessage, QueryDatabase>;
   readonly records: Outbox<PendingRecord>;
 
   constructor(
@@ -70,7 +73,7 @@ export class RoomEffects {
     const pokeWebhooks = (dispatchers: DispatcherAddress[]) => {
       if (dispatchers.length) clients.pokeWebhooks(dispatchers);
     };
-    this.chat = new Outbox(chatOutboxQueue(room, pokeWebhooks), options);
+    this.chat = new Outbox(chatOutboxQueue(room, pokeWebhooks), { ...options, openDatabase: clients.openQueryDatabase });
     this.records = new Outbox(
       recordOutboxQueue(room.store, pokeWebhooks, {
         compose: async (keys, stopped) => {
@@ -111,7 +114,7 @@ export class RoomEffects {
     return analytics ? guard("analytics_flush", () => analytics.flush({ closeOpen }), ignore) : Promise.resolve();
   }
 
-  private flush(outbox: Outbox<unknown>, soon = false): Promise<unknown> {
+  private flush(outbox: Outbox<unknown, QueryDatabase>, soon = false): Promise<unknown> {
     return guard(
       "outbox_flush",
       async () => {
