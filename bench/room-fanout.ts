@@ -61,6 +61,8 @@ export const defaultFanoutOptions: FanoutOptions = {
 };
 
 const p99LimitMs = 100;
+/** Before a failed step's second trial: the first one's backlog drains. */
+const retryPauseMs = 2_000;
 
 /** What the workload needs from a participant, whichever system it is connected to. */
 interface FanoutClient {
@@ -164,6 +166,8 @@ interface StepResult {
   expected: number;
   refusals: number;
   ok: boolean;
+  /** 2 when the first trial failed and the step was measured again (the better trial is reported). */
+  trials: number;
 }
 interface SweepResult {
   quietJoins: LatencySummary;
@@ -189,8 +193,9 @@ async function joinAll(join: JoinClient, first: number, count: number, concurren
 /**
  * Quiet joins (one at a time, then they leave), then all clients join in a burst and stay for the sweep: each
  * step sends `warm` then `measure` messages per client spread evenly over the period (client i offset by i/N),
- * each body "m<step> <send time> <client>"; only the step's measured messages count. The sweep stops at the
- * first step that fails: the system is saturated, and its backlog would spoil the next step anyway.
+ * each body "m<step><trial> <send time> <client>"; only the trial's measured messages count. A step that fails is
+ * measured once more; the sweep stops at the first step whose trials both fail: the system is saturated, and its
+ * backlog would spoil the next step anyway.
  */
 async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () => Promise<void>): Promise<SweepResult> {
   const { clients: burstSize, steps: plan, warmupSeconds, measureSeconds, drainMs } = options;
@@ -224,42 +229,55 @@ async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () 
         connected.push(...more.clients);
         if (more.failure) throw more.failure;
       }
-      const periodMs = 1000 / rate;
-      const warm = Math.round(warmupSeconds * rate);
-      const total = warm + Math.round(measureSeconds * rate);
-      const refusalsBefore = connected.reduce((sum, c) => sum + c.refusals, 0);
-      latencies = [];
-      lastReceivedAt = 0;
-      measuring = `m${step} `;
-      const startAt = performance.now() + 100;
-      const measureFrom = startAt + warm * periodMs;
-      let sendsLeft = n * total;
-      await new Promise<void>((allSent) => {
-        connected.forEach((client, i) => {
-          const schedule = (k: number) => {
-            const timer = setTimeout(
-              () => {
-                timers.delete(timer);
-                const phase = k < warm ? `w${step}` : `m${step}`;
-                client.sendChat(`bench-${step}-${i}-${k}`, `${phase} ${performance.now().toFixed(3)} ${i}`);
-                if (k + 1 < total) schedule(k + 1);
-                if (--sendsLeft === 0) allSent();
-              },
-              Math.max(0, startAt + (i / n) * periodMs + k * periodMs - performance.now()),
-            );
-            timers.add(timer);
-          };
-          schedule(0);
+      // One trial of the step; a failed one is measured once more after a pause (so its backlog is gone), and the
+      // better trial counts: one stall of the shared machine must not decide a system's saturation. Every system
+      // gets the same second chance.
+      const trial = async (name: string): Promise<StepResult> => {
+        const periodMs = 1000 / rate;
+        const warm = Math.round(warmupSeconds * rate);
+        const total = warm + Math.round(measureSeconds * rate);
+        const refusalsBefore = connected.reduce((sum, c) => sum + c.refusals, 0);
+        latencies = [];
+        lastReceivedAt = 0;
+        measuring = `m${name} `;
+        const startAt = performance.now() + 100;
+        const measureFrom = startAt + warm * periodMs;
+        let sendsLeft = n * total;
+        await new Promise<void>((allSent) => {
+          connected.forEach((client, i) => {
+            const schedule = (k: number) => {
+              const timer = setTimeout(
+                () => {
+                  timers.delete(timer);
+                  const phase = k < warm ? `w${name}` : `m${name}`;
+                  client.sendChat(`bench-${name}-${i}-${k}`, `${phase} ${performance.now().toFixed(3)} ${i}`);
+                  if (k + 1 < total) schedule(k + 1);
+                  if (--sendsLeft === 0) allSent();
+                },
+                Math.max(0, startAt + (i / n) * periodMs + k * periodMs - performance.now()),
+              );
+              timers.add(timer);
+            };
+            schedule(0);
+          });
         });
-      });
-      const expected = n * (total - warm) * n;
-      const drainUntil = performance.now() + drainMs;
-      while (latencies.length < expected && performance.now() < drainUntil) await sleep(20);
-      const delivery = summarize(latencies, Math.max(1, (lastReceivedAt || performance.now()) - measureFrom));
-      const refusals = connected.reduce((sum, c) => sum + c.refusals, 0) - refusalsBefore;
-      const ok = delivery.count === expected && refusals === 0 && delivery.p99 < p99LimitMs;
-      steps.push({ clients: n, ratePerClient: rate, offeredPerSecond: n * rate * n, delivery, expected, refusals, ok });
-      if (!ok) break;
+        const expected = n * (total - warm) * n;
+        const drainUntil = performance.now() + drainMs;
+        while (latencies.length < expected && performance.now() < drainUntil) await sleep(20);
+        const delivery = summarize(latencies, Math.max(1, (lastReceivedAt || performance.now()) - measureFrom));
+        const refusals = connected.reduce((sum, c) => sum + c.refusals, 0) - refusalsBefore;
+        const ok = delivery.count === expected && refusals === 0 && delivery.p99 < p99LimitMs;
+        return { clients: n, ratePerClient: rate, offeredPerSecond: n * rate * n, delivery, expected, refusals, ok, trials: 1 };
+      };
+      let result = await trial(`${step}a`);
+      if (!result.ok) {
+        measuring = "";
+        await sleep(retryPauseMs);
+        const again = await trial(`${step}b`);
+        result = { ...(again.ok || again.delivery.p99 < result.delivery.p99 ? again : result), trials: 2 };
+      }
+      steps.push(result);
+      if (!result.ok) break;
     }
   } finally {
     measuring = "";
@@ -286,7 +304,7 @@ const ms = (value: number) => `${value.toFixed(1).padStart(7)} ms`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}x` : "n/a");
 const stepRow = (s: StepResult) =>
   `    ${String(s.clients).padStart(3)} × ${String(s.ratePerClient).padEnd(4)}/s offered ${String(s.offeredPerSecond).padStart(6)}/s  delivered ${s.delivery.perSecond.toFixed(0).padStart(6)}/s ` +
-  `${((s.delivery.count / s.expected) * 100).toFixed(1).padStart(6)}%  p50 ${ms(s.delivery.p50)}  p99 ${ms(s.delivery.p99)}  refused ${s.refusals}  ${s.ok ? "ok" : "SATURATED"}`;
+  `${((s.delivery.count / s.expected) * 100).toFixed(1).padStart(6)}%  p50 ${ms(s.delivery.p50)}  p99 ${ms(s.delivery.p99)}  refused ${s.refusals}  ${s.ok ? "ok" : "SATURATED"}${s.trials > 1 ? " (better of 2 trials)" : ""}`;
 
 export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOptions): Promise<void> {
   const secrets = await loadOrCreateSecrets();
@@ -359,7 +377,8 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
   const { clients, measureSeconds, warmupSeconds, steps } = options;
   console.log(
     `\nChat fan-out in one meeting: WebSocket clients on loopback, swept over ${steps.map((step) => `${step.clients} × ${step.ratePerClient}/s`).join(", ")}` +
-      ` (${warmupSeconds} s warm-up, ${measureSeconds} s measured each); saturation = highest offered deliveries/s with p99 < ${p99LimitMs} ms and none lost.` +
+      ` (${warmupSeconds} s warm-up, ${measureSeconds} s measured each); saturation = highest offered deliveries/s with p99 < ${p99LimitMs} ms and none lost` +
+      ` (a failing step is measured once more, the better trial counts, for every system).` +
       ` The load generator shares the 2 cores.`,
   );
   for (const { system, deflate, result } of results) {
