@@ -2,11 +2,12 @@
  * How long a room under load holds a socket's frames before sending them as one message. Every send costs the
  * runtime about the same whatever it carries, and a room flushing each of its sockets every window sends
  * sockets × 1000 / window messages a second: the window grows with the room so that stays near
- * `sendsPerSecond` (the minimal broadcasting DO of `npm run bench` tops out at a few times that), between a
- * floor that keeps small rooms snappy and a ceiling that bounds the latency it adds. A quiet room never waits
+ * `sendsPerSecond` (the minimal broadcasting DO of `npm run bench` tops out at a few times that; at 10,000 a
+ * second the sends alone took about 30 % of a 300-person room's thread), between a floor that keeps small rooms
+ * snappy and a ceiling that bounds the latency it adds. A quiet room never waits
  * (room-sockets.ts sends at the end of the turn when the last flush is older than the window).
  */
-export const coalesceWindow = { minMs: 10, maxMs: 40, sendsPerSecond: 10_000 } as const;
+export const coalesceWindow = { minMs: 10, maxMs: 45, sendsPerSecond: 8_000 } as const;
 
 export function coalesceWindowMs(sockets: number): number {
   const { minMs, maxMs, sendsPerSecond } = coalesceWindow;
