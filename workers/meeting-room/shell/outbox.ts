@@ -28,7 +28,7 @@ export interface OutboxQueue<T, D extends QueryDatabase = Database> {
   /** How long a new record waits for others before its flush starts, so they share one connection (0: at once). */
   readonly gatherMs: number;
   pending(): readonly T[];
-  /** Some pending record, found without listing them all (dueAt asks after every room event); `pending()[0]` if absent. */
+  /** Some pending record (undefined: none), found without listing them all: dueAt asks after every room event. */
   anyPending?(): T | undefined;
   /** The record's key while it is pending (its retry state is kept under it). */
   keyOf(item: T): string;
@@ -93,7 +93,8 @@ export class Outbox<T, D extends QueryDatabase = Database> {
   /** When this outbox next needs the room's alarm (null: it holds nothing). */
   dueAt(): number | null {
     // Asked after every room event: with no record backing off, any one key gives the same answer as all of them.
-    const named = this.retries.size === 0 ? [this.queue.anyPending?.() ?? this.queue.pending()[0]] : this.queue.pending();
+    const named =
+      this.retries.size > 0 ? this.queue.pending() : [this.queue.anyPending ? this.queue.anyPending() : this.queue.pending()[0]];
     const pendingKeys = named.flatMap((item) => (item === undefined ? [] : [this.queue.keyOf(item)]));
     const { ordered } = this.queue;
     return outboxDueAt(
