@@ -20,6 +20,8 @@ export const VerifiedParticipant = z.object({
   name: z.string().max(128).optional(),
   tokenId: z.string().min(1),
   expiresAt: z.coerce.date(),
+  /** The signed-in person who minted the token; absent when the tenant's server minted it with an API key. */
+  mintedBy: z.string().min(1).max(64).optional(),
 });
 export type VerifiedParticipant = z.infer<typeof VerifiedParticipant>;
 

@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { BrowserClient } from "../support/browser-client.ts";
+import { closeCodes } from "../../protocol/close-codes.ts";
 import { refusedConnect } from "../support/refused-connect.ts";
+import { RoomClient } from "../support/room-client.ts";
 import { configureTenantIdp, signIn } from "../support/oidc-sign-in.ts";
 import { api, newTenant, workerUrl, type Problem } from "../support/stack.ts";
 
@@ -182,6 +184,42 @@ describe("each role against each action, over the API (signed in through the loc
       socket.once("unexpected-response", (_req, res) => reject(new Error(`refused with ${res.statusCode}`)));
     });
     socket.close();
+  });
+
+  it("a member cannot take the seat another person's token holds (the host's, powers included); its holder and the server can", async () => {
+    const created = await people.host.call("POST", "/v1/meetings", { title: "hana's review" });
+    const meetingId = ((await created.json()) as { id: string }).id;
+    const mint = async (who: Person | "server", role: string) => {
+      const body = { identity: "hana-seat", role };
+      const response =
+        who === "server"
+          ? await api(`/v1/meetings/${meetingId}/tokens`, { key: tenant.apiKey, body })
+          : await who.call("POST", `/v1/meetings/${meetingId}/tokens`, body);
+      expect(response.status).toBe(201);
+      return ((await response.json()) as { connectUrl: string }).connectUrl;
+    };
+    const hana = await RoomClient.join(await mint(people.host, "host"));
+    expect(hana.ofType("welcome")[0]?.self.role).toBe("host");
+
+    // Mo may mint a participant token naming any identity; naming Hana's seat, the room refuses it before the accept.
+    const byMo = await mint(people.member, "participant");
+    const refused = await refusedConnect(byMo);
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as Problem).code).toBe("identity_in_use");
+    hana.send({ id: "still-here", type: "ping" });
+    await hana.next((f) => f.type === "pong" && f.ref === "still-here");
+    expect(hana.closed).toBeUndefined();
+
+    // Dropped and within the grace window, the seat is still Hana's.
+    hana.drop();
+    expect((await refusedConnect(byMo)).status).toBe(409);
+    // Hana herself (a new tab, a reconnect) takes it back, as host; then the tenant's server, which speaks for everyone.
+    const again = await RoomClient.join(await mint(people.host, "host"));
+    expect(again.ofType("welcome")[0]?.self.role).toBe("host");
+    const server = await RoomClient.join(await mint("server", "participant"));
+    expect(server.frames.some((f) => f.type === "welcome")).toBe(true);
+    expect((await again.waitClosed()).code).toBe(closeCodes.replaced);
+    server.close();
   });
 
   it("ending a meeting is its host's, not a cohost's or another member's", async () => {

@@ -29,6 +29,7 @@ export const errorCatalog = {
   webhook_endpoint_conflict: { status: 409, title: "Webhook endpoint conflicts with an existing one" },
   webhook_endpoint_disabled: { status: 409, title: "Webhook endpoint is disabled" },
   meeting_not_live: { status: 409, title: "Nobody is in the meeting" },
+  identity_in_use: { status: 409, title: "Another person's token holds this identity in the meeting" },
   recording_in_progress: { status: 409, title: "The meeting is already being recorded" },
   recording_not_active: { status: 409, title: "The recording is not running" },
   recording_not_ready: { status: 409, title: "The recording is not ready" },

@@ -24,7 +24,7 @@ const claimsSchema = z.object({
 });
 
 /** What a verified join token says: the participant the Worker hands to the meeting room, and who minted it. */
-export type JoinTokenClaims = VerifiedParticipant & { mintedBy?: string };
+export type JoinTokenClaims = VerifiedParticipant;
 
 export interface MintJoinToken {
   tenantId: TenantId;

@@ -38,11 +38,11 @@ export const connectRoutes = new OpenAPIHono<AppEnv>({ defaultHook: validationHo
   if (!token) throw new ApiError("unauthorized", "Pass the join token as ?token=");
   const config = readConfig(c.env);
   // A refused token throws JoinTokenError (invalid_join_token / join_token_expired), rendered by the problem handler.
-  const { mintedBy, ...claims } = await verifyJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), token, {
+  const claims = await verifyJoinToken(await loadSigningKeys(config.JOIN_TOKEN_SIGNING_KEYS), token, {
     issuer: config.JOIN_TOKEN_ISSUER,
   });
   if (claims.meetingId !== c.req.valid("param").id) throw new ApiError("invalid_join_token", "The token is for another meeting");
-  if (mintedBy && (await wasDeactivated(identityRedis(config), mintedBy))) {
+  if (claims.mintedBy && (await wasDeactivated(identityRedis(config), claims.mintedBy))) {
     throw new ApiError("invalid_join_token", "The account that minted this token has been deactivated");
   }
   const upgrade = c.req.header("upgrade")?.toLowerCase() === "websocket";

@@ -3,7 +3,7 @@ import type { ClientFrame } from "../../../protocol/client-frames.ts";
 import { isTenantAttachment } from "./attachment-keys.ts";
 import { deleteMessage, edit, history, react, send, toWire } from "./chat-log.ts";
 import { authorize, canModerateChat, muteAllTargets, type HostRequest, type MeetingActor as Actor } from "../../../protocol/permissions.ts";
-import type { Member } from "./room-state.ts";
+import { rosterEntry, type Member } from "./room-state.ts";
 import { closeCodes } from "../../../protocol/close-codes.ts";
 import type { RoomTransition } from "./room-transition.ts";
 import { moderateOnSfu, onMediaTrouble } from "./sfu-switch.ts";
@@ -274,6 +274,5 @@ function muteOne(t: RoomTransition, target: string, track: "audio" | "video", by
 
 function broadcastMember(t: RoomTransition, member: Member | undefined) {
   if (!member) return;
-  const { connected: _c, lastSeenAt: _l, tokenId: _t, tokenExpiresAt: _e, ...entry } = member;
-  t.emit({ type: "participant_updated", participant: entry }, { kind: "all" });
+  t.emit({ type: "participant_updated", participant: rosterEntry(member) }, { kind: "all" });
 }

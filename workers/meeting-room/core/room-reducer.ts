@@ -198,6 +198,7 @@ function join(t: RoomTransition, who: Participant, iceServers: IceServer[]) {
     lastSeenAt: t.now,
     tokenId: who.tokenId,
     tokenExpiresAt: who.tokenExpiresAt.toISOString(),
+    ...(who.mintedBy ? { mintedBy: who.mintedBy } : {}),
   };
   t.state = { ...t.state, members: { ...t.state.members, [who.identity]: member } };
   const count = Object.keys(t.state.members).length;
@@ -222,7 +223,8 @@ function admitMember(t: RoomTransition, identity: string, iceServers: IceServer[
   // The newest invitation the person waited with is the one they are seated under.
   const token = entry?.tokens.at(-1);
   if (entry && token) {
-    join(t, { identity, name: entry.name, role: entry.role, tokenId: token.id, tokenExpiresAt: new Date(token.expiresAt) }, iceServers);
+    const seat = { identity, name: entry.name, role: entry.role, tokenId: token.id, tokenExpiresAt: new Date(token.expiresAt) };
+    join(t, { ...seat, mintedBy: entry.mintedBy }, iceServers);
   }
   notifyLobby(t);
   return true;

@@ -19,6 +19,8 @@ export interface Member extends RosterEntry {
   lastSeenAt: number;
   tokenId: string;
   tokenExpiresAt: string;
+  /** Who minted the token the seat was taken with (absent: the tenant's server): see core/identity-holder.ts. */
+  mintedBy?: string;
 }
 
 export interface RoomSettings {
@@ -75,6 +77,7 @@ export interface Participant {
   role: RosterEntry["role"];
   tokenId: string;
   tokenExpiresAt: Date;
+  mintedBy?: string | undefined;
 }
 
 export interface IceServer {

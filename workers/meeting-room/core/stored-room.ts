@@ -18,6 +18,7 @@ export const storedMemberSchema = rosterEntrySchema.extend({
   lastSeenAt: z.number(),
   tokenId: z.string(),
   tokenExpiresAt: z.string(),
+  mintedBy: z.string().optional(),
 }) satisfies z.ZodType<Member>;
 
 const settingsSchema = z.object({

@@ -22,6 +22,8 @@ const lobbyEntrySchema = z.object({
   /** Every token this identity arrived with while waiting, newest last: a deny must cover all of them. */
   tokens: z.array(tokenSchema).min(1),
   waitingSince: z.iso.datetime(),
+  /** Who minted the token it waits with (absent: the tenant's server): core/identity-holder.ts. */
+  mintedBy: z.string().optional(),
 });
 
 export const waitingRoomStateSchema = z.object({
@@ -44,6 +46,7 @@ export interface Arrival {
   role: ParticipantRole;
   tokenId: string;
   tokenExpiresAt: Date;
+  mintedBy?: string | undefined;
 }
 
 export function createWaitingRoom(options: { enabled: boolean; locked?: boolean }): WaitingRoomState {
@@ -157,5 +160,6 @@ function tokenOf(arrival: Arrival): { id: string; expiresAt: string } {
 function entryFor(arrival: Arrival, waitingSince: string): LobbyEntry {
   const entry: LobbyEntry = { identity: arrival.identity, role: arrival.role, tokens: [tokenOf(arrival)], waitingSince };
   if (arrival.name !== undefined) entry.name = arrival.name;
+  if (arrival.mintedBy !== undefined) entry.mintedBy = arrival.mintedBy;
   return entry;
 }

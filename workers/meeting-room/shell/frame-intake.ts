@@ -40,6 +40,7 @@ export async function frameEvent(
       role: claims.role,
       tokenId: claims.tokenId,
       tokenExpiresAt: new Date(claims.expiresAt),
+      mintedBy: claims.mintedBy,
     };
     return { kind: "hello", participant, frame, iceServers: await iceServers(claims.tokenId) };
   }

@@ -5,6 +5,7 @@ import { readConfig, type Env } from "../../env.ts";
 import { logEvent } from "../../observability/log.ts";
 import { planAlarm } from "../core/alarm-plan.ts";
 import { connectRefusal, roomBornOf } from "../core/room-configuration.ts";
+import { identityHolder, mayTakeIdentity } from "../core/identity-holder.ts";
 import { reduce } from "../core/room-reducer.ts";
 import type { RoomEvent, RoomState } from "../core/room-state.ts";
 import type { RoomEffect } from "../core/room-transition.ts";
@@ -160,6 +161,14 @@ export class MeetingRoom extends DurableObject<Env> {
         if (settings) await this.dispatch({ kind: "configure", meetingId: claims.meetingId, tenantId: claims.tenantId, settings });
         const refusal = this.state && connectRefusal(this.state);
         if (refusal) return roomRouteError(refusal, refusal === "not_found" ? "No meeting with this id" : "The meeting has ended");
+        // Checked before the accept, which would close the holder's socket.
+        const holders = [this.state && identityHolder(this.state, claims.identity), this.sockets.claimsOf(claims.identity)];
+        if (!holders.every((holder) => mayTakeIdentity(holder, claims))) {
+          return roomRouteError(
+            "identity_in_use",
+            "Another person's token holds this identity in the meeting; mint one with an identity of your own",
+          );
+        }
         return this.sockets.accept(claims, closeCodes.replaced);
       },
       () => roomRouteError("internal_error", "the room failed on this request"),

@@ -100,6 +100,12 @@ export class RoomSockets {
     this.everyone = null;
   }
 
+  /** The verified claims an open socket of the identity was accepted with (undefined: none is open). */
+  claimsOf(identity: string): VerifiedParticipant | undefined {
+    const socket = this.ctx.getWebSockets(identity).find((s) => s.readyState === WebSocket.OPEN);
+    return socket && this.of(socket).attachment.claims;
+  }
+
   /** Whether the identity still has another open socket (a replaced socket closing must not end its successor's seat). */
   hasOtherOpen(socket: WebSocket, identity: string): boolean {
     return this.ctx.getWebSockets(identity).some((s) => s !== socket && s.readyState === WebSocket.OPEN);
