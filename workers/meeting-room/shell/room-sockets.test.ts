@@ -143,6 +143,19 @@ describe("room sockets keep batches bounded", () => {
     expect(Math.max(...a!.sent.map((t) => t.length))).toBeLessThan(70_000);
     expect(a!.frames().map((f) => f.seq)).toEqual([1, 2, 3, 4, 5]);
   });
+
+  it("a frame that leaves a socket out still does when it overflows the batch for everyone", () => {
+    const { sockets, roomSockets, endTurn } = room(["a", "b"]);
+    const big = "x".repeat(30_000);
+    roomSockets.deliver({ kind: "all" }, pong(1, big));
+    roomSockets.deliver({ kind: "all" }, pong(2, big));
+    roomSockets.deliver({ kind: "all_except", identities: ["a"] }, pong(3, big));
+    roomSockets.deliver({ kind: "all" }, pong(4, big));
+    endTurn();
+    const [a, b] = sockets;
+    expect(a!.frames().map((f) => f.seq)).toEqual([1, 2, 4]);
+    expect(b!.frames().map((f) => f.seq)).toEqual([1, 2, 3, 4]);
+  });
 });
 
 describe("room sockets coalesce across events only under load", () => {

@@ -121,8 +121,6 @@ export class RoomSockets {
       return;
     }
     const left = audience.kind === "all_except" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : [];
-    // Left out of this one frame: their queues part from everyone's here.
-    for (const socket of left) this.ownQueue(socket);
     this.enqueueShared(text, control, left);
   }
 
@@ -146,17 +144,15 @@ export class RoomSockets {
     this.flushPending = false;
     this.lastFlushAt = this.now();
     const { shared, own } = this;
-    if (!this.hasQueued()) {
-      own.clear();
-      return;
+    if (this.hasQueued()) {
+      this.beforeSend();
+      if (shared.texts.length) {
+        // Built once for every socket that has no queue of its own.
+        const message = asMessage(shared.texts);
+        for (const socket of this.openSockets()) if (!own.has(socket)) sendText(socket, message);
+      }
+      for (const [socket, queue] of own) if (queue.texts.length) sendText(socket, asMessage(queue.texts));
     }
-    this.beforeSend();
-    if (shared.texts.length) {
-      // Built once for every socket that has no queue of its own.
-      const message = asMessage(shared.texts);
-      for (const socket of this.openSockets()) if (!own.has(socket)) sendText(socket, message);
-    }
-    for (const [socket, queue] of own) if (queue.texts.length) sendText(socket, asMessage(queue.texts));
     this.shared = emptyQueue();
     own.clear();
     this.urgent.clear();
@@ -170,10 +166,12 @@ export class RoomSockets {
     this.urgent.clear();
   }
 
-  /** A frame for everyone but `left` (whose queues are their own by now). */
+  /** A frame for every open socket but those `left` out. */
   private enqueueShared(text: string, control: boolean, left: readonly WebSocket[]): void {
     // Keep each message about as large as one frame at most: send everything queued now, in order.
     if (this.shared.chars + text.length > maxBatchChars) this.flush();
+    // Left out of this one frame: their queues part from everyone's here (after that flush, which ends them).
+    for (const socket of left) this.ownQueue(socket);
     append(this.shared, text);
     for (const [socket, queue] of this.own) {
       if (left.includes(socket)) continue;
