@@ -4,7 +4,8 @@ import { mintAccessToken } from "../media-fleet/livekit/access-tokens.ts";
 import type { MediaPolicy } from "../media-fleet/media-grants.ts";
 import { meetingMediaRoom } from "../media-fleet/meeting-media-room.ts";
 import { participantRoles } from "../protocol/roles.ts";
-import { mintJoinToken, verifyJoinToken, type JoinTokenClaims } from "../workers/auth/join-token.ts";
+import { mintJoinToken, verifyJoinToken } from "../workers/auth/join-token.ts";
+import type { VerifiedParticipant } from "../protocol/room-contract.ts";
 import { loadSigningKeys, type SigningKeys } from "../workers/auth/signing-keys.ts";
 import { MeetingId, TenantId } from "../protocol/ids.ts";
 import { summarize, type LatencySummary } from "./latency-stats.ts";
@@ -96,7 +97,7 @@ export async function benchMediaTokens(options: MediaTokensBenchOptions = defaul
 
   const joinVerify = (i: number) => verifyJoinToken(keys, joinTokens[i % joinTokens.length]!, { issuer });
 
-  const livekitMintVerify = async (claims: JoinTokenClaims, i: number) => {
+  const livekitMintVerify = async (claims: VerifiedParticipant, i: number) => {
     const room = meetingMediaRoom(claims.tenantId, claims.meetingId);
     const { token } = await mintAccessToken(livekitKey, {
       room,

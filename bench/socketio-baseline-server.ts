@@ -4,7 +4,8 @@ import { createAdapter } from "@socket.io/redis-adapter";
 import { Redis } from "ioredis";
 import { Server, type Socket } from "socket.io";
 import { z } from "zod";
-import { verifyJoinToken, type JoinTokenClaims } from "../workers/auth/join-token.ts";
+import { verifyJoinToken } from "../workers/auth/join-token.ts";
+import type { VerifiedParticipant } from "../protocol/room-contract.ts";
 import { loadSigningKeys } from "../workers/auth/signing-keys.ts";
 import { take, type FrameRateState } from "../workers/meeting-room/core/frame-rate-limit.ts";
 import { clientFrameSchema } from "../protocol/client-frames.ts";
@@ -33,7 +34,7 @@ export interface BaselineClientEvents {
   frame: (frame: unknown) => void;
 }
 interface SocketData {
-  claims: JoinTokenClaims;
+  claims: VerifiedParticipant;
   rate: FrameRateState;
 }
 type BaselineSocket = Socket<BaselineClientEvents, BaselineServerEvents, Record<string, never>, SocketData>;

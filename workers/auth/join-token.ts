@@ -23,9 +23,6 @@ const claimsSchema = z.object({
   exp: z.number().int(),
 });
 
-/** What a verified join token says: the participant the Worker hands to the meeting room, and who minted it. */
-export type JoinTokenClaims = VerifiedParticipant;
-
 export interface MintJoinToken {
   tenantId: TenantId;
   meetingId: MeetingId;
@@ -61,7 +58,11 @@ export async function mintJoinToken(keys: SigningKeys, input: MintJoinToken): Pr
 }
 
 /** Verifies signature (ES256 only: `none` and HS* are refused), issuer, audience, expiry and claim shapes. */
-export async function verifyJoinToken(keys: SigningKeys, token: string, options: { issuer: string; now?: Date }): Promise<JoinTokenClaims> {
+export async function verifyJoinToken(
+  keys: SigningKeys,
+  token: string,
+  options: { issuer: string; now?: Date },
+): Promise<VerifiedParticipant> {
   let payload: unknown;
   try {
     ({ payload } = await jwtVerify(token, keys.verifier, {
