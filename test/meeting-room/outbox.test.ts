@@ -3,9 +3,9 @@ import { drizzle } from "drizzle-orm/neon-serverless";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { participants } from "../../schema/index.ts";
 import * as schema from "../../schema/index.ts";
-import { databaseUrl, loadOrCreateSecrets } from "../../scripts/lib/local-config.ts";
+import { databaseUrl, host, loadOrCreateSecrets, ports } from "../../scripts/lib/local-config.ts";
 import { createNodePool } from "../../scripts/lib/neon-node.ts";
-import type { DatabaseHandle } from "../../workers/db/database.ts";
+import { httpDatabase, type DatabaseHandle } from "../../workers/db/database.ts";
 import { unresolvedDeadLetters } from "../../workers/health/dead-letters.ts";
 import { unpersisted } from "../../workers/meeting-room/core/chat-log.ts";
 import { outboxRetryPolicy, type RetryState } from "../../workers/meeting-room/core/outbox-policy.ts";
@@ -28,6 +28,11 @@ const openDatabase = (proxy?: string) => (): DatabaseHandle => {
   const pool = createNodePool(url, ...(proxy ? [proxy] : []));
   return { db: drizzle(pool, { schema }), close: () => pool.end() };
 };
+/** The chat outbox's path, as the room opens it: Neon's one-shot HTTP queries through the local stand-in. */
+const openQueryDatabase = (proxy?: string) => () => ({
+  db: httpDatabase(url, proxy ?? `${host}:${ports.pgWsProxy}`),
+  close: async () => {},
+});
 
 let refusals: Array<Awaited<ReturnType<typeof refuseInPostgres>>>;
 let marker: string;
@@ -60,12 +65,14 @@ function room(meetingId: string) {
     waitUntil: (work: Promise<unknown>) => void work,
     now: () => now,
   });
+  const chatOptions = (proxy?: string) => ({ ...options(proxy), openDatabase: openQueryDatabase(proxy) });
   return {
     get state() {
       return state;
     },
     saved,
     options,
+    chatOptions,
     dispatch,
     advance: (ms: number) => {
       now += ms;
@@ -99,7 +106,7 @@ describe("room outboxes against the real Postgres", () => {
     const r = room(meeting.id);
     await r.seatAlice();
     const countBefore = await withDatabase(unresolvedDeadLetters);
-    const outbox = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.options());
+    const outbox = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.chatOptions());
     const bodies = ["one", "two", marker, "four", "five"];
     for (const [i, body] of bodies.entries()) await r.send(body, i + 1);
     const poisonSeq = r.state.chat.messages.find((m) => m.body === marker)!.seq;
@@ -250,7 +257,7 @@ describe("room outboxes against the real Postgres", () => {
     await r.seatAlice();
     await r.send("during the outage", 1);
     // Nothing listens on port 9: every connection is refused, like a proxy or Postgres that is down.
-    const down = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.options("127.0.0.1:9"));
+    const down = new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.chatOptions("127.0.0.1:9"));
     for (let i = 0; i < outboxRetryPolicy.maxAttempts + 2; i++) {
       await down.flush();
       r.advance(60_000);
@@ -259,7 +266,7 @@ describe("room outboxes against the real Postgres", () => {
     expect(unpersisted(r.state.chat)).toHaveLength(1);
     expect(await deadLetters(meeting.id)).toEqual([]);
     // Back up: the message goes through as if nothing happened.
-    await new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.options()).flush();
+    await new Outbox(chatOutboxQueue({ state: () => r.state, dispatch: r.dispatch }, noWebhooks), r.chatOptions()).flush();
     expect((await storedChat(meeting.id)).map((m) => m.body)).toEqual(["during the outage"]);
   });
 });
