@@ -211,7 +211,7 @@ export class MeetingRoom extends DurableObject<Env> {
     await guard(
       "alarm",
       async () => {
-        this.alarmSetFor = undefined; // the alarm that fired is gone
+        this.alarmSetFor = undefined; // its handler runs: until here the alarm counted as pending (core/alarm-plan.ts)
         await this.store.writeDeferred();
         await this.dispatch({ kind: "tick" });
         await this.effects.flushOutboxes();
