@@ -61,7 +61,7 @@ export type SendResult = { ok: true; state: ChatLogState; message: StoredChatMes
  * even if its body differs: the first version wins, so a retry can't rewrite history.
  */
 export function send(state: ChatLogState, outgoing: Outgoing, seq: number, now: Date): SendResult {
-  const original = state.messages.find((m) => m.sender === outgoing.sender && m.clientMessageId === outgoing.clientMessageId);
+  const original = findSent(state.messages, outgoing.sender, outgoing.clientMessageId);
   if (original) return { ok: true, state, message: original, duplicate: true };
   if (outgoing.body.trim() === "" && outgoing.attachments.length === 0) {
     return refuse("invalid_frame", "a message needs text or an attachment");
@@ -83,7 +83,21 @@ export function send(state: ChatLogState, outgoing: Outgoing, seq: number, now: 
     revision: 0,
     persisted: false,
   };
-  return { ok: true, state: evict({ ...state, messages: [...state.messages, message] }), message, duplicate: false };
+  // Evicted as it grows, in one copy of the window (this runs for every message of a busy room); the new message
+  // is unpersisted, so eviction never reaches it.
+  const drop = evictable(state.messages, state.messages.length + 1 - state.windowSize);
+  const messages = state.messages.slice(drop);
+  messages.push(message);
+  return { ok: true, state: { ...state, messages, olderInStorage: state.olderInStorage || drop > 0 }, message, duplicate: false };
+}
+
+/** A retry usually follows its original closely, so the search starts at the newest message. */
+function findSent(messages: readonly StoredChatMessage[], sender: string, clientMessageId: string): StoredChatMessage | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i]!;
+    if (m.clientMessageId === clientMessageId && m.sender === sender) return m;
+  }
+  return undefined;
 }
 
 export interface Change {
@@ -200,9 +214,14 @@ function replace(state: ChatLogState, updated: StoredChatMessage): ChangeResult 
 
 /** Trims persisted messages from the oldest end down to the window size; stops at the first unflushed one. */
 function evict(state: ChatLogState): ChatLogState {
-  let drop = 0;
-  const excess = state.messages.length - state.windowSize;
-  while (drop < excess && state.messages[drop]!.persisted) drop++;
+  const drop = evictable(state.messages, state.messages.length - state.windowSize);
   if (drop === 0) return state;
   return { ...state, messages: state.messages.slice(drop), olderInStorage: true };
+}
+
+/** How many of the oldest messages may go to shed `excess`: persisted ones only, up to the first unflushed. */
+function evictable(messages: readonly StoredChatMessage[], excess: number): number {
+  let drop = 0;
+  while (drop < excess && drop < messages.length && messages[drop]!.persisted) drop++;
+  return drop;
 }

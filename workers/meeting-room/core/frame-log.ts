@@ -71,8 +71,12 @@ export function appendFrame(
   // Clamp so a clock that steps back can't make a newer entry look older than an evicted one.
   const at = Math.max(now, previousAt);
   const entry: FrameLogEntry = { at, audience: copyAudience(audience), frame: sequenced };
-  const grown: FrameLog = { ...log, lastSeq: seq, entries: [...log.entries, entry] };
-  return { log: pruneFrameLog(grown, now), seq, frame: sequenced };
+  // Pruned as it grows, in one copy of the entries (this runs for every frame of a busy room). The new entry is
+  // never expired (its `at` is now or later), so it counts only towards maxEntries.
+  const drop = Math.max(log.entries.length + 1 - log.limits.maxEntries, countExpired(log, now));
+  const entries = log.entries.slice(drop);
+  entries.push(entry);
+  return { log: { ...log, lastSeq: seq, evictedThrough: log.evictedThrough + drop, entries }, seq, frame: sequenced };
 }
 
 /** Drops entries beyond maxEntries or older than maxAgeMs. The DO may call it before persisting. */

@@ -126,6 +126,16 @@ describe("room storage layout", () => {
     expect(deletes).toEqual([]);
   });
 
+  it("a stored window out of seq order past its first messages is diffed by seq too, with nothing written twice", () => {
+    const three = chat(chat(chat(twoPeopleRoom(), "bo", 1, start + 20), "ana", 2, start + 30), "bo", 3, start + 40);
+    const four = chat(three, "ana", 4, start + 50);
+    const [m1, m2, m3] = three.chat.messages;
+    const storedOutOfOrder = { ...three, chat: { ...three.chat, messages: [m1!, m3!, m2!] } };
+    const { puts, deletes } = roomChanges(storedOutOfOrder, four);
+    expect([...puts.keys()].filter((k) => k.startsWith("chat:"))).toEqual([roomKeys.chat(four.chat.messages[3]!.seq)]);
+    expect(deletes.filter((k) => k.startsWith("chat:"))).toEqual([]);
+  });
+
   it("a member who leaves loses their key", () => {
     const before = twoPeopleRoom();
     const after = reduce(before, { kind: "disconnected", identity: "bo", clean: true }, start + 50).state;

@@ -112,7 +112,8 @@ function sameFields(a: unknown, b: unknown): boolean {
 
 /**
  * Messages new or changed in the window are put; those that left it are deleted (Postgres holds them: the chat log
- * never evicts an unflushed message). Both windows are in seq order, so one merge pass finds them.
+ * never evicts an unflushed message). Both windows are in seq order, so one merge pass finds them; the pass checks
+ * the order as it goes and hands a window out of order to the slower match by seq.
  */
 function chatChanges(
   previous: readonly StoredChatMessage[],
@@ -120,21 +121,37 @@ function chatChanges(
   puts: Map<string, unknown>,
   deletes: string[],
 ): void {
-  if (!inSeqOrder(previous) || !inSeqOrder(current)) return chatChangesByKey(previous, current, puts, deletes);
+  const changed: StoredChatMessage[] = [];
+  const gone: number[] = [];
   let i = 0;
+  let lastSeq = Number.NEGATIVE_INFINITY;
+  let lastPreviousSeq = Number.NEGATIVE_INFINITY;
+  // The next message of `previous`, once its order is checked (undefined: none left, or out of order).
+  const nextPrevious = (): StoredChatMessage | undefined => {
+    const message = previous[i];
+    if (message === undefined || message.seq <= lastPreviousSeq) return undefined;
+    lastPreviousSeq = message.seq;
+    return message;
+  };
   for (const message of current) {
-    while (i < previous.length && previous[i]!.seq < message.seq) deletes.push(roomKeys.chat(previous[i++]!.seq));
+    if (message.seq <= lastSeq) return chatChangesByKey(previous, current, puts, deletes);
+    lastSeq = message.seq;
+    while (i < previous.length && previous[i]!.seq < message.seq) {
+      if (!nextPrevious()) return chatChangesByKey(previous, current, puts, deletes);
+      gone.push(previous[i++]!.seq);
+    }
     if (i < previous.length && previous[i]!.seq === message.seq) {
-      if (previous[i] !== message) puts.set(roomKeys.chat(message.seq), message);
+      if (!nextPrevious()) return chatChangesByKey(previous, current, puts, deletes);
+      if (previous[i] !== message) changed.push(message);
       i++;
-    } else puts.set(roomKeys.chat(message.seq), message);
+    } else changed.push(message);
   }
-  for (; i < previous.length; i++) deletes.push(roomKeys.chat(previous[i]!.seq));
-}
-
-function inSeqOrder(messages: readonly StoredChatMessage[]): boolean {
-  for (let i = 1; i < messages.length; i++) if (messages[i - 1]!.seq >= messages[i]!.seq) return false;
-  return true;
+  for (; i < previous.length; i++) {
+    if (!nextPrevious()) return chatChangesByKey(previous, current, puts, deletes);
+    gone.push(previous[i]!.seq);
+  }
+  for (const seq of gone) deletes.push(roomKeys.chat(seq));
+  for (const message of changed) puts.set(roomKeys.chat(message.seq), message);
 }
 
 /** The same answer for windows out of order (none the chat log builds): matched by seq. */
