@@ -6,8 +6,10 @@
  * second the sends alone took about 30 % of a 300-person room's thread), between a floor that keeps small rooms
  * snappy and a ceiling that bounds the latency it adds. A quiet room never waits
  * (room-sockets.ts sends at the end of the turn when the last flush is older than the window).
+ * The sockets are dealt into `sendGroups` groups that flush at staggered moments of the window (shell/send-group.ts):
+ * the same sends, spread, so neither the room's thread nor its clients take the whole room's messages at once.
  */
-export const coalesceWindow = { minMs: 10, maxMs: 45, sendsPerSecond: 8_000 } as const;
+export const coalesceWindow = { minMs: 10, maxMs: 45, sendsPerSecond: 8_000, sendGroups: 8 } as const;
 
 export function coalesceWindowMs(sockets: number): number {
   const { minMs, maxMs, sendsPerSecond } = coalesceWindow;

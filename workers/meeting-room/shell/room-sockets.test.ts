@@ -33,17 +33,26 @@ function room(identities: string[]) {
       sockets.push(socket);
     },
   };
-  const turns: Array<{ flush: () => void; delayMs: number }> = [];
+  const turns: Array<{ flush: () => void; delayMs: number; at: number }> = [];
   const delays: number[] = [];
   const clock = { now: 1_000 };
   const roomSockets = new RoomSockets(
     ctx as unknown as DurableObjectState,
     (flush, delayMs) => {
-      turns.push({ flush, delayMs });
+      turns.push({ flush, delayMs, at: clock.now + delayMs });
       delays.push(delayMs);
     },
     () => clock.now,
   );
+  /** Runs what is due by the clock, earliest first (a timer's time, not its place in the list). */
+  const runDue = () => {
+    for (;;) {
+      const due = turns.filter((t) => t.at <= clock.now).sort((x, y) => x.at - y.at)[0];
+      if (!due) return;
+      turns.splice(turns.indexOf(due), 1);
+      due.flush();
+    }
+  };
   /** Runs everything scheduled, delayed flushes included (the window has passed too). */
   const endTurn = () => {
     for (const { flush } of turns.splice(0)) flush();
@@ -54,7 +63,7 @@ function room(identities: string[]) {
     for (const t of due) turns.splice(turns.indexOf(t), 1);
     for (const { flush } of due) flush();
   };
-  return { sockets, roomSockets, endTurn, endTurnOnly, turnsScheduled: () => turns.length, delays, clock };
+  return { sockets, roomSockets, endTurn, endTurnOnly, runDue, turnsScheduled: () => turns.length, delays, clock };
 }
 
 const pong = (seq: number, ref = `r${seq}`): ServerFrame => ({ type: "pong", seq, ref });
@@ -102,7 +111,8 @@ describe("room sockets coalesce what one turn sends to a socket", () => {
     roomSockets.deliver({ kind: "only", identities: ["b"] }, pong(2));
     roomSockets.deliver({ kind: "all_except", identities: ["b"] }, pong(3));
     roomSockets.replay("a", [pong(4), pong(5)]);
-    expect(turnsScheduled()).toBe(1);
+    // One flush at the end of the turn per send group with a socket: a and b are dealt into two of them.
+    expect(turnsScheduled()).toBe(2);
     endTurn();
     const [a, b] = sockets;
     expect(a!.sent).toHaveLength(1);
@@ -180,12 +190,53 @@ describe("room sockets coalesce across events only under load", () => {
     roomSockets.deliver({ kind: "all" }, chat(2));
     roomSockets.deliver({ kind: "all_except", identities: ["p7"] }, chat(3));
     endTurn();
-    expect(coalesceWindowMs(300)).toBeGreaterThan(coalesceWindow.minMs);
-    expect(delays).toEqual([0, coalesceWindowMs(300) - 3]);
+    const windowMs = coalesceWindowMs(300);
+    expect(windowMs).toBeGreaterThan(coalesceWindow.minMs);
+    // Each send group flushed at the end of the quiet turn; under load they flush at staggered moments of the window.
+    const groups = coalesceWindow.sendGroups;
+    expect(delays).toEqual([
+      ...Array.from({ length: groups }, () => 0),
+      ...Array.from({ length: groups }, (_, g) => windowMs - 3 - (g / groups) * windowMs),
+    ]);
     expect(sockets.every((s) => s.sent.length === 2)).toBe(true);
     expect(sockets[0]!.frames().map((f) => f.seq)).toEqual([1, 2, 3]);
     expect(sockets[7]!.frames().map((f) => f.seq)).toEqual([1, 2]);
     expect(sockets[299]!.frames().map((f) => f.seq)).toEqual([1, 2, 3]);
+  });
+
+  it("under a steady load each send group flushes once a window, the groups a fraction of a window apart", () => {
+    const groups = coalesceWindow.sendGroups;
+    const identities = Array.from({ length: groups * 2 }, (_, i) => `p${i}`);
+    const { sockets, roomSockets, runDue, clock } = room(identities);
+    const windowMs = coalesceWindowMs(identities.length);
+    const receivedAt = new Map<FakeSocket, number[]>(sockets.map((s) => [s, []]));
+    for (const socket of sockets) {
+      const send = socket.send.bind(socket);
+      socket.send = (text: string) => {
+        receivedAt.get(socket)!.push(clock.now);
+        send(text);
+      };
+    }
+    // A frame for everyone twice per gap between two groups' flushes, for ten windows.
+    const stepMs = windowMs / groups / 2;
+    let seq = 0;
+    for (let step = 0; step < groups * 2 * 10; step++) {
+      roomSockets.deliver({ kind: "all" }, chat(++seq));
+      runDue();
+      clock.now += stepMs;
+    }
+    clock.now += windowMs;
+    runDue();
+    // Sockets are dealt into the groups in turn, so socket i is in group i % groups.
+    const steady = (socket: FakeSocket) => receivedAt.get(socket)!.slice(2, -1);
+    for (const socket of sockets) {
+      const times = steady(socket);
+      expect(times.slice(1).map((t, i) => t - times[i]!)).toEqual(times.slice(1).map(() => windowMs));
+      expect(socket.frames().map((f) => f.seq)).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
+    }
+    const phases = sockets.slice(0, groups).map((socket) => steady(socket)[0]! % windowMs);
+    const gaps = [...phases].sort((x, y) => x - y).map((phase, i, all) => (i ? phase - all[i - 1]! : 0));
+    expect(gaps.slice(1)).toEqual(gaps.slice(1).map(() => windowMs / groups));
   });
 
   describe("a socket accepted while frames wait", () => {
@@ -324,7 +375,8 @@ describe("the room's writes go before its sends", () => {
     expect(roomSockets.hasQueued()).toBe(true);
     expect(log).toEqual([]);
     endTurn();
-    expect(log).toEqual(["write", "send a", "send b"]);
+    // a and b are in different send groups: each group's flush writes first.
+    expect(log).toEqual(["write", "send a", "write", "send b"]);
     expect(roomSockets.hasQueued()).toBe(false);
 
     // Under load a chat frame waits out the window; a control frame for one socket goes at the end of the turn.

@@ -1,8 +1,9 @@
 import type { VerifiedParticipant } from "../../../protocol/room-contract.ts";
 import { isControlFrame, type ServerFrame } from "../../../protocol/server-frames.ts";
-import { coalesceWindowMs } from "../core/coalesce-window.ts";
+import { coalesceWindow, coalesceWindowMs } from "../core/coalesce-window.ts";
 import type { Audience } from "../core/frame-log.ts";
 import type { FrameRateState } from "../core/frame-rate-limit.ts";
+import { SendGroup, type FlushScheduler } from "./send-group.ts";
 
 /** What each hibernatable socket carries across evictions: who it is. */
 interface SocketAttachment {
@@ -21,44 +22,45 @@ export interface SocketMemory {
 
 type BareError = Omit<Extract<ServerFrame, { type: "error" }>, "seq">;
 
-/** Runs `flush` after `delayMs` (0: once the room's current turn is over); the runtime's timer by default. */
-export type FlushScheduler = (flush: () => void, delayMs: number) => void;
-
 /**
  * The room's hibernating WebSockets, tagged by identity: accepting, addressing and closing them. Frames are
  * queued and sent when the current turn ends: one frame as itself, several as one `batch` message
  * (protocol/server-frames.ts), so a busy room pays one send (and one compression) per socket per turn, not per frame.
- * Frames for everyone (chat, most of a busy room's traffic) are queued once for the room, not once per socket, and
- * their message is built once; a socket whose frames differ since the last flush (it was sent a frame of its own,
- * left out of one, accepted or flushed early) keeps its own queue until the next flush.
- * A socket flushed less than a coalescing window ago (core/coalesce-window.ts, longer in larger rooms) waits out the
- * rest of it, so under load the frames of several events go out together; a quiet room sends at the end of the turn.
- * Only chat waits: a control frame (`isControlFrame`) sends its socket's whole queue at the end of the turn, so a
- * chat flood can't delay joins or host controls.
+ * Under load a socket's frames wait out a coalescing window (core/coalesce-window.ts, longer in larger rooms), so
+ * the frames of several events go out together; a quiet room sends at the end of the turn, and a control frame
+ * (`isControlFrame`) sends its socket's whole queue at the end of the turn, so a chat flood can't delay joins or
+ * host controls. The sockets are dealt into `coalesceWindow.sendGroups` groups (send-group.ts) that flush at
+ * staggered moments of the window: a large room sends a steady stream instead of one burst for everyone.
  */
 export class RoomSockets {
   private readonly memory = new WeakMap<WebSocket, SocketMemory>();
-  /** Serialised frames for every open socket without a queue of its own, in seq order, waiting for the flush. */
-  private shared: Queued = emptyQueue();
-  /** Sockets whose frames since the last flush are not `shared`: their whole queue, in seq order. */
-  private readonly own = new Map<WebSocket, Queued>();
-  private flushPending = false;
-  /** The pending flush runs at the end of the turn (not after the rest of a coalescing window). */
-  private flushAtEndOfTurn = false;
-  /** Sockets holding a control frame while the full flush waits out a window: they flush at the end of the turn. */
-  private readonly urgent = new Set<WebSocket>();
-  private urgentFlushPending = false;
-  private lastFlushAt = Number.NEGATIVE_INFINITY;
-  /** Every open socket, asked of the runtime once per change rather than once per frame. */
-  private everyone: WebSocket[] | null = null;
+  private readonly groups: SendGroup[];
+  /** Which group each socket belongs to, dealt in turn as sockets are first seen (after a wake-up too). */
+  private readonly groupOf = new WeakMap<WebSocket, number>();
+  private nextGroup = 0;
+  /** Every open socket and each group's share, asked of the runtime once per change rather than once per frame. */
+  private everyone: { all: WebSocket[]; byGroup: WebSocket[][] } | null = null;
   /** Runs before anything is sent or closed: the room's deferred storage writes go first (RoomStore.writeDeferred). */
   private beforeSend: () => void = () => {};
 
   constructor(
     private readonly ctx: DurableObjectState,
-    private readonly scheduleFlush: FlushScheduler = (flush, delayMs) => setTimeout(flush, delayMs),
-    private readonly now: () => number = Date.now,
-  ) {}
+    scheduleFlush: FlushScheduler = (flush, delayMs) => setTimeout(flush, delayMs),
+    now: () => number = Date.now,
+  ) {
+    const count = coalesceWindow.sendGroups;
+    this.groups = Array.from(
+      { length: count },
+      (_, g) =>
+        new SendGroup(g / count, {
+          sockets: () => this.open().byGroup[g]!,
+          windowMs: () => coalesceWindowMs(this.open().all.length),
+          beforeSend: () => this.beforeSend(),
+          scheduleFlush,
+          now,
+        }),
+    );
+  }
 
   /** One socket per identity: a second connection (new tab, reconnect racing the old close) replaces the first. */
   accept(claims: VerifiedParticipant, replacedCode: number): Response {
@@ -66,8 +68,7 @@ export class RoomSockets {
     const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
     this.ctx.acceptWebSocket(server, [claims.identity]);
     this.everyone = null;
-    // Frames queued for everyone before it arrived are not its own: it starts with a queue of its own, empty.
-    if (this.shared.texts.length) this.own.set(server, emptyQueue());
+    this.groupFor(server).accepted(server);
     const attachment: SocketAttachment = { identity: claims.identity, claims };
     server.serializeAttachment(attachment);
     this.memory.set(server, { attachment, rate: {} });
@@ -81,9 +82,7 @@ export class RoomSockets {
 
   /** Whether frames wait for a flush (which will run `beforeSend`). */
   hasQueued(): boolean {
-    if (this.shared.texts.length) return true;
-    for (const queue of this.own.values()) if (queue.texts.length) return true;
-    return false;
+    return this.groups.some((group) => group.hasQueued());
   }
 
   of(socket: WebSocket): SocketMemory {
@@ -117,16 +116,22 @@ export class RoomSockets {
     const control = isControlFrame(frame.type);
     if (audience.kind === "only") {
       for (const identity of audience.identities)
-        for (const socket of this.ctx.getWebSockets(identity)) this.enqueueOwn(socket, text, control);
+        for (const socket of this.ctx.getWebSockets(identity)) this.groupFor(socket).enqueueOwn(socket, text, control);
       return;
     }
     const left = audience.kind === "all_except" ? audience.identities.flatMap((identity) => this.ctx.getWebSockets(identity)) : [];
-    this.enqueueShared(text, control, left);
+    const { byGroup } = this.open();
+    this.groups.forEach((group, g) => {
+      // A group with no socket has nobody to queue for.
+      if (byGroup[g]!.length)
+        group.enqueueShared(text, control, left.length ? left.filter((socket) => this.groupFor(socket) === group) : left);
+    });
   }
 
   replay(identity: string, frames: readonly ServerFrame[]): void {
     const texts = frames.map((frame) => ({ text: JSON.stringify(frame), control: isControlFrame(frame.type) }));
-    for (const socket of this.ctx.getWebSockets(identity)) for (const { text, control } of texts) this.enqueueOwn(socket, text, control);
+    for (const socket of this.ctx.getWebSockets(identity))
+      for (const { text, control } of texts) this.groupFor(socket).enqueueOwn(socket, text, control);
   }
 
   /** Closes after the frames already queued for the socket (a `removed` or `meeting_ended` goes out first). */
@@ -136,142 +141,42 @@ export class RoomSockets {
 
   /** Last resort when the room can't answer through its reducer: an unsequenced error frame. */
   sendBare(socket: WebSocket, frame: BareError): void {
-    this.enqueueOwn(socket, JSON.stringify(frame), true);
+    this.groupFor(socket).enqueueOwn(socket, JSON.stringify(frame), true);
   }
 
-  /** Sends everything queued: per socket one message, a batch when the turn produced several frames for it. */
+  /** Sends everything queued, in every group. */
   flush(): void {
-    this.flushPending = false;
-    this.lastFlushAt = this.now();
-    const { shared, own } = this;
-    if (this.hasQueued()) {
-      this.beforeSend();
-      if (shared.texts.length) {
-        // Built once for every socket that has no queue of its own.
-        const message = asMessage(shared.texts);
-        for (const socket of this.openSockets()) if (!own.has(socket)) sendText(socket, message);
-      }
-      for (const [socket, queue] of own) if (queue.texts.length) sendText(socket, asMessage(queue.texts));
+    for (const group of this.groups) group.flush();
+  }
+
+  private groupFor(socket: WebSocket): SendGroup {
+    return this.groups[this.groupIndex(socket)]!;
+  }
+
+  private groupIndex(socket: WebSocket): number {
+    let g = this.groupOf.get(socket);
+    if (g === undefined) {
+      g = this.nextGroup;
+      this.nextGroup = (this.nextGroup + 1) % this.groups.length;
+      this.groupOf.set(socket, g);
     }
-    this.shared = emptyQueue();
-    own.clear();
-    this.urgent.clear();
+    return g;
   }
 
-  /** Sends the queues of the sockets that got a control frame during a coalescing window; the rest keep waiting. */
-  private flushUrgent(): void {
-    this.urgentFlushPending = false;
-    if (this.urgent.size) this.beforeSend();
-    for (const socket of this.urgent) this.sendOwnNow(socket);
-    this.urgent.clear();
-  }
-
-  /** A frame for every open socket but those `left` out. */
-  private enqueueShared(text: string, control: boolean, left: readonly WebSocket[]): void {
-    // Keep each message about as large as one frame at most: send everything queued now, in order.
-    if (this.shared.chars + text.length > maxBatchChars) this.flush();
-    // Left out of this one frame: their queues part from everyone's here (after that flush, which ends them).
-    for (const socket of left) this.ownQueue(socket);
-    append(this.shared, text);
-    for (const [socket, queue] of this.own) {
-      if (left.includes(socket)) continue;
-      if (queue.chars + text.length > maxBatchChars) {
-        this.beforeSend();
-        this.sendOwnNow(socket);
-      }
-      append(this.own.get(socket)!, text);
+  private open(): { all: WebSocket[]; byGroup: WebSocket[][] } {
+    if (!this.everyone) {
+      const all = this.ctx.getWebSockets();
+      const byGroup = this.groups.map((): WebSocket[] => []);
+      for (const socket of all) byGroup[this.groupIndex(socket)]!.push(socket);
+      this.everyone = { all, byGroup };
     }
-    this.scheduleFullFlush();
-    // A control frame for everyone sends everything at the end of the turn.
-    if (control && !this.flushAtEndOfTurn) {
-      this.flushAtEndOfTurn = true;
-      this.scheduleFlush(() => this.flush(), 0);
-    }
-  }
-
-  private enqueueOwn(socket: WebSocket, text: string, control: boolean): void {
-    if (this.ownQueue(socket).chars + text.length > maxBatchChars) {
-      this.beforeSend();
-      this.sendOwnNow(socket);
-    }
-    append(this.own.get(socket)!, text);
-    this.scheduleFullFlush();
-    // The whole queue goes, not just the control frame: everything queued before it has a lower seq.
-    if (!control || this.flushAtEndOfTurn) return;
-    this.urgent.add(socket);
-    if (this.urgentFlushPending) return;
-    this.urgentFlushPending = true;
-    this.scheduleFlush(() => this.flushUrgent(), 0);
-  }
-
-  /** The socket's own queue, started from everything queued for everyone so far. */
-  private ownQueue(socket: WebSocket): Queued {
-    let queue = this.own.get(socket);
-    if (!queue) {
-      queue = { texts: [...this.shared.texts], chars: this.shared.chars };
-      this.own.set(socket, queue);
-    }
-    return queue;
-  }
-
-  /**
-   * Sends the socket's queue ahead of the flush (the caller has run `beforeSend`); it keeps a queue of its own,
-   * empty, so nothing goes twice.
-   */
-  private sendOwnNow(socket: WebSocket): void {
-    const queue = this.ownQueue(socket);
-    if (queue.texts.length === 0) return;
-    sendText(socket, asMessage(queue.texts));
-    this.own.set(socket, emptyQueue());
-  }
-
-  private scheduleFullFlush(): void {
-    if (this.flushPending) return;
-    this.flushPending = true;
-    const sinceLast = this.now() - this.lastFlushAt;
-    const windowMs = coalesceWindowMs(this.openSockets().length);
-    this.flushAtEndOfTurn = sinceLast >= windowMs;
-    this.scheduleFlush(() => this.flush(), this.flushAtEndOfTurn ? 0 : windowMs - sinceLast);
-  }
-
-  private openSockets(): WebSocket[] {
-    this.everyone ??= this.ctx.getWebSockets();
     return this.everyone;
   }
 
   private closeSocket(socket: WebSocket, code: number, reason: string): void {
     this.everyone = null;
-    this.beforeSend();
-    this.sendOwnNow(socket);
+    this.groupFor(socket).sendNow(socket);
     closeQuietly(socket, code, reason);
-  }
-}
-
-/** A batch never grows past this (frames are at most 64 KiB each), so a message stays about as large as one frame. */
-const maxBatchChars = 64 * 1024;
-
-interface Queued {
-  texts: string[];
-  chars: number;
-}
-
-const emptyQueue = (): Queued => ({ texts: [], chars: 0 });
-
-function append(queue: Queued, text: string): void {
-  queue.texts.push(text);
-  queue.chars += text.length;
-}
-
-/** The frames are already JSON: a batch is spliced from their text, never parsed and serialised again. */
-function asMessage(texts: readonly string[]): string {
-  return texts.length === 1 ? texts[0]! : `{"type":"batch","frames":[${texts.join(",")}]}`;
-}
-
-function sendText(socket: WebSocket, text: string): void {
-  try {
-    socket.send(text);
-  } catch {
-    /* closing socket */
   }
 }
 
