@@ -239,6 +239,26 @@ describe("room sockets coalesce across events only under load", () => {
     expect(gaps.slice(1)).toEqual(gaps.slice(1).map(() => windowMs / groups));
   });
 
+  it("frames a little over a staggered group's first window apart do not make it flush every turn", () => {
+    const groups = coalesceWindow.sendGroups;
+    const identities = Array.from({ length: groups }, (_, i) => `p${i}`);
+    const { sockets, roomSockets, runDue, clock } = room(identities);
+    const windowMs = coalesceWindowMs(identities.length);
+    // A frame every half window for 20 windows: each socket needs one message a window, not one a frame.
+    let seq = 0;
+    for (let step = 0; step < 40; step++) {
+      roomSockets.deliver({ kind: "all" }, chat(++seq));
+      runDue();
+      clock.now += windowMs / 2;
+    }
+    clock.now += windowMs * 2;
+    runDue();
+    for (const socket of sockets) {
+      expect(socket.sent.length).toBeLessThanOrEqual(20 + 2);
+      expect(socket.frames().map((f) => f.seq)).toEqual(Array.from({ length: seq }, (_, i) => i + 1));
+    }
+  });
+
   describe("a socket accepted while frames wait", () => {
     afterEach(() => vi.unstubAllGlobals());
 

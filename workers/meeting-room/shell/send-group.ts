@@ -38,7 +38,10 @@ export class SendGroup {
   /** Sockets holding a control frame while the full flush waits out a window: they flush at the end of the turn. */
   private readonly urgent = new Set<WebSocket>();
   private urgentFlushPending = false;
+  /** Where the group's window counts from: its last flush, or `phase` of a window before it (see `flush`). */
   private lastFlushAt = Number.NEGATIVE_INFINITY;
+  /** When the group last flushed, as it happened: a group flushed a window ago or more is quiet. */
+  private lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly phase: number,
@@ -102,6 +105,7 @@ export class SendGroup {
     // (timer jitter does not add up), one much later counts from now (a busy room flushes less often, not more).
     if (this.flushAtEndOfTurn) this.lastFlushAt = now - this.phase * windowMs;
     else this.lastFlushAt = now - this.windowFlushAt <= windowMs / 4 ? Math.min(now, this.windowFlushAt) : now;
+    this.lastSentAt = now;
     this.flushPending = false;
     const { shared, own } = this;
     let written = false;
@@ -157,10 +161,12 @@ export class SendGroup {
     if (this.flushPending) return;
     this.flushPending = true;
     const now = this.room.now();
-    const sinceLast = now - this.lastFlushAt;
     const windowMs = this.room.windowMs();
-    this.flushAtEndOfTurn = sinceLast >= windowMs;
-    const delayMs = this.flushAtEndOfTurn ? 0 : windowMs - sinceLast;
+    // Quiet by the real time of the last flush: by the staggered one, a group whose frames come just over its
+    // shortened window apart would flush at the end of every turn (up to 8 times the sends); this way it flushes
+    // early once, then keeps windows from there.
+    this.flushAtEndOfTurn = now - this.lastSentAt >= windowMs;
+    const delayMs = this.flushAtEndOfTurn ? 0 : Math.max(0, windowMs - (now - this.lastFlushAt));
     this.windowFlushAt = now + delayMs;
     this.room.scheduleFlush(() => this.flush(), delayMs);
   }
