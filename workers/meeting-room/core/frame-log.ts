@@ -71,9 +71,8 @@ export function appendFrame(
   // Clamp so a clock that steps back can't make a newer entry look older than an evicted one.
   const at = Math.max(now, previousAt);
   const entry: FrameLogEntry = { at, audience: copyAudience(audience), frame: sequenced };
-  // Pruned as it grows, in one copy of the entries (this runs for every frame of a busy room). The new entry is
-  // never expired (its `at` is now or later), so it counts only towards maxEntries.
-  const drop = Math.max(log.entries.length + 1 - log.limits.maxEntries, countExpired(log, now));
+  // Pruned as it grows, in one copy of the entries (this runs for every frame of a busy room).
+  const drop = entriesToDrop(log, now, 1);
   const entries = log.entries.slice(drop);
   entries.push(entry);
   return { log: { ...log, lastSeq: seq, evictedThrough: log.evictedThrough + drop, entries }, seq, frame: sequenced };
@@ -81,11 +80,17 @@ export function appendFrame(
 
 /** Drops entries beyond maxEntries or older than maxAgeMs. The DO may call it before persisting. */
 export function pruneFrameLog(log: FrameLog, now: number): FrameLog {
-  const byCount = Math.max(0, log.entries.length - log.limits.maxEntries);
-  const byAge = countExpired(log, now);
-  const drop = Math.max(byCount, byAge);
+  const drop = entriesToDrop(log, now, 0);
   if (drop === 0) return log;
   return { ...log, evictedThrough: log.evictedThrough + drop, entries: log.entries.slice(drop) };
+}
+
+/**
+ * How many of the oldest entries go so that `adding` more fit within maxEntries and none older than maxAgeMs
+ * stays. An added entry is never expired (its `at` is now or later), so it counts only towards maxEntries.
+ */
+function entriesToDrop(log: FrameLog, now: number, adding: number): number {
+  return Math.max(0, log.entries.length + adding - log.limits.maxEntries, countExpired(log, now));
 }
 
 /**

@@ -126,28 +126,27 @@ function chatChanges(
   let i = 0;
   let lastSeq = Number.NEGATIVE_INFINITY;
   let lastPreviousSeq = Number.NEGATIVE_INFINITY;
-  // The next message of `previous`, once its order is checked (undefined: none left, or out of order).
-  const nextPrevious = (): StoredChatMessage | undefined => {
-    const message = previous[i];
-    if (message === undefined || message.seq <= lastPreviousSeq) return undefined;
-    lastPreviousSeq = message.seq;
-    return message;
+  // Whether previous[i], about to be passed, comes after the one passed before it.
+  const previousInOrder = (): boolean => {
+    if (previous[i]!.seq <= lastPreviousSeq) return false;
+    lastPreviousSeq = previous[i]!.seq;
+    return true;
   };
   for (const message of current) {
     if (message.seq <= lastSeq) return chatChangesByKey(previous, current, puts, deletes);
     lastSeq = message.seq;
     while (i < previous.length && previous[i]!.seq < message.seq) {
-      if (!nextPrevious()) return chatChangesByKey(previous, current, puts, deletes);
+      if (!previousInOrder()) return chatChangesByKey(previous, current, puts, deletes);
       gone.push(previous[i++]!.seq);
     }
     if (i < previous.length && previous[i]!.seq === message.seq) {
-      if (!nextPrevious()) return chatChangesByKey(previous, current, puts, deletes);
+      if (!previousInOrder()) return chatChangesByKey(previous, current, puts, deletes);
       if (previous[i] !== message) changed.push(message);
       i++;
     } else changed.push(message);
   }
   for (; i < previous.length; i++) {
-    if (!nextPrevious()) return chatChangesByKey(previous, current, puts, deletes);
+    if (!previousInOrder()) return chatChangesByKey(previous, current, puts, deletes);
     gone.push(previous[i]!.seq);
   }
   for (const seq of gone) deletes.push(roomKeys.chat(seq));

@@ -68,10 +68,7 @@ export class SendGroup {
     append(this.shared, text);
     for (const [socket, queue] of this.own) {
       if (left.includes(socket)) continue;
-      if (queue.chars + text.length > maxBatchChars) {
-        this.room.beforeSend();
-        this.sendOwnNow(socket);
-      }
+      if (queue.chars + text.length > maxBatchChars) this.sendNow(socket);
       append(this.own.get(socket)!, text);
     }
     this.scheduleFullFlush();
@@ -83,10 +80,7 @@ export class SendGroup {
   }
 
   enqueueOwn(socket: WebSocket, text: string, control: boolean): void {
-    if (this.ownQueue(socket).chars + text.length > maxBatchChars) {
-      this.room.beforeSend();
-      this.sendOwnNow(socket);
-    }
+    if (this.ownQueue(socket).chars + text.length > maxBatchChars) this.sendNow(socket);
     append(this.own.get(socket)!, text);
     this.scheduleFullFlush();
     // The whole queue goes, not just the control frame: everything queued before it has a lower seq.
@@ -125,7 +119,7 @@ export class SendGroup {
     this.urgent.clear();
   }
 
-  /** Sends the socket's queue now, ahead of the flush (a close sends what is queued first). */
+  /** Sends the socket's queue now, ahead of the flush (a close, or a queue that would outgrow a batch). */
   sendNow(socket: WebSocket): void {
     this.room.beforeSend();
     this.sendOwnNow(socket);
