@@ -1,11 +1,13 @@
-import WebSocket from "ws";
 import { databaseUrl, host, loadOrCreateSecrets, ports, workerVars } from "../scripts/lib/local-config.ts";
 import { provisionTenant } from "../scripts/lib/dev-tenant.ts";
 import { workerUrl } from "../scripts/services/worker.ts";
 import { startFanoutCeiling } from "./fanout-ceiling.ts";
 import { waitForQuietMachine } from "./machine-idle.ts";
 import { runBounded, summarize, type LatencySummary } from "./latency-stats.ts";
-import { SocketIoRoomClient, startSocketIoBaseline } from "./socketio-baseline.ts";
+import { LoadShards } from "./fanout-load/load-shards.ts";
+import { sharedNow } from "./fanout-load/shared-clock.ts";
+import type { Seat, SeatTarget } from "./fanout-load/shard-messages.ts";
+import { startSocketIoBaseline } from "./socketio-baseline.ts";
 
 /**
  * Chat fan-out in one meeting: N WebSocket clients each send chat at a fixed rate, every client receives every
@@ -15,8 +17,8 @@ import { SocketIoRoomClient, startSocketIoBaseline } from "./socketio-baseline.t
  * (socketio-baseline-server.ts). Each is swept over bounded offered rates; its saturation rate is the highest
  * offered deliveries/s at which p99 < 100 ms and nothing is lost. Run twice: clients offering permessage-deflate
  * the way Chromium does (ws' default offer, `permessage-deflate; client_max_window_bits`) and clients offering none.
- * The load generator (this process: every client, every JSON parse) shares the cores with the system under test,
- * so the ratios are the fair part, not the absolutes.
+ * The load generator (every client, every JSON parse: worker threads of this process, fanout-load/) shares the
+ * cores with the system under test, so the ratios are the fair part, not the absolutes.
  */
 
 export interface SweepStep {
@@ -39,6 +41,8 @@ export interface FanoutOptions {
   joinConcurrency: number;
   /** Joins one at a time into an empty room, before the burst. */
   quietJoins: number;
+  /** Worker threads the clients are spread over (each its own heap and event loop, as real participants have). */
+  loadThreads: number;
 }
 
 export const defaultFanoutOptions: FanoutOptions = {
@@ -55,103 +59,12 @@ export const defaultFanoutOptions: FanoutOptions = {
   drainMs: 3_000,
   joinConcurrency: 50,
   quietJoins: 20,
+  loadThreads: Number(process.env.FANOUT_LOAD_THREADS ?? 4),
 };
 
 const p99LimitMs = 100;
 /** Before a failed step's second trial: the first one's backlog drains. */
 const retryPauseMs = 2_000;
-
-/** What the workload needs from a participant, whichever system it is connected to. */
-interface FanoutClient {
-  readonly refusals: number;
-  sendChat(clientMessageId: string, body: string): void;
-  /** Resolves once the socket is closed (bounded: a close handshake that hangs is cut). */
-  close(): Promise<void> | void;
-}
-type JoinClient = (index: number, onChat: (body: string) => void) => Promise<FanoutClient>;
-
-type BenchFrame = { type: string; message?: { body: string }; frames?: BenchFrame[] };
-
-/** A participant over plain `ws` (no per-frame zod parse, so the client costs the same as socket.io-client's). */
-class WsRoomClient implements FanoutClient {
-  refusals = 0;
-
-  private constructor(
-    readonly socket: WebSocket,
-    private readonly chatFrame: (clientMessageId: string, body: string) => string,
-  ) {}
-
-  /**
-   * Opens, sends `hello` (if the system speaks our protocol) and resolves on `welcome`. A busy room batches the
-   * frames queued for a socket into one `batch` message, which is unwrapped here.
-   */
-  static join(
-    url: string,
-    options: { deflate: boolean; hello: boolean; chatFrame: (clientMessageId: string, body: string) => string },
-    onChat: (body: string) => void,
-    timeoutMs = 15_000,
-  ): Promise<WsRoomClient> {
-    const socket = new WebSocket(url, { perMessageDeflate: options.deflate });
-    const client = new WsRoomClient(socket, options.chatFrame);
-    return new Promise<WsRoomClient>((resolve, reject) => {
-      const fail = (error: Error) => {
-        clearTimeout(timer);
-        socket.terminate();
-        reject(error);
-      };
-      const welcomed = () => {
-        clearTimeout(timer);
-        socket.removeAllListeners("close").removeAllListeners("error");
-        socket.on("error", () => {});
-        resolve(client);
-      };
-      const timer = setTimeout(() => fail(new Error("no welcome in time")), timeoutMs);
-      if (options.hello) socket.once("open", () => socket.send(JSON.stringify({ id: "hello", type: "hello", protocolVersion: 1 })));
-      socket.once("error", fail);
-      socket.once("close", (code) => fail(new Error(`closed with ${code} before welcome`)));
-      socket.on("message", (data) => {
-        const message = JSON.parse(String(data)) as BenchFrame;
-        for (const frame of message.type === "batch" ? message.frames! : [message]) {
-          if (frame.type === "chat_message") onChat(frame.message!.body);
-          else if (frame.type === "error") client.refusals++;
-          else if (frame.type === "welcome") welcomed();
-          else if (frame.type === "waiting_room") fail(new Error("bench meeting put the client in the waiting room"));
-        }
-      });
-    });
-  }
-
-  sendChat(clientMessageId: string, body: string): void {
-    this.socket.send(this.chatFrame(clientMessageId, body));
-  }
-
-  close(timeoutMs = 2000): Promise<void> {
-    if (this.socket.readyState === WebSocket.CLOSED) return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.socket.terminate();
-        resolve();
-      }, timeoutMs);
-      this.socket.once("close", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.socket.close(1000);
-    });
-  }
-}
-
-const ourChat = (clientMessageId: string, body: string) =>
-  JSON.stringify({ id: clientMessageId.slice(0, 64), type: "chat_send", clientMessageId, body, attachments: [] });
-/** The ceiling rebroadcasts what it gets as is, so clients send it the frame they expect to receive. */
-const ceilingChat = (_clientMessageId: string, body: string) => JSON.stringify({ seq: 1, type: "chat_message", message: { body } });
-
-/** Stands in for a client whose join failed, so cleanup can treat every slot alike. */
-class FailedJoin implements FanoutClient {
-  readonly refusals = 0;
-  sendChat(): void {}
-  close(): void {}
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -176,56 +89,45 @@ interface SweepResult {
   beyondSweep: boolean;
 }
 
-/** Joins `count` clients `concurrency` at a time; a failed join is rethrown once every join has settled. */
-async function joinAll(join: JoinClient, first: number, count: number, concurrency: number, onChat: (body: string) => void) {
-  const clients: FanoutClient[] = [];
-  let failure: unknown;
-  const joined = await runBounded(count, concurrency, async (i) => {
-    clients[i] = await join(first + i, onChat).catch((error: unknown) => {
-      failure ??= error;
-      return new FailedJoin();
-    });
-  });
-  return { clients, summary: summarize(joined.samples, joined.wallMs), failure };
-}
-
 /**
  * Quiet joins (one at a time, then they leave), then all clients join in a burst and stay for the sweep: each
  * step sends `warm` then `measure` messages per client spread evenly over the period (client i offset by i/N),
  * each body "m<step><trial> <send time> <client>"; only the trial's measured messages count. A step that fails is
  * measured once more; the sweep stops at the first step whose trials both fail: the system is saturated, and its
- * backlog would spoil the next step anyway.
+ * backlog would spoil the next step anyway. `seat(i)` is where the i-th token connects; the clients run on the
+ * load threads, which the sweeps share (as one process served them all before: their code is warm after the first).
  */
-async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () => Promise<void>): Promise<SweepResult> {
-  const { clients: burstSize, steps: plan, warmupSeconds, measureSeconds, drainMs } = options;
+async function sweep(
+  load: LoadShards,
+  seat: (index: number) => SeatTarget,
+  options: FanoutOptions,
+  beforeClose?: () => Promise<void>,
+): Promise<SweepResult> {
+  const { clients: burstSize, steps: plan, warmupSeconds, measureSeconds, drainMs, quietJoins, joinConcurrency } = options;
   const settled = await waitForQuietMachine();
   if (settled.busy >= 0.3)
     console.log(`  (the machine was still ${(settled.busy * 100).toFixed(0)}% busy after ${settled.waitedMs.toFixed(0)} ms)`);
-  let measuring = "";
-  let latencies: number[] = [];
-  let lastReceivedAt = 0;
-  const onChat = (body: string) => {
-    if (!measuring || !body.startsWith(measuring)) return;
-    const now = performance.now();
-    latencies.push(now - Number(body.split(" ", 2)[1]));
-    lastReceivedAt = now;
-  };
+  /** `count` seats from sweep position `from`, on tokens from `firstToken`. */
+  const seats = (from: number, count: number, firstToken: number): Seat[] =>
+    Array.from({ length: count }, (_, k) => ({ position: from + k, target: seat(firstToken + k) }));
 
-  const quiet = await joinAll(join, burstSize, options.quietJoins, 1, () => {});
-  await Promise.all(quiet.clients.map((client) => client.close()));
-  if (quiet.failure) throw quiet.failure;
-
-  const burst = await joinAll(join, 0, burstSize, options.joinConcurrency, onChat);
-  const connected = burst.clients;
-  const timers = new Set<NodeJS.Timeout>();
   const steps: StepResult[] = [];
+  let quiet: LatencySummary | undefined;
+  let burst: LatencySummary | undefined;
   try {
-    if (burst.failure) throw burst.failure;
+    // Quiet joins on tokens after the burst's seats.
+    const quietJoined = await load.join(seats(0, quietJoins, burstSize), 1, false);
+    if (quietJoined.failure) throw quietJoined.failure;
+    quiet = quietJoined.summary;
+    const burstJoined = await load.join(seats(0, burstSize, 0), joinConcurrency, true);
+    burst = burstJoined.summary;
+    if (burstJoined.failure) throw burstJoined.failure;
+    let connected = burstSize;
     for (const [step, { clients: n, ratePerClient: rate }] of plan.entries()) {
-      if (n > connected.length) {
+      if (n > connected) {
         // Tokens after the burst's and the quiet joins' seats.
-        const more = await joinAll(join, connected.length + options.quietJoins, n - connected.length, options.joinConcurrency, onChat);
-        connected.push(...more.clients);
+        const more = await load.join(seats(connected, n - connected, connected + quietJoins), joinConcurrency, true);
+        connected = n;
         if (more.failure) throw more.failure;
       }
       // One trial of the step; a failed one is measured once more after a pause (so its backlog is gone), and the
@@ -235,42 +137,25 @@ async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () 
         const periodMs = 1000 / rate;
         const warm = Math.round(warmupSeconds * rate);
         const total = warm + Math.round(measureSeconds * rate);
-        const refusalsBefore = connected.reduce((sum, c) => sum + c.refusals, 0);
-        latencies = [];
-        lastReceivedAt = 0;
-        measuring = `m${name} `;
-        const startAt = performance.now() + 100;
+        const startAt = sharedNow() + 100;
         const measureFrom = startAt + warm * periodMs;
-        let sendsLeft = n * total;
-        await new Promise<void>((allSent) => {
-          connected.forEach((client, i) => {
-            const schedule = (k: number) => {
-              const timer = setTimeout(
-                () => {
-                  timers.delete(timer);
-                  const phase = k < warm ? `w${name}` : `m${name}`;
-                  client.sendChat(`bench-${name}-${i}-${k}`, `${phase} ${performance.now().toFixed(3)} ${i}`);
-                  if (k + 1 < total) schedule(k + 1);
-                  if (--sendsLeft === 0) allSent();
-                },
-                Math.max(0, startAt + (i / n) * periodMs + k * periodMs - performance.now()),
-              );
-              timers.add(timer);
-            };
-            schedule(0);
-          });
-        });
+        const measured = await load.step({ type: "step", name, clients: n, periodMs, warm, total, startAt, drainMs });
         const expected = n * (total - warm) * n;
-        const drainUntil = performance.now() + drainMs;
-        while (latencies.length < expected && performance.now() < drainUntil) await sleep(20);
-        const delivery = summarize(latencies, Math.max(1, (lastReceivedAt || performance.now()) - measureFrom));
-        const refusals = connected.reduce((sum, c) => sum + c.refusals, 0) - refusalsBefore;
-        const ok = delivery.count === expected && refusals === 0 && delivery.p99 < p99LimitMs;
-        return { clients: n, ratePerClient: rate, offeredPerSecond: n * rate * n, delivery, expected, refusals, ok, trials: 1 };
+        const delivery = summarize(measured.latencies, Math.max(1, (measured.lastReceivedAt || sharedNow()) - measureFrom));
+        const ok = delivery.count === expected && measured.refusals === 0 && delivery.p99 < p99LimitMs;
+        return {
+          clients: n,
+          ratePerClient: rate,
+          offeredPerSecond: n * rate * n,
+          delivery,
+          expected,
+          refusals: measured.refusals,
+          ok,
+          trials: 1,
+        };
       };
       let result = await trial(`${step}a`);
       if (!result.ok) {
-        measuring = "";
         await sleep(retryPauseMs);
         const again = await trial(`${step}b`);
         result = { ...(again.ok || again.delivery.p99 < result.delivery.p99 ? again : result), trials: 2 };
@@ -279,15 +164,13 @@ async function sweep(join: JoinClient, options: FanoutOptions, beforeClose?: () 
       if (!result.ok) break;
     }
   } finally {
-    measuring = "";
-    for (const timer of timers) clearTimeout(timer);
     await beforeClose?.().catch(() => undefined);
-    await Promise.all(connected.map((client) => client?.close()));
+    await load.closeClients();
   }
   const passed = steps.filter((s, i) => s.ok && steps.slice(0, i).every((earlier) => earlier.ok));
   return {
-    quietJoins: quiet.summary,
-    burstJoins: burst.summary,
+    quietJoins: quiet!,
+    burstJoins: burst!,
     steps,
     saturation: passed.at(-1)?.offeredPerSecond ?? 0,
     beyondSweep: passed.length === plan.length,
@@ -336,6 +219,7 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
 
   const results: Array<{ system: string; deflate: boolean; result: SweepResult }> = [];
   const ceiling = await startFanoutCeiling();
+  const load = LoadShards.start(options.loadThreads);
   try {
     for (const deflate of [true, false]) {
       // The baseline runs first: a room that fell behind keeps working through its queue after its run.
@@ -350,7 +234,7 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
         results.push({
           system: "Socket.IO + Redis adapter",
           deflate,
-          result: await sweep((i, onChat) => SocketIoRoomClient.join(baseline.url, tokens[i]!.token, onChat), options),
+          result: await sweep(load, (i) => ({ kind: "socketio", url: baseline.url, token: tokens[i]!.token }), options),
         });
       } finally {
         await baseline.stop();
@@ -359,23 +243,17 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
       results.push({
         system: "minimal DO (runtime ceiling)",
         deflate,
-        result: await sweep(
-          (_i, onChat) => WsRoomClient.join(ceiling.url(room), { deflate, hello: false, chatFrame: ceilingChat }, onChat),
-          options,
-        ),
+        result: await sweep(load, () => ({ kind: "ws", url: ceiling.url(room), deflate, protocol: "ceiling" }), options),
       });
       const ours = await ourMeeting();
       results.push({
         system: "ours: MeetingRoom DO",
         deflate,
-        result: await sweep(
-          (i, onChat) => WsRoomClient.join(ours.tokens[i]!.connectUrl, { deflate, hello: true, chatFrame: ourChat }, onChat),
-          options,
-          ours.end,
-        ),
+        result: await sweep(load, (i) => ({ kind: "ws", url: ours.tokens[i]!.connectUrl, deflate, protocol: "ours" }), options, ours.end),
       });
     }
   } finally {
+    await load.stop();
     await ceiling.stop();
   }
 

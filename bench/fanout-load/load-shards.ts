@@ -1,0 +1,98 @@
+import path from "node:path";
+import { Worker } from "node:worker_threads";
+import { repoRoot } from "../../scripts/lib/paths.ts";
+import { summarize, type LatencySummary } from "../latency-stats.ts";
+import type { Seat, ShardReply, ShardRequest } from "./shard-messages.ts";
+
+type Request = ShardRequest extends infer R ? (R extends ShardRequest ? Omit<R, "id"> : never) : never;
+type ReplyOf<T extends ShardReply["type"]> = Extract<ShardReply, { type: T }>;
+
+/** What one trial of a step measured across all threads. */
+export interface StepMeasurement {
+  latencies: number[];
+  /** On the shared clock; 0 when nothing measured arrived. */
+  lastReceivedAt: number;
+  refusals: number;
+}
+
+/**
+ * The fan-out bench's load generator: clients spread over worker threads (shard.ts), seat p on thread p mod k.
+ * The bench drives all threads in step and merges what they measured.
+ */
+export class LoadShards {
+  private nextId = 0;
+  private readonly pending = new Map<number, { resolve: (reply: ShardReply) => void; reject: (error: Error) => void }>();
+
+  private constructor(private readonly threads: Worker[]) {
+    for (const thread of threads) {
+      thread.on("message", (reply: ShardReply) => {
+        const waiter = this.pending.get(reply.id);
+        this.pending.delete(reply.id);
+        if (reply.type === "failed") waiter?.reject(new Error(`load thread: ${reply.message}`));
+        else waiter?.resolve(reply);
+      });
+      thread.on("error", (error) => this.failAll(error));
+      thread.on("exit", (code) => this.failAll(new Error(`load thread exited with ${code}`)));
+    }
+  }
+
+  static start(count: number): LoadShards {
+    return new LoadShards(Array.from({ length: count }, () => new Worker(path.join(repoRoot, "bench/fanout-load/shard.ts"))));
+  }
+
+  /**
+   * Joins the seats over all threads, `concurrency` in flight in all; `keep: false` (the quiet joins) runs them on
+   * the first thread alone and closes them once all have joined. A failed join is reported once all have settled.
+   */
+  async join(seats: Seat[], concurrency: number, keep: boolean): Promise<{ summary: LatencySummary; failure?: Error }> {
+    const shares = keep ? this.threads.map((_, s) => seats.filter((seat) => seat.position % this.threads.length === s)) : [seats];
+    const replies = await Promise.all(
+      shares.map((share, s) => {
+        // The threads' concurrencies add up to `concurrency`.
+        const own = Math.floor(concurrency / shares.length) + (s < concurrency % shares.length ? 1 : 0);
+        return this.ask<"joined">(s, { type: "join", seats: share, concurrency: Math.max(1, own), keep });
+      }),
+    );
+    const failure = replies.find((reply) => reply.failure)?.failure;
+    return {
+      summary: summarize(
+        replies.flatMap((reply) => reply.samples),
+        Math.max(...replies.map((reply) => reply.wallMs)),
+      ),
+      ...(failure ? { failure: new Error(failure) } : {}),
+    };
+  }
+
+  async step(request: Omit<Extract<ShardRequest, { type: "step" }>, "id">): Promise<StepMeasurement> {
+    const replies = await Promise.all(this.threads.map((_, s) => this.ask<"stepped">(s, request)));
+    return {
+      latencies: replies.flatMap((reply) => Array.from(reply.latencies)),
+      lastReceivedAt: Math.max(...replies.map((reply) => reply.lastReceivedAt)),
+      refusals: replies.reduce((sum, reply) => sum + reply.refusals, 0),
+    };
+  }
+
+  /** Closes every client; the threads stay for the next sweep. */
+  async closeClients(): Promise<void> {
+    await Promise.all(this.threads.map((_, s) => this.ask<"closed">(s, { type: "close" })));
+  }
+
+  /** Closes every client, then ends the threads. */
+  async stop(): Promise<void> {
+    await this.closeClients().catch(() => undefined);
+    await Promise.all(this.threads.map((thread) => thread.terminate()));
+  }
+
+  private ask<T extends ShardReply["type"]>(shard: number, request: Request): Promise<ReplyOf<T>> {
+    const id = this.nextId++;
+    return new Promise<ShardReply>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.threads[shard]!.postMessage({ ...request, id } as ShardRequest);
+    }) as Promise<ReplyOf<T>>;
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+}
