@@ -165,7 +165,7 @@ async function sweep(
     }
   } finally {
     await beforeClose?.().catch(() => undefined);
-    await load.closeClients();
+    await load.closeClients().catch(() => undefined);
   }
   const passed = steps.filter((s, i) => s.ok && steps.slice(0, i).every((earlier) => earlier.ok));
   return {
