@@ -4,7 +4,10 @@ import { repoRoot } from "../../scripts/lib/paths.ts";
 import { summarize, type LatencySummary } from "../latency-stats.ts";
 import type { Seat, ShardReply, ShardRequest } from "./shard-messages.ts";
 
-type Request = ShardRequest extends infer R ? (R extends ShardRequest ? Omit<R, "id"> : never) : never;
+/** Omit applied to each member of a union, so each kind of request keeps its own fields. */
+type WithoutId<R> = R extends unknown ? Omit<R, "id"> : never;
+/** A request before `ask` numbers it. */
+type Request = WithoutId<ShardRequest>;
 type ReplyOf<T extends ShardReply["type"]> = Extract<ShardReply, { type: T }>;
 
 /** What one trial of a step measured across all threads. */
@@ -22,6 +25,8 @@ export interface StepMeasurement {
 export class LoadShards {
   private nextId = 0;
   private readonly pending = new Map<number, { resolve: (reply: ShardReply) => void; reject: (error: Error) => void }>();
+  /** Threads that have exited, and why: a request to one would never be answered. */
+  private readonly exited = new Map<Worker, Error>();
 
   private constructor(private readonly threads: Worker[]) {
     for (const thread of threads) {
@@ -31,8 +36,15 @@ export class LoadShards {
         if (reply.type === "failed") waiter?.reject(new Error(`load thread: ${reply.message}`));
         else waiter?.resolve(reply);
       });
-      thread.on("error", (error) => this.failAll(error));
-      thread.on("exit", (code) => this.failAll(new Error(`load thread exited with ${code}`)));
+      thread.on("error", (error) => {
+        this.exited.set(thread, error);
+        this.failAll(error);
+      });
+      thread.on("exit", (code) => {
+        const error = this.exited.get(thread) ?? new Error(`load thread exited with ${code}`);
+        this.exited.set(thread, error);
+        this.failAll(error);
+      });
     }
   }
 
@@ -63,7 +75,7 @@ export class LoadShards {
     };
   }
 
-  async step(request: Omit<Extract<ShardRequest, { type: "step" }>, "id">): Promise<StepMeasurement> {
+  async step(request: Extract<Request, { type: "step" }>): Promise<StepMeasurement> {
     const replies = await Promise.all(this.threads.map((_, s) => this.ask<"stepped">(s, request)));
     return {
       latencies: replies.flatMap((reply) => Array.from(reply.latencies)),
@@ -85,9 +97,12 @@ export class LoadShards {
 
   private ask<T extends ShardReply["type"]>(shard: number, request: Request): Promise<ReplyOf<T>> {
     const id = this.nextId++;
+    const thread = this.threads[shard]!;
     return new Promise<ShardReply>((resolve, reject) => {
+      const gone = this.exited.get(thread);
+      if (gone) return reject(gone);
       this.pending.set(id, { resolve, reject });
-      this.threads[shard]!.postMessage({ ...request, id } as ShardRequest);
+      thread.postMessage({ ...request, id } as ShardRequest);
     }) as Promise<ReplyOf<T>>;
   }
 
