@@ -218,8 +218,12 @@ export async function benchRoomFanout(options: FanoutOptions = defaultFanoutOpti
   };
 
   const results: Array<{ system: string; deflate: boolean; result: SweepResult }> = [];
-  const ceiling = await startFanoutCeiling();
+  // The threads first: a bad thread count fails before the ceiling's workerd is running.
   const load = LoadShards.start(options.loadThreads);
+  const ceiling = await startFanoutCeiling().catch(async (error: unknown) => {
+    await load.stop();
+    throw error;
+  });
   try {
     for (const deflate of [true, false]) {
       // The baseline runs first: a room that fell behind keeps working through its queue after its run.

@@ -49,6 +49,8 @@ export class LoadShards {
   }
 
   static start(count: number): LoadShards {
+    // FANOUT_LOAD_THREADS=abc would otherwise start no thread, and every sweep would measure nothing.
+    if (!Number.isInteger(count) || count < 1) throw new Error(`load threads must be a whole number ≥ 1, got ${count}`);
     return new LoadShards(Array.from({ length: count }, () => new Worker(path.join(repoRoot, "bench/fanout-load/shard.ts"))));
   }
 
