@@ -25,10 +25,11 @@ afterAll(async () => {
 const sign = (claims: Record<string, unknown>, secret: string, alg = "HS256") =>
   new SignJWT(claims).setProtectedHeader({ alg }).sign(new TextEncoder().encode(secret));
 
-async function send(path: string, init: { method?: string; token?: string; body?: string; contentType?: string } = {}) {
+/** `at`: the recorder's base URL (the first local one unless given). */
+async function send(path: string, init: { method?: string; token?: string; body?: string; contentType?: string; at?: string } = {}) {
   const headers: Record<string, string> = { "content-type": init.contentType ?? "application/json" };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
-  const response = await fetch(`${base}${path}`, { method: init.method ?? "POST", headers, body: init.body });
+  const response = await fetch(`${init.at ?? base}${path}`, { method: init.method ?? "POST", headers, body: init.body });
   const text = await response.text();
   return { status: response.status, type: response.headers.get("content-type"), text, json: JSON.parse(text) as unknown };
 }
@@ -101,7 +102,10 @@ describe("recorder control API", () => {
     const again = await h.pool.start(start);
     expect(again).toEqual(first);
     const token = await mintControlToken(h.secrets.recorderControlSecret, Date.now());
-    const direct = await send(recorderRoutes.start, { token, body: JSON.stringify(start) });
+    // The pool places a capture on its least busy recorder (not always the first, when other tests record): the
+    // repeat goes to the one it chose, which must answer 200 with the running capture, not start another.
+    const chosen = localPool.find((member) => member.id === first.recorderId)!;
+    const direct = await send(recorderRoutes.start, { token, body: JSON.stringify(start), at: chosen.url });
     expect(direct.status).toBe(200);
     expect(CaptureStatusBody.parse(direct.json).startedAt).toBe(first.startedAt.getTime());
 
