@@ -1,5 +1,9 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { Browser, BrowserContext, Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { logDir } from "../../scripts/lib/paths.ts";
+import { emulatorName, recordingCompositorFunction } from "../../scripts/services/lambda.ts";
 import { poll } from "../support/poll.ts";
 import { api, newTenant, workerUrl } from "../support/stack.ts";
 import { launchChromium, MeetingPage } from "./browser.ts";
@@ -88,6 +92,28 @@ interface PageVideo {
   onloadeddata: ((event: unknown) => void) | null;
   onseeked: ((event: unknown) => void) | null;
   onerror: ((event: unknown) => void) | null;
+}
+
+/**
+ * Where a recording got to, for a failure message: its row as the API shows it, and the last lines the Worker
+ * logged about its meeting or it and the compositor's emulators about it. A wait that times out says why.
+ */
+async function recordingTrail(recordingId: string, meeting: string): Promise<string> {
+  const row = await api(`/v1/recordings/${recordingId}`, { key: tenant.apiKey })
+    .then(async (response) => `${response.status} ${(await response.text()).slice(0, 600)}`)
+    .catch((error: unknown) => `unreadable: ${(error as Error).message}`);
+  const compositor = recordingCompositorFunction;
+  const logs: [string, string[]][] = [
+    ["worker", [recordingId, meeting]],
+    ...Array.from({ length: compositor.emulators }, (_, i): [string, string[]] => [emulatorName(compositor, i), [recordingId]]),
+  ];
+  const lines: string[] = [];
+  for (const [name, ids] of logs) {
+    const text = await readFile(path.join(logDir, `${name}.log`), "utf8").catch(() => "");
+    const about = text.split("\n").filter((line) => ids.some((id) => line.includes(id)));
+    lines.push(...about.slice(-8).map((line) => `${name}: ${line.slice(0, 300)}`));
+  }
+  return [`GET /v1/recordings/${recordingId}: ${row}`, ...lines].join("\n");
 }
 
 describe("meeting page: recording", () => {
@@ -197,7 +223,9 @@ describe("meeting page: recording", () => {
     // 9. The compositor makes the renditions; the host, still in the meeting, is told it is ready and plays
     // the HLS rendition in the page (hls.js over Media Source Extensions), and Chromium decodes its frames.
     const ready = host.page.locator(`[data-testid="ready-recording"][data-recording-id="${recordingId}"]`);
-    await ready.waitFor({ state: "visible", timeout: composeMs });
+    await ready.waitFor({ state: "visible", timeout: composeMs }).catch(async (error: unknown) => {
+      throw new Error(`${(error as Error).message}\n${await recordingTrail(recordingId!, meetingId!)}`);
+    });
     expect(host.received.filter((frame) => frame.type === "recording_ready")).toMatchObject([{ recordingId }]);
     await ready.getByTestId("play-recording").click({ timeout: stepMs });
     await host.page.getByTestId("recording-player").waitFor({ state: "visible", timeout: stepMs });
