@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
-import path from "node:path";
 import type { Browser, BrowserContext, Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { logDir } from "../../scripts/lib/paths.ts";
+import { logFile } from "../../scripts/lib/daemon.ts";
 import { emulatorName, recordingCompositorFunction } from "../../scripts/services/lambda.ts";
 import { poll } from "../support/poll.ts";
 import { api, newTenant, workerUrl } from "../support/stack.ts";
@@ -109,7 +108,7 @@ async function recordingTrail(recordingId: string, meeting: string): Promise<str
   ];
   const lines: string[] = [];
   for (const [name, ids] of logs) {
-    const text = await readFile(path.join(logDir, `${name}.log`), "utf8").catch(() => "");
+    const text = await readFile(logFile(name), "utf8").catch(() => "");
     const about = text.split("\n").filter((line) => ids.some((id) => line.includes(id)));
     lines.push(...about.slice(-8).map((line) => `${name}: ${line.slice(0, 300)}`));
   }
